@@ -1,0 +1,49 @@
+"""The library calls the command line wraps: validate configs into models."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+from typing import Optional
+
+from compiler import discover, resolve
+from compiler.checks import check_config, load_platform
+from compiler.model import ModelConfig
+
+
+@dataclasses.dataclass(frozen=True)
+class Validation:
+    files: tuple  # config files checked, as given
+    problems: tuple  # of Problem, sorted
+    models: tuple  # of ModelConfig, one per valid config and environment
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def validate(paths: list[str], platform_file: Optional[str] = None) -> Validation:
+    """Check every config the paths name. Raises discover.DiscoveryError for paths naming none."""
+    files = discover.config_files(paths)
+    platform, problems = load_platform(Path(platform_file) if platform_file else None)
+    models: list[ModelConfig] = []
+    for config_file in files:
+        checked = check_config(config_file, platform)
+        problems.extend(checked.problems)
+        if checked.problems or platform_file and platform is None:
+            continue
+        sources = _sources(config_file, checked)
+        models.extend(resolve.model_config(effective.data, effective.environment, sources)
+                      for effective in checked.environments)
+    return Validation(tuple(str(f) for f in files), tuple(sorted(set(problems))), tuple(models))
+
+
+def _sources(config_file: Path, checked) -> tuple:
+    """The files read, named relative to the model repository's root (never absolute)."""
+    root = config_file.parent
+    sources = [resolve.source_file(config_file.name, checked.document.text)]
+    if checked.platform is not None:
+        relative = os.path.relpath(Path(checked.platform.file).resolve(), root.resolve())
+        sources.append(resolve.source_file(Path(relative).as_posix(), checked.platform.text))
+    return tuple(sources)

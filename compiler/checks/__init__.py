@@ -1,0 +1,88 @@
+"""Check a model repository's config: load, schema pass, then semantic rules, per environment.
+
+Returns every problem at once; only a config without problems yields a model.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Iterable, Optional
+
+from compiler import overlay
+from compiler.checks import schema
+from compiler.checks.context import RuleContext
+from compiler.checks.finding import Finding
+from compiler.checks.rules import ALL as RULES
+from compiler.load import Document, load_file
+from compiler.problems import ConfigError, Location, Problem, dotted
+
+
+@dataclasses.dataclass(frozen=True)
+class Checked:
+    """The outcome of checking one config: problems, or the effective config of each environment."""
+
+    config_file: str
+    problems: tuple
+    environments: tuple = ()  # of overlay.Effective, when there are no problems
+    document: Optional[Document] = None
+    platform: Optional[Document] = None
+
+
+def load_platform(path: Optional[Path]) -> tuple[Optional[Document], list[Problem]]:
+    if path is None:
+        return None, []
+    try:
+        return load_file(path, str(path)), []
+    except ConfigError as error:
+        return None, [error.problem]
+
+
+def check_config(config_path: Path, platform: Optional[Document]) -> Checked:
+    display = str(config_path)
+    try:
+        document = load_file(config_path, display)
+    except ConfigError as error:
+        return Checked(display, (error.problem,))
+    problems: set[Problem] = set()
+    problems.update(_to_problems(_overlay_findings(document), document.locations))
+    if platform is not None:
+        problems.update(overlay.platform_conflicts(document, platform))
+    effective = []
+    for environment in overlay.environment_names(document):
+        resolved = overlay.resolve(document, platform, environment)
+        findings = list(schema.check(resolved.data))
+        if not findings:
+            context = RuleContext(resolved.data, environment, config_path.parent)
+            findings = [finding for rule in RULES for finding in rule.check(context)]
+        problems.update(_to_problems(findings, resolved.locations))
+        effective.append(resolved)
+    ordered = tuple(sorted(problems))
+    return Checked(display, ordered, () if ordered else tuple(effective), document, platform)
+
+
+def _overlay_findings(document: Document) -> Iterable[Finding]:
+    """The schema pass over the file as written, for what only overlays can get wrong
+    (environment names, keys an overlay may not set); the rest is checked once merged."""
+    return [finding for finding in schema.check(document.data)
+            if finding.path[:1] == ("environments",) and len(finding.path) <= 3]
+
+
+def _locate(locations: dict, path: tuple) -> tuple[tuple, Location]:
+    """The location of `path`, or of its nearest ancestor that was written down."""
+    found = path
+    while found not in locations and found:
+        found = found[:-1]
+    return found, locations[found]
+
+
+def _to_problems(findings: Iterable[Finding], locations: dict) -> Iterable[Problem]:
+    for finding in findings:
+        found, location = _locate(locations, finding.anchor if finding.anchor is not None else finding.path)
+        if finding.at_key or found != finding.path:
+            location = location.at_key()
+        # Name the path as written in the file that holds it: an overlay's value under
+        # environments.<env>, a platform file's at its top level.
+        shown = location.path + finding.path[len(found):] if finding.path[: len(found)] == found else finding.path
+        yield Problem(location.file, location.line, location.col, dotted(shown),
+                      finding.message, finding.hint, finding.rule)

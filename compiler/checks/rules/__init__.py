@@ -1,0 +1,34 @@
+"""Semantic rules: what the schema cannot say. One rule per module, each with a stable RULE id
+and `check(context) -> Iterator[Finding]`. They run only on configs that passed the schema."""
+
+from compiler.checks.rules import (
+    arns,
+    batch,
+    build_paths,
+    deploy,
+    fargate_sizes,
+    gate,
+    platform_required,
+    reserved_env,
+    runtime_refs,
+    schedules,
+    secrets_in_environment,
+    stage_limits,
+    tune,
+)
+
+ALL = (
+    platform_required,
+    arns,
+    runtime_refs,
+    build_paths,
+    fargate_sizes,
+    stage_limits,
+    secrets_in_environment,
+    reserved_env,
+    schedules,
+    tune,
+    gate,
+    deploy,
+    batch,
+)

@@ -1,0 +1,41 @@
+"""Dockerfiles and build contexts exist and stay inside the repository (no `..`, no symlink escape)."""
+
+import os
+from pathlib import Path, PurePosixPath
+
+from compiler.checks.finding import Finding
+
+RULE = "build-path"
+
+
+def check(context):
+    root = context.repo_root.resolve()
+    for name, runtime in sorted(context.config["runtimes"].items()):
+        base = ("runtimes", name)
+        yield from _check_path(root, runtime["dockerfile"], base + ("dockerfile",), want_dir=False)
+        yield from _check_path(root, runtime.get("context", "."), base + ("context",), want_dir=True)
+
+
+def _check_path(root: Path, written: str, path: tuple, want_dir: bool):
+    pure = PurePosixPath(written)
+    if pure.is_absolute() or "\\" in written:
+        yield Finding(path, "must be a path relative to the repository root",
+                      "write it with '/' separators, relative to the folder holding mlops.yaml", RULE)
+        return
+    target = root / pure
+    if ".." in pure.parts and not _inside(root, Path(os.path.normpath(target))):
+        yield Finding(path, "points outside the repository", "the build may only use files of this repository", RULE)
+        return
+    if not target.exists():
+        kind = "directory" if want_dir else "file"
+        yield Finding(path, f"{kind} does not exist in the repository", "paths are relative to the folder holding mlops.yaml", RULE)
+        return
+    if not _inside(root, target.resolve()):
+        yield Finding(path, "is a symbolic link that leads outside the repository",
+                      "the build may only use files of this repository", RULE)
+    elif want_dir != target.is_dir():
+        yield Finding(path, "must be a directory" if want_dir else "must be a file, not a directory", "", RULE)
+
+
+def _inside(root: Path, target: Path) -> bool:
+    return target == root or root in target.parents

@@ -1,0 +1,65 @@
+"""The `mlopsc` command line: options in, one library call, a reporter, an exit code."""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+
+import click
+
+from compiler import __version__, report
+
+FORMAT = click.option("--format", "output_format", type=click.Choice(sorted(report.REPORTERS)), default="text",
+                      show_default=True, help="How problems are printed.")
+PLATFORM = click.option("--platform", "platform_file", type=click.Path(dir_okay=False),
+                        help="The platform team's file of shared AWS names (the keys of `platform:`).")
+PATHS = click.argument("paths", nargs=-1, type=click.Path())
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="mlopsc")
+def cli() -> None:
+    """Compile model repositories' mlops.yaml into AWS Step Functions pipelines."""
+
+
+@cli.command()
+@PATHS
+@PLATFORM
+@FORMAT
+def validate(paths, platform_file, output_format) -> None:
+    """Check model configs and report every problem at once.
+
+    PATHS are model repositories, mlops.yaml files, or folders searched for them (default: .).
+    """
+    from compiler import api, discover
+
+    try:
+        result = api.validate(list(paths) or ["."], platform_file)
+    except discover.DiscoveryError as error:
+        raise click.UsageError(str(error)) from None
+    problems = list(result.problems)
+    report.REPORTERS[output_format](problems, sys.stdout)
+    if output_format == "text" and not problems:
+        click.echo(f"{len(result.files)} config{'s' if len(result.files) != 1 else ''} valid "
+                   f"({len(result.models)} environment{'s' if len(result.models) != 1 else ''})", err=True)
+    sys.exit(report.exit_code(problems))
+
+
+@cli.command()
+def schema() -> None:
+    """Print the JSON Schema of mlops.yaml (for editors)."""
+    from compiler import resources
+
+    click.echo(resources.schema_text(), nl=False)
+
+
+def main() -> None:
+    try:
+        cli.main(prog_name="mlopsc")
+    except Exception as error:  # noqa: BLE001 - the last resort: a bug, reported as one
+        if os.environ.get("MLOPSC_DEBUG"):
+            traceback.print_exc()
+        click.echo(f"mlopsc: internal error ({type(error).__name__}): this is a bug in mlopsc, please report it; "
+                   "set MLOPSC_DEBUG=1 to see the traceback", err=True)
+        sys.exit(report.EXIT_BUG)

@@ -1,0 +1,209 @@
+"""Load YAML into plain data plus a map from each config path to where it was written.
+
+The loader refuses what would make a config ambiguous or dangerous to read: duplicate keys,
+several documents, alias expansions past a budget ("billion laughs"), very deep nesting and very
+large files. It judges nothing about meaning; that is the job of `compiler.checks`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.composer import Composer
+
+from compiler.problems import ConfigError, Location
+
+MAX_FILE_BYTES = 1 << 20
+MAX_DEPTH = 64
+#: Values produced after expanding aliases; a real config has a few hundred.
+MAX_VALUES = 100_000
+
+Path_ = tuple  # a config path: keys (str) and list indexes (int)
+
+
+@dataclasses.dataclass(frozen=True)
+class Document:
+    """One YAML file as data, with the location of every value and key in it."""
+
+    file: str
+    data: Any
+    locations: dict[Path_, Location]
+    text: bytes
+
+
+class _LimitedComposer(Composer):
+    """Refuses nesting deeper than MAX_DEPTH before PyYAML's recursion can blow the stack."""
+
+    _depth = 0
+
+    def compose_node(self, parent, index):
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                mark = self.peek_event().start_mark
+                raise yaml.MarkedYAMLError(
+                    problem=f"nesting deeper than {MAX_DEPTH} levels", problem_mark=mark
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+class _Loader(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser, _LimitedComposer,
+              yaml.constructor.SafeConstructor, yaml.resolver.Resolver):
+    def __init__(self, stream):
+        yaml.reader.Reader.__init__(self, stream)
+        yaml.scanner.Scanner.__init__(self)
+        yaml.parser.Parser.__init__(self)
+        _LimitedComposer.__init__(self)
+        yaml.constructor.SafeConstructor.__init__(self)
+        yaml.resolver.Resolver.__init__(self)
+
+
+# Dates stay strings: a config never means a datetime, and JSON Schema cannot type one.
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.resolver.Resolver.yaml_implicit_resolvers.items()
+}
+
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+def load_file(path: Path, display: str) -> Document:
+    """Read `path` (shown to users as `display`); raise ConfigError with a location on failure."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ConfigError(
+                Location(display, 1, 1),
+                f"file is {size} bytes; configs are limited to {MAX_FILE_BYTES} bytes",
+                "a model config is a few kilobytes; is this the right file?",
+            )
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(Location(display, 1, 1), f"cannot read file: {exc.strerror}", "check the path and its permissions") from None
+    return load_bytes(raw, display)
+
+
+def load_bytes(raw: bytes, display: str) -> Document:
+    text = _decode(raw, display)
+    if not text.strip():
+        raise ConfigError(Location(display, 1, 1), "file is empty", "start with `version: 1`")
+    loader = _Loader(text)
+    try:
+        root = loader.get_single_node()
+    except yaml.composer.ComposerError as exc:
+        if "single document" in str(exc.problem):
+            raise ConfigError(_mark_location(display, exc.problem_mark), "file holds more than one YAML document",
+                              "keep one document: remove the extra `---` separators") from None
+        raise _yaml_error(display, exc) from None
+    except yaml.MarkedYAMLError as exc:
+        raise _yaml_error(display, exc) from None
+    except yaml.YAMLError as exc:  # reader errors (control characters) carry no problem_mark
+        raise ConfigError(Location(display, 1, 1), f"not valid YAML: {exc}", "check the file's characters") from None
+    finally:
+        loader.dispose()
+    if root is None:
+        raise ConfigError(Location(display, 1, 1), "file holds no YAML content", "start with `version: 1`")
+    if not isinstance(root, yaml.MappingNode):
+        raise ConfigError(_mark_location(display, root.start_mark), "the top level must be a map of keys",
+                          "start with `version: 1` at the beginning of a line")
+    builder = _Builder(display)
+    data = builder.build(root, ())
+    return Document(display, data, builder.locations, raw)
+
+
+def _decode(raw: bytes, display: str) -> str:
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise ConfigError(Location(display, line, col), f"file is not UTF-8 (byte 0x{raw[exc.start]:02x})",
+                          "save the file as UTF-8") from None
+
+
+def _mark_location(display: str, mark) -> Location:
+    return Location(display, mark.line + 1, mark.column + 1)
+
+
+def _yaml_error(display: str, exc: yaml.MarkedYAMLError) -> ConfigError:
+    mark = exc.problem_mark or exc.context_mark
+    problem = exc.problem or "not valid YAML"
+    hint = "check indentation, quoting and the ':' after each key"
+    if "'\\t'" in problem or "\t" in problem:
+        problem = "tab character where YAML allows only spaces"
+        hint = "indent with spaces; YAML forbids tabs for indentation"
+    elif exc.context:
+        problem = f"{problem} ({exc.context})"
+    location = _mark_location(display, mark) if mark else Location(display, 1, 1)
+    return ConfigError(location, f"not valid YAML: {problem}", hint)
+
+
+class _Builder:
+    """Turns composed nodes into dicts/lists/scalars, recording locations and counting values."""
+
+    def __init__(self, display: str):
+        self.display = display
+        self.locations: dict[Path_, Location] = {}
+        self.values = 0
+        self.constructor = yaml.constructor.SafeConstructor()
+
+    def build(self, node, path: Path_, key_node=None):
+        self.values += 1
+        if self.values > MAX_VALUES:
+            raise ConfigError(_mark_location(self.display, node.start_mark),
+                              f"file expands to more than {MAX_VALUES} values",
+                              "anchors and aliases are expanded; do not nest aliases of aliases")
+        location = dataclasses.replace(_mark_location(self.display, node.start_mark), path=path)
+        if key_node is not None:
+            location = dataclasses.replace(location, key_line=key_node.start_mark.line + 1,
+                                           key_col=key_node.start_mark.column + 1)
+        self.locations.setdefault(path, location)
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, path)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, path + (index,)) for index, item in enumerate(node.value)]
+        try:
+            return self.constructor.construct_object(node)
+        except yaml.constructor.ConstructorError as exc:
+            raise _yaml_error(self.display, exc) from None
+
+    def _mapping(self, node, path: Path_) -> dict:
+        result: dict = {}
+        merge_nodes = []
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE_TAG:
+                merge_nodes.append(value_node)
+                continue
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise ConfigError(_mark_location(self.display, key_node.start_mark),
+                                  "a key must be a plain word, not a list or map", "write `key: value`")
+            key = key_node.value
+            if key in result:
+                first = self.locations[path + (key,)]
+                raise ConfigError(dataclasses.replace(_mark_location(self.display, key_node.start_mark),
+                                                      path=path + (key,)),
+                                  f"duplicate key '{key}' (first defined on line {first.key_line})",
+                                  "YAML keeps only the last value; remove one of them")
+            result[key] = self.build(value_node, path + (key,), key_node)
+        # Merged keys come last so that locations of keys written here are recorded first.
+        for merge_node in merge_nodes:
+            for key, value in self._merge_source(merge_node, path).items():
+                result.setdefault(key, value)
+        return result
+
+    def _merge_source(self, node, path: Path_) -> dict:
+        """`<<: *anchor` or `<<: [*a, *b]`: earlier maps win, keys written here win over all."""
+        sources = node.value if isinstance(node, yaml.SequenceNode) else [node]
+        merged: dict = {}
+        for source in sources:
+            if not isinstance(source, yaml.MappingNode):
+                raise ConfigError(_mark_location(self.display, source.start_mark),
+                                  "`<<` merges maps only", "point `<<` at an anchored map")
+            for key, value in self._mapping(source, path).items():
+                merged.setdefault(key, value)
+        return merged

@@ -1,0 +1,226 @@
+"""The typed, normalised model of one model config in one environment.
+
+Frozen dataclasses, defaults applied, durations in seconds, references resolved. This is all
+the renderer sees: no YAML, no locations, no I/O. Maps are read-only and key-sorted.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from types import MappingProxyType
+from typing import Mapping, Optional, Union
+
+Scalar = Union[str, int, float, bool]
+
+
+def frozen_map(items: Optional[Mapping]) -> Mapping:
+    """A read-only map with sorted keys, so iteration order never depends on the input's."""
+    return MappingProxyType(dict(sorted((items or {}).items())))
+
+
+@dataclasses.dataclass(frozen=True)
+class Platform:
+    account: str
+    region: str
+    artifact_bucket: str
+    registry_table: str
+    event_bus: str
+    notification_topic: str
+    pipeline_role: str
+    task_role: str
+    ecs_cluster: Optional[str]
+    subnets: tuple
+    security_groups: tuple
+    kms_key: Optional[str]
+    partition: str = "aws"
+
+
+@dataclasses.dataclass(frozen=True)
+class Runtime:
+    name: str
+    dockerfile: str
+    context: str
+    build_args: Mapping
+
+
+@dataclasses.dataclass(frozen=True)
+class Retry:
+    max_attempts: int
+    interval_seconds: int
+    backoff_rate: float
+    errors: tuple
+
+
+@dataclasses.dataclass(frozen=True)
+class Stage:
+    """A container stage: a retrain stage or the batch job."""
+
+    name: str
+    runtime: str
+    command: Optional[tuple]
+    compute: str  # "fargate" or "sagemaker"
+    cpu: int
+    memory: int
+    instance_type: str
+    instance_count: int
+    volume_gb: int
+    spot: bool
+    timeout_seconds: int
+    retry: Retry
+    environment: Mapping
+    secrets: Mapping
+
+
+@dataclasses.dataclass(frozen=True)
+class TuneParameter:
+    name: str
+    kind: str  # "continuous", "integer" or "categorical"
+    min: Optional[float] = None
+    max: Optional[float] = None
+    scaling: str = "auto"
+    values: tuple = ()
+
+
+@dataclasses.dataclass(frozen=True)
+class Tune:
+    stage: Stage
+    strategy: str
+    objective_metric: str
+    objective_goal: str
+    objective_regex: str
+    max_jobs: Optional[int]
+    max_parallel_jobs: int
+    parameters: tuple  # of TuneParameter, by name
+
+
+@dataclasses.dataclass(frozen=True)
+class GateCondition:
+    metric: str
+    comparison: str  # "below", "above", "at_most" or "at_least"
+    threshold: Union[int, float]
+
+
+@dataclasses.dataclass(frozen=True)
+class RetrainPipeline:
+    data_source: str
+    schedule: Optional[str]
+    new_data_prefix: Optional[str]
+    on_commit: bool
+    validate: Optional[Stage]
+    transform: Optional[Stage]
+    tune: Optional[Tune]
+    train: Stage
+    hyperparameters: Mapping  # name -> str, as SageMaker takes them
+    evaluate: Optional[Stage]
+    gate: tuple  # of GateCondition
+    approval: str  # "manual" or "auto"
+
+    @property
+    def stages(self) -> tuple:
+        """The container stages in run order (tune is its own kind of step)."""
+        return tuple(s for s in (self.validate, self.transform, self.train, self.evaluate) if s)
+
+
+@dataclasses.dataclass(frozen=True)
+class Traffic:
+    mode: str  # "all-at-once", "canary" or "linear"
+    percent: Optional[int]
+    interval_seconds: Optional[int]
+    bake_seconds: int
+    alarms: tuple
+
+
+@dataclasses.dataclass(frozen=True)
+class Poll:
+    interval_seconds: int
+    backoff_rate: float
+    max_attempts: int
+
+
+@dataclasses.dataclass(frozen=True)
+class Endpoint:
+    name: str
+    instance_type: str
+    instance_count: int
+    autoscaling_min: Optional[int]
+    autoscaling_max: Optional[int]
+    target_invocations: Optional[int]
+
+
+@dataclasses.dataclass(frozen=True)
+class Function:
+    name: str
+    memory: int
+    timeout_seconds: int
+    alias: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Service:
+    name: str
+    desired_count: int
+    cpu: int
+    memory: int
+    port: int
+
+
+@dataclasses.dataclass(frozen=True)
+class DeployPipeline:
+    target: str  # "sagemaker-endpoint", "lambda" or "ecs-service"
+    runtime: str
+    environment: Mapping
+    traffic: Traffic
+    poll: Poll
+    endpoint: Optional[Endpoint] = None
+    function: Optional[Function] = None
+    service: Optional[Service] = None
+
+
+@dataclasses.dataclass(frozen=True)
+class BatchPipeline:
+    mode: str  # "full" or "mini"
+    stage: Stage
+    input: str
+    output: str
+    schedule: Optional[str]
+    batch_size: int
+    max_concurrency: int
+    tolerated_failure_percent: float
+
+
+@dataclasses.dataclass(frozen=True)
+class Build:
+    test_commands: tuple
+    compute_type: str
+    image: str
+
+
+@dataclasses.dataclass(frozen=True)
+class SourceFile:
+    """An input file, for the manifest: its path relative to the model repository's root."""
+
+    path: str
+    sha256: str
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelConfig:
+    """Everything needed to compile one model in one environment."""
+
+    name: str
+    environment: str
+    description: str
+    owner: str
+    tags: Mapping
+    platform: Platform
+    runtimes: tuple  # of Runtime, by name
+    build: Build
+    retrain: Optional[RetrainPipeline]
+    deploy: Optional[DeployPipeline]
+    batch: Optional[BatchPipeline]
+    sources: tuple  # of SourceFile, by path
+
+    @property
+    def pipelines(self) -> tuple:
+        """Names of the configured pipelines, in a fixed order."""
+        return tuple(name for name in ("retrain", "deploy", "batch") if getattr(self, name) is not None)

@@ -1,0 +1,58 @@
+"""Names of the AWS resources derived from a model's config, each within its service's limit.
+
+Used by the checks (a name that cannot fit is an error) and by the renderer (to emit them).
+Names are readable; a short deterministic hash appears only when a limit forces truncation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+#: Per-attempt token in job names: the first group of States.UUID(), 8 hex characters.
+RUN_TOKEN_LENGTH = 8
+
+LIMITS = {
+    "state_machine": 80,
+    "event_rule": 64,
+    "sagemaker_job": 63,
+    "tuning_job": 32,
+    "sagemaker_model": 63,
+    "endpoint_config": 63,
+    "endpoint": 63,
+    "lambda_function": 64,
+    "ecs_service": 255,
+    "task_family": 255,
+}
+
+
+def fit(name: str, limit: int) -> str:
+    """`name` if it fits, else a prefix of it and 6 hex of its sha256, exactly `limit` long."""
+    if len(name) <= limit:
+        return name
+    digest = hashlib.sha256(name.encode()).hexdigest()[:6]
+    return f"{name[: limit - 7].rstrip('-')}-{digest}"
+
+
+def state_machine(model: str, environment: str, pipeline: str) -> str:
+    return f"{model}-{environment}-{pipeline}"
+
+
+def event_rule(model: str, environment: str, pipeline: str, kind: str) -> str:
+    return fit(f"{model}-{environment}-{pipeline}-{kind}", LIMITS["event_rule"])
+
+
+def job_prefix(model: str, kind: str, limit_name: str = "sagemaker_job") -> str:
+    """The fixed part of a per-run job name; the run token and a '-' follow it."""
+    return fit(f"{model}-{kind}", LIMITS[limit_name] - RUN_TOKEN_LENGTH - 1)
+
+
+def endpoint(model: str, configured: str | None) -> str:
+    return configured or model
+
+
+def lambda_function(model: str, environment: str, configured: str | None) -> str:
+    return configured or fit(f"{model}-{environment}", LIMITS["lambda_function"])
+
+
+def ecs_service(model: str, environment: str, configured: str | None) -> str:
+    return configured or f"{model}-{environment}"

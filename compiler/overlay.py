@@ -1,0 +1,105 @@
+"""Resolve a config into one effective document per environment.
+
+base config  +  --platform file  (a key given by both must agree)
+             +  environments.<env> overlay (deep merge: maps merge, lists and scalars replace)
+
+Every value keeps the location where it was written, so a problem found in the effective
+document of `prod` points at the line of the `prod` overlay (or of the platform file) that set it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Iterator, Optional
+
+from compiler.load import Document
+from compiler.problems import Problem, dotted
+
+DEFAULT_ENVIRONMENT = "default"
+#: Keys an overlay may set; `model` and `runtimes` are the same in every environment.
+OVERLAY_KEYS = ("platform", "stage_defaults", "pipelines", "build")
+
+
+@dataclasses.dataclass(frozen=True)
+class Effective:
+    """The config of one environment, as plain data, with where each value came from."""
+
+    environment: str
+    data: dict
+    locations: dict
+
+
+def environment_names(document: Document) -> list[str]:
+    overlays = document.data.get("environments")
+    if isinstance(overlays, dict) and overlays:
+        return sorted(overlays)
+    return [DEFAULT_ENVIRONMENT]
+
+
+def resolve(document: Document, platform: Optional[Document], environment: str) -> Effective:
+    base = {key: value for key, value in document.data.items() if key != "environments"}
+    locations = {path: loc for path, loc in document.locations.items() if path[:1] != ("environments",)}
+    data = dict(base)
+    if platform is not None:
+        inline = base.get("platform") if isinstance(base.get("platform"), dict) else {}
+        data["platform"] = _merge(platform.data, inline)
+        merged_locations = {("platform",) + path: loc for path, loc in platform.locations.items() if path}
+        merged_locations.update({path: loc for path, loc in locations.items() if path[:1] == ("platform",)})
+        locations = {**locations, **merged_locations}
+        locations.setdefault(("platform",), platform.locations[()])
+    overlay = (document.data.get("environments") or {}).get(environment)
+    if isinstance(overlay, dict):
+        prefix = ("environments", environment)
+        for key in OVERLAY_KEYS:
+            if key not in overlay:
+                continue
+            data[key] = _merge(data.get(key), overlay[key])
+            for path, loc in document.locations.items():
+                if path[:3] == prefix + (key,):
+                    locations[path[2:]] = loc
+    return Effective(environment, data, locations)
+
+
+def platform_conflicts(document: Document, platform: Document) -> Iterator[Problem]:
+    """Keys that the inline `platform:` block and the --platform file both give, differently."""
+    inline = document.data.get("platform")
+    if not isinstance(inline, dict):
+        return
+    for path, value in _leaves(inline, ("platform",)):
+        theirs = _lookup(platform.data, path[1:])
+        if theirs is _MISSING or theirs == value:
+            continue
+        loc = document.locations[path]
+        other = platform.locations[path[1:]]
+        yield Problem(loc.file, loc.line, loc.col, dotted(path),
+                      f"conflicts with the platform file ({other.file}:{other.line} gives another value)",
+                      "the platform file wins nothing silently: remove the key here or make both agree; "
+                      "an environment overlay may override platform keys", "platform-conflict")
+
+
+_MISSING = object()
+
+
+def _merge(base: Any, over: Any) -> Any:
+    if isinstance(base, dict) and isinstance(over, dict):
+        merged = dict(base)
+        for key, value in over.items():
+            merged[key] = _merge(base.get(key), value) if key in base else value
+        return merged
+    return over
+
+
+def _leaves(value: Any, path: tuple) -> Iterator[tuple[tuple, Any]]:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _leaves(item, path + (key,))
+    else:
+        yield path, value
+
+
+def _lookup(value: Any, path: tuple) -> Any:
+    for key in path:
+        if not isinstance(value, dict) or key not in value:
+            return _MISSING
+        value = value[key]
+    return value

@@ -1,0 +1,215 @@
+"""Build the typed model from an effective config that passed every check.
+
+Defaults come from the schema (its `default` keywords), so the documentation and the compiler
+cannot disagree about them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Any, Optional
+
+from compiler import durations, inherit, names, resources
+from compiler.model import (BatchPipeline, Build, DeployPipeline, Endpoint, Function, GateCondition,
+                            ModelConfig, Platform, Poll, RetrainPipeline, Retry, Runtime, Service,
+                            SourceFile, Stage, Traffic, Tune, TuneParameter, frozen_map)
+
+
+def _defaults(definition: str) -> dict:
+    properties = resources.schema()["$defs"][definition]["properties"]
+    return {key: spec["default"] for key, spec in properties.items() if "default" in spec}
+
+
+def _with_defaults(definition: str, given: Optional[dict]) -> dict:
+    return {**_defaults(definition), **(given or {})}
+
+
+def model_config(config: dict, environment: str, sources: tuple) -> ModelConfig:
+    stages = {view.name: _stage(view) for view in inherit.iter_stages(config)}
+    pipelines = config["pipelines"]
+    model = config["model"]
+    return ModelConfig(
+        name=model["name"],
+        environment=environment,
+        description=model.get("description", ""),
+        owner=model.get("owner", ""),
+        tags=frozen_map(model.get("tags")),
+        platform=_platform(config["platform"]),
+        runtimes=tuple(_runtime(name, spec) for name, spec in sorted(config["runtimes"].items())),
+        build=_build(config.get("build")),
+        retrain=_retrain(pipelines["retrain"], stages) if "retrain" in pipelines else None,
+        deploy=_deploy(pipelines["deploy"], model["name"], environment) if "deploy" in pipelines else None,
+        batch=_batch(pipelines["batch"], stages["batch"]) if "batch" in pipelines else None,
+        sources=tuple(sorted(sources, key=lambda source: source.path)),
+    )
+
+
+def source_file(path: str, content: bytes) -> SourceFile:
+    return SourceFile(path, hashlib.sha256(content).hexdigest())
+
+
+def _platform(platform: dict) -> Platform:
+    return Platform(
+        account=platform["account"],
+        region=platform["region"],
+        artifact_bucket=platform["artifact_bucket"],
+        registry_table=platform["registry_table"],
+        event_bus=platform.get("event_bus", "default"),
+        notification_topic=platform["notification_topic"],
+        pipeline_role=platform["roles"]["pipeline"],
+        task_role=platform["roles"]["task"],
+        ecs_cluster=platform.get("ecs_cluster"),
+        subnets=tuple(platform.get("subnets", ())),
+        security_groups=tuple(platform.get("security_groups", ())),
+        kms_key=platform.get("kms_key"),
+        partition=platform["roles"]["pipeline"].split(":")[1],
+    )
+
+
+def _runtime(name: str, spec: dict) -> Runtime:
+    return Runtime(name, spec["dockerfile"], spec.get("context", "."), frozen_map(spec.get("build_args")))
+
+
+def _build(build: Optional[dict]) -> Build:
+    build = _with_defaults("build", build)
+    return Build(tuple(build.get("test_commands", ())), build["compute_type"], build["image"])
+
+
+def _retry(given: dict) -> Retry:
+    retry = _with_defaults("retry", given)
+    return Retry(retry["max_attempts"], durations.seconds(retry["interval"]), float(retry["backoff_rate"]),
+                 tuple(retry["errors"]))
+
+
+def _stage(view: inherit.StageView) -> Stage:
+    values = view.values
+    return Stage(
+        name=view.name,
+        runtime=values["runtime"],
+        command=tuple(values["command"]) if values["command"] is not None else None,
+        compute="sagemaker" if view.name == "tune" else values["compute"],
+        cpu=values["cpu"],
+        memory=values["memory"],
+        instance_type=values["instance_type"],
+        instance_count=values["instance_count"],
+        volume_gb=values["volume_gb"],
+        spot=values["spot"],
+        timeout_seconds=durations.seconds(values["timeout"]),
+        retry=_retry(values["retry"]),
+        environment=frozen_map(values["environment"]),
+        secrets=frozen_map(values["secrets"]),
+    )
+
+
+def _retrain(retrain: dict, stages: dict) -> RetrainPipeline:
+    triggers = retrain.get("triggers") or {}
+    raw_stages = retrain["stages"]
+    new_data = triggers.get("new_data")
+    return RetrainPipeline(
+        data_source=retrain["data"]["source"],
+        schedule=triggers.get("schedule"),
+        new_data_prefix=(new_data.get("prefix") or retrain["data"]["source"]) if new_data is not None else None,
+        on_commit=triggers.get("on_commit", False),
+        validate=stages.get("validate"),
+        transform=stages.get("transform"),
+        tune=_tune(raw_stages["tune"], stages["tune"]) if "tune" in raw_stages else None,
+        train=stages["train"],
+        hyperparameters=frozen_map({key: sagemaker_string(value)
+                                    for key, value in raw_stages["train"].get("hyperparameters", {}).items()}),
+        evaluate=stages.get("evaluate"),
+        gate=tuple(_gate(condition) for condition in (raw_stages.get("evaluate") or {}).get("gate", ())),
+        approval=(retrain.get("register") or {}).get("approval", "manual"),
+    )
+
+
+def sagemaker_string(value: Any) -> str:
+    """SageMaker takes hyper-parameters as strings; booleans as YAML users mean them."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _tune(raw: dict, stage: Stage) -> Tune:
+    tune = _with_defaults("tune_stage", raw)
+    objective = tune["objective"]
+    return Tune(
+        stage=stage,
+        strategy=tune["strategy"],
+        objective_metric=objective["metric"],
+        objective_goal=objective["goal"],
+        objective_regex=objective.get("regex") or default_metric_regex(objective["metric"]),
+        max_jobs=None if tune["strategy"] == "grid" else tune["max_jobs"],
+        max_parallel_jobs=tune["max_parallel_jobs"],
+        parameters=tuple(_tune_parameter(name, spec) for name, spec in sorted(tune["parameters"].items())),
+    )
+
+
+def default_metric_regex(metric: str) -> str:
+    """Finds `<metric>=<number>` (or `<metric>: <number>`) in a training job's log."""
+    return re.escape(metric) + r"[=:]\s*(-?[0-9.]+(?:[eE][-+]?[0-9]+)?)"
+
+
+def _tune_parameter(name: str, spec: dict) -> TuneParameter:
+    if "values" in spec:
+        return TuneParameter(name, "categorical", values=tuple(sagemaker_string(v) for v in spec["values"]))
+    spec = _with_defaults("tune_parameter", spec)
+    return TuneParameter(name, spec["type"], spec["min"], spec["max"], spec["scaling"])
+
+
+def _gate(condition: dict) -> GateCondition:
+    comparison = next(key for key in ("below", "above", "at_most", "at_least") if key in condition)
+    return GateCondition(condition["metric"], comparison, condition[comparison])
+
+
+def _deploy(deploy: dict, model: str, environment: str) -> DeployPipeline:
+    traffic = _with_defaults("traffic", deploy.get("traffic"))
+    poll = _with_defaults("poll", deploy.get("poll"))
+    target = deploy["target"]
+    return DeployPipeline(
+        target=target,
+        runtime=deploy["runtime"],
+        environment=frozen_map(deploy.get("environment")),
+        traffic=Traffic(
+            mode=traffic["mode"],
+            percent=traffic.get("percent"),
+            interval_seconds=durations.seconds(traffic["interval"]) if "interval" in traffic else None,
+            bake_seconds=durations.seconds(traffic["bake"]) if "bake" in traffic else 0,
+            alarms=tuple(traffic.get("alarms", ())),
+        ),
+        poll=Poll(durations.seconds(poll["interval"]), float(poll["backoff_rate"]), poll["max_attempts"]),
+        endpoint=_endpoint(deploy.get("endpoint"), model) if target == "sagemaker-endpoint" else None,
+        function=_function(deploy.get("function"), model, environment) if target == "lambda" else None,
+        service=_service(deploy.get("service"), model, environment) if target == "ecs-service" else None,
+    )
+
+
+def _endpoint(given: Optional[dict], model: str) -> Endpoint:
+    endpoint = {"instance_type": inherit.default("instance_type"), **_with_defaults("endpoint", given)}
+    scaling = endpoint.get("autoscaling")
+    return Endpoint(
+        name=names.endpoint(model, endpoint.get("name")),
+        instance_type=endpoint["instance_type"],
+        instance_count=endpoint["instance_count"],
+        autoscaling_min=scaling["min"] if scaling else None,
+        autoscaling_max=scaling["max"] if scaling else None,
+        target_invocations=scaling.get("target_invocations", 1000) if scaling else None,
+    )
+
+
+def _function(given: Optional[dict], model: str, environment: str) -> Function:
+    function = _with_defaults("function", given)
+    return Function(names.lambda_function(model, environment, function.get("name")), function["memory"],
+                    durations.seconds(function["timeout"]), function["alias"])
+
+
+def _service(given: Optional[dict], model: str, environment: str) -> Service:
+    service = {"cpu": inherit.default("cpu"), "memory": inherit.default("memory"), **_with_defaults("service", given)}
+    return Service(names.ecs_service(model, environment, service.get("name")), service["desired_count"],
+                   service["cpu"], service["memory"], service["port"])
+
+
+def _batch(batch: dict, stage: Stage) -> BatchPipeline:
+    batch = _with_defaults("batch", batch)
+    return BatchPipeline(batch["mode"], stage, batch["input"], batch["output"], batch.get("schedule"),
+                         batch["batch_size"], batch["max_concurrency"], float(batch["tolerated_failure_percent"]))

@@ -1,0 +1,1 @@
+"""Store-level demand forecasting: stage scripts of the demand-forecast pipelines."""

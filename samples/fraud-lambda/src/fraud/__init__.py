@@ -1,0 +1,1 @@
+"""Card fraud scoring: retrain stage scripts and the Lambda handler."""
