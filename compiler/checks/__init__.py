@@ -51,14 +51,28 @@ def check_config(config_path: Path, platform: Optional[Document]) -> Checked:
     effective = []
     for environment in overlay.environment_names(document):
         resolved = overlay.resolve(document, platform, environment)
-        findings = list(schema.check(resolved.data))
-        if not findings:
-            context = RuleContext(resolved.data, environment, config_path.parent)
-            findings = [finding for rule in RULES for finding in rule.check(context)]
+        structural = list(schema.check(resolved.data))
+        context = RuleContext(resolved.data, environment, config_path.parent)
+        findings = structural + _semantic(context, trusted=not structural)
         problems.update(_to_problems(findings, resolved.locations))
         effective.append(resolved)
     ordered = tuple(sorted(problems))
+    # Only a config with no problems at all becomes a model.
     return Checked(display, ordered, () if ordered else tuple(effective), document, platform)
+
+
+def _semantic(context: RuleContext, trusted: bool) -> list[Finding]:
+    """Run every rule. On a config the schema rejected, a rule may meet values of the wrong
+    type; it is then skipped (the schema's findings already cover that part), so that the
+    other rules still report all they can. On a config the schema accepted, a crash is a bug."""
+    findings: list[Finding] = []
+    for rule in RULES:
+        try:
+            findings.extend(rule.check(context))
+        except (AttributeError, KeyError, TypeError, ValueError, IndexError):
+            if trusted:
+                raise
+    return findings
 
 
 def _overlay_findings(document: Document) -> Iterable[Finding]:

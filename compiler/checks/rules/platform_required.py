@@ -17,9 +17,11 @@ def uses_fargate(config: dict) -> bool:
 def check(context):
     platform = context.platform
     needed = ALWAYS + (FOR_FARGATE if uses_fargate(context.config) else ())
-    for key in needed:
-        if key not in platform:
-            why = "Fargate tasks need it" if key in FOR_FARGATE else "every pipeline needs it"
-            yield Finding(("platform", key), f"missing platform key '{key}' ({why})",
-                          "set it in the platform file given with --platform, or in a `platform:` block",
-                          RULE, anchor=("platform",))
+    missing = [key for key in needed if key not in platform]
+    if missing:
+        fargate = [key for key in missing if key in FOR_FARGATE]
+        why = f" ({', '.join(fargate)} because Fargate tasks run here)" if fargate else ""
+        path = ("platform", missing[0]) if len(missing) == 1 else ("platform",)
+        yield Finding(path, f"missing platform key{'s' if len(missing) > 1 else ''} {', '.join(missing)}{why}",
+                      "set them in the platform file given with --platform, or in a `platform:` block",
+                      RULE, anchor=("platform",))
