@@ -47,3 +47,39 @@ def _sources(config_file: Path, checked) -> tuple:
         relative = os.path.relpath(Path(checked.platform.file).resolve(), root.resolve())
         sources.append(resolve.source_file(Path(relative).as_posix(), checked.platform.text))
     return tuple(sources)
+
+
+@dataclasses.dataclass(frozen=True)
+class Compilation:
+    validation: Validation
+    outputs: dict  # "model/env" -> file name -> text
+
+
+def compile_outputs(paths: list[str], platform_file: Optional[str] = None,
+                    environment: Optional[str] = None) -> Compilation:
+    """Validate, then render every model and environment in memory (nothing is written)."""
+    from compiler import render
+
+    validation = validate(paths, platform_file)
+    if not validation.ok:
+        return Compilation(validation, {})
+    models = list(validation.models)
+    if environment is not None:
+        lacking = sorted({m.name for m in models} - {m.name for m in models if m.environment == environment})
+        if lacking:
+            raise UnknownEnvironment(f"no environment '{environment}' in: {', '.join(lacking)}")
+        models = [m for m in models if m.environment == environment]
+    outputs = {f"{m.name}/{m.environment}": render.render_files(m) for m in models}
+    if len(outputs) != len(models):
+        duplicates = sorted({f"{m.name}/{m.environment}" for m in models if
+                             sum(1 for o in models if (o.name, o.environment) == (m.name, m.environment)) > 1})
+        raise DuplicateModel(f"several configs name the same model and environment: {', '.join(duplicates)}")
+    return Compilation(validation, outputs)
+
+
+class DuplicateModel(Exception):
+    """Two configs would write the same output directory."""
+
+
+class UnknownEnvironment(Exception):
+    """--env names an environment some config does not define."""

@@ -12,7 +12,7 @@ from compiler import __version__, report
 
 FORMAT = click.option("--format", "output_format", type=click.Choice(sorted(report.REPORTERS)), default="text",
                       show_default=True, help="How problems are printed.")
-PLATFORM = click.option("--platform", "platform_file", type=click.Path(dir_okay=False),
+PLATFORM = click.option("--platform", "platform_file", type=click.Path(exists=True, dir_okay=False),
                         help="The platform team's file of shared AWS names (the keys of `platform:`).")
 PATHS = click.argument("paths", nargs=-1, type=click.Path())
 
@@ -44,6 +44,41 @@ def validate(paths, platform_file, output_format) -> None:
         click.echo(f"{len(result.files)} config{'s' if len(result.files) != 1 else ''} valid "
                    f"({len(result.models)} environment{'s' if len(result.models) != 1 else ''})", err=True)
     sys.exit(report.exit_code(problems))
+
+
+@cli.command("compile")
+@PATHS
+@click.option("-o", "--output", "out", required=True, type=click.Path(file_okay=False),
+              help="Output directory; OUT/<model>/<env>/ is replaced as a whole.")
+@click.option("--env", "environment", help="Compile only this environment (default: every environment).")
+@PLATFORM
+@FORMAT
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 and name the stale files if OUT is not up to date.")
+def compile_command(paths, out, environment, platform_file, output_format, check) -> None:
+    """Validate model configs, then write their state machines, buildspec, pointers, triggers
+    and manifest to OUT/<model>/<env>/."""
+    from pathlib import Path
+
+    from compiler import api, discover, write
+
+    try:
+        result = api.compile_outputs(list(paths) or ["."], platform_file, environment)
+    except (discover.DiscoveryError, api.UnknownEnvironment, api.DuplicateModel) as error:
+        raise click.UsageError(str(error)) from None
+    problems = list(result.validation.problems)
+    if problems:
+        report.REPORTERS[output_format](problems, sys.stdout)
+        sys.exit(report.exit_code(problems))
+    if check:
+        stale = write.stale_files(Path(out), result.outputs)
+        for path in stale:
+            click.echo(f"would change: {Path(out, path).as_posix()}")
+        click.echo(f"{len(stale)} stale file{'s' if len(stale) != 1 else ''} in {out}" if stale else f"{out} is up to date",
+                   err=True)
+        sys.exit(report.EXIT_INVALID if stale else report.EXIT_OK)
+    written = write.write(Path(out), result.outputs)
+    click.echo(f"compiled {len(result.outputs)} model environment{'s' if len(result.outputs) != 1 else ''} into {out}: "
+               f"{len(written.written)} updated, {len(written.unchanged)} unchanged", err=True)
 
 
 @cli.command()

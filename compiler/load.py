@@ -34,6 +34,10 @@ class Document:
     text: bytes
 
 
+class _TooDeep(yaml.MarkedYAMLError):
+    """Valid YAML, but nested deeper than any config needs."""
+
+
 class _LimitedComposer(Composer):
     """Refuses nesting deeper than MAX_DEPTH before PyYAML's recursion can blow the stack."""
 
@@ -43,10 +47,8 @@ class _LimitedComposer(Composer):
         self._depth += 1
         try:
             if self._depth > MAX_DEPTH:
-                mark = self.peek_event().start_mark
-                raise yaml.MarkedYAMLError(
-                    problem=f"nesting deeper than {MAX_DEPTH} levels", problem_mark=mark
-                )
+                raise _TooDeep(problem=f"nesting deeper than {MAX_DEPTH} levels",
+                               problem_mark=self.peek_event().start_mark)
             return super().compose_node(parent, index)
         finally:
             self._depth -= 1
@@ -92,11 +94,20 @@ def load_bytes(raw: bytes, display: str) -> Document:
     text = _decode(raw, display)
     if not text.strip():
         raise ConfigError(Location(display, 1, 1), "file is empty", "start with `version: 1`")
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)
+    except yaml.reader.ReaderError as exc:  # control characters: checked before any parsing
+        raise ConfigError(_position_location(display, text, exc.position),
+                          f"not valid YAML: character #x{exc.character:04x} is not allowed",
+                          "remove the control character; YAML allows printable characters, tabs and newlines") from None
     try:
         root = loader.get_single_node()
+    except _TooDeep as exc:
+        raise ConfigError(_mark_location(display, exc.problem_mark), f"{exc.problem}; refused",
+                          "a model config needs a few levels of nesting; is this the right file?") from None
     except yaml.composer.ComposerError as exc:
-        if "single document" in str(exc.problem):
+        # PyYAML: problem "but found another document", context "expected a single document in the stream"
+        if "single document" in f"{exc.context} {exc.problem}":
             raise ConfigError(_mark_location(display, exc.problem_mark), "file holds more than one YAML document",
                               "keep one document: remove the extra `---` separators") from None
         raise _yaml_error(display, exc) from None
@@ -124,6 +135,11 @@ def _decode(raw: bytes, display: str) -> str:
         col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
         raise ConfigError(Location(display, line, col), f"file is not UTF-8 (byte 0x{raw[exc.start]:02x})",
                           "save the file as UTF-8") from None
+
+
+def _position_location(display: str, text: str, position: int) -> Location:
+    line_start = text.rfind("\n", 0, position) + 1
+    return Location(display, text.count("\n", 0, position) + 1, position - line_start + 1)
 
 
 def _mark_location(display: str, mark) -> Location:

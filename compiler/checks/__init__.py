@@ -53,7 +53,7 @@ def check_config(config_path: Path, platform: Optional[Document]) -> Checked:
         resolved = overlay.resolve(document, platform, environment)
         structural = list(schema.check(resolved.data))
         context = RuleContext(resolved.data, environment, config_path.parent)
-        findings = structural + _semantic(context, trusted=not structural)
+        findings = structural + _uncovered(_semantic(context, trusted=not structural), structural)
         problems.update(_to_problems(findings, resolved.locations))
         effective.append(resolved)
     ordered = tuple(sorted(problems))
@@ -73,6 +73,14 @@ def _semantic(context: RuleContext, trusted: bool) -> list[Finding]:
             if trusted:
                 raise
     return findings
+
+
+def _uncovered(semantic: list[Finding], structural: list[Finding]) -> list[Finding]:
+    """Drop what a rule says about a value the schema already rejected (`memory: lots` is a type
+    error; that Fargate has no task size with memory 'lots' adds nothing)."""
+    rejected = [finding.path for finding in structural]
+    return [finding for finding in semantic
+            if not any(finding.path[: len(path)] == path for path in rejected)]
 
 
 def _overlay_findings(document: Document) -> Iterable[Finding]:

@@ -1,0 +1,50 @@
+"""Model -> the files of one model and environment, as text (nothing touches the disk here)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import yaml
+
+from compiler import __version__
+from compiler.model import ModelConfig
+from compiler.render import asl, buildspec, pointers, triggers
+
+MANIFEST = "manifest.json"
+#: Bump when the layout or meaning of the output files changes; diff/apply refuse others.
+FORMAT_VERSION = 1
+
+
+def to_json(data) -> str:
+    """Output JSON: 2-space indent, keys in the order the renderer built them, final newline."""
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def to_yaml(data) -> str:
+    return yaml.safe_dump(data, sort_keys=False, default_flow_style=False, allow_unicode=True, width=1000)
+
+
+def render_files(config: ModelConfig) -> dict[str, str]:
+    """File name -> content for OUT/<model>/<env>/, manifest last."""
+    files = {f"{pipeline}.asl.json": to_json(definition) for pipeline, definition in asl.definitions(config).items()}
+    files["buildspec.yml"] = to_yaml(buildspec.buildspec(config))
+    files["pointers.json"] = to_json(pointers.pointers(config))
+    files["triggers.json"] = to_json(triggers.triggers(config))
+    files[MANIFEST] = to_json(_manifest(config, files))
+    return files
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _manifest(config: ModelConfig, files: dict[str, str]) -> dict:
+    return {
+        "format_version": FORMAT_VERSION,
+        "compiler": {"name": "mlopsc", "version": __version__},
+        "model": config.name,
+        "environment": config.environment,
+        "inputs": [{"path": source.path, "sha256": source.sha256} for source in config.sources],
+        "outputs": [{"path": name, "sha256": _sha256(text)} for name, text in sorted(files.items())],
+    }

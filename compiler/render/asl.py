@@ -1,0 +1,594 @@
+"""Render the state machines: compute each pipeline's template context, render the Jinja2
+template, parse the text back (a template bug can never produce invalid JSON silently) and
+return the definition as data."""
+
+from __future__ import annotations
+
+import functools
+import json
+
+import jinja2
+
+from compiler import durations
+from compiler.model import ModelConfig, Poll, RetrainPipeline, Stage
+from compiler.render import context as ctx
+from compiler.render.context import Naming
+
+ECS_SYNC = "ecs:runTask.sync"
+#: Retries for calls to AWS APIs (throttling, brief unavailability), not for stage failures.
+SERVICE_RETRY = [{"ErrorEquals": ["States.TaskFailed"], "IntervalSeconds": 2, "MaxAttempts": 3, "BackoffRate": 2.0}]
+#: Room for the pipeline's own bookkeeping states on top of its stages' time-outs.
+BOOKKEEPING_SECONDS = 3600
+
+
+def _members(text: str) -> str:
+    """Close a run of `"Name": {...},` members: drop the last comma."""
+    stripped = text.rstrip()
+    return stripped[:-1] if stripped.endswith(",") else stripped
+
+
+@functools.lru_cache(maxsize=None)
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(loader=jinja2.PackageLoader("compiler", "templates/asl"),
+                             undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=True)
+    env.filters["members"] = _members
+    # Plain JSON (not HTML-escaped) keeps the rendered text readable when debugging templates.
+    env.policies["json.dumps_kwargs"] = {"sort_keys": False, "ensure_ascii": False}
+    return env
+
+
+def render(template: str, context: dict) -> dict:
+    text = environment().get_template(template).render(**context)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:  # a template bug, never a config problem
+        raise RuntimeError(f"{template} rendered invalid JSON: {error}") from None
+
+
+def definitions(config: ModelConfig) -> dict:
+    """Pipeline name -> ASL definition (as data), for each configured pipeline."""
+    naming = Naming(config)
+    builders = {"retrain": _retrain, "deploy": _deploy, "batch": _batch}
+    return {pipeline: builders[pipeline](naming) for pipeline in config.pipelines}
+
+
+# --------------------------------------------------------------------------- shared parts
+
+def _base(naming: Naming, pipeline: str, comment: str) -> dict:
+    return {"p": naming.platform, "service_retry": SERVICE_RETRY, "comment": comment}
+
+
+def _failure(naming: Naming, pipeline: str, label: str, error: str, cause: str, event: str,
+             detail_path: str = "$.error", record: dict | None = None, extra_detail: dict | None = None) -> dict:
+    """The notify -> (record) -> publish -> Fail chain of one way of failing."""
+    notification = ctx.notification(naming, pipeline, cause, label)
+    notification["Message"]["error.$"] = detail_path
+    detail = {"what": label, "error": error, "details.$": detail_path, **(extra_detail or {})}
+    return {
+        "notify_state": f"Notify {label}",
+        "record_state": f"Record {label}" if record else None,
+        "publish_state": f"Publish {label}",
+        "fail_state": f"{label[0].upper()}{label[1:]}",
+        "notification": notification,
+        "record": record,
+        "event": ctx.put_event(naming, pipeline, event, detail),
+        "error": error,
+        "cause": cause,
+    }
+
+
+def _pointers(naming: Naming, pipeline: str, runtimes: list, task_keys: list) -> dict:
+    checks = [{"Variable": naming.image(runtime), "IsPresent": True} for runtime in runtimes]
+    checks += [{"Variable": f"{naming.pointers}.task_definitions.M['{key}'].S", "IsPresent": True} for key in task_keys]
+    first = None  # filled by the template through `Check pointers` -> `Publish run started`
+    return {
+        "get_item": {"TableName": naming.platform.registry_table, "Key": naming.key(naming.pointers_key),
+                     "ConsistentRead": True},
+        "check": {"And": [{"Variable": naming.pointers, "IsPresent": True}] + checks, "Next": "Publish run started"},
+        "started_event": ctx.put_event(naming, pipeline, "RunStarted", {}),
+        "failure": _failure(naming, pipeline, "pointers missing", "PointersMissing",
+                            "The registry has no image for a runtime this pipeline runs: has the build stage run and apply written its images?",
+                            "RunFailed"),
+        "first": first,
+    }
+
+
+def _retry(stage: Stage) -> list:
+    retry = stage.retry
+    if retry.max_attempts == 0:
+        return []
+    return [{"ErrorEquals": list(retry.errors), "IntervalSeconds": retry.interval_seconds,
+             "MaxAttempts": retry.max_attempts, "BackoffRate": retry.backoff_rate}]
+
+
+def _stage_timeout(stage: Stage) -> int:
+    return ctx.spot_max_wait(stage) if stage.spot else stage.timeout_seconds
+
+
+def _container_step(naming: Naming, pipeline: str, stage: Stage, input_uri: str, params, extra_env=None) -> dict:
+    """A stage that runs a container: a Fargate task or a SageMaker processing job."""
+    environment = ctx.stage_environment(naming, pipeline, stage, input_uri, params, extra_env)
+    if stage.compute == "fargate":
+        resource = f"arn:{naming.platform.partition}:states:::{ECS_SYNC}"
+        parameters = ctx.ecs_run_task(naming, pipeline, stage, environment)
+        selector = {"task_arn.$": "$.Tasks[0].TaskArn"}
+    else:
+        resource = f"arn:{naming.platform.partition}:states:::sagemaker:createProcessingJob.sync"
+        parameters = ctx.sagemaker_processing(naming, pipeline, stage, environment)
+        selector = {"job_name.$": "$.ProcessingJobName"}
+    return _step(naming, pipeline, stage, resource, parameters, selector)
+
+
+def _step(naming: Naming, pipeline: str, stage: Stage, resource: str, parameters: dict, selector: dict) -> dict:
+    title = stage.name.capitalize()
+    return {
+        "name": title,
+        "resource": resource,
+        "parameters": parameters,
+        "result_selector": selector,
+        "result_path": f"$.stages.{stage.name}",
+        "timeout": _stage_timeout(stage),
+        "retry": _retry(stage),
+        "published_state": f"Publish {stage.name} succeeded",
+        "succeeded_event": ctx.put_event(naming, pipeline, "StageSucceeded", {"stage": stage.name}),
+        "failure": _failure(naming, pipeline, f"{stage.name} failed", f"{title}Failed",
+                            f"The {stage.name} stage failed after its retries.", "StageFailed",
+                            extra_detail={"stage": stage.name}),
+        "next": None,
+    }
+
+
+def _chain(steps: list, last_next: str) -> list:
+    for step, following in zip(steps, steps[1:] + [None]):
+        step["next"] = following["name"] if following else last_next
+    return steps
+
+
+# --------------------------------------------------------------------------- retrain
+
+def _retrain(naming: Naming) -> dict:
+    retrain = naming.config.retrain
+    steps, input_uri = [], retrain.data_source
+    extra = {"MLOPS_DATA_URI": retrain.data_source}
+    static = json.dumps(dict(retrain.hyperparameters), sort_keys=True)
+    for stage in (retrain.validate, retrain.transform):
+        if stage:
+            steps.append(_container_step(naming, "retrain", stage, input_uri, None, extra))
+            input_uri = naming.stage_output("retrain", stage.name)
+    merged = "States.JsonMerge($.hyperparameters, $.stages.tune.hyperparameters, false)"
+    if retrain.tune:
+        steps.append(_tune_step(naming, retrain, input_uri))
+    train = retrain.train
+    if train.compute == "sagemaker":
+        hyperparameters = merged if retrain.tune else dict(retrain.hyperparameters)
+        env = ctx.stage_environment(naming, "retrain", train, input_uri, None, extra)
+        step = _step(naming, "retrain", train, f"arn:{naming.platform.partition}:states:::sagemaker:createTrainingJob.sync",
+                     ctx.sagemaker_training(naming, train, env, input_uri, hyperparameters),
+                     {"job_name.$": "$.TrainingJobName", "model_data.$": "$.ModelArtifacts.S3ModelArtifacts"})
+    else:
+        params = f"States.JsonToString({merged})" if retrain.tune else static
+        step = _container_step(naming, "retrain", train, input_uri, params, extra)
+    steps.append(step)
+    input_uri = naming.stage_output("retrain", train.name)
+    if retrain.evaluate:
+        steps.append(_container_step(naming, "retrain", retrain.evaluate, input_uri, None, extra))
+    runtimes = sorted({s.runtime for s in retrain.stages} | ({retrain.tune.stage.runtime} if retrain.tune else set()))
+    task_keys = [f"retrain-{s.name}" for s in retrain.stages if s.compute == "fargate"]
+    gate = _gate(naming, retrain) if retrain.gate else None
+    _chain(steps, "Read metrics" if gate else "Register model version")
+    timeout = sum(_stage_timeout(s) * (1 + s.retry.max_attempts) for s in retrain.stages)
+    if retrain.tune:
+        tune = retrain.tune
+        rounds = -(-(tune.max_jobs or 100) // tune.max_parallel_jobs)
+        timeout += rounds * _stage_timeout(tune.stage)
+    return render("retrain.asl.json.j2", {
+        **_base(naming, "retrain", f"Retrain {naming.config.name} ({naming.config.environment}): "
+                + " -> ".join(s["name"].lower() for s in steps) + (" -> gate" if gate else "") + " -> register"),
+        "timeout": timeout + BOOKKEEPING_SECONDS,
+        "pointers": _pointers(naming, "retrain", runtimes, task_keys),
+        "static_hyperparameters": dict(retrain.hyperparameters) if retrain.tune else None,
+        "steps": steps,
+        "gate": gate,
+        "register": _register(naming, retrain),
+    })
+
+
+def _tune_step(naming: Naming, retrain: RetrainPipeline, input_uri: str) -> dict:
+    tune = retrain.tune
+    env = ctx.stage_environment(naming, "retrain", tune.stage, input_uri, None,
+                                {"MLOPS_DATA_URI": retrain.data_source})
+    parameters = ctx.sagemaker_tuning(naming, tune, dict(retrain.hyperparameters), env, input_uri)
+    step = _step(naming, "retrain", tune.stage,
+                 f"arn:{naming.platform.partition}:states:::sagemaker:createHyperParameterTuningJob.sync", parameters,
+                 {"job_name.$": "$.HyperParameterTuningJobName",
+                  "best_training_job.$": "$.BestTrainingJob.TrainingJobName",
+                  "hyperparameters.$": "$.BestTrainingJob.TunedHyperParameters"})
+    step["timeout"] = -(-(tune.max_jobs or 100) // tune.max_parallel_jobs) * _stage_timeout(tune.stage)
+    return step
+
+
+_COMPARISONS = {"below": "NumericLessThan", "above": "NumericGreaterThan",
+                "at_most": "NumericLessThanEquals", "at_least": "NumericGreaterThanEquals"}
+
+
+def _gate(naming: Naming, retrain: RetrainPipeline) -> dict:
+    checks = []
+    for condition in retrain.gate:
+        variable = f"$.metrics.values['{condition.metric}']"
+        checks += [{"Variable": variable, "IsPresent": True}, {"Variable": variable, "IsNumeric": True},
+                   {"Variable": variable, _COMPARISONS[condition.comparison]: condition.threshold}]
+    described = ", ".join(f"{c.metric} {c.comparison.replace('_', ' ')} {c.threshold}" for c in retrain.gate)
+    key = naming.run_prefix("retrain") + "evaluate/metrics.json"
+    return {
+        "get_object": {"Bucket": naming.platform.artifact_bucket, "Key.$": ctx.states_format(key, naming.run_id)},
+        "passes": {"And": checks, "Next": "Register model version"},
+        "missing": _failure(naming, "retrain", "metrics missing", "MetricsMissing",
+                            "The evaluate stage wrote no readable metrics.json.", "GateFailed"),
+        "failure": _failure(naming, "retrain", "gate failed", "GateFailed",
+                            f"The evaluation metrics did not pass the gate ({described}).", "GateFailed",
+                            detail_path="$.metrics.values"),
+    }
+
+
+def _register(naming: Naming, retrain: RetrainPipeline) -> dict:
+    approval = "approved" if retrain.approval == "auto" else "pending"
+    train = retrain.train
+    model_data = "$.stages.train.model_data" if train.compute == "sagemaker" else None
+    item = {
+        "pk": {"S": naming.model_key},
+        "model": {"S": naming.config.name},
+        "environment": {"S": naming.config.environment},
+        "version": {"S.$": naming.run_id},
+        "approval": {"S": approval},
+        "images": {"M.$": f"{naming.pointers}.images.M"},
+        "data_source": {"S": retrain.data_source},
+        "model_data": {"S.$": model_data or naming.stage_output("retrain", "train")},
+        "execution": {"S.$": "$$.Execution.Id"},
+        "registered_at": {"S.$": "$$.State.EnteredTime"},
+    }
+    item["sk"] = {"S.$": ctx.states_format(naming.version_key_prefix() + "{}", naming.run_id)}
+    if retrain.gate:
+        item["metrics"] = {"S.$": "States.JsonToString($.metrics.values)"}
+    detail = {"version.$": naming.run_id, "approval": approval, "model_data.$": model_data or naming.stage_output("retrain", "train")}
+    if retrain.gate:
+        detail["metrics.$"] = "$.metrics.values"
+    return {
+        "put_item": {"TableName": naming.platform.registry_table, "Item": item,
+                     "ConditionExpression": "attribute_not_exists(pk)"},
+        "event": ctx.put_event(naming, "retrain", "ModelRegistered", detail),
+        "failure": _failure(naming, "retrain", "registration failed", "RegistrationFailed",
+                            "The new model version could not be recorded in the registry.", "RunFailed"),
+    }
+
+
+# --------------------------------------------------------------------------- batch
+
+def _batch(naming: Naming) -> dict:
+    batch = naming.config.batch
+    stage = batch.stage
+    context = _base(naming, "batch", f"Batch scoring for {naming.config.name} ({naming.config.environment}), "
+                    f"{batch.mode} mode: {batch.input} -> {batch.output}")
+    context["map"] = _distributed_map(naming, batch) if batch.mode == "mini" else None
+    scope = Naming(naming.config, "$.BatchInput.run_id", "$.BatchInput.pointers") if context["map"] else naming
+    extra = {"MLOPS_MODEL_URI": f"{scope.pointers}.approved_model_data.S", "MLOPS_OUTPUT_PREFIX": batch.output}
+    if context["map"]:
+        extra["MLOPS_BATCH_URI"] = ctx.states_format(f"s3://{naming.platform.artifact_bucket}/{_manifest_key(naming)}",
+                                               scope.run_id, "$$.Execution.Name")
+    step = _container_step(scope, "batch", stage, batch.input, None, extra)
+    step.update(name="Score", next="Done")
+    if context["map"]:
+        # Batches run max_concurrency at a time; the whole map may take that many rounds.
+        step["map_timeout"] = step["timeout"] * -(-MAX_EXPECTED_BATCHES // batch.max_concurrency)
+    task_keys = ["batch-batch"] if stage.compute == "fargate" else []
+    pointers = _pointers(naming, "batch", [stage.runtime], task_keys)
+    pointers["check"]["And"].append({"Variable": f"{naming.pointers}.approved_model_data.S", "IsPresent": True})
+    context.update({
+        "timeout": step.get("map_timeout", step["timeout"]) * (1 + stage.retry.max_attempts) + BOOKKEEPING_SECONDS,
+        "pointers": pointers,
+        "step": step,
+    })
+    return render("batch.asl.json.j2", context)
+
+
+#: Sizing the batch pipeline's overall time-out: the number of batches one run is planned for.
+MAX_EXPECTED_BATCHES = 1000
+
+
+def _manifest_key(naming: Naming) -> str:
+    return naming.run_prefix("batch") + "batches/{}.json"
+
+
+def _distributed_map(naming: Naming, batch) -> dict:
+    bucket, _, prefix = batch.input.removeprefix("s3://").partition("/")
+    encryption = {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": naming.platform.kms_key} if naming.platform.kms_key else {}
+    return {
+        "comment": f"Each batch of up to {batch.batch_size} input objects is one task; "
+                   f"{batch.max_concurrency} run at once.",
+        "item_reader": {"Resource": f"arn:{naming.platform.partition}:states:::s3:listObjectsV2",
+                        "Parameters": {"Bucket": bucket, "Prefix": prefix}},
+        "item_batcher": {"MaxItemsPerBatch": batch.batch_size,
+                         "BatchInput": {"run_id.$": naming.run_id, "pointers.$": naming.pointers}},
+        "max_concurrency": batch.max_concurrency,
+        "tolerated_failure_percent": batch.tolerated_failure_percent,
+        "write_manifest": {"Bucket": naming.platform.artifact_bucket,
+                           "Key.$": ctx.states_format(_manifest_key(naming), "$.BatchInput.run_id", "$$.Execution.Name"),
+                           "Body.$": "$.Items", "ContentType": "application/json", **encryption},
+        "result_writer": {"Resource": f"arn:{naming.platform.partition}:states:::s3:putObject",
+                          "Parameters": {"Bucket": naming.platform.artifact_bucket,
+                                         "Prefix.$": ctx.states_format(naming.run_prefix("batch") + "map-results", naming.run_id)}},
+        "result_selector": {"manifest.$": "$.ResultWriterDetails"},
+    }
+
+
+# --------------------------------------------------------------------------- deploy
+
+def _poll(naming: Naming, prefix: str, poll: Poll, describe_resource: str, describe_parameters: dict,
+          result_selector: dict, outcomes: list, timeout_failure: dict, error_failure: dict) -> dict:
+    waits, wait = [], float(poll.interval_seconds)
+    for _ in range(poll.max_attempts):
+        waits.append(max(1, round(wait)))
+        wait *= poll.backoff_rate
+    return {
+        "start_state": f"Start polling {prefix}", "schedule_state": f"Schedule next {prefix} poll",
+        "wait_state": f"Wait for {prefix}", "describe_state": f"Describe {prefix}",
+        "ready_state": f"Is {prefix} ready?", "attempts_state": f"Any {prefix} polls left?",
+        "timeout_state": timeout_failure["notify_state"], "failure_state": error_failure["notify_state"],
+        "waits": waits, "describe_resource": describe_resource, "describe_parameters": describe_parameters,
+        "result_path": "$.status", "result_selector": result_selector, "outcomes": outcomes,
+    }
+
+
+def _deploy(naming: Naming) -> dict:
+    deploy = naming.config.deploy
+    deployment_key = naming.key(naming.deployment_key)
+
+    def outcome(label, error, cause, event, status):
+        record = {"TableName": naming.platform.registry_table, "Key": deployment_key,
+                  "UpdateExpression": "SET #status = :status, #finished = :finished",
+                  "ExpressionAttributeNames": {"#status": "status", "#finished": "finished_at"},
+                  "ExpressionAttributeValues": {":status": {"S": status}, ":finished": {"S.$": "$$.State.EnteredTime"}}}
+        return _failure(naming, "deploy", label, error, cause, event, record=record)
+
+    failures = {
+        "no_version": _failure(naming, "deploy", "no approved version", "NoApprovedVersion",
+                               "No version was given and the registry has no approved version.", "DeploymentFailed",
+                               detail_path="$.pointers"),
+        "not_deployable": _failure(naming, "deploy", "version not deployable", "VersionNotDeployable",
+                                   "The requested version is not in the registry or not approved.", "DeploymentFailed",
+                                   detail_path="$.request"),
+        "in_progress": _failure(naming, "deploy", "deployment in progress", "DeploymentInProgress",
+                                "Another deployment of this model is running; see the notification for its execution.",
+                                "DeploymentFailed", detail_path="$.running.Item.execution.S"),
+        "lock": _failure(naming, "deploy", "lock failed", "LockFailed", "The deployment lock could not be taken.",
+                         "DeploymentFailed"),
+        "failed": outcome("deployment failed", "DeploymentFailed", "The new version did not become healthy.",
+                          "DeploymentFailed", "failed"),
+        "timed_out": outcome("deployment timed out", "DeploymentTimedOut",
+                             f"The update was not finished after {deploy.poll.max_attempts} polls.", "DeploymentTimedOut",
+                             "timed_out"),
+        "rolled_back": outcome("deployment rolled back", "DeploymentRolledBack",
+                               "An alarm fired while traffic moved, and the previous version was restored.",
+                               "DeploymentRolledBack", "rolled_back"),
+    }
+    serve_image = naming.image(deploy.runtime)
+    model_data = "$.model_version.Item.model_data.S"
+    environment = {**deploy.environment, "MLOPS_MODEL": naming.config.name,
+                   "MLOPS_ENVIRONMENT": naming.config.environment}
+    target = {"sagemaker-endpoint": _sagemaker_target, "lambda": _lambda_target, "ecs-service": _ecs_target}
+    context = {
+        **_base(naming, "deploy", f"Deploy {naming.config.name} ({naming.config.environment}) to "
+                f"{deploy.target} with {deploy.traffic.mode} traffic"),
+        "pointers": _pointers(naming, "deploy", [deploy.runtime], []),
+        "failures": failures,
+        "lock": {
+            "TableName": naming.platform.registry_table, "Key": deployment_key,
+            "UpdateExpression": "SET #status = :deploying, #execution = :execution, #version = :version, #started = :started",
+            "ConditionExpression": "attribute_not_exists(#status) OR #status <> :deploying",
+            "ExpressionAttributeNames": {"#status": "status", "#execution": "execution", "#version": "version",
+                                         "#started": "started_at"},
+            "ExpressionAttributeValues": {":deploying": {"S": "deploying"}, ":execution": {"S.$": "$$.Execution.Id"},
+                                          ":version": {"S.$": "$.request.version"},
+                                          ":started": {"S.$": "$$.State.EnteredTime"}},
+        },
+        "read_lock": {"TableName": naming.platform.registry_table, "Key": deployment_key, "ConsistentRead": True},
+        "read_version": {"TableName": naming.platform.registry_table, "ConsistentRead": True,
+                         "Key": {"pk": {"S": naming.model_key},
+                                 "sk": {"S.$": ctx.states_format(naming.version_key_prefix() + "{}", "$.request.version")}}},
+        "record_deployed": {"TableName": naming.platform.registry_table, "Key": deployment_key,
+                            "UpdateExpression": "SET #status = :status, #finished = :finished",
+                            "ExpressionAttributeNames": {"#status": "status", "#finished": "finished_at"},
+                            "ExpressionAttributeValues": {":status": {"S": "deployed"},
+                                                          ":finished": {"S.$": "$$.State.EnteredTime"}}},
+        "started_event": ctx.put_event(naming, "deploy", "DeploymentStarted", {"version.$": "$.request.version",
+                                                                               "target": deploy.target}),
+        "succeeded_event": ctx.put_event(naming, "deploy", "DeploymentSucceeded", {"version.$": "$.request.version",
+                                                                                   "target": deploy.target}),
+        "target": deploy.target,
+    }
+    context.update(target[deploy.target](naming, deploy, failures, serve_image, model_data, environment))
+    context["timeout"] = _deploy_timeout(deploy, context)
+    return render("deploy.asl.json.j2", context)
+
+
+def _deploy_timeout(deploy, context: dict) -> int:
+    polls = sum(sum(poll["waits"]) for poll in context["polls"].values())
+    traffic = deploy.traffic
+    steps = len(context.get("weights") or ()) * (traffic.interval_seconds or 0) + traffic.bake_seconds
+    return polls + steps + BOOKKEEPING_SECONDS
+
+
+def _sagemaker_target(naming: Naming, deploy, failures, serve_image, model_data, environment) -> dict:
+    endpoint = deploy.endpoint
+    platform = naming.platform
+    from compiler import names
+
+    model_prefix = names.job_prefix(naming.config.name, naming.config.environment, "sagemaker_model")
+    config_prefix = names.job_prefix(endpoint.name, "config", "endpoint_config")
+    container = {"Image.$": serve_image, "ModelDataUrl.$": model_data, "Environment": dict(sorted(environment.items()))}
+    create_model = {"ModelName.$": "$.deployment.model", "PrimaryContainer": container,
+                    "ExecutionRoleArn": platform.task_role, "Tags": naming.tags("deploy")}
+    if platform.subnets:
+        create_model["VpcConfig"] = ctx._vpc(platform)
+    endpoint_config = {"EndpointConfigName.$": "$.deployment.endpoint_config",
+                       "ProductionVariants": [{"VariantName": "AllTraffic", "ModelName.$": "$.deployment.model",
+                                               "InstanceType": endpoint.instance_type,
+                                               "InitialInstanceCount": endpoint.instance_count}],
+                       "Tags": naming.tags("deploy")}
+    if platform.kms_key:
+        endpoint_config["KmsKeyId"] = platform.kms_key
+    traffic = deploy.traffic
+    routing = {"Type": {"all-at-once": "ALL_AT_ONCE", "canary": "CANARY", "linear": "LINEAR"}[traffic.mode],
+               "WaitIntervalInSeconds": traffic.interval_seconds or 0}
+    if traffic.mode == "canary":
+        routing["CanarySize"] = {"Type": "CAPACITY_PERCENT", "Value": traffic.percent}
+    elif traffic.mode == "linear":
+        routing["LinearStepSize"] = {"Type": "CAPACITY_PERCENT", "Value": traffic.percent}
+    deployment = {"BlueGreenUpdatePolicy": {"TrafficRoutingConfiguration": routing,
+                                            "TerminationWaitInSeconds": min(traffic.bake_seconds, 3600)}}
+    if traffic.alarms:
+        deployment["AutoRollbackConfiguration"] = {"Alarms": [{"AlarmName": a} for a in traffic.alarms]}
+    update = {"EndpointName": endpoint.name, "EndpointConfigName.$": "$.deployment.endpoint_config",
+              "DeploymentConfig": deployment, "RetainAllVariantProperties": False}
+    poll = _poll(naming, "endpoint", deploy.poll, f"arn:{platform.partition}:states:::aws-sdk:sagemaker:describeEndpoint",
+                 {"EndpointName": endpoint.name},
+                 {"status.$": "$.EndpointStatus", "config.$": "$.EndpointConfigName"},
+                 [{"And": [{"Variable": "$.status.status", "StringEquals": "InService"},
+                           {"Variable": "$.status.config", "StringEqualsPath": "$.deployment.endpoint_config"}],
+                   "Next": "Register scalable target" if endpoint.autoscaling_max else "Record deployed"},
+                  {"Variable": "$.status.status", "StringEquals": "InService", "Next": failures["rolled_back"]["notify_state"]},
+                  {"Or": [{"Variable": "$.status.status", "StringEquals": "Failed"},
+                          {"Variable": "$.status.status", "StringEquals": "UpdateRollbackFailed"}],
+                   "Next": failures["failed"]["notify_state"]}],
+                 failures["timed_out"], failures["failed"])
+    resource_id = f"endpoint/{endpoint.name}/variant/AllTraffic"
+    scalable = {"ServiceNamespace": "sagemaker", "ResourceId": resource_id,
+                "ScalableDimension": "sagemaker:variant:DesiredInstanceCount"}
+    autoscaling = None
+    if endpoint.autoscaling_max:
+        autoscaling = {
+            "deregister": scalable,
+            "register": {**scalable, "MinCapacity": endpoint.autoscaling_min, "MaxCapacity": endpoint.autoscaling_max},
+            "policy": {**scalable, "PolicyName": f"{endpoint.name}-invocations", "PolicyType": "TargetTrackingScaling",
+                       "TargetTrackingScalingPolicyConfiguration": {
+                           "TargetValue": float(endpoint.target_invocations),
+                           "PredefinedMetricSpecification": {"PredefinedMetricType": "SageMakerVariantInvocationsPerInstance"},
+                           "ScaleInCooldown": 300, "ScaleOutCooldown": 60}},
+        }
+    return {
+        "first_target_state": "Make deployment token",
+        "names": {"token.$": ctx.TOKEN},
+        "resource_names": {"token.$": "$.deployment.token",
+                           "model.$": ctx.states_format(model_prefix + "-{}", "$.deployment.token"),
+                           "endpoint_config.$": ctx.states_format(config_prefix + "-{}", "$.deployment.token")},
+        "create_model": create_model, "endpoint_config": endpoint_config,
+        "describe_endpoint": {"EndpointName": endpoint.name},
+        "create_endpoint": {"EndpointName": endpoint.name, "EndpointConfigName.$": "$.deployment.endpoint_config",
+                            "Tags": naming.tags("deploy")},
+        "update_endpoint": update, "autoscaling": autoscaling,
+        "polls": {"endpoint": poll},
+    }
+
+
+def _traffic_weights(traffic) -> list:
+    """Shares of traffic on the new version before it takes all of it: [] all at once,
+    [p] for a canary, [p, 2p, ...] below 100 for linear."""
+    if traffic.mode == "canary":
+        return [traffic.percent / 100]
+    if traffic.mode == "linear":
+        return [step / 100 for step in range(traffic.percent, 100, traffic.percent)]
+    return []
+
+
+def _alarm_check(naming: Naming, traffic) -> dict | None:
+    if not traffic.alarms:
+        return None
+    return {"AlarmNames": list(traffic.alarms), "StateValue": "ALARM"}
+
+
+def _lambda_target(naming: Naming, deploy, failures, serve_image, model_data, environment) -> dict:
+    function = deploy.function
+    platform = naming.platform
+    variables = {**dict(sorted(environment.items())), "MLOPS_MODEL_URI.$": model_data,
+                 "MLOPS_MODEL_VERSION.$": "$.request.version"}
+    describe = f"arn:{platform.partition}:states:::aws-sdk:lambda:getFunctionConfiguration"
+
+    def update_poll(prefix):
+        return _poll(naming, prefix, deploy.poll, describe, {"FunctionName": function.name},
+                     {"status.$": "$.LastUpdateStatus"},
+                     [{"Variable": "$.status.status", "StringEquals": "Successful", "Next": None},
+                      {"Variable": "$.status.status", "StringEquals": "Failed", "Next": failures["failed"]["notify_state"]}],
+                     failures["timed_out"], failures["failed"])
+
+    config_poll, code_poll = update_poll("configuration update"), update_poll("code update")
+    config_poll["outcomes"][0]["Next"] = "Update function code"
+    code_poll["outcomes"][0]["Next"] = "Publish version"
+    weights = _traffic_weights(deploy.traffic)
+    weight_map = ("States.StringToJson(States.Format('\\{\"{}\": {}\\}', $.published.version, "
+                  "States.ArrayGetItem($.shift.weights, $.shift.step)))")
+    alias = {"FunctionName": function.name, "Name": function.alias}
+    return {
+        "first_target_state": "Update function configuration",
+        "update_configuration": {"FunctionName": function.name, "MemorySize": function.memory,
+                                 "Timeout": function.timeout_seconds, "Environment": {"Variables": variables}},
+        "update_code": {"FunctionName": function.name, "ImageUri.$": serve_image},
+        "publish_version": {"FunctionName": function.name, "Description.$": ctx.states_format("mlops version {}", "$.request.version")},
+        "get_alias": alias,
+        "create_alias": {**alias, "FunctionVersion.$": "$.published.version"},
+        "weights": weights,
+        "shift": {**alias, "FunctionVersion.$": "$.alias.previous",
+                  "RoutingConfig": {"AdditionalVersionWeights.$": weight_map}},
+        "promote": {**alias, "FunctionVersion.$": "$.published.version", "RoutingConfig": {"AdditionalVersionWeights": {}}},
+        "roll_back": {**alias, "FunctionVersion.$": "$.alias.previous", "RoutingConfig": {"AdditionalVersionWeights": {}}},
+        "alarms": _alarm_check(naming, deploy.traffic),
+        "interval": deploy.traffic.interval_seconds or 0,
+        "bake": deploy.traffic.bake_seconds,
+        "polls": {"configuration update": config_poll, "code update": code_poll},
+    }
+
+
+def _ecs_target(naming: Naming, deploy, failures, serve_image, model_data, environment) -> dict:
+    service = deploy.service
+    platform = naming.platform
+    variables = [{"Name": k, "Value": v} for k, v in sorted(environment.items())] + \
+                [{"Name": "MLOPS_MODEL_URI", "Value.$": model_data},
+                 {"Name": "MLOPS_MODEL_VERSION", "Value.$": "$.request.version"}]
+    family = naming.task_family("deploy", "serve")
+    container = {"Name": ctx.CONTAINER, "Image.$": serve_image, "Essential": True,
+                 "PortMappings": [{"ContainerPort": service.port, "Protocol": "tcp"}], "Environment": variables,
+                 "LogConfiguration": {"LogDriver": "awslogs", "Options": {
+                     "awslogs-group": f"/mlops/{naming.config.name}/{naming.config.environment}",
+                     "awslogs-region": platform.region, "awslogs-stream-prefix": "serve"}}}
+    register = {"Family": family, "NetworkMode": "awsvpc", "RequiresCompatibilities": ["FARGATE"],
+                "Cpu": str(service.cpu), "Memory": str(service.memory), "TaskRoleArn": platform.task_role,
+                "ExecutionRoleArn": platform.task_role, "ContainerDefinitions": [container],
+                "Tags": [{"Key": t["Key"], "Value": t["Value"]} for t in naming.tags("deploy") if "Value" in t]}
+    deployment = {"DeploymentCircuitBreaker": {"Enable": True, "Rollback": True},
+                  "MaximumPercent": 200, "MinimumHealthyPercent": 100}
+    if deploy.traffic.alarms:
+        deployment["Alarms"] = {"AlarmNames": list(deploy.traffic.alarms), "Enable": True, "Rollback": True}
+    network = {"AwsvpcConfiguration": {"Subnets": list(platform.subnets), "SecurityGroups": list(platform.security_groups),
+                                       "AssignPublicIp": "DISABLED"}}
+    poll = _poll(naming, "service", deploy.poll, f"arn:{platform.partition}:states:::aws-sdk:ecs:describeServices",
+                 {"Cluster": platform.ecs_cluster, "Services": [service.name]},
+                 {"rollout.$": "$.Services[0].Deployments[0].RolloutState",
+                  "task_definition.$": "$.Services[0].Deployments[0].TaskDefinition"},
+                 [{"And": [{"Variable": "$.status.rollout", "StringEquals": "COMPLETED"},
+                           {"Variable": "$.status.task_definition", "StringEqualsPath": "$.task_definition.arn"}],
+                   "Next": "Record deployed"},
+                  {"Variable": "$.status.rollout", "StringEquals": "COMPLETED", "Next": failures["rolled_back"]["notify_state"]},
+                  {"Variable": "$.status.rollout", "StringEquals": "FAILED", "Next": failures["failed"]["notify_state"]}],
+                 failures["timed_out"], failures["failed"])
+    return {
+        "first_target_state": "Register task definition",
+        "register_task_definition": register,
+        "describe_service": {"Cluster": platform.ecs_cluster, "Services": [service.name]},
+        "create_service": {"Cluster": platform.ecs_cluster, "ServiceName": service.name,
+                           "TaskDefinition.$": "$.task_definition.arn", "DesiredCount": service.desired_count,
+                           "LaunchType": "FARGATE", "NetworkConfiguration": network,
+                           "DeploymentConfiguration": deployment, "PropagateTags": "SERVICE",
+                           "Tags": register["Tags"]},
+        "update_service": {"Cluster": platform.ecs_cluster, "Service": service.name,
+                           "TaskDefinition.$": "$.task_definition.arn", "DesiredCount": service.desired_count,
+                           "DeploymentConfiguration": deployment, "NetworkConfiguration": network},
+        "polls": {"service": poll},
+    }

@@ -1,0 +1,50 @@
+"""The registry items `apply` writes for one model and environment (see README, Registry items)."""
+
+from __future__ import annotations
+
+from compiler.model import ModelConfig
+from compiler.render.context import Naming
+
+
+def pointers(config: ModelConfig) -> dict:
+    naming = Naming(config)
+    task_definitions = {}
+    stages = [("retrain", stage) for stage in (config.retrain.stages if config.retrain else ())]
+    if config.batch:
+        stages.append(("batch", config.batch.stage))
+    for pipeline, stage in stages:
+        if stage.compute == "fargate":
+            task_definitions[f"{pipeline}-{stage.name}"] = {
+                "family": naming.task_family(pipeline, stage.name),
+                "runtime": stage.runtime,
+                "cpu": stage.cpu,
+                "memory": stage.memory,
+                "secrets": dict(stage.secrets),
+                "log_group": f"/mlops/{config.name}/{config.environment}",
+            }
+    return {
+        "table": config.platform.registry_table,
+        "key": {"pk": naming.model_key, "sk": naming.pointers_key},
+        "images": {runtime.name: {"repository": f"{naming.registry_host()}/{naming.repository(runtime.name)}",
+                                  "uri": None}
+                   for runtime in config.runtimes},
+        "task_definitions": task_definitions,
+        "state_machines": {pipeline: {"name": naming.state_machine(pipeline), "arn": naming.state_machine_arn(pipeline)}
+                           for pipeline in config.pipelines},
+        "settings": _settings(config),
+    }
+
+
+def _settings(config: ModelConfig) -> dict:
+    """A summary of the compiled pipeline settings, kept with the pointers for people and tools."""
+    settings: dict = {"pipelines": list(config.pipelines)}
+    if config.retrain:
+        settings["retrain"] = {"approval": config.retrain.approval, "on_commit": config.retrain.on_commit,
+                               "stages": [s.name for s in config.retrain.stages],
+                               "tune": config.retrain.tune is not None}
+    if config.deploy:
+        settings["deploy"] = {"target": config.deploy.target, "runtime": config.deploy.runtime,
+                              "traffic": config.deploy.traffic.mode}
+    if config.batch:
+        settings["batch"] = {"mode": config.batch.mode, "input": config.batch.input, "output": config.batch.output}
+    return settings
