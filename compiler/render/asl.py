@@ -406,6 +406,8 @@ def _deploy(naming: Naming) -> dict:
         "target": deploy.target,
     }
     context.update(target[deploy.target](naming, deploy, failures, serve_image, model_data, environment))
+    if not context.pop("can_roll_back"):
+        del failures["rolled_back"]
     context["timeout"] = _deploy_timeout(deploy, context)
     return render("deploy.asl.json.j2", context)
 
@@ -486,6 +488,7 @@ def _sagemaker_target(naming: Naming, deploy, failures, serve_image, model_data,
                             "Tags": naming.tags("deploy")},
         "update_endpoint": update, "autoscaling": autoscaling,
         "polls": {"endpoint": poll},
+        "can_roll_back": True,
     }
 
 
@@ -543,6 +546,9 @@ def _lambda_target(naming: Naming, deploy, failures, serve_image, model_data, en
         "interval": deploy.traffic.interval_seconds or 0,
         "bake": deploy.traffic.bake_seconds,
         "polls": {"configuration update": config_poll, "code update": code_poll},
+        # Alarms are watched between traffic steps and during the bake time; with neither,
+        # there is no moment to roll back in.
+        "can_roll_back": bool(deploy.traffic.alarms and (weights or deploy.traffic.bake_seconds)),
     }
 
 
@@ -591,4 +597,5 @@ def _ecs_target(naming: Naming, deploy, failures, serve_image, model_data, envir
                            "TaskDefinition.$": "$.task_definition.arn", "DesiredCount": service.desired_count,
                            "DeploymentConfiguration": deployment, "NetworkConfiguration": network},
         "polls": {"service": poll},
+        "can_roll_back": True,
     }
