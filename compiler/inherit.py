@@ -27,12 +27,15 @@ class StageView:
     values: dict
     #: setting -> config path that set it; None for a schema default
     origins: dict
+    #: (path, settings) this stage inherits from, weakest first, the stage itself last
+    layers: tuple = ()
 
     def origin(self, key: str, sub: Optional[str] = None) -> tuple:
         """The config path that set `key` (or the entry `sub` of a map setting)."""
         if sub is not None:
-            own = self.raw.get(key)
-            return self.path + (key, sub) if isinstance(own, dict) and sub in own else ("stage_defaults", key, sub)
+            for where, settings in reversed(self.layers):
+                if sub in _as_map(settings.get(key)):
+                    return where + (key, sub)
         return self.origins.get(key) or self.path
 
 
@@ -52,29 +55,33 @@ def default(key: str) -> Any:
 def iter_stages(config: dict) -> Iterator[StageView]:
     """Every stage of every pipeline in the fixed order, batch last."""
     pipelines = config.get("pipelines") or {}
-    defaults = config.get("stage_defaults") or {}
-    stages = (pipelines.get("retrain") or {}).get("stages") or {}
+    defaults = (("stage_defaults",), _as_map(config.get("stage_defaults")))
+    stages = _as_map(_as_map(pipelines.get("retrain")).get("stages"))
     for name in RETRAIN_STAGES:
         if isinstance(stages.get(name), dict):
-            yield _view("retrain", name, ("pipelines", "retrain", "stages", name), stages[name], defaults)
+            layers = [defaults]
+            if name == "tune" and isinstance(stages.get("train"), dict):
+                # Tuning runs many training jobs of the train stage: its image, command and
+                # instances, unless the tune stage says otherwise.
+                layers.append((("pipelines", "retrain", "stages", "train"), stages["train"]))
+            yield _view("retrain", name, ("pipelines", "retrain", "stages", name), stages[name], layers)
     if isinstance(pipelines.get("batch"), dict):
-        yield _view("batch", "batch", ("pipelines", "batch"), pipelines["batch"], defaults)
+        yield _view("batch", "batch", ("pipelines", "batch"), pipelines["batch"], [defaults])
 
 
-def _view(pipeline: str, name: str, path: tuple, raw: dict, defaults: dict) -> StageView:
+def _view(pipeline: str, name: str, path: tuple, raw: dict, layers: list) -> StageView:
+    """`layers` are (path, settings) that a stage inherits from, weakest first; `raw` wins."""
+    layers = layers + [(path, raw)]
     values: dict = {}
     origins: dict[str, Optional[tuple]] = {}
     for key in setting_keys():
+        given = [(where, settings[key]) for where, settings in layers if key in settings]
         if key in MERGED_MAPS:
-            values[key] = {**_as_map(defaults.get(key)), **_as_map(raw.get(key))}
-            origins[key] = path + (key,) if key in raw else ("stage_defaults", key) if key in defaults else None
-        elif key in raw:
-            values[key], origins[key] = raw[key], path + (key,)
-        elif key in defaults:
-            values[key], origins[key] = defaults[key], ("stage_defaults", key)
+            values[key] = {k: v for _, value in given for k, v in _as_map(value).items()}
         else:
-            values[key], origins[key] = default(key), None
-    return StageView(pipeline, name, path, raw, values, origins)
+            values[key] = given[-1][1] if given else default(key)
+        origins[key] = given[-1][0] + (key,) if given else None
+    return StageView(pipeline, name, path, raw, values, origins, tuple(layers))
 
 
 def _as_map(value: Any) -> dict:
