@@ -1,0 +1,87 @@
+"""Write docs/config-reference.md from the config schema, so the reference cannot drift.
+
+    python docs/generate_reference.py          # rewrite the file
+    python docs/generate_reference.py --check  # exit 1 if it is stale (the tests run this)
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from compiler import resources
+
+TARGET = Path(__file__).with_name("config-reference.md")
+SECTIONS = [
+    ("Top level", None), ("model", "model"), ("platform", "platform"), ("environments.<name>", "overlay"),
+    ("runtimes.<name>", "runtime"), ("build", "build"), ("Stage settings (stage_defaults, every stage, batch)", "stage_settings"),
+    ("retry", "retry"), ("pipelines", "pipelines"), ("pipelines.retrain", "retrain"),
+    ("pipelines.retrain.stages.train (plus the stage settings)", "train_stage"),
+    ("pipelines.retrain.stages.tune (plus the stage settings)", "tune_stage"),
+    ("tune parameter", "tune_parameter"),
+    ("pipelines.retrain.stages.evaluate (plus the stage settings)", "evaluate_stage"),
+    ("gate condition", "gate_condition"), ("pipelines.deploy", "deploy"), ("deploy.endpoint", "endpoint"),
+    ("deploy.function", "function"), ("deploy.service", "service"), ("deploy.traffic", "traffic"),
+    ("deploy.poll", "poll"), ("pipelines.batch (plus the stage settings)", "batch"),
+]
+
+
+def _type(spec: dict, schema: dict) -> str:
+    if "$ref" in spec:
+        name = spec["$ref"].rsplit("/", 1)[-1]
+        target = _resolve(spec["$ref"], schema)
+        return _type({**target, **{k: v for k, v in spec.items() if k != "$ref"}}, schema) if "type" in target or "enum" in target else name
+    if "enum" in spec:
+        return " \\| ".join(f"`{v}`" for v in spec["enum"])
+    if "const" in spec:
+        return f"`{spec['const']}`"
+    kind = spec.get("type", "")
+    return " or ".join(kind) if isinstance(kind, list) else kind
+
+
+def _resolve(ref: str, schema: dict) -> dict:
+    node = schema
+    for part in ref.removeprefix("#/").split("/"):
+        node = node[part]
+    return node
+
+
+def _row(key: str, spec: dict, required: set, schema: dict) -> str:
+    target = _resolve(spec["$ref"], schema) if "$ref" in spec else {}
+    text = spec.get("description") or target.get("description") or spec.get("x-hint") or target.get("x-hint") or ""
+    default = spec.get("default", target.get("default"))
+    return (f"| `{key}` | {_type(spec, schema)} | {'yes' if key in required else ''} | "
+            f"{'' if default is None else '`' + json.dumps(default) + '`'} | {text.replace('|', '/')} |")
+
+
+def reference() -> str:
+    schema = resources.schema()
+    lines = ["# mlops.yaml reference (config v1)", "",
+             "Generated from `schemas/config-v1.schema.json` by `docs/generate_reference.py`; do not edit.",
+             "Cross-field rules (Fargate pairs, ARNs, schedules, ...) are listed in the README.", ""]
+    for title, name in SECTIONS:
+        node = schema if name is None else schema["$defs"][name]
+        lines += [f"## {title}", ""]
+        if node.get("description"):
+            lines += [node["description"], ""]
+        lines += ["| key | type | required | default | meaning |", "|---|---|---|---|---|"]
+        required = set(node.get("required", ()))
+        lines += [_row(key, spec, required, schema) for key, spec in node.get("properties", {}).items()]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    text = reference()
+    if "--check" in sys.argv:
+        if not TARGET.exists() or TARGET.read_text(encoding="utf-8") != text:
+            print(f"{TARGET} is stale: run python docs/generate_reference.py", file=sys.stderr)
+            return 1
+        return 0
+    TARGET.write_text(text, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
