@@ -10,6 +10,7 @@ from typing import Optional
 from compiler import discover, resolve
 from compiler.checks import check_config, load_platform
 from compiler.model import ModelConfig
+from compiler.problems import Problem
 
 
 @dataclasses.dataclass(frozen=True)
@@ -28,11 +29,21 @@ def validate(paths: list[str], platform_file: Optional[str] = None) -> Validatio
     files = discover.config_files(paths)
     platform, problems = load_platform(Path(platform_file) if platform_file else None)
     models: list[ModelConfig] = []
+    first_file: dict[str, str] = {}
     for config_file in files:
         checked = check_config(config_file, platform)
         problems.extend(checked.problems)
         if checked.problems or platform_file and platform is None:
             continue
+        name = checked.document.data["model"]["name"]
+        if name in first_file:
+            location = checked.document.locations[("model", "name")]
+            problems.append(Problem(location.file, location.line, location.col, "model.name",
+                                    f"model '{name}' is also defined in {first_file[name]}",
+                                    "every model repository needs its own model name: outputs and AWS names derive from it",
+                                    "duplicate-model"))
+            continue
+        first_file[name] = str(config_file)
         sources = _sources(config_file, checked)
         models.extend(resolve.model_config(effective.data, effective.environment, sources)
                       for effective in checked.environments)
@@ -70,15 +81,7 @@ def compile_outputs(paths: list[str], platform_file: Optional[str] = None,
             raise UnknownEnvironment(f"no environment '{environment}' in: {', '.join(lacking)}")
         models = [m for m in models if m.environment == environment]
     outputs = {f"{m.name}/{m.environment}": render.render_files(m) for m in models}
-    if len(outputs) != len(models):
-        duplicates = sorted({f"{m.name}/{m.environment}" for m in models if
-                             sum(1 for o in models if (o.name, o.environment) == (m.name, m.environment)) > 1})
-        raise DuplicateModel(f"several configs name the same model and environment: {', '.join(duplicates)}")
     return Compilation(validation, outputs)
-
-
-class DuplicateModel(Exception):
-    """Two configs would write the same output directory."""
 
 
 class UnknownEnvironment(Exception):

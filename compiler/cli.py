@@ -63,7 +63,7 @@ def compile_command(paths, out, environment, platform_file, output_format, check
 
     try:
         result = api.compile_outputs(list(paths) or ["."], platform_file, environment)
-    except (discover.DiscoveryError, api.UnknownEnvironment, api.DuplicateModel) as error:
+    except (discover.DiscoveryError, api.UnknownEnvironment) as error:
         raise click.UsageError(str(error)) from None
     problems = list(result.validation.problems)
     if problems:
