@@ -47,7 +47,8 @@ def resolve(document: Document, platform: Optional[Document], environment: str) 
         merged_locations.update({path: loc for path, loc in locations.items() if path[:1] == ("platform",)})
         locations = {**locations, **merged_locations}
         locations.setdefault(("platform",), platform.locations[()])
-    overlay = (document.data.get("environments") or {}).get(environment)
+    overlays = document.data.get("environments")
+    overlay = overlays.get(environment) if isinstance(overlays, dict) else None
     if isinstance(overlay, dict):
         prefix = ("environments", environment)
         for key in OVERLAY_KEYS:
