@@ -86,6 +86,8 @@ def _uncovered(semantic: list[Finding], structural: list[Finding]) -> list[Findi
 def _overlay_findings(document: Document) -> Iterable[Finding]:
     """The schema pass over the file as written, for what only overlays can get wrong
     (environment names, keys an overlay may not set); the rest is checked once merged."""
+    if "environments" not in document.data:
+        return []
     return [finding for finding in schema.check(document.data)
             if finding.path[:1] == ("environments",) and len(finding.path) <= 3]
 

@@ -22,7 +22,8 @@ def to_json(data) -> str:
 
 
 def to_yaml(data) -> str:
-    return yaml.safe_dump(data, sort_keys=False, default_flow_style=False, allow_unicode=True, width=1000)
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml when present: same text, 10x faster
+    return yaml.dump(data, Dumper=dumper, sort_keys=False, default_flow_style=False, allow_unicode=True, width=1000)
 
 
 def render_files(config: ModelConfig) -> dict[str, str]:
