@@ -117,7 +117,7 @@ def find_mlopsc(given: str | None) -> Path:
         if candidate.is_file() and os.access(candidate, os.X_OK):
             return candidate
     sys.exit("bench: no `mlopsc` next to this interpreter or on PATH; install it first, e.g.\n"
-             "  python3 -m venv /tmp/bv && /tmp/bv/bin/pip install -q /work/main && /tmp/bv/bin/python bench/run.py")
+             "  python3 -m venv /tmp/bv && /tmp/bv/bin/pip install -q . && /tmp/bv/bin/python bench/run.py")
 
 
 def interpreter_of(script: Path) -> str:
