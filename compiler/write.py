@@ -33,32 +33,55 @@ def stale_files(out: Path, outputs: Outputs) -> list[str]:
 
 def write(out: Path, outputs: Outputs) -> WriteResult:
     """Stage every changed directory next to its place, then swap them in. A failure while
-    staging leaves OUT exactly as it was."""
+    staging or swapping leaves OUT exactly as it was."""
     out.mkdir(parents=True, exist_ok=True)
     changed = [d for d in sorted(outputs) if stale_files(out, {d: outputs[d]})]
     staged: list[tuple[str, Path]] = []
     try:
         for directory in changed:
             staging = Path(tempfile.mkdtemp(prefix=".mlopsc-", dir=out))
+            # Recorded before it is filled: a failure halfway through must remove it too.
+            staged.append((directory, staging))
             for name, text in outputs[directory].items():
                 (staging / name).write_bytes(text.encode("utf-8"))
-            staged.append((directory, staging))
+            staging.chmod(0o755)
+        if staged:
+            _swap_all(out, staged)
     except BaseException:
         for _, staging in staged:
             shutil.rmtree(staging, ignore_errors=True)
         raise
-    for directory, staging in staged:
-        _swap(out / directory, staging)
     return WriteResult(tuple(changed), tuple(d for d in sorted(outputs) if d not in changed))
 
 
-def _swap(target: Path, staging: Path) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging.chmod(0o755)
-    if target.exists():
-        retired = Path(tempfile.mkdtemp(prefix=".mlopsc-old-", dir=staging.parent))
-        os.replace(target, retired / "old")
-        os.replace(staging, target)
-        shutil.rmtree(retired)
-    else:
-        os.replace(staging, target)
+def _swap_all(out: Path, staged: list[tuple[str, Path]]) -> None:
+    """Move every staged directory into its place. If one move fails, the directories already
+    replaced are put back, so OUT is never left half updated."""
+    retired_root = Path(tempfile.mkdtemp(prefix=".mlopsc-old-", dir=out))
+    moved: list[list] = []  # [target, retired copy or None, parent created?, new one installed?]
+    try:
+        for index, (directory, staging) in enumerate(staged):
+            target = out / directory
+            created = not target.parent.exists()
+            target.parent.mkdir(parents=True, exist_ok=True)
+            entry = [target, None, created, False]
+            moved.append(entry)
+            if target.exists():
+                entry[1] = retired_root / f"old-{index}"
+                os.replace(target, entry[1])
+            os.replace(staging, target)
+            entry[3] = True
+    except BaseException:
+        for index, (target, retired, created, installed) in reversed(list(enumerate(moved))):
+            if installed:
+                os.replace(target, retired_root / f"new-{index}")
+            if retired is not None:
+                os.replace(retired, target)
+            if created:
+                try:
+                    target.parent.rmdir()
+                except OSError:
+                    pass
+        raise
+    finally:
+        shutil.rmtree(retired_root, ignore_errors=True)

@@ -27,7 +27,8 @@ def buildspec(config: ModelConfig) -> dict:
                                "--tag", f'"{repository}:{TAG}"', shlex.quote(runtime.context)]))
         push.append(f'docker push "{repository}:{TAG}"')
         digests.append(
-            f"DIGEST=$(aws ecr describe-images --repository-name {shlex.quote(naming.repository(runtime.name))} "
+            f"DIGEST=$(aws ecr describe-images --registry-id {shlex.quote(config.platform.account)} "
+            f"--repository-name {shlex.quote(naming.repository(runtime.name))} "
             f'--image-ids imageTag="{TAG}" --query "imageDetails[0].imageDigest" --output text) && '
             f"jq --arg uri \"{repository}@$DIGEST\" '. + {{{_jq_key(runtime.name)}: $uri}}' images.json > images.tmp && "
             "mv images.tmp images.json")
@@ -36,8 +37,9 @@ def buildspec(config: ModelConfig) -> dict:
         "env": {"variables": {"MLOPS_MODEL": config.name, "MLOPS_ENVIRONMENT": config.environment,
                               "DOCKER_BUILDKIT": "1"}},
         "phases": {
-            "pre_build": {"commands": [login, *config.build.test_commands]},
-            "build": {"commands": build},
+            # A failed test or build stops the run: no push, no images.json.
+            "pre_build": {"on-failure": "ABORT", "commands": [login, *config.build.test_commands]},
+            "build": {"on-failure": "ABORT", "commands": build},
             "post_build": {"commands": ["echo '{}' > images.json", *push, *digests, "cat images.json"]},
         },
         "artifacts": {"files": ["images.json"], "discard-paths": "yes"},
