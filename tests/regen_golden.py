@@ -1,7 +1,7 @@
 """Regenerate tests/golden/ from samples/ with the real, installed command line.
 
-    /tmp/cv/bin/pip install -q --no-deps --force-reinstall /work/main   # the code under test
-    /tmp/cv/bin/python tests/regen_golden.py                           # from the repository root
+    .venv/bin/pip install -q --no-deps --force-reinstall .   # the code under test
+    .venv/bin/python tests/regen_golden.py                         # from the repository root
     git diff --stat tests/golden && git diff tests/golden              # read the diff before committing
 
 It runs, from the repository root,

@@ -8,8 +8,8 @@ run from the repository root (so each manifest records the platform file as `../
 relative to its model repository). After an intended change to the output, regenerate it with
 one command and read the diff before committing:
 
-    /tmp/cv/bin/pip install -q --no-deps --force-reinstall /work/main
-    /tmp/cv/bin/python tests/regen_golden.py
+    .venv/bin/pip install -q --no-deps --force-reinstall .
+    .venv/bin/python tests/regen_golden.py
     git diff tests/golden
 """
 
