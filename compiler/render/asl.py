@@ -9,7 +9,7 @@ import json
 
 import jinja2
 
-from compiler import durations
+from compiler import names
 from compiler.model import ModelConfig, Poll, RetrainPipeline, Stage
 from compiler.render import context as ctx
 from compiler.render.context import Naming
@@ -84,7 +84,6 @@ def _failure(naming: Naming, pipeline: str, label: str, error: str, cause: str, 
 def _pointers(naming: Naming, pipeline: str, runtimes: list, task_keys: list) -> dict:
     checks = [{"Variable": naming.image(runtime), "IsPresent": True} for runtime in runtimes]
     checks += [{"Variable": f"{naming.pointers}.task_definitions.M['{key}'].S", "IsPresent": True} for key in task_keys]
-    first = None  # filled by the template through `Check pointers` -> `Publish run started`
     return {
         "get_item": {"TableName": naming.platform.registry_table, "Key": naming.key(naming.pointers_key),
                      "ConsistentRead": True},
@@ -93,7 +92,6 @@ def _pointers(naming: Naming, pipeline: str, runtimes: list, task_keys: list) ->
         "failure": _failure(naming, pipeline, "pointers missing", "PointersMissing",
                             "The registry has no image for a runtime this pipeline runs: has the build stage run and apply written its images?",
                             "RunFailed"),
-        "first": first,
     }
 
 
@@ -426,8 +424,6 @@ def _deploy_timeout(deploy, context: dict) -> int:
 def _sagemaker_target(naming: Naming, deploy, failures, serve_image, model_data, environment) -> dict:
     endpoint = deploy.endpoint
     platform = naming.platform
-    from compiler import names
-
     model_prefix = names.job_prefix(naming.config.name, naming.config.environment, "sagemaker_model")
     config_prefix = names.job_prefix(endpoint.name, "config", "endpoint_config")
     container = {"Image.$": serve_image, "ModelDataUrl.$": model_data, "Environment": dict(sorted(environment.items()))}
