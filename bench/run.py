@@ -26,7 +26,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "samples"
-PLATFORM_FILE = SAMPLES / "platform.yaml"
+PLATFORM_FILE = SAMPLES / "mlops-platform.yaml"
 DEFAULT_SAMPLE = "demand-forecast"
 MAX_NAME = 32  # model.name in the schema: ^[a-z][a-z0-9-]{1,30}[a-z0-9]$
 

@@ -27,13 +27,18 @@ class Validation:
 def validate(paths: list[str], platform_file: Optional[str] = None) -> Validation:
     """Check every config the paths name. Raises discover.DiscoveryError for paths naming none."""
     files = discover.config_files(paths)
-    platform, problems = load_platform(Path(platform_file) if platform_file else None)
+    platforms = _PlatformFiles(Path(platform_file) if platform_file else None)
+    problems: list[Problem] = []
     models: list[ModelConfig] = []
     first_file: dict[str, str] = {}
     for config_file in files:
+        platform, platform_problems = platforms.for_config(config_file)
+        if platform_problems:
+            problems.extend(platform_problems)
+            continue
         checked = check_config(config_file, platform)
         problems.extend(checked.problems)
-        if checked.problems or platform_file and platform is None:
+        if checked.problems:
             continue
         name = checked.document.data["model"]["name"]
         if name in first_file:
@@ -48,6 +53,24 @@ def validate(paths: list[str], platform_file: Optional[str] = None) -> Validatio
         models.extend(resolve.model_config(effective.data, effective.environment, sources)
                       for effective in checked.environments)
     return Validation(tuple(str(f) for f in files), tuple(sorted(set(problems))), tuple(models))
+
+
+class _PlatformFiles:
+    """The platform file of each config: the one given with --platform, else the nearest
+    mlops-platform.yaml (see discover.platform_file_for). Each file is loaded once."""
+
+    def __init__(self, given: Optional[Path]):
+        self.given = given
+        self.loaded: dict[Path, tuple] = {}
+
+    def for_config(self, config_file: Path) -> tuple:
+        path = self.given or discover.platform_file_for(config_file)
+        if path is None:
+            return None, []
+        if path not in self.loaded:
+            document, problems = load_platform(path)
+            self.loaded[path] = (document, tuple(problems))
+        return self.loaded[path]
 
 
 def _sources(config_file: Path, checked) -> tuple:

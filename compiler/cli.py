@@ -13,7 +13,8 @@ from compiler import __version__, report
 FORMAT = click.option("--format", "output_format", type=click.Choice(sorted(report.REPORTERS)), default="text",
                       show_default=True, help="How problems are printed.")
 PLATFORM = click.option("--platform", "platform_file", type=click.Path(exists=True, dir_okay=False),
-                        help="The platform team's file of shared AWS names (the keys of `platform:`).")
+                        help="The platform team's file of shared AWS names (the keys of `platform:`). "
+                             "Default: the nearest mlops-platform.yaml above each config, up to the repository root.")
 PATHS = click.argument("paths", nargs=-1, type=click.Path())
 
 

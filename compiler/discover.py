@@ -6,6 +6,8 @@ import os
 from pathlib import Path
 
 CONFIG_NAME = "mlops.yaml"
+#: The platform team's file, found by name when --platform is not given.
+PLATFORM_NAME = "mlops-platform.yaml"
 #: Folders never searched: dependencies and tool caches hold no model repositories.
 SKIPPED_DIRS = frozenset({"node_modules", "__pycache__", "site-packages", "venv", "env"})
 
@@ -44,3 +46,21 @@ def _search(top: Path) -> list[Path]:
 def _skipped(directory: Path) -> bool:
     name = directory.name
     return name.startswith(".") or name in SKIPPED_DIRS or (directory / "pyvenv.cfg").exists()
+
+
+def platform_file_for(config: Path) -> Path | None:
+    """The nearest mlops-platform.yaml in the config's folder or above it, stopping at the
+    repository root (the folder holding `.git`), so that a file outside the checkout is never
+    picked up by accident."""
+    directory = config.resolve().parent
+    for folder in (directory, *directory.parents):
+        candidate = folder / PLATFORM_NAME
+        if candidate.is_file():
+            return Path(os.path.relpath(candidate)) if _below_cwd(candidate) else candidate
+        if (folder / ".git").exists():
+            return None
+    return None
+
+
+def _below_cwd(path: Path) -> bool:
+    return Path.cwd() in path.parents

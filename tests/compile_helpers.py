@@ -6,7 +6,7 @@ Nothing here imports the validate tests' helpers: the two suites share only pyte
   subprocess; `invoke(...)` runs it in-process through click's CliRunner (fast, and lets a test
   monkeypatch the library).
 - `make_repo(...)` writes a model repository (mlops.yaml + the Dockerfiles it names) next to a
-  copy of the samples' platform file, in the same relative layout as samples/ (`../platform.yaml`).
+  copy of the samples' platform file, in the same relative layout as samples/ (`../mlops-platform.yaml`).
 - LONG_NAMES_CONFIGS, HOSTILE/BASELINE configs: the inputs of the limits and hostile-string tests.
 - `AslValidator` / `CfnLint`: the two independent validators, batched, with the CI policy
   (missing validator: skip locally, fail under CI=true).
@@ -30,7 +30,7 @@ from click.testing import CliRunner
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = REPO_ROOT / "samples"
-SAMPLES_PLATFORM = SAMPLES / "platform.yaml"
+SAMPLES_PLATFORM = SAMPLES / "mlops-platform.yaml"
 GOLDEN = REPO_ROOT / "tests" / "golden"
 
 PIPELINES = ("retrain", "deploy", "batch")
@@ -63,8 +63,8 @@ def invoke(*args: str):
 
 
 def compile_samples(out: Path, cwd: Path = REPO_ROOT) -> subprocess.CompletedProcess:
-    """The golden command: `mlopsc compile samples --platform samples/platform.yaml -o OUT`, from the repo root."""
-    done = run_cli("compile", "samples", "--platform", "samples/platform.yaml", "-o", str(out), cwd=cwd)
+    """The golden command: `mlopsc compile samples --platform samples/mlops-platform.yaml -o OUT`, from the repo root."""
+    done = run_cli("compile", "samples", "--platform", "samples/mlops-platform.yaml", "-o", str(out), cwd=cwd)
     assert done.returncode == 0, f"compiling the samples failed ({done.returncode}):\n{done.stdout}{done.stderr}"
     return done
 
@@ -92,7 +92,7 @@ def asl_files(out: Path) -> list[Path]:
 # --------------------------------------------------------------------------- model repositories
 
 def make_repo(parent: Path, name: str, config: str | dict, platform: Path = SAMPLES_PLATFORM) -> Path:
-    """parent/<name>/mlops.yaml (+ every Dockerfile it names) and parent/platform.yaml."""
+    """parent/<name>/mlops.yaml (+ every Dockerfile it names) and parent/mlops-platform.yaml."""
     repo = parent / name
     repo.mkdir(parents=True, exist_ok=True)
     text = config if isinstance(config, str) else yaml.safe_dump(config, sort_keys=False, allow_unicode=True)
@@ -102,14 +102,14 @@ def make_repo(parent: Path, name: str, config: str | dict, platform: Path = SAMP
         dockerfile = repo / runtime["dockerfile"]
         dockerfile.parent.mkdir(parents=True, exist_ok=True)
         dockerfile.write_text("FROM python:3.12-slim\n")
-    if not (parent / "platform.yaml").exists():
-        shutil.copyfile(platform, parent / "platform.yaml")
+    if not (parent / "mlops-platform.yaml").exists():
+        shutil.copyfile(platform, parent / "mlops-platform.yaml")
     return repo
 
 
 def compile_repos(parent: Path, repos: Iterable[str], out: Path) -> None:
-    """Compile parent/<repo>... with parent/platform.yaml (in-process) and insist it worked."""
-    result = invoke("compile", *[str(parent / r) for r in repos], "--platform", str(parent / "platform.yaml"),
+    """Compile parent/<repo>... with parent/mlops-platform.yaml (in-process) and insist it worked."""
+    result = invoke("compile", *[str(parent / r) for r in repos], "--platform", str(parent / "mlops-platform.yaml"),
                     "-o", str(out))
     assert result.exit_code == 0, f"compile failed ({result.exit_code}):\n{result.output}\n{result.exception!r}"
 

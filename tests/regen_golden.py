@@ -6,10 +6,10 @@
 
 It runs, from the repository root,
 
-    mlopsc compile samples --platform samples/platform.yaml -o <temporary dir>
+    mlopsc compile samples --platform samples/mlops-platform.yaml -o <temporary dir>
 
 (the same command, paths and relative layout as tests/test_compile_golden.py, so the manifests'
-`../platform.yaml` input path is the same), then replaces tests/golden/ with the result as a whole,
+`../mlops-platform.yaml` input path is the same), then replaces tests/golden/ with the result as a whole,
 so a model or file the compiler no longer writes disappears from the golden tree too.
 """
 
@@ -24,7 +24,7 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = REPO_ROOT / "tests" / "golden"
-COMMAND = ["compile", "samples", "--platform", "samples/platform.yaml"]
+COMMAND = ["compile", "samples", "--platform", "samples/mlops-platform.yaml"]
 
 
 def mlopsc() -> str:

@@ -25,14 +25,14 @@ from compile_helpers import (REPO_ROOT, SAMPLES, invoke, run_cli, samples_out, s
 
 @pytest.fixture
 def samples_copy(tmp_path) -> Path:
-    """A private copy of samples/ (configs may be edited), same layout: <copy>/<repo>/mlops.yaml, <copy>/platform.yaml."""
+    """A private copy of samples/ (configs may be edited), same layout: <copy>/<repo>/mlops.yaml, <copy>/mlops-platform.yaml."""
     copy = tmp_path / "samples"
     shutil.copytree(SAMPLES, copy)
     return copy
 
 
 def compile_copy(copy: Path, out: Path, *extra: str):
-    return invoke("compile", str(copy), "--platform", str(copy / "platform.yaml"), "-o", str(out), *extra)
+    return invoke("compile", str(copy), "--platform", str(copy / "mlops-platform.yaml"), "-o", str(out), *extra)
 
 
 def break_config(copy: Path) -> None:
@@ -55,7 +55,7 @@ def change_config(copy: Path) -> None:
 @pytest.mark.parametrize("seed", ["0", "1", "4242"])
 def test_identical_across_hash_seeds(samples_out, tmp_path, seed):
     out = tmp_path / "out"
-    done = run_cli("compile", "samples", "--platform", "samples/platform.yaml", "-o", str(out),
+    done = run_cli("compile", "samples", "--platform", "samples/mlops-platform.yaml", "-o", str(out),
                    env={"PYTHONHASHSEED": seed})
     assert done.returncode == 0, done.stderr
     assert tree(out) == tree(samples_out)
@@ -66,12 +66,12 @@ def test_identical_across_working_directories_and_path_styles(samples_out, tmp_p
     elsewhere = tmp_path / "somewhere" / "else"
     elsewhere.mkdir(parents=True)
     runs = {
-        "inside samples/, relative": (SAMPLES, [".", "--platform", "platform.yaml"]),
-        "from /, absolute": (Path("/"), [str(SAMPLES), "--platform", str(SAMPLES / "platform.yaml")]),
+        "inside samples/, relative": (SAMPLES, [".", "--platform", "mlops-platform.yaml"]),
+        "from /, absolute": (Path("/"), [str(SAMPLES), "--platform", str(SAMPLES / "mlops-platform.yaml")]),
         "from elsewhere, relative": (elsewhere, [os.path.relpath(SAMPLES, elsewhere), "--platform",
-                                                 os.path.relpath(SAMPLES / "platform.yaml", elsewhere)]),
+                                                 os.path.relpath(SAMPLES / "mlops-platform.yaml", elsewhere)]),
         "each repository named": (REPO_ROOT, ["samples/fraud-lambda", "samples/churn-fargate/mlops.yaml",
-                                              str(SAMPLES / "demand-forecast"), "--platform", "samples/platform.yaml"]),
+                                              str(SAMPLES / "demand-forecast"), "--platform", "samples/mlops-platform.yaml"]),
     }
     for label, (cwd, args) in runs.items():
         out = tmp_path / label.replace(" ", "-").replace("/", "").replace(",", "")
@@ -101,7 +101,7 @@ def test_manifest_hashes_inputs_and_outputs(samples_out):
     for manifest_file in sorted(samples_out.glob("*/*/manifest.json")):
         manifest = json.loads(manifest_file.read_text())
         repo = SAMPLES / repos[manifest["model"]]
-        assert [i["path"] for i in manifest["inputs"]] == ["../platform.yaml", "mlops.yaml"]
+        assert [i["path"] for i in manifest["inputs"]] == ["../mlops-platform.yaml", "mlops.yaml"]
         for entry in manifest["inputs"]:
             assert entry["sha256"] == hashlib.sha256((repo / entry["path"]).read_bytes()).hexdigest()
         written = sorted(p.name for p in manifest_file.parent.iterdir() if p.name != "manifest.json")
@@ -234,7 +234,7 @@ def test_check_exits_one_through_the_installed_cli(samples_out, tmp_path):
     out = tmp_path / "out"
     shutil.copytree(samples_out, out)
     (out / "fraud-scoring/dev/pointers.json").write_text("{}\n")
-    done = run_cli("compile", "samples", "--platform", "samples/platform.yaml", "-o", str(out), "--check")
+    done = run_cli("compile", "samples", "--platform", "samples/mlops-platform.yaml", "-o", str(out), "--check")
     assert done.returncode == 1
     assert done.stdout.strip() == f"would change: {(out / 'fraud-scoring/dev/pointers.json').as_posix()}"
 

@@ -2,9 +2,9 @@
 
 The golden tree is what the real, installed command line writes for
 
-    mlopsc compile samples --platform samples/platform.yaml -o tests/golden
+    mlopsc compile samples --platform samples/mlops-platform.yaml -o tests/golden
 
-run from the repository root (so each manifest records the platform file as `../platform.yaml`,
+run from the repository root (so each manifest records the platform file as `../mlops-platform.yaml`,
 relative to its model repository). After an intended change to the output, regenerate it with
 one command and read the diff before committing:
 
@@ -52,7 +52,7 @@ def test_golden_file(samples_out, name):
 
 def test_golden_tree_is_current_by_compile_check():
     """The same comparison through the product's own `--check` mode."""
-    done = run_cli("compile", "samples", "--platform", "samples/platform.yaml", "-o", "tests/golden", "--check",
+    done = run_cli("compile", "samples", "--platform", "samples/mlops-platform.yaml", "-o", "tests/golden", "--check",
                    cwd=REPO_ROOT)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "up to date" in done.stderr

@@ -23,7 +23,7 @@ def test_tests_run_against_the_installed_package():
 
 
 def test_every_sample_validates_clean():
-    done = subprocess.run([mlopsc_script(), "validate", "samples", "--platform", "samples/platform.yaml"],
+    done = subprocess.run([mlopsc_script(), "validate", "samples", "--platform", "samples/mlops-platform.yaml"],
                           cwd=REPO_ROOT, capture_output=True, text=True)
     assert (done.returncode, done.stdout) == (0, "")
     assert done.stderr == "3 configs valid (4 environments)\n"
@@ -31,14 +31,14 @@ def test_every_sample_validates_clean():
 
 @pytest.mark.parametrize("fmt", ["json", "github"])
 def test_samples_clean_in_every_format(fmt):
-    out = run_cli(["validate", "samples", "--platform", "samples/platform.yaml", "--format", fmt], REPO_ROOT)
+    out = run_cli(["validate", "samples", "--platform", "samples/mlops-platform.yaml", "--format", fmt], REPO_ROOT)
     assert out.exit_code == 0
     assert out.stdout == ("[]\n" if fmt == "json" else "")
 
 
 @pytest.fixture(scope="module")
 def models():
-    result = api.validate([str(SAMPLES)], str(SAMPLES / "platform.yaml"))
+    result = api.validate([str(SAMPLES)], str(SAMPLES / "mlops-platform.yaml"))
     assert result.ok, result.problems
     return {(m.name, m.environment): m for m in result.models}
 
@@ -110,7 +110,7 @@ def test_model_is_frozen(models):
 
 
 def test_sources_are_relative(models):
-    assert [s.path for s in models[("churn-fargate", "default")].sources] == ["../platform.yaml", "mlops.yaml"]
+    assert [s.path for s in models[("churn-fargate", "default")].sources] == ["../mlops-platform.yaml", "mlops.yaml"]
 
 
 # --- mlopsc schema --------------------------------------------------------------------------
