@@ -21,3 +21,11 @@ def schema_text() -> str:
 @functools.lru_cache(maxsize=None)
 def schema() -> dict:
     return json.loads(schema_text())
+
+
+def resolve_ref(ref: str) -> dict:
+    """The schema node a local `$ref` ("#/$defs/name/...") points at."""
+    node = schema()
+    for part in ref.removeprefix("#/").split("/"):
+        node = node[part]
+    return node

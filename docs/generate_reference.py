@@ -30,7 +30,7 @@ SECTIONS = [
 def _type(spec: dict, schema: dict) -> str:
     if "$ref" in spec:
         name = spec["$ref"].rsplit("/", 1)[-1]
-        target = _resolve(spec["$ref"], schema)
+        target = resources.resolve_ref(spec["$ref"])
         return _type({**target, **{k: v for k, v in spec.items() if k != "$ref"}}, schema) if "type" in target or "enum" in target else name
     if "enum" in spec:
         return " \\| ".join(f"`{v}`" for v in spec["enum"])
@@ -40,15 +40,8 @@ def _type(spec: dict, schema: dict) -> str:
     return " or ".join(kind) if isinstance(kind, list) else kind
 
 
-def _resolve(ref: str, schema: dict) -> dict:
-    node = schema
-    for part in ref.removeprefix("#/").split("/"):
-        node = node[part]
-    return node
-
-
 def _row(key: str, spec: dict, required: set, schema: dict) -> str:
-    target = _resolve(spec["$ref"], schema) if "$ref" in spec else {}
+    target = resources.resolve_ref(spec["$ref"]) if "$ref" in spec else {}
     text = spec.get("description") or target.get("description") or spec.get("x-hint") or target.get("x-hint") or ""
     default = spec.get("default", target.get("default"))
     return (f"| `{key}` | {_type(spec, schema)} | {'yes' if key in required else ''} | "

@@ -119,15 +119,8 @@ def _known_keys(schema: dict) -> set:
     keys = set(schema.get("properties", {}))
     ref = schema.get("$ref")
     if ref:
-        keys |= _known_keys(_resolve(ref))
+        keys |= _known_keys(resources.resolve_ref(ref))
     return keys
-
-
-def _resolve(ref: str) -> dict:
-    node = resources.schema()
-    for part in ref.removeprefix("#/").split("/"):
-        node = node[part]
-    return node
 
 
 def _type_name(value) -> str:
