@@ -59,23 +59,26 @@ def definitions(config: ModelConfig) -> dict:
 # --------------------------------------------------------------------------- shared parts
 
 def _base(naming: Naming, pipeline: str, comment: str) -> dict:
-    return {"p": naming.platform, "service_retry": SERVICE_RETRY, "comment": comment}
+    events_failure = _failure(naming, pipeline, "event publishing failed", "EventsFailed",
+                              "An event could not be published to EventBridge, so the registry would miss it.",
+                              event=None)
+    return {"p": naming.platform, "service_retry": SERVICE_RETRY, "comment": comment, "events_failure": events_failure}
 
 
-def _failure(naming: Naming, pipeline: str, label: str, error: str, cause: str, event: str,
-             detail_path: str = "$.error", record: dict | None = None, extra_detail: dict | None = None) -> dict:
-    """The notify -> (record) -> publish -> Fail chain of one way of failing."""
-    notification = ctx.notification(naming, pipeline, cause, label)
-    notification["Message"]["error.$"] = detail_path
-    detail = {"what": label, "error": error, "details.$": detail_path, **(extra_detail or {})}
+def _failure(naming: Naming, pipeline: str, label: str, error: str, cause: str, event: str | None,
+             record: dict | None = None, extra_detail: dict | None = None) -> dict:
+    """The notify -> (record) -> (publish) -> Fail chain of one way of failing; no publish
+    when `event` is None (when publishing is what failed)."""
+    notification = ctx.notification(naming, pipeline, label, cause, extra_detail or {})
+    detail = {"what": label, "error": error, **(extra_detail or {}), "state.$": "$"}
     return {
         "notify_state": f"Notify {label}",
         "record_state": f"Record {label}" if record else None,
-        "publish_state": f"Publish {label}",
+        "publish_state": f"Publish {label}" if event else None,
         "fail_state": f"{label[0].upper()}{label[1:]}",
         "notification": notification,
         "record": record,
-        "event": ctx.put_event(naming, pipeline, event, detail),
+        "event": ctx.put_event(naming, pipeline, event, detail) if event else None,
         "error": error,
         "cause": cause,
     }
@@ -92,6 +95,8 @@ def _pointers(naming: Naming, pipeline: str, runtimes: list, task_keys: list) ->
         "failure": _failure(naming, pipeline, "pointers missing", "PointersMissing",
                             "The registry has no image for a runtime this pipeline runs: has the build stage run and apply written its images?",
                             "RunFailed"),
+        "read_failure": _failure(naming, pipeline, "registry read failed", "RegistryReadFailed",
+                                 "The registry table could not be read (after retries).", "RunFailed"),
     }
 
 
@@ -227,8 +232,7 @@ def _gate(naming: Naming, retrain: RetrainPipeline) -> dict:
         "missing": _failure(naming, "retrain", "metrics missing", "MetricsMissing",
                             "The evaluate stage wrote no readable metrics.json.", "GateFailed"),
         "failure": _failure(naming, "retrain", "gate failed", "GateFailed",
-                            f"The evaluation metrics did not pass the gate ({described}).", "GateFailed",
-                            detail_path="$.metrics.values"),
+                            f"The evaluation metrics did not pass the gate ({described}).", "GateFailed"),
     }
 
 
@@ -353,14 +357,13 @@ def _deploy(naming: Naming) -> dict:
 
     failures = {
         "no_version": _failure(naming, "deploy", "no approved version", "NoApprovedVersion",
-                               "No version was given and the registry has no approved version.", "DeploymentFailed",
-                               detail_path="$.pointers"),
+                               "No version was given and the registry has no approved version.", "DeploymentFailed"),
         "not_deployable": _failure(naming, "deploy", "version not deployable", "VersionNotDeployable",
-                                   "The requested version is not in the registry or not approved.", "DeploymentFailed",
-                                   detail_path="$.request"),
+                                   "The requested version is not in the registry or not approved.", "DeploymentFailed"),
         "in_progress": _failure(naming, "deploy", "deployment in progress", "DeploymentInProgress",
                                 "Another deployment of this model is running; see the notification for its execution.",
-                                "DeploymentFailed", detail_path="$.running.Item.execution.S"),
+                                "DeploymentFailed",
+                                extra_detail={"running_execution.$": "$.running.Item.execution.S"}),
         "lock": _failure(naming, "deploy", "lock failed", "LockFailed", "The deployment lock could not be taken.",
                          "DeploymentFailed"),
         "failed": outcome("deployment failed", "DeploymentFailed", "The new version did not become healthy.",
@@ -368,6 +371,9 @@ def _deploy(naming: Naming) -> dict:
         "timed_out": outcome("deployment timed out", "DeploymentTimedOut",
                              f"The update was not finished after {deploy.poll.max_attempts} polls.", "DeploymentTimedOut",
                              "timed_out"),
+        "recording": _failure(naming, "deploy", "recording failed", "RecordingFailed",
+                              "The deployment finished but its outcome could not be recorded; "
+                              "the deployment lock may still say deploying.", "DeploymentFailed"),
         "rolled_back": outcome("deployment rolled back", "DeploymentRolledBack",
                                "An alarm fired while traffic moved, and the previous version was restored.",
                                "DeploymentRolledBack", "rolled_back"),

@@ -287,10 +287,12 @@ def put_event(naming: Naming, pipeline: str, detail_type: str, detail: dict) -> 
                          "EventBusName": naming.platform.event_bus, "Detail": {**base, **detail}}]}
 
 
-def notification(naming: Naming, pipeline: str, subject: str, what: str) -> dict:
-    """An SNS message about a failure; the caught error travels in $.error."""
+def notification(naming: Naming, pipeline: str, label: str, cause: str, extra: dict) -> dict:
+    """An SNS message about a failure: a short subject (SNS allows 100 characters), the cause,
+    and the whole state (the caught error under `error`, the metrics of a failed gate, ...).
+    The whole state because some failures are reached from a Choice, with no error to pass on."""
     config = naming.config
-    subject = f"[mlops] {config.name} {config.environment} {pipeline}: {subject}"
+    subject = f"[mlops] {config.name} {config.environment} {pipeline}: {label}"
     return {"TopicArn": naming.platform.notification_topic, "Subject": subject[:100],
             "Message": {"model": config.name, "environment": config.environment, "pipeline": pipeline,
-                        "what": what, "execution.$": "$$.Execution.Id", "error.$": "$.error"}}
+                        "what": cause, **extra, "execution.$": "$$.Execution.Id", "state.$": "$"}}
