@@ -11,7 +11,6 @@ import shlex
 from pathlib import Path
 
 import jsonschema
-import pytest
 import yaml
 
 from compile_helpers import SAMPLES, hostile_out, samples_out  # noqa: F401 (fixtures)
