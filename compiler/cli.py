@@ -77,7 +77,11 @@ def compile_command(paths, out, environment, platform_file, output_format, check
         click.echo(f"{len(stale)} stale file{'s' if len(stale) != 1 else ''} in {out}" if stale else f"{out} is up to date",
                    err=True)
         sys.exit(report.EXIT_INVALID if stale else report.EXIT_OK)
-    written = write.write(Path(out), result.outputs)
+    try:
+        written = write.write(Path(out), result.outputs)
+    except OSError as error:  # a full disk or a read-only folder is not a bug: say so plainly
+        click.echo(f"mlopsc: cannot write {out}: {error.strerror or error}; {out} was left as it was", err=True)
+        sys.exit(report.EXIT_USAGE)
     click.echo(f"compiled {len(result.outputs)} model environment{'s' if len(result.outputs) != 1 else ''} into {out}: "
                f"{len(written.written)} updated, {len(written.unchanged)} unchanged", err=True)
 
