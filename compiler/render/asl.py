@@ -375,7 +375,7 @@ def _deploy(naming: Naming) -> dict:
                               "The deployment finished but its outcome could not be recorded; "
                               "the deployment lock may still say deploying.", "DeploymentFailed"),
         "rolled_back": outcome("deployment rolled back", "DeploymentRolledBack",
-                               "An alarm fired while traffic moved, and the previous version was restored.",
+                               "Traffic went back to the previous version: an alarm fired, or a step failed while traffic moved.",
                                "DeploymentRolledBack", "rolled_back"),
     }
     serve_image = naming.image(deploy.runtime)
