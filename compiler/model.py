@@ -105,6 +105,7 @@ class RetrainPipeline:
     data_source: str
     schedule: Optional[str]
     new_data_prefix: Optional[str]
+    new_data_marker: Optional[str]  # only this object name starts a run
     on_commit: bool
     validate: Optional[Stage]
     transform: Optional[Stage]

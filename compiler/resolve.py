@@ -110,6 +110,7 @@ def _retrain(retrain: dict, stages: dict) -> RetrainPipeline:
         data_source=retrain["data"]["source"],
         schedule=triggers.get("schedule"),
         new_data_prefix=(new_data.get("prefix") or retrain["data"]["source"]) if new_data is not None else None,
+        new_data_marker=new_data.get("marker") if new_data is not None else None,
         on_commit=triggers.get("on_commit", False),
         validate=stages.get("validate"),
         transform=stages.get("transform"),

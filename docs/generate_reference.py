@@ -48,20 +48,30 @@ def _row(key: str, spec: dict, required: set, schema: dict) -> str:
             f"{'' if default is None else '`' + json.dumps(default) + '`'} | {text.replace('|', '/')} |")
 
 
+def _section(title: str, node: dict, schema: dict) -> list:
+    """A table of the node's keys, then one section per key that is a map written inline
+    (retrain.data, retrain.triggers, ...); maps defined in $defs have sections of their own."""
+    lines = [f"## {title}", ""]
+    if node.get("description"):
+        lines += [node["description"], ""]
+    lines += ["| key | type | required | default | meaning |", "|---|---|---|---|---|"]
+    required = set(node.get("required", ()))
+    properties = node.get("properties", {})
+    lines += [_row(key, spec, required, schema) for key, spec in properties.items()]
+    lines.append("")
+    for key, spec in properties.items():
+        if "properties" in spec:
+            lines += _section(f"{title.split(' (')[0]}.{key}", spec, schema)
+    return lines
+
+
 def reference() -> str:
     schema = resources.schema()
     lines = ["# mlops.yaml reference (config v1)", "",
              "Generated from `schemas/config-v1.schema.json` by `docs/generate_reference.py`; do not edit.",
              "Cross-field rules (Fargate pairs, ARNs, schedules, ...) are listed in the README.", ""]
     for title, name in SECTIONS:
-        node = schema if name is None else schema["$defs"][name]
-        lines += [f"## {title}", ""]
-        if node.get("description"):
-            lines += [node["description"], ""]
-        lines += ["| key | type | required | default | meaning |", "|---|---|---|---|---|"]
-        required = set(node.get("required", ()))
-        lines += [_row(key, spec, required, schema) for key, spec in node.get("properties", {}).items()]
-        lines.append("")
+        lines += _section(title, schema if name is None else schema["$defs"][name], schema)
     return "\n".join(lines)
 
 

@@ -22,8 +22,9 @@ def triggers(config: ModelConfig) -> dict:
     if retrain and retrain.new_data_prefix:
         bucket, _, prefix = retrain.new_data_prefix.removeprefix("s3://").partition("/")
         pattern = {"source": ["aws.s3"], "detail-type": ["Object Created"],
-                   "detail": {"bucket": {"name": [bucket]}, "object": {"key": [{"prefix": prefix}]}}}
-        rules.append(_rule(naming, "retrain", "data", f"Retrain {config.name} when new data lands under {retrain.new_data_prefix}",
+                   "detail": {"bucket": {"name": [bucket]}, "object": {"key": _key_filter(prefix, retrain.new_data_marker)}}}
+        what = f"a {retrain.new_data_marker} marker lands" if retrain.new_data_marker else "new data lands"
+        rules.append(_rule(naming, "retrain", "data", f"Retrain {config.name} when {what} under {retrain.new_data_prefix}",
                            {"EventPattern": pattern},
                            {"InputTransformer": {"InputPathsMap": {"bucket": "$.detail.bucket.name", "key": "$.detail.object.key"},
                                                  "InputTemplate": '{"trigger": "new_data", "bucket": <bucket>, "key": <key>}'}}))
@@ -39,6 +40,16 @@ def triggers(config: ModelConfig) -> dict:
                                                  "InputTemplate": '{"trigger": "approval", "version": <version>}'}},
                            bus=config.platform.event_bus))
     return {"rules": rules, "on_commit": bool(retrain and retrain.on_commit)}
+
+
+def _key_filter(prefix: str, marker: str | None) -> list:
+    """Every object under the prefix, or only objects named `marker` anywhere below it."""
+    if marker is None:
+        return [{"prefix": prefix}]
+    # EventBridge wildcards: '*' matches anything; a literal '*' or '\\' in the prefix is escaped.
+    folder = prefix.rstrip("/") + "/" if prefix else ""
+    escaped = folder.replace("\\", "\\\\").replace("*", "\\*")
+    return [{"wildcard": f"{escaped}{marker}"}, {"wildcard": f"{escaped}*/{marker}"}]
 
 
 def _rule(naming: Naming, pipeline: str, kind: str, description: str, match: dict, target_input: dict,
