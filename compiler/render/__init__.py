@@ -10,6 +10,7 @@ import yaml
 from compiler import __version__
 from compiler.model import ModelConfig
 from compiler.render import asl, buildspec, pointers, triggers
+from compiler.render.context import Naming
 
 MANIFEST = "manifest.json"
 #: Bump when the layout or meaning of the output files changes; diff/apply refuse others.
@@ -46,6 +47,21 @@ def _manifest(config: ModelConfig, files: dict[str, str]) -> dict:
         "compiler": {"name": "mlopsc", "version": __version__},
         "model": config.name,
         "environment": config.environment,
+        "target": _target(config),
         "inputs": [{"path": source.path, "sha256": source.sha256} for source in config.sources],
         "outputs": [{"path": name, "sha256": _sha256(text)} for name, text in sorted(files.items())],
+    }
+
+
+def _target(config: ModelConfig) -> dict:
+    """Where and as whom `apply` creates this environment's resources (it refuses any other account)."""
+    naming = Naming(config)
+    return {
+        "account": config.platform.account,
+        "region": config.platform.region,
+        "partition": config.platform.partition,
+        "pipeline_role": config.platform.pipeline_role,
+        "task_role": config.platform.task_role,
+        "log_group": naming.state_machine_log_group,
+        "tags": {**config.tags, "mlops:model": config.name, "mlops:environment": config.environment},
     }

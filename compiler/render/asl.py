@@ -568,7 +568,7 @@ def _ecs_target(naming: Naming, deploy, failures, serve_image, model_data, envir
     container = {"Name": ctx.CONTAINER, "Image.$": serve_image, "Essential": True,
                  "PortMappings": [{"ContainerPort": service.port, "Protocol": "tcp"}], "Environment": variables,
                  "LogConfiguration": {"LogDriver": "awslogs", "Options": {
-                     "awslogs-group": f"/mlops/{naming.config.name}/{naming.config.environment}",
+                     "awslogs-group": naming.task_log_group,
                      "awslogs-region": platform.region, "awslogs-stream-prefix": "serve"}}}
     register = {"Family": family, "NetworkMode": "awsvpc", "RequiresCompatibilities": ["FARGATE"],
                 "Cpu": str(service.cpu), "Memory": str(service.memory), "TaskRoleArn": platform.task_role,

@@ -68,6 +68,17 @@ class Naming:
     def state_machine_arn(self, pipeline: str) -> str:
         return self.arn("states", f"stateMachine:{self.state_machine(pipeline)}")
 
+    @property
+    def state_machine_log_group(self) -> str:
+        """CloudWatch Logs group of the model's state machines (the vendedlogs prefix keeps the
+        log group's resource policy small, as Step Functions recommends)."""
+        return f"/aws/vendedlogs/states/mlops/{self.config.name}-{self.config.environment}"
+
+    @property
+    def task_log_group(self) -> str:
+        """CloudWatch Logs group of the model's Fargate tasks."""
+        return f"/mlops/{self.config.name}/{self.config.environment}"
+
     def repository(self, runtime: str) -> str:
         return f"{self.config.name}/{runtime}"
 

@@ -20,7 +20,7 @@ def pointers(config: ModelConfig) -> dict:
                 "cpu": stage.cpu,
                 "memory": stage.memory,
                 "secrets": dict(stage.secrets),
-                "log_group": f"/mlops/{config.name}/{config.environment}",
+                "log_group": naming.task_log_group,
             }
     return {
         "table": config.platform.registry_table,
