@@ -26,7 +26,7 @@ class Platform:
     registry_table: str
     event_bus: str
     notification_topic: str
-    pipeline_role: str
+    pipeline_role: str  # role ARNs with `{model}` already replaced by the model's name
     task_role: str
     ecs_cluster: Optional[str]
     subnets: tuple

@@ -22,7 +22,13 @@ LIMITS = {
     "lambda_function": 64,
     "ecs_service": 255,
     "task_family": 255,
+    "iam_role": 64,
 }
+
+#: In the platform's `roles.pipeline` and `roles.task` ARNs, this placeholder in the role name
+#: stands for the model's name: one role per model, so that each role's policy can be scoped to
+#: that model's resources. Without it, every model shares the role.
+MODEL_PLACEHOLDER = "{model}"
 
 
 def fit(name: str, limit: int) -> str:
@@ -56,3 +62,13 @@ def lambda_function(model: str, environment: str, configured: str | None) -> str
 
 def ecs_service(model: str, environment: str, configured: str | None) -> str:
     return configured or f"{model}-{environment}"
+
+
+def role_arn(arn: str, model: str) -> str:
+    """A platform role ARN for one model: `{model}` replaced by the model's name."""
+    return arn.replace(MODEL_PLACEHOLDER, model)
+
+
+def role_name(arn: str) -> str:
+    """The role name of an IAM role ARN (the part after the last '/', past any path)."""
+    return arn.rsplit("/", 1)[-1]

@@ -35,7 +35,7 @@ def model_config(config: dict, environment: str, sources: tuple) -> ModelConfig:
         description=model.get("description", ""),
         owner=model.get("owner", ""),
         tags=frozen_map(model.get("tags")),
-        platform=_platform(config["platform"]),
+        platform=_platform(config["platform"], model["name"]),
         runtimes=tuple(_runtime(name, spec) for name, spec in sorted(config["runtimes"].items())),
         build=_build(config.get("build")),
         retrain=_retrain(pipelines["retrain"], stages) if "retrain" in pipelines else None,
@@ -49,7 +49,8 @@ def source_file(path: str, content: bytes) -> SourceFile:
     return SourceFile(path, hashlib.sha256(content).hexdigest())
 
 
-def _platform(platform: dict) -> Platform:
+def _platform(platform: dict, model: str) -> Platform:
+    roles = {role: names.role_arn(arn, model) for role, arn in platform["roles"].items()}
     return Platform(
         account=platform["account"],
         region=platform["region"],
@@ -57,13 +58,13 @@ def _platform(platform: dict) -> Platform:
         registry_table=platform["registry_table"],
         event_bus=platform.get("event_bus", "default"),
         notification_topic=platform["notification_topic"],
-        pipeline_role=platform["roles"]["pipeline"],
-        task_role=platform["roles"]["task"],
+        pipeline_role=roles["pipeline"],
+        task_role=roles["task"],
         ecs_cluster=platform.get("ecs_cluster"),
         subnets=tuple(platform.get("subnets", ())),
         security_groups=tuple(platform.get("security_groups", ())),
         kms_key=platform.get("kms_key"),
-        partition=platform["roles"]["pipeline"].split(":")[1],
+        partition=roles["pipeline"].split(":")[1],
     )
 
 

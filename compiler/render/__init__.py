@@ -9,7 +9,7 @@ import yaml
 
 from compiler import __version__
 from compiler.model import ModelConfig
-from compiler.render import asl, buildspec, pointers, triggers
+from compiler.render import asl, buildspec, iam, pointers, triggers
 from compiler.render.context import Naming
 
 MANIFEST = "manifest.json"
@@ -29,10 +29,12 @@ def to_yaml(data) -> str:
 
 def render_files(config: ModelConfig) -> dict[str, str]:
     """File name -> content for OUT/<model>/<env>/, manifest last."""
-    files = {f"{pipeline}.asl.json": to_json(definition) for pipeline, definition in asl.definitions(config).items()}
+    definitions = asl.definitions(config)
+    files = {f"{pipeline}.asl.json": to_json(definition) for pipeline, definition in definitions.items()}
     files["buildspec.yml"] = to_yaml(buildspec.buildspec(config))
     files["pointers.json"] = to_json(pointers.pointers(config))
     files["triggers.json"] = to_json(triggers.triggers(config))
+    files["iam.json"] = to_json(iam.roles(config, definitions))
     files[MANIFEST] = to_json(_manifest(config, files))
     return files
 
@@ -63,5 +65,6 @@ def _target(config: ModelConfig) -> dict:
         "pipeline_role": config.platform.pipeline_role,
         "task_role": config.platform.task_role,
         "log_group": naming.state_machine_log_group,
+        "event_bus": config.platform.event_bus,
         "tags": {**config.tags, "mlops:model": config.name, "mlops:environment": config.environment},
     }

@@ -10,6 +10,7 @@ from compiler.checks.rules import (
     gate,
     platform_required,
     reserved_env,
+    role_names,
     runtime_refs,
     schedules,
     secrets_in_environment,
@@ -20,6 +21,7 @@ from compiler.checks.rules import (
 ALL = (
     platform_required,
     arns,
+    role_names,
     runtime_refs,
     build_paths,
     fargate_sizes,

@@ -1,7 +1,10 @@
-"""ARNs name the right service and agree with the platform's account and region."""
+"""ARNs name the right service and agree with the platform's account and region. Role ARNs may
+carry the `{model}` placeholder in the role name (see compiler/names.py); it is checked here as
+if it were a name, and the length of the name it makes by the role-name rule."""
 
 import re
 
+from compiler import names
 from compiler.checks.finding import Finding
 from compiler.inherit import iter_stages
 
@@ -30,10 +33,20 @@ def _arn_paths(context):
             yield stage.origin("secrets", name), arn, "secret"
 
 
+#: Stands in for `{model}` while a role ARN's form is checked: any valid role-name characters do.
+_STAND_IN = "model"
+
+
 def check(context):
     account, region = context.platform.get("account"), context.platform.get("region")
     for path, arn, kind in _arn_paths(context):
         services, resource, regional = _KINDS[kind]
+        if kind == "role" and names.MODEL_PLACEHOLDER in arn:
+            if names.MODEL_PLACEHOLDER in arn.rpartition("/")[0]:
+                yield Finding(path, f"{names.MODEL_PLACEHOLDER} may appear only in the role name, not in its path",
+                              "e.g. arn:aws:iam::123456789012:role/mlops-{model}-pipeline", RULE)
+                continue
+            arn = arn.replace(names.MODEL_PLACEHOLDER, _STAND_IN)
         match = _ARN.match(arn)
         if not match or match["service"] not in services or not re.fullmatch(resource, match["resource"]):
             yield Finding(path, f"is not a well-formed {' or '.join(services)} ARN for a {kind}",
@@ -53,7 +66,8 @@ def check(context):
 def _example(kind: str) -> str:
     return {
         "topic": "e.g. arn:aws:sns:eu-west-1:123456789012:mlops-alerts",
-        "role": "e.g. arn:aws:iam::123456789012:role/mlops-pipeline",
+        "role": "e.g. arn:aws:iam::123456789012:role/mlops-pipeline; the only placeholder is {model}, "
+                "in the role name (arn:aws:iam::123456789012:role/mlops-{model}-pipeline)",
         "kms": "e.g. arn:aws:kms:eu-west-1:123456789012:key/<key id> or .../alias/<name>",
         "secret": "a Secrets Manager secret (arn:aws:secretsmanager:...:secret:name) or an SSM parameter (arn:aws:ssm:...:parameter/name)",
     }[kind]
