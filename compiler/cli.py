@@ -86,6 +86,44 @@ def compile_command(paths, out, environment, platform_file, output_format, check
                f"{len(written.written)} updated, {len(written.unchanged)} unchanged", err=True)
 
 
+@cli.command("apply")
+@click.argument("out", type=click.Path(file_okay=False))
+@click.option("--env", "environment", required=True, help="The environment to apply (OUT/<model>/<env>/ of every model).")
+@click.option("--images", type=click.Path(dir_okay=False),
+              help="The build stage's images.json (runtime -> image URI by digest); without it, pointers and "
+                   "task definitions are left as they are.")
+@click.option("--commit", help="The commit being applied (full sha); needed with --images.")
+@click.option("--commit-time", type=int, help="Its commit time, unix seconds (git log -1 --format=%ct): "
+                                             "pointers are never replaced by an older commit's.")
+@click.option("--dry-run", is_flag=True, help="Print the plan and change nothing.")
+@click.option("--format", "output_format", type=click.Choice(["json", "text"]), default="text", show_default=True)
+def apply_command(out, environment, images, commit, commit_time, dry_run, output_format) -> None:
+    """Make AWS match OUT for one environment: state machines, task definitions, pointers, trigger
+    rules, and the on-commit retrain run. Prints the plan first; idempotent."""
+    from pathlib import Path
+
+    from compiler import apply
+    from compiler.apply import aws
+    from compiler.apply import report as apply_report
+
+    request = apply.Request(Path(out), environment, Path(images) if images else None, commit, commit_time, dry_run)
+    outcome = apply.Outcome()
+    try:
+        apply.apply(request, outcome)
+    except apply.ApplyInputError as error:
+        click.echo(f"mlopsc apply: error: {error}\n  hint: {error.hint}", err=True)
+        sys.exit(report.EXIT_USAGE)
+    except (apply.Refused, aws.AwsError) as error:
+        outcome.failure = apply.Failure("", None, str(error), error.hint)
+    if output_format == "json":
+        apply_report.outcome_json(outcome, dry_run, sys.stdout)
+    else:
+        if outcome.plans:
+            apply_report.plan_text(outcome, sys.stdout)
+        apply_report.result_text(outcome, dry_run, sys.stdout)
+    sys.exit(report.EXIT_INVALID if outcome.failure else report.EXIT_OK)
+
+
 @cli.command()
 def schema() -> None:
     """Print the JSON Schema of mlops.yaml (for editors)."""

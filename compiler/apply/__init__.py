@@ -1,0 +1,155 @@
+"""`mlopsc apply`: make one environment's account match OUT (see README, "Applying").
+
+Steps: read and check OUT and images.json (no AWS yet) -> refuse a wrong account or region
+(before any read or write) -> plan every model environment (reads only) -> write the pending
+changes in order, stopping at the first failure and saying what was and was not applied.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Callable, Optional
+
+from compiler.apply import aws
+from compiler.apply.compiled import (ApplyInputError, Commit, CompiledEnvironment, images_for, read_commit,
+                                     read_environments, read_images)
+from compiler.apply.resources import Change, Planner, Superseded
+
+
+@dataclasses.dataclass(frozen=True)
+class Request:
+    out: Path
+    environment: str
+    images: Optional[Path] = None
+    commit: Optional[str] = None
+    commit_time: Optional[int] = None
+    dry_run: bool = False
+
+
+@dataclasses.dataclass
+class EnvironmentPlan:
+    directory: str
+    changes: list
+
+
+@dataclasses.dataclass
+class Failure:
+    directory: str
+    change: Optional[Change]
+    message: str
+    hint: str
+
+
+@dataclasses.dataclass
+class Outcome:
+    account: str = ""
+    region: str = ""
+    plans: list = dataclasses.field(default_factory=list)
+    applied: list = dataclasses.field(default_factory=list)  # Changes written
+    superseded: list = dataclasses.field(default_factory=list)  # (directory, message)
+    failure: Optional[Failure] = None
+
+
+class Refused(Exception):
+    """Apply will not touch this account; carries a hint."""
+
+    def __init__(self, message: str, hint: str):
+        super().__init__(message)
+        self.hint = hint
+
+
+def load(request: Request) -> tuple[list[CompiledEnvironment], Optional[dict], Optional[Commit]]:
+    """Everything apply needs from disk, checked; raises ApplyInputError."""
+    environments = read_environments(request.out, request.environment)
+    images = read_images(request.images)
+    commit = read_commit(request.commit, request.commit_time)
+    if images is not None and commit is None:
+        raise ApplyInputError("--images needs --commit and --commit-time",
+                              "pointer writes are ordered by commit time, so an older build never replaces a newer one")
+    per_environment = {env.directory: images_for(env, images, str(request.images)) if images else None
+                       for env in environments}
+    return environments, per_environment, commit
+
+
+def apply(request: Request, outcome: Outcome, configure: Optional[Callable] = None,
+          on_change: Callable[[str, Change], None] = lambda directory, change: None) -> Outcome:
+    """Plan, then (unless a dry run) write. Fills `outcome` as it goes, so a caller can report
+    what was applied even when an exception escapes. `configure(session)` lets tests hook botocore."""
+    environments, images, commit = load(request)
+    clients = aws.clients(environments[0].target.region, configure)
+    _check_target(clients, environments, outcome)
+    planners = {env.directory: Planner(clients, env, images[env.directory], commit) for env in environments}
+    for directory, planner in planners.items():
+        _check_roles(clients, planner.environment, directory)
+        try:
+            changes = planner.plan()
+        except Exception as error:  # noqa: BLE001 - every botocore failure becomes a message
+            outcome.failure = _failure(directory, None, aws.explain(error, f"{directory}: reading the current state"))
+            return outcome
+        outcome.plans.append(EnvironmentPlan(directory, changes))
+    if request.dry_run:
+        return outcome
+    for plan in outcome.plans:
+        if not _write(plan, outcome, on_change):
+            return outcome
+    return outcome
+
+
+def _write(plan: EnvironmentPlan, outcome: Outcome, on_change) -> bool:
+    for change in plan.changes:
+        if not change.pending:
+            continue
+        try:
+            change.write()
+        except Superseded as superseded:
+            outcome.superseded.append((plan.directory, str(superseded)))
+            return True  # the newer commit owns this environment; the others still apply
+        except Exception as error:  # noqa: BLE001
+            outcome.failure = _failure(plan.directory, change,
+                                       aws.explain(error, f"{plan.directory}: {change.action} {change.kind} {change.name}"))
+            return False
+        outcome.applied.append(change)
+        on_change(plan.directory, change)
+    return True
+
+
+def _failure(directory: str, change: Optional[Change], error: aws.AwsError) -> Failure:
+    return Failure(directory, change, str(error), error.hint)
+
+
+def _check_target(clients, environments: list[CompiledEnvironment], outcome: Outcome) -> None:
+    """Refuse before any other call when the credentials or region are not the environment's."""
+    try:
+        account = clients.sts.get_caller_identity()["Account"]
+    except Exception as error:  # noqa: BLE001
+        raise aws.explain(error, "checking the caller's account (sts:GetCallerIdentity)") from None
+    outcome.account, outcome.region = account, clients.region
+    configured = aws.configured_region()
+    for env in environments:
+        target = env.target
+        if target.account != account:
+            raise Refused(f"{env.directory}: compiled for account {target.account}, "
+                          f"but the credentials are of account {account}; nothing was changed",
+                          "run apply with credentials of the environment's account (or fix platform.account)")
+        if configured is not None and target.region != configured:
+            raise Refused(f"{env.directory}: compiled for region {target.region}, "
+                          f"but the configured region is {configured}; nothing was changed",
+                          f"set AWS_REGION={target.region} (or fix platform.region)")
+
+
+def _check_roles(clients, environment: CompiledEnvironment, directory: str) -> None:
+    from botocore.exceptions import ClientError
+
+    for what, arn in (("pipeline", environment.target.pipeline_role), ("task", environment.target.task_role)):
+        try:
+            clients.iam.get_role(RoleName=arn.rsplit("/", 1)[-1])
+        except Exception as error:  # noqa: BLE001
+            if not (isinstance(error, ClientError) and error.response["Error"]["Code"] == "NoSuchEntity"):
+                raise aws.explain(error, f"{directory}: checking the {what} role") from None
+            raise aws.AwsError(f"{directory}: the {what} role {arn} does not exist; nothing was changed",
+                               "create the platform and the model's stacks first: `mlopsc bootstrap platform` "
+                               "and `mlopsc bootstrap model` print them") from None
+
+
+__all__ = ["ApplyInputError", "Failure", "Outcome", "Refused", "Request", "apply", "load"]

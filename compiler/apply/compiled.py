@@ -1,0 +1,165 @@
+"""Read what `mlopsc compile` wrote for one environment, and the build stage's images.json.
+
+Apply trusts nothing it did not check: the manifest's sha256 of every output must match the
+file (a hand-edited or half-copied OUT is refused), and every image must be pinned by digest
+in the repository the compiler named.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import re
+from pathlib import Path
+from typing import Mapping, Optional
+
+from compiler.render import FORMAT_VERSION, MANIFEST
+
+DIGEST_URI = re.compile(r"^(?P<repository>[^@\s]+)@sha256:[0-9a-f]{64}$")
+COMMIT = re.compile(r"^[0-9a-f]{7,64}$")
+
+
+class ApplyInputError(Exception):
+    """OUT, images.json or the commit flags cannot be applied; carries a hint."""
+
+    def __init__(self, message: str, hint: str):
+        super().__init__(message)
+        self.hint = hint
+
+
+@dataclasses.dataclass(frozen=True)
+class Target:
+    """Where one model environment lives, from the manifest's `target` block."""
+
+    model: str
+    environment: str
+    account: str
+    region: str
+    partition: str
+    pipeline_role: str
+    task_role: str
+    log_group: str
+    event_bus: str
+    tags: Mapping[str, str]
+
+
+@dataclasses.dataclass(frozen=True)
+class CompiledEnvironment:
+    directory: str  # OUT-relative, for messages: "<model>/<env>"
+    target: Target
+    definitions: Mapping[str, dict]  # pipeline -> parsed ASL
+    pointers: dict
+    triggers: dict
+    manifest: dict
+
+
+@dataclasses.dataclass(frozen=True)
+class Commit:
+    """The commit being applied. Pointer writes are ordered by commit time (see README, apply)."""
+
+    sha: str
+    time: int
+
+
+@dataclasses.dataclass(frozen=True)
+class Images:
+    uris: Mapping[str, str]  # runtime -> repository@sha256:digest
+
+
+def read_environments(out: Path, environment: str) -> list[CompiledEnvironment]:
+    if not out.is_dir():
+        raise ApplyInputError(f"{out}: no such directory", "pass the OUT directory `mlopsc compile -o OUT` wrote")
+    found = sorted(path.parent for path in out.glob(f"*/{environment}/{MANIFEST}"))
+    if not found:
+        compiled = sorted({p.parent.name for p in out.glob(f"*/*/{MANIFEST}")})
+        raise ApplyInputError(f"{out}: no model has an environment '{environment}'",
+                              f"environments compiled here: {', '.join(compiled) or 'none'}; "
+                              f"compile with `--env {environment}`, or pick one of those")
+    return [_read_environment(out, directory) for directory in found]
+
+
+def _read_environment(out: Path, directory: Path) -> CompiledEnvironment:
+    name = directory.relative_to(out).as_posix()
+    manifest = _read_json(directory / MANIFEST, name)
+    if manifest.get("format_version") != FORMAT_VERSION or "target" not in manifest:
+        raise ApplyInputError(f"{name}/{MANIFEST}: output format {manifest.get('format_version')!r}, "
+                              f"this mlopsc applies format {FORMAT_VERSION}",
+                              "compile again with this version of mlopsc")
+    for entry in manifest["outputs"]:
+        path = directory / entry["path"]
+        if not path.is_file() or hashlib.sha256(path.read_bytes()).hexdigest() != entry["sha256"]:
+            raise ApplyInputError(f"{name}/{entry['path']}: does not match the sha256 in {MANIFEST}",
+                                  "OUT was edited or only partly copied; compile again instead of editing outputs")
+    outputs = {entry["path"] for entry in manifest["outputs"]}
+    definitions = {path.split(".")[0]: _read_json(directory / path, name)
+                   for path in sorted(outputs) if path.endswith(".asl.json")}
+    target = manifest["target"]
+    return CompiledEnvironment(
+        directory=name,
+        target=Target(model=manifest["model"], environment=manifest["environment"], account=target["account"],
+                      region=target["region"], partition=target["partition"],
+                      pipeline_role=target["pipeline_role"], task_role=target["task_role"],
+                      log_group=target["log_group"], event_bus=target["event_bus"], tags=dict(target["tags"])),
+        definitions=definitions,
+        pointers=_read_json(directory / "pointers.json", name),
+        triggers=_read_json(directory / "triggers.json", name),
+        manifest=manifest,
+    )
+
+
+def _read_json(path: Path, name: str):
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise ApplyInputError(f"{name}/{path.name}: cannot be read ({error})",
+                              "compile again; apply reads only what mlopsc compile wrote") from None
+
+
+def read_images(path: Optional[Path]) -> Optional[Images]:
+    if path is None:
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise ApplyInputError(f"{path}: cannot be read as JSON ({error})",
+                              "pass the images.json the build stage wrote (runtime -> image URI by digest)") from None
+    if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in data.items()):
+        raise ApplyInputError(f"{path}: must map each runtime name to an image URI",
+                              'e.g. {"trainer": "<account>.dkr.ecr.<region>.amazonaws.com/<model>/trainer@sha256:<digest>"}')
+    for runtime, uri in sorted(data.items()):
+        if not DIGEST_URI.match(uri):
+            raise ApplyInputError(f"{path}: {runtime}: {uri!r} is not pinned by digest",
+                                  "images must be referenced as repository@sha256:<64 hex digits>, never by tag, "
+                                  "so a run always uses the exact image that was tested")
+    return Images(dict(sorted(data.items())))
+
+
+def read_commit(sha: Optional[str], time: Optional[int]) -> Optional[Commit]:
+    if sha is None and time is None:
+        return None
+    if sha is None or time is None:
+        raise ApplyInputError("--commit and --commit-time go together",
+                              'pass both, e.g. --commit "$CODEBUILD_RESOLVED_SOURCE_VERSION" '
+                              '--commit-time "$(git log -1 --format=%ct HEAD)"')
+    if not COMMIT.match(sha):
+        raise ApplyInputError(f"--commit {sha!r} is not a git commit id", "pass the full hexadecimal commit sha")
+    return Commit(sha, time)
+
+
+def images_for(environment: CompiledEnvironment, images: Images, source: str) -> dict[str, str]:
+    """The image of every runtime the environment uses, checked against the compiled repositories."""
+    wanted = environment.pointers["images"]
+    missing = sorted(set(wanted) - set(images.uris))
+    if missing:
+        raise ApplyInputError(f"{source}: no image for runtime {', '.join(missing)} of {environment.directory}",
+                              "was images.json written by this commit's build stage? it builds every runtime")
+    uris = {}
+    for runtime, pointer in sorted(wanted.items()):
+        repository = DIGEST_URI.match(images.uris[runtime])["repository"]
+        if repository != pointer["repository"]:
+            raise ApplyInputError(f"{source}: {runtime}: image is in {repository}, "
+                                  f"{environment.directory} expects {pointer['repository']}",
+                                  "images must come from the model's own repositories in the target account")
+        uris[runtime] = images.uris[runtime]
+    return uris

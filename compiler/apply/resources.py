@@ -1,0 +1,398 @@
+"""What apply changes in AWS for one model environment: read the current state, compare it with
+OUT, and plan one Change per resource (see README, "Applying").
+
+Order matters and is fixed: task definitions (their ARNs go into the pointers), then the pointers
+item (its conditional write is where an older commit loses), then state machines, trigger rules,
+stale rules, and last the on-commit retrain run. Every write is idempotent, so a re-run after a
+failure part-way converges.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from decimal import Decimal
+from typing import Callable, Optional
+
+from compiler.apply import diff
+from compiler.apply.compiled import Commit, CompiledEnvironment
+
+#: Step Functions logging: errors only, without execution data (inputs may carry data locations).
+LOG_LEVEL = "ERROR"
+#: The pointer attributes apply owns; the registry owns the others (approved_version, ...).
+POINTER_ATTRIBUTES = ("images", "task_definitions", "state_machines", "settings", "commit", "commit_time",
+                      "fingerprint")
+
+
+@dataclasses.dataclass
+class Change:
+    kind: str  # "task definition", "pointers", "state machine", "rule", "run"
+    name: str
+    action: str  # create, update, delete, unchanged, start, kept, skip
+    details: tuple = ()
+    write: Optional[Callable[[], None]] = None  # None: nothing to do
+
+    @property
+    def pending(self) -> bool:
+        return self.write is not None
+
+
+class Superseded(Exception):
+    """A newer commit's pointers were written while this apply ran."""
+
+
+@dataclasses.dataclass
+class Planner:
+    """Plans one compiled environment against the current state of its account."""
+
+    clients: object
+    environment: CompiledEnvironment
+    images: Optional[dict]  # runtime -> digest URI; None: --images not given
+    commit: Optional[Commit]
+    registered: dict = dataclasses.field(default_factory=dict)  # task definition key -> ARN
+
+    @property
+    def target(self):
+        return self.environment.target
+
+    def plan(self) -> list[Change]:
+        item = self._pointers_item()
+        stale = self._older_commit(item)
+        if stale:
+            return [stale]
+        changes = []
+        if self.images is not None:
+            changes += [self._task_definition(key, spec)
+                        for key, spec in sorted(self.environment.pointers["task_definitions"].items())]
+            changes.append(self._pointers(item))
+        else:
+            changes.append(Change("pointers", self._pointers_name, "skip",
+                                  ("no --images: images, task definitions and pointers are left as they are",)))
+        changes += [self._state_machine(pipeline, definition)
+                    for pipeline, definition in self.environment.definitions.items()]
+        rules = self.environment.triggers["rules"]
+        changes += [self._rule(rule) for rule in rules]
+        changes += self._stale_rules({(rule["EventBusName"], rule["Name"]) for rule in rules})
+        run = self._run(item)
+        if run:
+            changes.append(run)
+        return changes
+
+    # -- the pointers item ----------------------------------------------------------------------
+    @property
+    def _pointers_name(self) -> str:
+        key = self.environment.pointers["key"]
+        return f"{self.environment.pointers['table']} {key['pk']} {key['sk']}"
+
+    def _key(self) -> dict:
+        return {name: {"S": value} for name, value in self.environment.pointers["key"].items()}
+
+    def _pointers_item(self) -> dict:
+        response = self.clients.dynamodb.get_item(TableName=self.environment.pointers["table"], Key=self._key(),
+                                                  ConsistentRead=True)
+        return _from_dynamodb(response.get("Item", {}))
+
+    def _older_commit(self, item: dict) -> Optional[Change]:
+        """An apply of an older commit changes nothing: its state machines would be a step back too."""
+        if self.commit is None or "commit_time" not in item:
+            return None
+        applied = (int(item["commit_time"]), item["commit"])
+        if applied[0] < self.commit.time or applied == (self.commit.time, self.commit.sha):
+            return None
+        return Change("pointers", self._pointers_name, "kept",
+                      (f"commit {item['commit'][:12]} (time {applied[0]}) is already applied; "
+                       f"{self.commit.sha[:12]} (time {self.commit.time}) is not newer, so nothing here changes",))
+
+    def _desired_pointers(self) -> dict:
+        pointers = self.environment.pointers
+        desired = {
+            "images": dict(self.images),
+            "task_definitions": {key: self.registered.get(key, "(new revision)")
+                                 for key in sorted(pointers["task_definitions"])},
+            "state_machines": {pipeline: machine["arn"] for pipeline, machine in pointers["state_machines"].items()},
+            "settings": pointers["settings"],
+            "fingerprint": self.fingerprint,
+        }
+        if self.commit is not None:
+            desired.update(commit=self.commit.sha, commit_time=self.commit.time)
+        return desired
+
+    @property
+    def fingerprint(self) -> str:
+        """What a retrain depends on: the config files read and the images built from this commit."""
+        inputs = {"inputs": self.environment.manifest["inputs"], "images": self.images}
+        return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
+
+    def _pointers(self, item: dict) -> Change:
+        desired = self._desired_pointers()
+        current = {name: item[name] for name in POINTER_ATTRIBUTES if name in item}
+        if current == desired:
+            return Change("pointers", self._pointers_name, "unchanged")
+        return Change("pointers", self._pointers_name, "update" if item else "create",
+                      diff.changes(current, desired) if item else (), self._write_pointers)
+
+    def _write_pointers(self) -> None:
+        from botocore.exceptions import ClientError
+
+        desired = self._desired_pointers()
+        names = {f"#{name}": name for name in desired}
+        values = {f":{name}": value for name, value in desired.items()}
+        request = dict(TableName=self.environment.pointers["table"], Key=self._key(),
+                       UpdateExpression="SET " + ", ".join(f"#{name} = :{name}" for name in desired),
+                       ExpressionAttributeNames=names)
+        if self.commit is not None:
+            # Ordered by commit time; the same commit may be re-applied (convergence after a failure).
+            request["ConditionExpression"] = ("attribute_not_exists(#commit_time) OR #commit_time < :commit_time "
+                                              "OR (#commit_time = :commit_time AND #commit = :commit)")
+        request["ExpressionAttributeValues"] = _to_dynamodb(values)
+        try:
+            self.clients.dynamodb.update_item(**request)
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                raise Superseded(f"a newer commit's pointers were written while this apply ran; "
+                                 f"{self.commit.sha[:12]} leaves them and changes nothing more here") from None
+            raise
+
+    # -- ECS task definitions ---------------------------------------------------------------
+    def _task_definition(self, key: str, spec: dict) -> Change:
+        desired = _task_definition(self.target, key, spec, self.images[spec["runtime"]])
+        current = _describe_task_definition(self.clients.ecs, spec["family"])
+        if current is not None and _task_definition_view(current) == _task_definition_view(desired):
+            self.registered[key] = current["taskDefinitionArn"]
+            return Change("task definition", spec["family"], "unchanged")
+
+        def register():
+            response = self.clients.ecs.register_task_definition(**desired)
+            self.registered[key] = response["taskDefinition"]["taskDefinitionArn"]
+
+        details = diff.changes(_task_definition_view(current), _task_definition_view(desired)) if current else ()
+        return Change("task definition", spec["family"], "update" if current else "create", details, register)
+
+    # -- state machines -----------------------------------------------------------------------
+    def _state_machine(self, pipeline: str, definition: dict) -> Change:
+        machine = self.environment.pointers["state_machines"][pipeline]
+        target = self.target
+        settings = {
+            "definition": definition,
+            "roleArn": target.pipeline_role,
+            "loggingConfiguration": {"level": LOG_LEVEL, "includeExecutionData": False, "destinations": [
+                {"cloudWatchLogsLogGroup": {"logGroupArn": _log_group_arn(target)}}]},
+            "tracingConfiguration": {"enabled": True},
+        }
+        tags = dict(target.tags, **{"mlops:pipeline": pipeline})
+        sfn = self.clients.stepfunctions
+        current = _describe_state_machine(sfn, machine["arn"])
+        text = json.dumps(definition, indent=2, ensure_ascii=False)
+        if current is None:
+            def create():
+                sfn.create_state_machine(name=machine["name"], type="STANDARD", **dict(settings, definition=text),
+                                         tags=[{"key": k, "value": v} for k, v in sorted(tags.items())])
+            return Change("state machine", machine["name"], "create", (), create)
+        current_tags = {t["key"]: t["value"] for t in sfn.list_tags_for_resource(resourceArn=machine["arn"])["tags"]}
+        shown = dict(current, tags=current_tags)
+        wanted = dict(settings, tags=dict(current_tags, **tags))  # tags others added are left alone
+        if shown == wanted:
+            return Change("state machine", machine["name"], "unchanged")
+
+        def update():
+            if current != settings:
+                sfn.update_state_machine(stateMachineArn=machine["arn"], **dict(settings, definition=text))
+            if current_tags != wanted["tags"]:
+                sfn.tag_resource(resourceArn=machine["arn"], tags=[{"key": k, "value": v} for k, v in sorted(tags.items())])
+        return Change("state machine", machine["name"], "update", diff.changes(shown, wanted), update)
+
+    # -- EventBridge rules --------------------------------------------------------------------
+    def _rule(self, rule: dict) -> Change:
+        events = self.clients.events
+        fields = {key: value for key, value in rule.items() if key != "Targets"}
+        targets = sorted(rule["Targets"], key=lambda t: t["Id"])
+        tags = dict(self.target.tags)
+        current = _describe_rule(events, rule["Name"], rule["EventBusName"])
+        current_targets, current_tags = [], {}
+        if current is not None:
+            current_targets = sorted(events.list_targets_by_rule(Rule=rule["Name"], EventBusName=rule["EventBusName"])
+                                     ["Targets"], key=lambda t: t["Id"])
+            current_tags = {t["Key"]: t["Value"] for t in events.list_tags_for_resource(ResourceARN=current["Arn"])["Tags"]}
+        shown = {"rule": _rule_view(current or {}), "targets": current_targets, "tags": current_tags}
+        wanted = {"rule": _rule_view(fields), "targets": targets, "tags": dict(current_tags, **tags)}
+        if current is not None and shown == wanted:
+            return Change("rule", rule["Name"], "unchanged")
+
+        def put():
+            arn = events.put_rule(**fields)["RuleArn"]
+            events.tag_resource(ResourceARN=arn, Tags=[{"Key": k, "Value": v} for k, v in sorted(tags.items())])
+            events.put_targets(Rule=rule["Name"], EventBusName=rule["EventBusName"], Targets=targets)
+            extra = sorted({t["Id"] for t in current_targets} - {t["Id"] for t in targets})
+            if extra:
+                events.remove_targets(Rule=rule["Name"], EventBusName=rule["EventBusName"], Ids=extra)
+        details = diff.changes(shown, wanted) if current is not None else ()
+        return Change("rule", rule["Name"], "update" if current is not None else "create", details, put)
+
+    def _stale_rules(self, wanted: set) -> list[Change]:
+        """Rules of this model environment that OUT no longer has: removing a trigger stops it.
+        Only rules tagged with this model and environment are touched (names alone could collide)."""
+        events = self.clients.events
+        prefix = f"{self.target.model}-{self.target.environment}-"
+        owner = {"mlops:model": self.target.model, "mlops:environment": self.target.environment}
+        changes = []
+        for bus in sorted({"default", self.target.event_bus}):
+            for rule in _list_rules(events, prefix, bus):
+                if (bus, rule["Name"]) in wanted:
+                    continue
+                tags = {t["Key"]: t["Value"] for t in events.list_tags_for_resource(ResourceARN=rule["Arn"])["Tags"]}
+                if any(tags.get(key) != value for key, value in owner.items()):
+                    continue
+                changes.append(Change("rule", rule["Name"], "delete", ("no longer in triggers.json",),
+                                      _deleter(events, rule["Name"], bus)))
+        return changes
+
+    # -- the on-commit retrain run -----------------------------------------------------------
+    def _run(self, item: dict) -> Optional[Change]:
+        machines = self.environment.pointers["state_machines"]
+        if not self.environment.triggers.get("on_commit") or "retrain" not in machines:
+            return None
+        name = machines["retrain"]["name"]
+        if self.commit is None or self.images is None:
+            return Change("run", name, "skip", ("on_commit: a run starts only for a commit applied with its images "
+                                                "(--images, --commit, --commit-time)",))
+        if item.get("run_fingerprint") == self.fingerprint:
+            return Change("run", name, "unchanged", ("the model's inputs and images are those of the last run",))
+        execution = f"commit-{self.commit.sha[:12]}-{self.fingerprint[:12]}"
+
+        def start():
+            # Execution names are unique per state machine: a re-run after a failure finds this one
+            # instead of starting a second (StartExecution is idempotent for the same name and input).
+            self.clients.stepfunctions.start_execution(
+                stateMachineArn=machines["retrain"]["arn"], name=execution,
+                input=json.dumps({"trigger": "commit", "commit": self.commit.sha}, sort_keys=True))
+            self.clients.dynamodb.update_item(
+                TableName=self.environment.pointers["table"], Key=self._key(),
+                UpdateExpression="SET #run = :run", ConditionExpression="#commit = :commit",
+                ExpressionAttributeNames={"#run": "run_fingerprint", "#commit": "commit"},
+                ExpressionAttributeValues={":run": {"S": self.fingerprint}, ":commit": {"S": self.commit.sha}})
+        return Change("run", name, "start", (f"execution {execution}: the model's inputs or images changed",), start)
+
+
+def _deleter(events, name: str, bus: str) -> Callable[[], None]:
+    def delete():
+        ids = [t["Id"] for t in events.list_targets_by_rule(Rule=name, EventBusName=bus)["Targets"]]
+        if ids:
+            events.remove_targets(Rule=name, EventBusName=bus, Ids=ids)
+        events.delete_rule(Name=name, EventBusName=bus)
+    return delete
+
+
+def _task_definition(target, key: str, spec: dict, image: str) -> dict:
+    container = {
+        "name": "main", "image": image, "essential": True,
+        "logConfiguration": {"logDriver": "awslogs", "options": {
+            "awslogs-group": spec["log_group"], "awslogs-region": target.region, "awslogs-stream-prefix": key}},
+    }
+    if spec["secrets"]:
+        container["secrets"] = [{"name": name, "valueFrom": source} for name, source in sorted(spec["secrets"].items())]
+    tags = dict(target.tags, **{"mlops:pipeline": key.split("-", 1)[0]})
+    return {"family": spec["family"], "networkMode": "awsvpc", "requiresCompatibilities": ["FARGATE"],
+            "cpu": str(spec["cpu"]), "memory": str(spec["memory"]),
+            "taskRoleArn": target.task_role, "executionRoleArn": target.task_role,
+            "containerDefinitions": [container],
+            "tags": [{"key": k, "value": v} for k, v in sorted(tags.items())]}
+
+
+def _task_definition_view(definition: Optional[dict]) -> dict:
+    """The fields apply sets, as ECS returns them, for comparison."""
+    if definition is None:
+        return {}
+    container = definition["containerDefinitions"][0]
+    return {
+        "cpu": definition.get("cpu"), "memory": definition.get("memory"),
+        "taskRoleArn": definition.get("taskRoleArn"), "executionRoleArn": definition.get("executionRoleArn"),
+        "image": container.get("image"), "secrets": container.get("secrets", []),
+        "logConfiguration": container.get("logConfiguration"),
+    }
+
+
+def _describe_task_definition(ecs, family: str) -> Optional[dict]:
+    from botocore.exceptions import ClientError
+
+    try:
+        return ecs.describe_task_definition(taskDefinition=family)["taskDefinition"]
+    except ClientError as error:
+        if error.response["Error"]["Code"] in ("ClientException", "ResourceNotFoundException"):
+            return None  # ECS says "Unable to describe task definition" for a family never registered
+        raise
+
+
+def _describe_state_machine(sfn, arn: str) -> Optional[dict]:
+    from botocore.exceptions import ClientError
+
+    try:
+        current = sfn.describe_state_machine(stateMachineArn=arn)
+    except ClientError as error:
+        if error.response["Error"]["Code"] in ("StateMachineDoesNotExist", "ResourceNotFound"):
+            return None
+        raise
+    return {"definition": json.loads(current["definition"]), "roleArn": current["roleArn"],
+            "loggingConfiguration": current.get("loggingConfiguration"),
+            "tracingConfiguration": current.get("tracingConfiguration", {"enabled": False})}
+
+
+def _describe_rule(events, name: str, bus: str) -> Optional[dict]:
+    from botocore.exceptions import ClientError
+
+    try:
+        return events.describe_rule(Name=name, EventBusName=bus)
+    except ClientError as error:
+        if error.response["Error"]["Code"] == "ResourceNotFoundException":
+            return None
+        raise
+
+
+def _rule_view(rule: dict) -> dict:
+    view = {key: rule.get(key) for key in ("Name", "Description", "State", "ScheduleExpression", "EventBusName")}
+    view["EventPattern"] = json.loads(rule["EventPattern"]) if rule.get("EventPattern") else None
+    return view
+
+
+def _list_rules(events, prefix: str, bus: str) -> list[dict]:
+    from botocore.exceptions import ClientError
+
+    rules, token = [], None
+    while True:
+        request = dict(NamePrefix=prefix, EventBusName=bus, **({"NextToken": token} if token else {}))
+        try:
+            response = events.list_rules(**request)
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ResourceNotFoundException":
+                return rules  # the platform's bus does not exist yet: it has no rules to remove
+            raise
+        rules += response["Rules"]
+        token = response.get("NextToken")
+        if not token:
+            return rules
+
+
+def _log_group_arn(target) -> str:
+    return f"arn:{target.partition}:logs:{target.region}:{target.account}:log-group:{target.log_group}:*"
+
+
+def _to_dynamodb(values: dict) -> dict:
+    from boto3.dynamodb.types import TypeSerializer
+
+    serializer = TypeSerializer()
+    exact = json.loads(json.dumps(values), parse_float=Decimal)  # DynamoDB numbers are decimals, never floats
+    return {name: serializer.serialize(value) for name, value in exact.items()}
+
+
+def _from_dynamodb(item: dict) -> dict:
+    from boto3.dynamodb.types import TypeDeserializer
+
+    deserializer = TypeDeserializer()
+    return json.loads(json.dumps({name: deserializer.deserialize(value) for name, value in item.items()},
+                                 default=_number))
+
+
+def _number(value):
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    raise TypeError(type(value))

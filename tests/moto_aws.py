@@ -1,0 +1,153 @@
+"""AWS for the apply tests: a real moto server in its own process, on a free loopback port.
+
+mlopsc reaches it the way it would reach AWS: boto3 with the standard AWS_ENDPOINT_URL variable,
+so no test replaces a boto3 call by hand. Failures AWS would produce and moto does not (throttling,
+access denied, a connection lost between two calls) are injected with botocore's own event hooks
+on real clients (see `fail_on`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+
+ACCOUNT = "111111111111"  # the samples' account
+REGION = "eu-west-1"
+
+
+def _free_port() -> int:
+    with closing(socket.socket()) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def moto_server():
+    """The moto server's URL; started once for the test run, stopped at its end."""
+    port = _free_port()
+    env = {key: value for key, value in os.environ.items() if key != "MOTO_ACCOUNT_ID"}  # accounts come from STS
+    # The server logs every request to stderr: a file, not a pipe nobody drains (a full pipe blocks it).
+    log = tempfile.TemporaryFile()
+    process = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                               env=env, stdout=subprocess.DEVNULL, stderr=log)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(f"{url}/moto-api/", timeout=1)
+            break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                log.seek(0)
+                pytest.fail(f"moto server did not start: {log.read().decode()[-2000:]}")
+            time.sleep(0.1)
+    yield url
+    process.terminate()
+    process.wait(timeout=10)
+    log.close()
+
+
+@pytest.fixture
+def aws(moto_server, monkeypatch):
+    """An empty account: moto reset, credentials and region pointing at it."""
+    request = urllib.request.Request(f"{moto_server}/moto-api/reset", method="POST")
+    urllib.request.urlopen(request, timeout=10)
+    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server)
+    monkeypatch.setenv("AWS_REGION", REGION)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    monkeypatch.setenv("AWS_CONFIG_FILE", os.devnull)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
+    use_account(ACCOUNT, monkeypatch)
+    import boto3
+
+    return boto3.session.Session(region_name=REGION)
+
+
+def use_account(account: str, monkeypatch) -> None:
+    """Credentials of a role in `account`, in the environment: moto serves each request in the
+    account of the credentials STS issued, as AWS does."""
+    import boto3
+
+    sts = boto3.client("sts", endpoint_url=os.environ["AWS_ENDPOINT_URL"], region_name=REGION,
+                       aws_access_key_id="testing", aws_secret_access_key="testing")
+    credentials = sts.assume_role(RoleArn=f"arn:aws:iam::{account}:role/tests", RoleSessionName="mlopsc-tests")[
+        "Credentials"]
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", credentials["AccessKeyId"])
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", credentials["SecretAccessKey"])
+    monkeypatch.setenv("AWS_SESSION_TOKEN", credentials["SessionToken"])
+
+
+def create_platform(session, out: Path) -> None:
+    """The platform's resources, by the names the compiled manifests give (registry table, event
+    bus, the roles), as `mlopsc bootstrap platform` / `model` would create them."""
+    dynamodb, events, iam = session.client("dynamodb"), session.client("events"), session.client("iam")
+    tables, buses, roles = set(), set(), set()
+    for manifest_file in sorted(out.glob("*/*/manifest.json")):
+        target = json.loads(manifest_file.read_text())["target"]
+        pointers = json.loads((manifest_file.parent / "pointers.json").read_text())
+        tables.add(pointers["table"])
+        buses.add(target["event_bus"])
+        roles.update((target["pipeline_role"], target["task_role"]))
+    for table in sorted(tables):
+        dynamodb.create_table(TableName=table, BillingMode="PAY_PER_REQUEST",
+                              AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                                                    {"AttributeName": "sk", "AttributeType": "S"}],
+                              KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
+                                         {"AttributeName": "sk", "KeyType": "RANGE"}])
+    for bus in sorted(buses - {"default"}):
+        events.create_event_bus(Name=bus)
+    trust = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                                "Principal": {"Service": "states.amazonaws.com"}}]})
+    for arn in sorted(roles):
+        iam.create_role(RoleName=arn.rsplit("/", 1)[-1], AssumeRolePolicyDocument=trust)
+
+
+def fail_on(operation: str, code: str, times: int = 1, after: int = 0, status: int = 400):
+    """A `configure(session)` hook for `compiler.apply.apply`: after `after` successful calls of
+    `operation`, the next `times` calls get the AWS error `code` instead of reaching moto. The
+    response goes through botocore's real parsing and retry logic (standard mode retries throttling).
+    For the JSON-protocol services apply writes to (DynamoDB, Step Functions, EventBridge, ECS)."""
+    seen = {"calls": 0, "failed": 0}
+
+    def before_send(request, **_):
+        target = request.headers.get("X-Amz-Target", b"")
+        if (target.decode() if isinstance(target, bytes) else target).rsplit(".", 1)[-1] != operation:
+            return None
+        seen["calls"] += 1
+        if seen["calls"] <= after or seen["failed"] >= times:
+            return None
+        seen["failed"] += 1
+        from botocore.awsrequest import AWSResponse
+
+        body = json.dumps({"__type": code, "message": f"injected {code}"}).encode()
+        return AWSResponse(request.url, status, {"x-amzn-requestid": "injected",
+                                                 "content-type": "application/x-amz-json-1.0"}, _Body(body))
+
+    def configure(session):
+        session.events.register("before-send", before_send)
+
+    configure.seen = seen
+    return configure
+
+
+class _Body:
+    """The raw response body botocore reads."""
+
+    def __init__(self, body: bytes):
+        self.body = body
+
+    def stream(self, **_):
+        yield self.body
