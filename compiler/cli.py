@@ -141,3 +141,7 @@ def main() -> None:
         click.echo(f"mlopsc: internal error ({type(error).__name__}): this is a bug in mlopsc, please report it; "
                    "set MLOPSC_DEBUG=1 to see the traceback", err=True)
         sys.exit(report.EXIT_BUG)
+
+
+from compiler.bootstrap.cli import bootstrap  # noqa: E402 - its commands live in their own package
+cli.add_command(bootstrap)

@@ -23,6 +23,11 @@ def schema() -> dict:
     return json.loads(schema_text())
 
 
+def buildspec_text(name: str) -> str:
+    """A buildspec shipped with mlopsc (`buildspecs/<name>`), e.g. compile.yml of the compile stage."""
+    return resources.files("compiler.buildspecs").joinpath(name).read_text(encoding="utf-8")
+
+
 def resolve_ref(ref: str) -> dict:
     """The schema node a local `$ref` ("#/$defs/name/...") points at."""
     node = schema()

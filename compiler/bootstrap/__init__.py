@@ -1,0 +1,21 @@
+"""CloudFormation templates that set up AWS for mlopsc, built as data.
+
+- `platform.template(...)`: the platform stack, from the platform file (registry table, artifact
+  bucket, event bus, topic, cluster, shared roles, and the platform file itself in SSM so that
+  every model's compile stage reads the same file);
+- `model.template(...)`: one model's delivery stack (ECR repositories, log groups, the model's
+  roles or policies, CodeBuild projects and the CodePipeline that compiles and applies it).
+
+Templates are plain dicts printed once as JSON (`cfn.to_json`); the same inputs give the same
+bytes. Nothing here calls AWS.
+"""
+
+from __future__ import annotations
+
+
+class BootstrapError(Exception):
+    """The inputs cannot make a template (not a config problem with a line: those are Problems)."""
+
+    def __init__(self, message: str, hint: str = ""):
+        super().__init__(message)
+        self.hint = hint

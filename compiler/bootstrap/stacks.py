@@ -1,0 +1,87 @@
+"""The library calls behind `mlopsc bootstrap`: inputs in, a template (or problems) out."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Optional
+
+from compiler import api, discover
+from compiler.bootstrap import BootstrapError, cfn, model, platform, platform_file
+
+
+@dataclasses.dataclass(frozen=True)
+class Stack:
+    problems: tuple = ()  # of Problem: the inputs are invalid (exit 1)
+    text: str = ""  # the template, as printed
+    notes: tuple = ()  # things the person deploying it must know (printed to stderr)
+
+
+class UsageError(Exception):
+    """The command line names no usable input (exit 2)."""
+
+
+def platform_stack(path: Path) -> Stack:
+    if not path.is_file():
+        raise UsageError(f"{path}: no such platform file")
+    found, problems = platform_file.read(path)
+    if problems:
+        return Stack(problems=tuple(problems))
+    return Stack(text=cfn.to_json(platform.template(found)), notes=tuple(_platform_notes(found)))
+
+
+def model_stack(path: str, platform_path: Optional[str], source: model.Source) -> Stack:
+    try:
+        files = discover.config_files([path])
+    except discover.DiscoveryError as error:
+        raise UsageError(str(error)) from None
+    if len(files) != 1:
+        raise UsageError(f"{path} holds {len(files)} model configs; name one model repository")
+    given = Path(platform_path) if platform_path else discover.platform_file_for(files[0])
+    if given is None:
+        raise UsageError(f"no platform file for {files[0]}: give --platform FILE (the model's pipeline reads the "
+                         "platform file that the platform stack stores)")
+    if not given.is_file():
+        raise UsageError(f"{given}: no such platform file")
+    compiled = api.compile_outputs([str(files[0])], str(given))
+    if not compiled.validation.ok:
+        return Stack(problems=compiled.validation.problems)
+    found, problems = platform_file.read(given)
+    if problems:
+        return Stack(problems=tuple(problems))
+    configs = list(compiled.validation.models)
+    if not source.repository:
+        source = dataclasses.replace(source, repository=configs[0].name)
+    text = cfn.to_json(model.template(configs, compiled.outputs, found, source))
+    return Stack(text=text, notes=tuple(_model_notes(configs, found)))
+
+
+def _platform_notes(found: platform_file.PlatformFile) -> list:
+    notes = []
+    if found.kms_key:
+        notes.append(f"the key {found.kms_key} must allow CloudWatch Logs (logs.{found.region}.amazonaws.com), "
+                     "CodePipeline's and CodeBuild's roles of each model stack, and the pipeline and task roles")
+    shared = [role for role in platform_file.ROLES if not found.per_model(role)]
+    if shared:
+        notes.append(f"roles {', '.join(shared)} are shared by every model: each model stack attaches its policies to "
+                     "them, and IAM allows 10,240 characters of inline policy per role; use {model} in the role "
+                     "names (one role per model) beyond a few models")
+    return notes
+
+
+def _model_notes(configs: list, found: platform_file.PlatformFile) -> list:
+    notes = []
+    for config in sorted(configs, key=lambda c: c.environment):
+        if (config.platform.account, config.platform.region) != (found.account, found.region):
+            notes.append(f"environment {config.environment} is in account {config.platform.account} "
+                         f"({config.platform.region}): its stage is in the pipeline, but apply refuses to run there "
+                         "until a cross-account role exists (not made by this stack; see README)")
+    buckets = sorted({c.retrain.new_data_prefix.removeprefix("s3://").split("/", 1)[0] for c in configs
+                      if c.retrain and c.retrain.new_data_prefix} - {found.data["artifact_bucket"]})
+    for bucket in buckets:
+        notes.append(f"retrain.triggers.new_data watches bucket {bucket}: its owner must turn on its EventBridge "
+                     "notifications, or the rule never fires")
+    return notes
+
+
+__all__ = ["BootstrapError", "Stack", "UsageError", "model_stack", "platform_stack"]

