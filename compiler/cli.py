@@ -103,23 +103,22 @@ def apply_command(out, environment, images, commit, commit_time, dry_run, output
     from pathlib import Path
 
     from compiler import apply
-    from compiler.apply import aws
     from compiler.apply import report as apply_report
 
     request = apply.Request(Path(out), environment, Path(images) if images else None, commit, commit_time, dry_run)
     outcome = apply.Outcome()
+    # The plan is printed before the first write, so a build stopped part-way still shows it.
+    show_plan = (lambda _: None) if output_format == "json" else (lambda o: apply_report.plan_text(o, sys.stdout))
     try:
-        apply.apply(request, outcome)
+        apply.apply(request, outcome, on_plan=show_plan)
     except apply.ApplyInputError as error:
         click.echo(f"mlopsc apply: error: {error}\n  hint: {error.hint}", err=True)
         sys.exit(report.EXIT_USAGE)
-    except (apply.Refused, aws.AwsError) as error:
-        outcome.failure = apply.Failure("", None, str(error), error.hint)
+    except apply.ApplyError as error:
+        outcome.failure = apply.Failure(None, None, str(error), error.hint)
     if output_format == "json":
         apply_report.outcome_json(outcome, dry_run, sys.stdout)
     else:
-        if outcome.plans:
-            apply_report.plan_text(outcome, sys.stdout)
         apply_report.result_text(outcome, dry_run, sys.stdout)
     sys.exit(report.EXIT_INVALID if outcome.failure else report.EXIT_OK)
 

@@ -115,11 +115,16 @@ def create_platform(session, out: Path) -> None:
         iam.create_role(RoleName=arn.rsplit("/", 1)[-1], AssumeRolePolicyDocument=trust)
 
 
-def fail_on(operation: str, code: str, times: int = 1, after: int = 0, status: int = 400):
+def fail_on(operation: str, code: str, times: int = 1, after: int = 0):
     """A `configure(session)` hook for `compiler.apply.apply`: after `after` successful calls of
     `operation`, the next `times` calls get the AWS error `code` instead of reaching moto. The
     response goes through botocore's real parsing and retry logic (standard mode retries throttling).
     For the JSON-protocol services apply writes to (DynamoDB, Step Functions, EventBridge, ECS)."""
+    return respond_on(operation, {"__type": code, "message": f"injected {code}"}, 400, times, after)
+
+
+def respond_on(operation: str, body: dict, status: int, times: int = 1, after: int = 0):
+    """As fail_on, with any JSON response (e.g. a 200 that reports failed entries)."""
     seen = {"calls": 0, "failed": 0}
 
     def before_send(request, **_):
@@ -132,9 +137,9 @@ def fail_on(operation: str, code: str, times: int = 1, after: int = 0, status: i
         seen["failed"] += 1
         from botocore.awsrequest import AWSResponse
 
-        body = json.dumps({"__type": code, "message": f"injected {code}"}).encode()
         return AWSResponse(request.url, status, {"x-amzn-requestid": "injected",
-                                                 "content-type": "application/x-amz-json-1.0"}, _Body(body))
+                                                 "content-type": "application/x-amz-json-1.0"},
+                           _Body(json.dumps(body).encode()))
 
     def configure(session):
         session.events.register("before-send", before_send)

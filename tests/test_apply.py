@@ -14,7 +14,8 @@ from click.testing import CliRunner
 from compiler import api, apply, write
 from compiler.cli import cli
 from compile_helpers import run_cli
-from moto_aws import ACCOUNT, REGION, aws, create_platform, fail_on, moto_server, use_account  # noqa: F401 - fixtures
+from moto_aws import (ACCOUNT, REGION, aws, create_platform, fail_on, moto_server, respond_on,  # noqa: F401 - fixtures
+                      use_account)
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 COMMIT_A, COMMIT_B = "a" * 40, "b" * 40
@@ -71,8 +72,11 @@ def account_state(session) -> dict:
             rules[rule["Name"]] = (rule.get("ScheduleExpression"), rule.get("EventPattern"), json.dumps(targets, sort_keys=True))
     items = session.client("dynamodb").scan(TableName="mlops-registry")["Items"]
     pointers = sorted(json.dumps({k: v for k, v in item.items()}, sort_keys=True) for item in items)
-    families = sorted(ecs.list_task_definition_families()["families"])
-    return {"machines": machines, "rules": rules, "pointers": pointers, "families": families}
+    revisions = sorted(ecs.list_task_definitions()["taskDefinitionArns"])
+    executions = sorted(execution["name"] for machine in sfn.list_state_machines()["stateMachines"]
+                        for execution in sfn.list_executions(stateMachineArn=machine["stateMachineArn"])["executions"])
+    return {"machines": machines, "rules": rules, "pointers": pointers, "revisions": revisions,
+            "executions": executions}
 
 
 def editable_sample(tmp_path: Path, name: str) -> tuple[Path, Path]:
@@ -192,27 +196,41 @@ def test_an_older_commit_never_overwrites_newer_pointers(aws, samples_out, tmp_p
     assert account_state(aws) == before
 
 
-def test_the_race_an_older_apply_loses_at_its_conditional_write(aws, tmp_path):
-    """Both applies read the pointers before either writes: the older one plans an update, the newer
-    one lands in between, and the older one's conditional write is refused by DynamoDB."""
+def race(aws, tmp_path, after_kind: str):
+    """An older commit's apply, during which, right after its first write of `after_kind`, a newer
+    commit's apply runs to the end. Returns (the older apply's outcome, the newer one's, newer images)."""
     out = compile_into(tmp_path / "out", SAMPLES / "churn-fargate")
     create_platform(aws, out)
     newer = images_file(out, tmp_path / "newer.json", build="2")
     older = images_file(out, tmp_path / "older.json", build="1")
     raced = []
 
-    def newer_lands_first(directory, change):
-        if change.kind == "task definition" and not raced:
+    def newer_lands(directory, change):
+        if change.kind == after_kind and not raced:
             raced.append(run_apply(out, newer, commit=COMMIT_B, time=200))
 
-    outcome = run_apply(out, older, commit=COMMIT_A, time=100, on_change=newer_lands_first)
-    assert raced and raced[0].failure is None
-    assert outcome.failure is None
+    outcome = run_apply(out, older, commit=COMMIT_A, time=100, on_change=newer_lands)
+    assert raced and raced[0].failure is None and outcome.failure is None
+    assert pointer_item(aws, "churn-fargate")["commit"] == {"S": COMMIT_B}
+    return outcome, raced[0], newer
+
+
+def test_the_race_an_older_apply_loses_at_its_conditional_write(aws, tmp_path):
+    """Both applies read the pointers before either writes: the older one plans an update, the newer
+    one lands in between, and the older one's conditional write is refused by DynamoDB."""
+    outcome, _, newer = race(aws, tmp_path, after_kind="task definition")
     assert outcome.superseded and "newer commit" in outcome.superseded[0][1]
     item = pointer_item(aws, "churn-fargate")
-    assert item["commit"] == {"S": COMMIT_B}
     assert {k: v["S"] for k, v in item["images"]["M"].items()} == json.loads(newer.read_text())
     assert not [c for c in outcome.applied if c.kind in ("pointers", "state machine", "rule")]
+
+
+def test_an_older_apply_does_not_put_back_its_state_machines_after_a_newer_one(aws, tmp_path):
+    """The older apply wins its pointer write, then a newer apply runs to the end; the older one's
+    later writes (state machines, rules) must stop instead of replacing the newer ones."""
+    outcome, _, _ = race(aws, tmp_path, after_kind="pointers")
+    assert outcome.superseded
+    assert [c.kind for c in outcome.applied if c.kind != "task definition"] == ["pointers"]
 
 
 # ----------------------------------------------------------------------------- refusals and errors
@@ -237,11 +255,16 @@ def test_credentials_of_another_account_are_refused_before_any_write(aws, sample
 
 
 def test_another_region_is_refused(aws, samples_out, monkeypatch):
+    create_platform(aws, samples_out)
     monkeypatch.setenv("AWS_REGION", "us-east-1")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     result = CliRunner().invoke(cli, ["apply", str(samples_out), "--env", "default"])
     assert result.exit_code == 1
     assert "compiled for region eu-west-1, but the configured region is us-east-1" in result.output
+    assert "Nothing was applied." in result.output
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    state = account_state(aws)
+    assert state["machines"] == {} and state["rules"] == {} and state["revisions"] == []
 
 
 def test_a_missing_role_or_table_is_a_clear_error(aws, samples_out, tmp_path):
@@ -281,6 +304,61 @@ def test_throttling_beyond_the_retries_stops_with_what_was_applied(aws, samples_
     assert outcome.applied and all(c.kind in ("task definition", "pointers") for c in outcome.applied)
 
 
+def test_a_failure_between_starting_the_run_and_recording_it_converges(aws, samples_out, tmp_path):
+    """The run started, then recording its fingerprint failed; the run even finished before the
+    re-run. The re-run must find the run by its name, not start a second one, and record it."""
+    create_platform(aws, samples_out)
+    images = images_file(samples_out, tmp_path / "images.json")
+    # UpdateItem calls: churn's pointers, demand-forecast's pointers, then the run's fingerprint.
+    broken = run_apply(samples_out, images, configure=fail_on("UpdateItem", "AccessDeniedException", after=2))
+    assert broken.failure is not None and broken.failure.change.kind == "run"
+    sfn = aws.client("stepfunctions")
+    retrain = f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:demand-forecast-default-retrain"
+    [run] = sfn.list_executions(stateMachineArn=retrain)["executions"]
+    sfn.stop_execution(executionArn=run["executionArn"])
+
+    rerun = run_apply(samples_out, images)
+    assert rerun.failure is None and actions(rerun, "run") == {("run", "demand-forecast-default-retrain"): "start"}
+    assert [e["name"] for e in sfn.list_executions(stateMachineArn=retrain)["executions"]] == [run["name"]]
+    assert "run_fingerprint" in pointer_item(aws, "demand-forecast")
+    assert actions(run_apply(samples_out, images), "run") == {("run", "demand-forecast-default-retrain"): "unchanged"}
+
+
+def test_targets_eventbridge_refuses_are_an_error_not_a_success(aws, samples_out, tmp_path):
+    create_platform(aws, samples_out)
+    refused = respond_on("PutTargets", {"FailedEntryCount": 1, "FailedEntries": [
+        {"TargetId": "retrain", "ErrorCode": "ValidationException", "ErrorMessage": "injected refusal"}]}, 200)
+    outcome = run_apply(samples_out, configure=refused)
+    assert "PutTargets on rule" in outcome.failure.message and "injected refusal" in outcome.failure.message
+    assert outcome.failure.change.kind == "rule"
+
+
+def test_a_bad_profile_or_retry_setting_is_a_clear_error(samples_out, monkeypatch):
+    monkeypatch.setenv("AWS_PROFILE", "no-such-profile")
+    result = CliRunner().invoke(cli, ["apply", str(samples_out), "--env", "default"])
+    assert result.exit_code == 1 and "no-such-profile" in result.output and "internal error" not in result.output
+    monkeypatch.delenv("AWS_PROFILE")
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "many")
+    result = CliRunner().invoke(cli, ["apply", str(samples_out), "--env", "default"])
+    assert result.exit_code == 1 and "AWS_MAX_ATTEMPTS='many'" in result.output
+
+
+def test_the_plan_is_printed_before_the_first_write(aws, samples_out, tmp_path, monkeypatch):
+    """A build killed during its writes still shows what it was doing."""
+    create_platform(aws, samples_out)
+    images = images_file(samples_out, tmp_path / "images.json")
+
+    def killed(self):
+        raise KeyboardInterrupt  # the build is stopped at its first pointers write
+
+    monkeypatch.setattr("compiler.apply.resources.Planner._write_pointers", killed)
+    result = CliRunner().invoke(cli, ["apply", str(samples_out), "--env", "default", "--images", str(images),
+                                      "--commit", COMMIT_A, "--commit-time", "100"])
+    assert result.exit_code == 1 and "Aborted!" in result.output  # click's answer to an interrupt
+    assert "+ pointers mlops-registry MODEL#churn-fargate POINTERS#default" in result.output
+    assert "Plan: 18 to create, 1 run to start." in result.output
+
+
 def test_permission_denied_names_the_action(aws, samples_out, tmp_path):
     create_platform(aws, samples_out)
     images = images_file(samples_out, tmp_path / "images.json")
@@ -315,7 +393,7 @@ def test_a_failure_part_way_then_a_rerun_converges(aws, samples_out, tmp_path, m
     run_apply(samples_out, images)
     clean = account_state(fresh)
     assert converged["machines"] == clean["machines"] and converged["rules"] == clean["rules"]
-    assert converged["families"] == clean["families"]
+    assert converged["revisions"] == clean["revisions"] and converged["executions"] == clean["executions"]
     assert [_without_arns(p) for p in converged["pointers"]] == [_without_arns(p) for p in clean["pointers"]]
 
 
@@ -421,6 +499,12 @@ def test_an_edited_output_is_refused(tmp_path):
     result = CliRunner().invoke(cli, ["apply", str(out), "--env", "default"])
     assert result.exit_code == 2
     assert "retrain.asl.json: does not match the sha256 in manifest.json" in result.output
+
+
+def test_an_environment_name_is_not_a_pattern(tmp_path):
+    out = compile_into(tmp_path / "out", SAMPLES / "churn-fargate")
+    result = CliRunner().invoke(cli, ["apply", str(out), "--env", "*"])
+    assert result.exit_code == 2 and "is not an environment name" in result.output
 
 
 def test_an_unknown_environment_names_the_compiled_ones(tmp_path):

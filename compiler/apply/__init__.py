@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from compiler.apply import aws
-from compiler.apply.compiled import (ApplyInputError, Commit, CompiledEnvironment, images_for, read_commit,
-                                     read_environments, read_images)
+from compiler.apply.compiled import Commit, CompiledEnvironment, images_for, read_commit, read_environments, read_images
+from compiler.apply.errors import ApplyError, ApplyInputError, AwsError, Refused
 from compiler.apply.resources import Change, Planner, Superseded
 
 
@@ -35,7 +35,7 @@ class EnvironmentPlan:
 
 @dataclasses.dataclass
 class Failure:
-    directory: str
+    directory: Optional[str]  # None: before any environment was planned
     change: Optional[Change]
     message: str
     hint: str
@@ -49,14 +49,6 @@ class Outcome:
     applied: list = dataclasses.field(default_factory=list)  # Changes written
     superseded: list = dataclasses.field(default_factory=list)  # (directory, message)
     failure: Optional[Failure] = None
-
-
-class Refused(Exception):
-    """Apply will not touch this account; carries a hint."""
-
-    def __init__(self, message: str, hint: str):
-        super().__init__(message)
-        self.hint = hint
 
 
 def load(request: Request) -> tuple[list[CompiledEnvironment], Optional[dict], Optional[Commit]]:
@@ -73,9 +65,11 @@ def load(request: Request) -> tuple[list[CompiledEnvironment], Optional[dict], O
 
 
 def apply(request: Request, outcome: Outcome, configure: Optional[Callable] = None,
+          on_plan: Callable[[Outcome], None] = lambda outcome: None,
           on_change: Callable[[str, Change], None] = lambda directory, change: None) -> Outcome:
-    """Plan, then (unless a dry run) write. Fills `outcome` as it goes, so a caller can report
-    what was applied even when an exception escapes. `configure(session)` lets tests hook botocore."""
+    """Plan, show the plan (`on_plan`), then, unless a dry run, write. Fills `outcome` as it goes,
+    so a caller can report what was applied even when an exception escapes. `configure(session)`
+    lets tests hook botocore."""
     environments, images, commit = load(request)
     clients = aws.clients(environments[0].target.region, configure)
     _check_target(clients, environments, outcome)
@@ -88,6 +82,7 @@ def apply(request: Request, outcome: Outcome, configure: Optional[Callable] = No
             outcome.failure = _failure(directory, None, aws.explain(error, f"{directory}: reading the current state"))
             return outcome
         outcome.plans.append(EnvironmentPlan(directory, changes))
+    on_plan(outcome)
     if request.dry_run:
         return outcome
     for plan in outcome.plans:
@@ -114,7 +109,7 @@ def _write(plan: EnvironmentPlan, outcome: Outcome, on_change) -> bool:
     return True
 
 
-def _failure(directory: str, change: Optional[Change], error: aws.AwsError) -> Failure:
+def _failure(directory: str, change: Optional[Change], error: AwsError) -> Failure:
     return Failure(directory, change, str(error), error.hint)
 
 
@@ -147,9 +142,9 @@ def _check_roles(clients, environment: CompiledEnvironment, directory: str) -> N
         except Exception as error:  # noqa: BLE001
             if not (isinstance(error, ClientError) and error.response["Error"]["Code"] == "NoSuchEntity"):
                 raise aws.explain(error, f"{directory}: checking the {what} role") from None
-            raise aws.AwsError(f"{directory}: the {what} role {arn} does not exist; nothing was changed",
+            raise AwsError(f"{directory}: the {what} role {arn} does not exist; nothing was changed",
                                "create the platform and the model's stacks first: `mlopsc bootstrap platform` "
                                "and `mlopsc bootstrap model` print them") from None
 
 
-__all__ = ["ApplyInputError", "Failure", "Outcome", "Refused", "Request", "apply", "load"]
+__all__ = ["ApplyError", "ApplyInputError", "AwsError", "Failure", "Outcome", "Refused", "Request", "apply", "load"]

@@ -12,24 +12,18 @@ import os
 from typing import Callable, Optional
 
 from compiler import __version__
+from compiler.apply.errors import AwsError
 
 #: Attempts per call in botocore's standard retry mode, the first call included; the standard
 #: AWS_MAX_ATTEMPTS variable overrides it.
 DEFAULT_MAX_ATTEMPTS = 6
 SERVICES = ("dynamodb", "ecs", "events", "iam", "stepfunctions", "sts")
 
-_DENIED = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnrecognizedClientException",
-           "InvalidClientTokenId", "ExpiredTokenException"}
+_DENIED = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"}
+_BAD_CREDENTIALS = {"UnrecognizedClientException", "InvalidClientTokenId", "ExpiredTokenException", "ExpiredToken",
+                    "InvalidSignatureException", "SignatureDoesNotMatch"}
 _THROTTLED = {"Throttling", "ThrottlingException", "TooManyRequestsException", "RequestLimitExceeded",
               "ProvisionedThroughputExceededException"}
-
-
-class AwsError(Exception):
-    """A call to AWS failed in a way apply cannot fix by itself; carries a hint."""
-
-    def __init__(self, message: str, hint: str):
-        super().__init__(message)
-        self.hint = hint
 
 
 @dataclasses.dataclass
@@ -60,14 +54,23 @@ def clients(default_region: str, configure: Optional[Callable] = None) -> Client
     except ImportError:
         raise AwsError("apply needs boto3, which is not installed",
                        "install mlopsc with its AWS extra: pip install 'mlopsc[aws]'") from None
-    session = boto3.session.Session()
+    from botocore.exceptions import BotoCoreError
+
+    try:
+        max_attempts()
+        session = boto3.session.Session()
+    except (BotoCoreError, ValueError) as error:
+        raise explain(error, "reading the AWS configuration") from None
     if configure is not None:
         configure(session)
     return Clients(session, session.region_name or default_region)
 
 
 def max_attempts() -> int:
-    return int(os.environ.get("AWS_MAX_ATTEMPTS") or DEFAULT_MAX_ATTEMPTS)
+    value = os.environ.get("AWS_MAX_ATTEMPTS") or str(DEFAULT_MAX_ATTEMPTS)
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"AWS_MAX_ATTEMPTS={value!r} is not a positive whole number")
+    return int(value)
 
 
 def configured_region() -> Optional[str]:
@@ -78,8 +81,11 @@ def configured_region() -> Optional[str]:
 
 def explain(error: Exception, doing: str) -> AwsError:
     """An AwsError for any botocore failure during `doing` (e.g. "update state machine x")."""
-    from botocore.exceptions import ClientError, NoCredentialsError, NoRegionError, EndpointConnectionError
+    from botocore.exceptions import (BotoCoreError, ClientError, EndpointConnectionError, NoCredentialsError,
+                                     NoRegionError)
 
+    if isinstance(error, AwsError):
+        return error
     if isinstance(error, NoCredentialsError):
         return AwsError(f"{doing}: no AWS credentials found",
                         "run where credentials are configured (the CodeBuild role, AWS_PROFILE, or environment variables)")
@@ -88,11 +94,16 @@ def explain(error: Exception, doing: str) -> AwsError:
                         "check the network, AWS_ENDPOINT_URL and the region")
     if isinstance(error, NoRegionError):
         return AwsError(f"{doing}: no region", "set AWS_REGION")
+    if isinstance(error, (BotoCoreError, ValueError)):
+        return AwsError(f"{doing}: {error}", "check the AWS configuration: AWS_PROFILE, the config files, AWS_* variables")
     if not isinstance(error, ClientError):
         return AwsError(f"{doing}: {error}", "run again; apply converges from where it stopped")
     code = error.response.get("Error", {}).get("Code", "")
     message = error.response.get("Error", {}).get("Message", "")
-    action = f"{error.operation_name}"
+    action = error.operation_name
+    if code in _BAD_CREDENTIALS:
+        return AwsError(f"{doing}: AWS does not accept these credentials ({code})",
+                        "renew or fix the credentials (expired session, wrong key, or another partition)")
     if code in _DENIED:
         return AwsError(f"{doing}: permission denied ({code} on {action})",
                         f"the role running apply needs {action} on this resource; "

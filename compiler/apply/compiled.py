@@ -14,18 +14,13 @@ import re
 from pathlib import Path
 from typing import Mapping, Optional
 
+from compiler.apply.errors import ApplyInputError
 from compiler.render import FORMAT_VERSION, MANIFEST
 
+#: Environment names as the config language allows them (also keeps --env from acting as a glob).
+ENVIRONMENT = re.compile(r"^[a-z][a-z0-9-]{0,15}$")
 DIGEST_URI = re.compile(r"^(?P<repository>[^@\s]+)@sha256:[0-9a-f]{64}$")
 COMMIT = re.compile(r"^[0-9a-f]{7,64}$")
-
-
-class ApplyInputError(Exception):
-    """OUT, images.json or the commit flags cannot be applied; carries a hint."""
-
-    def __init__(self, message: str, hint: str):
-        super().__init__(message)
-        self.hint = hint
 
 
 @dataclasses.dataclass(frozen=True)
@@ -68,6 +63,9 @@ class Images:
 
 
 def read_environments(out: Path, environment: str) -> list[CompiledEnvironment]:
+    if not ENVIRONMENT.match(environment):
+        raise ApplyInputError(f"--env {environment!r} is not an environment name",
+                              "environment names are lower-case letters, digits and '-', starting with a letter")
     if not out.is_dir():
         raise ApplyInputError(f"{out}: no such directory", "pass the OUT directory `mlopsc compile -o OUT` wrote")
     found = sorted(path.parent for path in out.glob(f"*/{environment}/{MANIFEST}"))

@@ -32,7 +32,9 @@ def result_text(outcome, dry_run: bool, stream: TextIO) -> None:
     if outcome.failure is not None:
         failure = outcome.failure
         stream.write(f"error: {failure.message}\n  hint: {failure.hint}\n")
-        if outcome.plans:
+        if failure.change is None:
+            stream.write("Nothing was applied.\n")
+        else:
             done = {id(change) for change in outcome.applied}
             stream.write(f"Applied {len(outcome.applied)} of {len(pending)} changes before the failure; not applied:\n")
             for change in pending:

@@ -17,6 +17,7 @@ from typing import Callable, Optional
 
 from compiler.apply import diff
 from compiler.apply.compiled import Commit, CompiledEnvironment
+from compiler.apply.errors import AwsError
 
 #: Step Functions logging: errors only, without execution data (inputs may carry data locations).
 LOG_LEVEL = "ERROR"
@@ -77,7 +78,22 @@ class Planner:
         run = self._run(item)
         if run:
             changes.append(run)
+        if self.commit is not None:
+            for change in changes:
+                if change.pending and change.kind not in ("task definition", "pointers"):
+                    change.write = self._guarded(change.write)
         return changes
+
+    def _guarded(self, write: Callable[[], None]) -> Callable[[], None]:
+        """A write that first checks no newer commit was applied meanwhile: the conditional pointer
+        write protects the pointers; this keeps an older apply from putting back its state
+        machines and rules after a newer one wrote its own."""
+        def guarded():
+            if self._older_commit(self._pointers_item()) is not None:
+                raise Superseded(f"a newer commit was applied while this apply ran; "
+                                 f"{self.commit.sha[:12]} changes nothing more here")
+            write()
+        return guarded
 
     # -- the pointers item ----------------------------------------------------------------------
     @property
@@ -149,7 +165,7 @@ class Planner:
         try:
             self.clients.dynamodb.update_item(**request)
         except ClientError as error:
-            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            if _code(error) == "ConditionalCheckFailedException":
                 raise Superseded(f"a newer commit's pointers were written while this apply ran; "
                                  f"{self.commit.sha[:12]} leaves them and changes nothing more here") from None
             raise
@@ -213,6 +229,9 @@ class Planner:
         if current is not None:
             current_targets = sorted(events.list_targets_by_rule(Rule=rule["Name"], EventBusName=rule["EventBusName"])
                                      ["Targets"], key=lambda t: t["Id"])
+            # AWS fills in fields we never set (e.g. RetryPolicy): compare the fields we set.
+            sent = {key for target in targets for key in target}
+            current_targets = [{k: v for k, v in target.items() if k in sent} for target in current_targets]
             current_tags = {t["Key"]: t["Value"] for t in events.list_tags_for_resource(ResourceARN=current["Arn"])["Tags"]}
         shown = {"rule": _rule_view(current or {}), "targets": current_targets, "tags": current_tags}
         wanted = {"rule": _rule_view(fields), "targets": targets, "tags": dict(current_tags, **tags)}
@@ -222,10 +241,12 @@ class Planner:
         def put():
             arn = events.put_rule(**fields)["RuleArn"]
             events.tag_resource(ResourceARN=arn, Tags=[{"Key": k, "Value": v} for k, v in sorted(tags.items())])
-            events.put_targets(Rule=rule["Name"], EventBusName=rule["EventBusName"], Targets=targets)
+            _entries_applied(events.put_targets(Rule=rule["Name"], EventBusName=rule["EventBusName"], Targets=targets),
+                             "PutTargets", rule["Name"])
             extra = sorted({t["Id"] for t in current_targets} - {t["Id"] for t in targets})
             if extra:
-                events.remove_targets(Rule=rule["Name"], EventBusName=rule["EventBusName"], Ids=extra)
+                _entries_applied(events.remove_targets(Rule=rule["Name"], EventBusName=rule["EventBusName"], Ids=extra),
+                                 "RemoveTargets", rule["Name"])
         details = diff.changes(shown, wanted) if current is not None else ()
         return Change("rule", rule["Name"], "update" if current is not None else "create", details, put)
 
@@ -261,16 +282,28 @@ class Planner:
         execution = f"commit-{self.commit.sha[:12]}-{self.fingerprint[:12]}"
 
         def start():
-            # Execution names are unique per state machine: a re-run after a failure finds this one
-            # instead of starting a second (StartExecution is idempotent for the same name and input).
-            self.clients.stepfunctions.start_execution(
-                stateMachineArn=machines["retrain"]["arn"], name=execution,
-                input=json.dumps({"trigger": "commit", "commit": self.commit.sha}, sort_keys=True))
-            self.clients.dynamodb.update_item(
-                TableName=self.environment.pointers["table"], Key=self._key(),
-                UpdateExpression="SET #run = :run", ConditionExpression="#commit = :commit",
-                ExpressionAttributeNames={"#run": "run_fingerprint", "#commit": "commit"},
-                ExpressionAttributeValues={":run": {"S": self.fingerprint}, ":commit": {"S": self.commit.sha}})
+            from botocore.exceptions import ClientError
+
+            # Execution names are unique per state machine for 90 days: when a re-run after a failure
+            # finds this name taken, the run was started by the attempt that failed afterwards.
+            try:
+                self.clients.stepfunctions.start_execution(
+                    stateMachineArn=machines["retrain"]["arn"], name=execution,
+                    input=json.dumps({"trigger": "commit", "commit": self.commit.sha}, sort_keys=True))
+            except ClientError as error:
+                if _code(error) != "ExecutionAlreadyExists":
+                    raise
+            try:
+                self.clients.dynamodb.update_item(
+                    TableName=self.environment.pointers["table"], Key=self._key(),
+                    UpdateExpression="SET #run = :run", ConditionExpression="#commit = :commit",
+                    ExpressionAttributeNames={"#run": "run_fingerprint", "#commit": "commit"},
+                    ExpressionAttributeValues={":run": {"S": self.fingerprint}, ":commit": {"S": self.commit.sha}})
+            except ClientError as error:
+                if _code(error) == "ConditionalCheckFailedException":
+                    raise Superseded("a newer commit was applied while this apply ran; "
+                                     "its apply records its own retrain run") from None
+                raise
         return Change("run", name, "start", (f"execution {execution}: the model's inputs or images changed",), start)
 
 
@@ -278,9 +311,23 @@ def _deleter(events, name: str, bus: str) -> Callable[[], None]:
     def delete():
         ids = [t["Id"] for t in events.list_targets_by_rule(Rule=name, EventBusName=bus)["Targets"]]
         if ids:
-            events.remove_targets(Rule=name, EventBusName=bus, Ids=ids)
+            _entries_applied(events.remove_targets(Rule=name, EventBusName=bus, Ids=ids), "RemoveTargets", name)
         events.delete_rule(Name=name, EventBusName=bus)
     return delete
+
+
+def _entries_applied(response: dict, operation: str, rule: str) -> None:
+    """PutTargets and RemoveTargets answer 200 even when they refuse entries: say so."""
+    if response.get("FailedEntryCount"):
+        failed = response["FailedEntries"][0]
+        raise AwsError(f"{operation} on rule {rule} refused target {failed.get('TargetId')}: "
+                       f"{failed.get('ErrorCode')}: {failed.get('ErrorMessage')}",
+                       "see the AWS message; apply converges when run again")
+
+
+def _code(error) -> str:
+    return error.response.get("Error", {}).get("Code", "")
+
 
 
 def _task_definition(target, key: str, spec: dict, image: str) -> dict:
@@ -304,46 +351,43 @@ def _task_definition_view(definition: Optional[dict]) -> dict:
     if definition is None:
         return {}
     container = definition["containerDefinitions"][0]
-    return {
-        "cpu": definition.get("cpu"), "memory": definition.get("memory"),
-        "taskRoleArn": definition.get("taskRoleArn"), "executionRoleArn": definition.get("executionRoleArn"),
-        "image": container.get("image"), "secrets": container.get("secrets", []),
-        "logConfiguration": container.get("logConfiguration"),
-    }
+    logging = container.get("logConfiguration") or {}
+    view = {key: definition.get(key) for key in ("networkMode", "cpu", "memory", "taskRoleArn", "executionRoleArn")}
+    view["requiresCompatibilities"] = sorted(definition.get("requiresCompatibilities") or [])
+    # ECS returns defaults we never set (e.g. logConfiguration.secretOptions): compare what we set.
+    view.update(container={key: container.get(key) for key in ("name", "image", "essential")},
+                secrets=container.get("secrets", []),
+                logging={"driver": logging.get("logDriver"), "options": logging.get("options", {})})
+    return view
 
 
 def _describe_task_definition(ecs, family: str) -> Optional[dict]:
-    from botocore.exceptions import ClientError
-
-    try:
-        return ecs.describe_task_definition(taskDefinition=family)["taskDefinition"]
-    except ClientError as error:
-        if error.response["Error"]["Code"] in ("ClientException", "ResourceNotFoundException"):
-            return None  # ECS says "Unable to describe task definition" for a family never registered
-        raise
+    # ECS answers ClientException ("Unable to describe task definition") for a family never registered.
+    return _or_none(lambda: ecs.describe_task_definition(taskDefinition=family)["taskDefinition"],
+                    "ClientException", "ResourceNotFoundException")
 
 
 def _describe_state_machine(sfn, arn: str) -> Optional[dict]:
-    from botocore.exceptions import ClientError
-
-    try:
-        current = sfn.describe_state_machine(stateMachineArn=arn)
-    except ClientError as error:
-        if error.response["Error"]["Code"] in ("StateMachineDoesNotExist", "ResourceNotFound"):
-            return None
-        raise
+    current = _or_none(lambda: sfn.describe_state_machine(stateMachineArn=arn), "StateMachineDoesNotExist")
+    if current is None:
+        return None
     return {"definition": json.loads(current["definition"]), "roleArn": current["roleArn"],
             "loggingConfiguration": current.get("loggingConfiguration"),
             "tracingConfiguration": current.get("tracingConfiguration", {"enabled": False})}
 
 
 def _describe_rule(events, name: str, bus: str) -> Optional[dict]:
+    return _or_none(lambda: events.describe_rule(Name=name, EventBusName=bus), "ResourceNotFoundException")
+
+
+def _or_none(call: Callable, *missing: str):
+    """The call's result, or None when AWS answers that the resource does not exist."""
     from botocore.exceptions import ClientError
 
     try:
-        return events.describe_rule(Name=name, EventBusName=bus)
+        return call()
     except ClientError as error:
-        if error.response["Error"]["Code"] == "ResourceNotFoundException":
+        if _code(error) in missing:
             return None
         raise
 
@@ -355,17 +399,12 @@ def _rule_view(rule: dict) -> dict:
 
 
 def _list_rules(events, prefix: str, bus: str) -> list[dict]:
-    from botocore.exceptions import ClientError
-
     rules, token = [], None
     while True:
         request = dict(NamePrefix=prefix, EventBusName=bus, **({"NextToken": token} if token else {}))
-        try:
-            response = events.list_rules(**request)
-        except ClientError as error:
-            if error.response["Error"]["Code"] == "ResourceNotFoundException":
-                return rules  # the platform's bus does not exist yet: it has no rules to remove
-            raise
+        response = _or_none(lambda: events.list_rules(**request), "ResourceNotFoundException")
+        if response is None:
+            return rules  # the platform's bus does not exist yet: it has no rules to remove
         rules += response["Rules"]
         token = response.get("NextToken")
         if not token:
