@@ -118,7 +118,7 @@ def _container_step(naming: Naming, pipeline: str, stage: Stage, input_uri: str,
     if stage.compute == "fargate":
         resource = f"arn:{naming.platform.partition}:states:::{ECS_SYNC}"
         parameters = ctx.ecs_run_task(naming, pipeline, stage, environment)
-        selector = {"task_arn.$": "$.Tasks[0].TaskArn"}
+        selector = {"task_arn.$": "$.TaskArn"}  # runTask.sync outputs the stopped task (DescribeTasks' Tasks[0])
     else:
         resource = f"arn:{naming.platform.partition}:states:::sagemaker:createProcessingJob.sync"
         parameters = ctx.sagemaker_processing(naming, pipeline, stage, environment)

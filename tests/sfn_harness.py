@@ -1,0 +1,690 @@
+"""Executing the compiled state machines in moto, in this process (tests/test_execute_*.py).
+
+What is real moto (5.2.5, `mock_aws(config={"stepfunctions": {"execute_state_machine": True}})`):
+the Step Functions interpreter (`moto.stepfunctions.parser`: states, JSONPath, intrinsic functions,
+Retry/Catch, Choice, the execution history) and every service the states call, each with its own
+moto backend: DynamoDB (the registry items, condition expressions), SNS (published messages are
+kept by the backend), EventBridge, S3 (`metrics.json`, batch manifests), ECS (`run_task`, the task
+definitions `mlopsc apply` registered), Lambda, CloudWatch alarms, Application Auto Scaling and
+SageMaker's backend (jobs, models, endpoint configs, endpoints). `compiler.apply.apply` itself
+writes the account (state machines, pointers item, task definitions): what executes is what
+`mlopsc apply` puts there, byte for byte the compiled ASL.
+
+What this harness adds to moto's interpreter, in the test process only, and why (the compiled
+ASL is never changed for a test):
+
+1. **ECS `runTask.sync`**. moto 5.2.5 hands the state's PascalCase parameters to boto unconverted
+   (`KeyError: 'Cluster'`), leaves the camelCase response unconverted, and its Fargate tasks never
+   stop. `_Ecs` converts both ways with botocore's shapes (as Step Functions does; moto's port of
+   the localstack interpreter left `_normalise_parameters`/`_normalise_response` empty), and its
+   `.sync` resolver asks the test's `Stages` what the container does: the "container" may write
+   objects to S3 (the evaluate stage writes `metrics.json` under its `MLOPS_OUTPUT_URI`), then the
+   task is marked STOPPED in moto's ECS backend with that exit code. (moto's `run_task` also
+   fails on a Fargate container that has no memory of its own, as mlopsc's task definitions do:
+   the task's size is used instead.) A non-zero exit fails the
+   state with `States.TaskFailed`, the task description as cause, as AWS does; the output of a
+   successful task is the described task (`TaskArn`, `Containers`, ... at the top level, as in
+   AWS's recorded runTask.sync output).
+2. **SageMaker**. moto's interpreter does not run `arn:aws:states:::sagemaker:*` at all. `_SageMaker`
+   calls moto's SageMaker backend through boto (create processing/training/tuning jobs, models,
+   endpoint configs, endpoints), and does `updateEndpoint` (which moto's backend lacks) by
+   switching the endpoint to the new config, or not, as `Harness.endpoint` says ("ready",
+   "never_ready": stays `Updating`/`Creating`, "roll_back": back `InService` on the old config, as
+   SageMaker's alarm auto-rollback leaves it). A `.sync` job ends `Completed` or `Failed` as
+   `Stages` says; the output is the Describe* response, as AWS returns it.
+3. **aws-sdk integrations**: `s3:getObject`'s `Body` is the object's text, as AWS gives it (moto
+   leaves botocore's stream there, which `States.StringToJson` cannot read); JSON given for a blob
+   (`s3:putObject`'s `Body.$`) is sent as its JSON text (moto hands the list to botocore); `applicationautoscaling` is boto's `application-autoscaling` (moto has
+   no such mapping), and an SDK error is named after the service as AWS names it
+   (`Lambda.ResourceNotFoundException`; moto writes `lambda.ResourceNotFoundException`).
+4. **Intrinsics and services where moto differs from AWS**: `States.Format` treats `\\{` and `\\}` as
+   literal braces, as AWS does (moto hands the template to Python's `str.format`, which fails on
+   them); Application Auto Scaling's `DeregisterScalableTarget` of a target that is not registered
+   answers `ObjectNotFoundException`, as AWS documents (moto answers `ValidationException`);
+   CloudWatch's `DescribeAlarms` applies `StateValue` together with `AlarmNames` (moto drops the
+   state filter when names are given, so every named alarm would look like it is firing).
+5. **Time**. Wait states and Retry intervals return at once; the seconds each asked for are
+   recorded (`Clock.waits`, `Clock.retries`) so tests can assert the backoff instead of sleeping
+   through it; a test may hook a Wait (`Clock.on_wait`) to act while an execution waits there.
+   The `.sync` poll interval drops from 0.5 s to 10 ms. A retried `.sync` attempt gets a task token
+   of its own (moto reuses the first attempt's, already interrupted, and the retry "times out").
+6. **Distributed Map**: moto's ASL grammar has no `ItemBatcher`, so it cannot parse the mini-batch
+   pipeline. Creating such a state machine is let through (so `apply` runs unchanged); the batch
+   test executes the Map's item processor as a state machine of its own, with batches cut as the
+   compiled `ItemBatcher` says (see test_execute_batch.py).
+
+Everything is undone when the test ends (pytest's monkeypatch).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Optional
+
+import boto3
+import botocore.session
+
+ACCOUNT = "111111111111"
+REGION = "eu-west-1"
+
+
+# ----------------------------------------------------------------------------- what the stages do
+
+@dataclass
+class Run:
+    """One container run (an ECS task or a SageMaker job) as the stage saw it."""
+    kind: str  # "ecs", "processing", "training", "tuning"
+    stage: str
+    environment: dict
+    request: dict  # the parameters the state sent (PascalCase, as Step Functions sends them)
+    exit_code: int = 0
+
+
+class Stages:
+    """The fake stage containers. By default every stage succeeds; `fail[stage] = n` makes its
+    first n runs fail (exit 1 / job Failed); `metrics` is what the evaluate stage writes to
+    `<MLOPS_OUTPUT_URI>metrics.json` (None: it writes nothing); `tuned` are the hyper-parameters
+    of the tuning job's best training job."""
+
+    def __init__(self, s3):
+        self.s3 = s3
+        self.fail: dict[str, float] = {}
+        self.metrics: Optional[dict] = {}
+        self.tuned = {"eta": "0.1", "max_depth": "6", "booster": "gbtree"}
+        self.runs: list[Run] = []
+        self._lock = threading.Lock()
+
+    def run(self, kind: str, environment: dict, request: dict) -> int:
+        stage = environment.get("MLOPS_STAGE", "?")
+        with self._lock:
+            attempt = sum(1 for r in self.runs if r.stage == stage)
+            code = 1 if attempt < self.fail.get(stage, 0) else 0
+            self.runs.append(Run(kind, stage, environment, request, code))
+        if code == 0 and stage == "evaluate" and self.metrics is not None:
+            bucket, key = split_s3(environment["MLOPS_OUTPUT_URI"] + "metrics.json")
+            self.s3.put_object(Bucket=bucket, Key=key, Body=json.dumps(self.metrics).encode())
+        return code
+
+    def of(self, stage: str) -> list[Run]:
+        return [r for r in self.runs if r.stage == stage]
+
+
+def split_s3(uri: str) -> tuple[str, str]:
+    bucket, _, key = uri.removeprefix("s3://").partition("/")
+    return bucket, key
+
+
+# ----------------------------------------------------------------------------- time
+
+class Clock:
+    """Waits and retry intervals, recorded instead of slept."""
+
+    def __init__(self):
+        self.waits: list[tuple[str, str, float]] = []  # (execution name, state, seconds)
+        self.retries: list[float] = []
+        self.on_wait: Optional[Callable[[str, str, float], None]] = None
+
+    def waits_in(self, state: str, execution: Optional[str] = None) -> list[float]:
+        return [s for e, n, s in self.waits if n == state and (execution is None or e == execution)]
+
+
+# ----------------------------------------------------------------------------- the harness
+
+class Harness:
+    def __init__(self, session):
+        self.session = session
+        self.stages = Stages(session.client("s3"))
+        self.clock = Clock()
+        self.endpoint = "ready"  # what an endpoint create/update does: ready | never_ready | roll_back
+        self.sagemaker_requests: list[tuple[str, dict]] = []  # (action, parameters) in order
+
+    # --- moto's backends, for what no API can do (stop a task with an exit code, end a job)
+    @staticmethod
+    def _ecs_backend():
+        from moto.ecs.models import ecs_backends
+
+        return ecs_backends[_account()][REGION]
+
+    @staticmethod
+    def _sagemaker_backend():
+        from moto.sagemaker.models import sagemaker_backends
+
+        return sagemaker_backends[_account()][REGION]
+
+    def stop_task(self, task_arn: str, exit_code: int) -> None:
+        for tasks in self._ecs_backend().tasks.values():
+            task = tasks.get(task_arn.rsplit("/", 1)[-1]) or tasks.get(task_arn)
+            if task is None:
+                continue
+            task.last_status = "STOPPED"
+            task.desired_status = "STOPPED"
+            task.stopped_reason = "Essential container in task exited"
+            for container in task.containers:
+                container.last_status = "STOPPED"
+                container.exitCode = exit_code
+            return
+        raise AssertionError(f"no ECS task {task_arn} in moto")
+
+    def sagemaker(self, action: str, parameters: dict) -> dict:
+        """An optimised `sagemaker:<action>` call, made against moto's SageMaker backend."""
+        self.sagemaker_requests.append((action, json.loads(json.dumps(parameters))))
+        client = self.session.client("sagemaker")
+        backend = self._sagemaker_backend()
+        if action == "updateEndpoint":
+            endpoint = backend.endpoints[parameters["EndpointName"]]
+            backend.endpoint_configs[parameters["EndpointConfigName"]]  # exists, as AWS checks
+            previous = endpoint.endpoint_config_name
+            self._settle(endpoint, parameters["EndpointConfigName"], previous, "Updating")
+            return {"EndpointArn": endpoint.arn}
+        call = getattr(client, _snake(action))
+        response = call(**{k: v for k, v in parameters.items() if k not in _MOTO_IGNORES.get(action, ())})
+        response.pop("ResponseMetadata", None)
+        if action == "createEndpoint":
+            endpoint = backend.endpoints[parameters["EndpointName"]]
+            self._settle(endpoint, parameters["EndpointConfigName"], None, "Creating")
+        return response
+
+    def _settle(self, endpoint, new_config: str, previous: Optional[str], pending: str) -> None:
+        if self.endpoint == "ready":
+            endpoint.endpoint_config_name, endpoint.endpoint_status = new_config, "InService"
+        elif self.endpoint == "never_ready":
+            endpoint.endpoint_config_name, endpoint.endpoint_status = new_config, pending
+        elif self.endpoint == "roll_back":  # an alarm fired during the traffic shift: back on the old config
+            endpoint.endpoint_config_name, endpoint.endpoint_status = previous or new_config, "InService"
+        else:
+            raise AssertionError(self.endpoint)
+
+    def finish_job(self, action: str, parameters: dict) -> tuple[bool, dict]:
+        """The `.sync` end of a SageMaker job: the stage runs, the job ends Completed or Failed in
+        moto's backend, and the Describe* response is what the state gets."""
+        client, backend = self.session.client("sagemaker"), self._sagemaker_backend()
+        if action == "createProcessingJob":
+            name = parameters["ProcessingJobName"]
+            code = self.stages.run("processing", parameters.get("Environment", {}), parameters)
+            job = backend.processing_jobs[name]
+            job.processing_job_status = "Completed" if code == 0 else "Failed"
+            described = client.describe_processing_job(ProcessingJobName=name)
+        elif action == "createTrainingJob":
+            name = parameters["TrainingJobName"]
+            code = self.stages.run("training", parameters.get("Environment", {}), parameters)
+            job = backend.training_jobs[name]
+            job.training_job_status = "Completed" if code == 0 else "Failed"
+            described = client.describe_training_job(TrainingJobName=name)
+        elif action == "createHyperParameterTuningJob":
+            name = parameters["HyperParameterTuningJobName"]
+            definition = parameters["TrainingJobDefinition"]
+            code = self.stages.run("tuning", definition.get("Environment", {}), parameters)
+            job = backend.hyper_parameter_tuning_jobs[name]
+            job.hyper_parameter_tuning_job_status = "Completed" if code == 0 else "Failed"
+            job.best_training_job = dict(job.best_training_job, TrainingJobName=f"{name}-001-0a1b2c3d",
+                                         TunedHyperParameters=dict(self.stages.tuned))
+            described = client.describe_hyper_parameter_tuning_job(HyperParameterTuningJobName=name)
+        else:
+            raise AssertionError(f"no .sync for sagemaker:{action}")
+        described.pop("ResponseMetadata", None)
+        if code:
+            described["FailureReason"] = "AlgorithmError: the stage exited with code 1"
+        return code == 0, json.loads(json.dumps(described, default=str))
+
+
+# moto's SageMaker responses reject or do not know these request keys; the harness records them
+# in `sagemaker_requests` all the same.
+_MOTO_IGNORES = {"createProcessingJob": ("Environment",)}
+
+
+def _account() -> str:
+    import os
+
+    return os.environ.get("MOTO_ACCOUNT_ID", ACCOUNT)
+
+
+def _snake(name: str) -> str:
+    return "".join("_" + c.lower() if c.isupper() else c for c in name).lstrip("_")
+
+
+def _pascal(name: str) -> str:
+    """runTask / run_task -> RunTask (botocore's operation names)."""
+    if "_" in name:
+        return "".join(part.title() for part in name.split("_"))
+    return name[0].upper() + name[1:]
+
+
+_BOTOCORE = botocore.session.get_session()
+
+
+def _operation(service: str, action: str):
+    return _BOTOCORE.get_service_model(service).operation_model(_pascal(action))
+
+
+# ----------------------------------------------------------------------------- installing it
+
+def install(monkeypatch, session) -> Harness:
+    """Extends moto's interpreter as the module docstring says; returns the test's handle."""
+    from botocore.response import StreamingBody
+    from moto.stepfunctions.parser import models as parser_models
+    from moto.stepfunctions.parser.api import HistoryEventType, InvalidDefinition, TaskFailedEventDetails
+    from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
+        FailureEvent, FailureEventException)
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import StatesErrorName
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import (
+        StatesErrorNameType)
+    from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task import state_task_factory
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
+        state_task_service_aws_sdk, state_task_service_callback)
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.resource import ResourceCondition
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service import (
+        StateTaskService)
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_aws_sdk import (
+        StateTaskServiceAwsSdk)
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_callback import (
+        StateTaskServiceCallback)
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_ecs import (
+        StateTaskServiceEcs)
+    from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
+    from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
+    from moto.stepfunctions.parser.asl.utils.boto_client import boto_client_for
+
+    harness = Harness(session)
+
+    def task_failed(env, resource: str, resource_type: str, cause: dict) -> FailureEventException:
+        error = StatesErrorNameType.StatesTaskFailed.to_name()
+        return FailureEventException(FailureEvent(
+            env=env, error_name=StatesErrorName(typ=StatesErrorNameType.StatesTaskFailed),
+            event_type=HistoryEventType.TaskFailed,
+            event_details=EventDetails(taskFailedEventDetails=TaskFailedEventDetails(
+                error=error, cause=json.dumps(cause, default=str), resource=resource,
+                resourceType=resource_type))))
+
+    class _FreshToken:
+        """moto keeps one task token (and callback endpoint) for all attempts of a state, and
+        interrupts it when an attempt ends: the retry of a `.sync` task then "times out" at once
+        (States.Timeout). Each attempt gets a token of its own, as each AWS attempt does."""
+
+        def _eval_execution(self, env):
+            if self.resource.condition == ResourceCondition.Sync:
+                env.callback_pool_manager.add(env.states.context_object.update_task_token())
+            super()._eval_execution(env)
+
+    class _Ecs(_FreshToken, StateTaskServiceEcs):
+        def _normalise_parameters(self, parameters, boto_service_name=None, service_action_name=None):
+            self._to_boto_request(parameters, _operation("ecs", service_action_name or self.resource.api_action)
+                                  .input_shape)
+
+        def _normalise_response(self, response, boto_service_name=None, service_action_name=None):
+            self._from_boto_response(response, _operation("ecs", service_action_name or self.resource.api_action)
+                                     .output_shape)
+
+        def _before_eval_execution(self, env, resource_runtime_part, raw_parameters, state_credentials):
+            super()._before_eval_execution(env, resource_runtime_part, raw_parameters, state_credentials)
+            self._sent = json.loads(json.dumps(raw_parameters))  # as Step Functions sends them (PascalCase)
+
+        def _build_sync_resolver(self, env, resource_runtime_part, normalised_parameters, state_credentials):
+            ecs = boto_client_for(service="ecs", region=resource_runtime_part.region,
+                                  state_credentials=state_credentials)
+            submitted = env.stack.pop()
+            task_arn, cluster_arn = submitted["Tasks"][0]["TaskArn"], submitted["Tasks"][0]["ClusterArn"]
+            overrides = normalised_parameters.get("overrides", {}).get("containerOverrides", [{}])[0]
+            environment = {e["name"]: e["value"] for e in overrides.get("environment", [])}
+            sent = self._sent
+
+            def resolve():
+                code = harness.stages.run("ecs", environment, sent)
+                harness.stop_task(task_arn, code)
+                described = ecs.describe_tasks(cluster=cluster_arn, tasks=[task_arn])
+                described.pop("ResponseMetadata", None)
+                self._normalise_response(described, service_action_name="describe_tasks")
+                task = json.loads(json.dumps(described["Tasks"][0], default=str))
+                if any(c.get("ExitCode", 0) != 0 for c in task["Containers"]):
+                    raise task_failed(env, self._get_sfn_resource(), self._get_sfn_resource_type(), task)
+                return task
+
+            return resolve
+
+    class _SageMaker(_FreshToken, StateTaskServiceCallback):
+        def __init__(self):
+            super().__init__(supported_integration_patterns={ResourceCondition.WaitForTaskToken,
+                                                             ResourceCondition.Sync})
+
+        def _get_supported_parameters(self):
+            return set()  # any: the parameters go to moto's SageMaker as written
+
+        def _eval_service_task(self, env, resource_runtime_part, normalised_parameters, state_credentials):
+            env.stack.append(harness.sagemaker(self.resource.api_action, normalised_parameters))
+
+        def _build_sync_resolver(self, env, resource_runtime_part, normalised_parameters, state_credentials):
+            env.stack.pop()
+            action = self.resource.api_action
+
+            def resolve():
+                ok, described = harness.finish_job(action, normalised_parameters)
+                if not ok:
+                    raise task_failed(env, self._get_sfn_resource(), self._get_sfn_resource_type(), described)
+                return described
+
+            return resolve
+
+    class _AwsSdk(StateTaskServiceAwsSdk):
+        def _normalise_parameters(self, parameters, boto_service_name=None, service_action_name=None):
+            # JSON given for a blob (s3:putObject's Body) is sent as its JSON text, as AWS does
+            service = self._get_boto_service_name()
+            self._to_boto_request(parameters, _operation(service, self.resource.api_action).input_shape)
+
+        def _normalise_response(self, response, boto_service_name=None, service_action_name=None):
+            if isinstance(response, dict):
+                for key, value in list(response.items()):
+                    if isinstance(value, StreamingBody):  # s3:getObject's Body: AWS gives its text
+                        response[key] = value.read().decode()
+
+    original_factory = state_task_factory.state_task_service_for
+
+    def state_task_service_for(service_name: str):
+        if service_name == "ecs":
+            return _Ecs()
+        if service_name == "sagemaker":
+            return _SageMaker()
+        if service_name == "aws-sdk":
+            return _AwsSdk()
+        return original_factory(service_name)
+
+    monkeypatch.setattr(state_task_factory, "state_task_service_for", state_task_service_for)
+
+    from moto.ecs.models import EC2ContainerServiceBackend
+
+    original_requirements = EC2ContainerServiceBackend._calculate_task_resource_requirements
+
+    def task_resource_requirements(task_definition):
+        try:
+            return original_requirements(task_definition)
+        except TypeError:  # a Fargate container without its own memory: the task's size is what counts
+            return {"CPU": int(task_definition.cpu or 0), "MEMORY": int(task_definition.memory or 0),
+                    "PORTS": [], "PORTS_UDP": []}
+
+    monkeypatch.setattr(EC2ContainerServiceBackend, "_calculate_task_resource_requirements",
+                        staticmethod(task_resource_requirements))
+    monkeypatch.setattr(StateTaskService, "_SERVICE_NAME_SFN_TO_BOTO_OVERRIDES",
+                        {**StateTaskService._SERVICE_NAME_SFN_TO_BOTO_OVERRIDES,
+                         "applicationautoscaling": "application-autoscaling"})
+    for service, name in (("lambda", "Lambda"), ("sagemaker", "SageMaker"), ("s3", "S3"),
+                          ("cloudwatch", "CloudWatch"), ("applicationautoscaling", "ApplicationAutoScaling")):
+        monkeypatch.setitem(state_task_service_aws_sdk._SERVICE_ERROR_NAMES, service, name)
+
+    def wait_interval(self, env, wait_seconds):
+        context = env.states.context_object.context_object_data
+        execution, state = context["Execution"]["Name"], context["State"]["Name"]
+        harness.clock.waits.append((execution, state, wait_seconds))
+        if harness.clock.on_wait:
+            harness.clock.on_wait(execution, state, wait_seconds)
+
+    monkeypatch.setattr(WaitFunction, "_wait_interval", wait_interval)
+
+    class _RetrySleep:
+        @staticmethod
+        def sleep(seconds):
+            harness.clock.retries.append(seconds)
+
+        time = staticmethod(time.time)
+
+    monkeypatch.setattr(retrier_decl, "time", _RetrySleep)
+    monkeypatch.setattr(state_task_service_callback, "_DELAY_SECONDS_SYNC_CONDITION_CHECK", 0.01)
+
+    from moto.stepfunctions.parser.asl.component.intrinsic.function.statesfunction.generic import string_format
+
+    def format_body(self, env):
+        self.argument_list.eval(env=env)
+        args = env.stack.pop()
+        template = re.sub(r"\\+([{}])", lambda m: m.group(1) * 2, args[0])  # \{ \} are literal braces
+        env.stack.append(template.format(*map(self._to_str_repr, args[1:])))
+
+    monkeypatch.setattr(string_format.StringFormat, "_eval_body", format_body)
+
+    from moto.applicationautoscaling.models import ApplicationAutoscalingBackend
+    from moto.core.exceptions import JsonRESTError
+
+    original_deregister = ApplicationAutoscalingBackend.deregister_scalable_target
+
+    def deregister_scalable_target(self, namespace, r_id, dimension):
+        if not self._scalable_target_exists(r_id, dimension):  # AWS: ObjectNotFoundException (moto: ValidationException)
+            raise JsonRESTError("ObjectNotFoundException", f"No scalable target registered for {r_id}")
+        return original_deregister(self, namespace, r_id, dimension)
+
+    monkeypatch.setattr(ApplicationAutoscalingBackend, "deregister_scalable_target", deregister_scalable_target)
+
+    from moto.cloudwatch.responses import ActionResult as CloudWatchResult, CloudWatchResponse
+
+    def describe_alarms(self):  # moto's, with StateValue applied together with AlarmNames, as AWS does
+        names, state = self._get_param("AlarmNames", []), self._get_param("StateValue")
+        alarms = (self.cloudwatch_backend.get_alarms_by_alarm_names(names) if names
+                  else self.cloudwatch_backend.describe_alarms())
+        alarms = [a for a in alarms if not state or a.state_value == state]
+        return CloudWatchResult({"MetricAlarms": [a for a in alarms if a.rule is None],
+                                 "CompositeAlarms": [a for a in alarms if a.rule is not None]})
+
+    monkeypatch.setattr(CloudWatchResponse, "describe_alarms", describe_alarms)
+
+    original_validate = parser_models.StepFunctionsParserBackend._validate_definition
+
+    def validate_definition(definition: str):
+        try:
+            original_validate(definition)
+        except InvalidDefinition:
+            if '"ItemBatcher"' not in definition:
+                raise  # only the grammar's known gap is let through
+
+    monkeypatch.setattr(parser_models.StepFunctionsParserBackend, "_validate_definition",
+                        staticmethod(validate_definition))
+    return harness
+
+
+# ----------------------------------------------------------------------------- running executions
+
+@dataclass
+class Execution:
+    arn: str
+    name: str
+    status: str
+    error: Optional[str]
+    cause: Optional[str]
+    output: Any
+    events: list = field(repr=False)
+
+    def entered(self) -> list[str]:
+        """The states entered, in order."""
+        return [e["stateEnteredEventDetails"]["name"] for e in self.events if "stateEnteredEventDetails" in e]
+
+    def parameters(self, state: str) -> list[dict]:
+        """The parameters each attempt of a Task state was scheduled with."""
+        found, current = [], None
+        for event in self.events:
+            if "stateEnteredEventDetails" in event:
+                current = event["stateEnteredEventDetails"]["name"]
+            details = event.get("taskScheduledEventDetails")
+            if details and current == state:
+                found.append(json.loads(details["parameters"]))
+        return found
+
+    def failures(self, state: str) -> list[dict]:
+        found, current = [], None
+        for event in self.events:
+            if "stateEnteredEventDetails" in event:
+                current = event["stateEnteredEventDetails"]["name"]
+            if event["type"] == "TaskFailed" and current == state:
+                found.append(event["taskFailedEventDetails"])
+        return found
+
+
+def start(sfn, machine: str, name: str, payload: Optional[dict] = None) -> str:
+    arn = f"arn:aws:states:{REGION}:{_account()}:stateMachine:{machine}"
+    return sfn.start_execution(stateMachineArn=arn, name=name, input=json.dumps(payload or {}))["executionArn"]
+
+
+def wait_for(sfn, execution_arn: str, timeout: float = 30) -> Execution:
+    deadline = time.monotonic() + timeout
+    while True:
+        described = sfn.describe_execution(executionArn=execution_arn)
+        if described["status"] != "RUNNING":
+            break
+        if time.monotonic() > deadline:
+            sfn.stop_execution(executionArn=execution_arn)
+            raise AssertionError(f"{execution_arn} still running after {timeout}s")
+        time.sleep(0.02)
+    events = sfn.get_execution_history(executionArn=execution_arn, maxResults=1000)["events"]
+    output = json.loads(described["output"]) if described.get("output") else None
+    return Execution(execution_arn, described["name"], described["status"], described.get("error"),
+                     described.get("cause"), output, events)
+
+
+def execute(sfn, machine: str, name: str, payload: Optional[dict] = None, timeout: float = 30) -> Execution:
+    return wait_for(sfn, start(sfn, machine, name, payload), timeout)
+
+
+def published(topic_arn: str) -> list[dict]:
+    """The messages moto's SNS backend kept for the topic: subject and (JSON) message."""
+    from moto.sns.models import sns_backends
+
+    topic = sns_backends[_account()][REGION].topics[topic_arn]
+    return [{"subject": sent[2], "message": json.loads(sent[1])} for sent in topic.sent_notifications]
+
+
+def item(session, key: tuple[str, str], table: str = "mlops-registry") -> dict:
+    """A registry item as plain values ({} when there is none)."""
+    from boto3.dynamodb.types import TypeDeserializer
+
+    found = session.client("dynamodb").get_item(TableName=table, ConsistentRead=True, Key={
+        "pk": {"S": key[0]}, "sk": {"S": key[1]}}).get("Item", {})
+    return {k: TypeDeserializer().deserialize(v) for k, v in found.items()}
+
+
+def create_subnets(session, subnet_ids: list[str]) -> None:
+    """The platform's subnets, by their IDs (moto's ECS attaches each Fargate task's network
+    interface to the first one). EC2 chooses subnet IDs, so each is created and then re-keyed in
+    moto's EC2 backend: the platform's network is not something mlopsc creates either."""
+    from moto.ec2.models import ec2_backends
+
+    ec2 = session.client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    ec2.modify_vpc_attribute(VpcId=vpc, EnableDnsHostnames={"Value": True})  # moto's ENIs need a DNS name
+    backend = ec2_backends[_account()][REGION]
+    for index, wanted in enumerate(subnet_ids):
+        created = ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{index}.0/24")["Subnet"]
+        zone = backend.subnets[created["AvailabilityZone"]]
+        subnet = zone.pop(created["SubnetId"])
+        subnet.id = wanted
+        zone[wanted] = subnet
+
+
+def new_session():
+    return boto3.session.Session(region_name=REGION)
+
+
+# ----------------------------------------------------------------------------- an account, applied
+
+@dataclass
+class Account:
+    session: Any
+    harness: Harness
+    out: Any
+    sfn: Any
+    topic: str
+
+
+def _platform_of(out) -> dict:
+    """What the compiled definitions name of the platform: topics, clusters, subnets, buckets."""
+    found = {"topics": set(), "clusters": set(), "subnets": set(), "buckets": set()}
+
+    def walk(value):
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                if key == "TopicArn" and isinstance(inner, str):
+                    found["topics"].add(inner)
+                elif key == "Cluster" and isinstance(inner, str):
+                    found["clusters"].add(inner)
+                elif key == "Subnets" and isinstance(inner, list):
+                    found["subnets"].update(inner)
+                elif key == "Bucket" and isinstance(inner, str):
+                    found["buckets"].add(inner)
+                walk(inner)
+        elif isinstance(value, list):
+            for inner in value:
+                walk(inner)
+        elif isinstance(value, str) and value.startswith("s3://"):
+            found["buckets"].add(split_s3(value)[0])
+
+    for path in sorted(out.glob("*/*/*.asl.json")):
+        walk(json.loads(path.read_text()))
+    return found
+
+
+def applied(monkeypatch, tmp_path, samples: list, environment: str = "default", account: str = ACCOUNT):
+    """A context manager: moto (executing state machines) with the harness installed, the platform's
+    resources created, and the samples compiled and applied by `compiler.apply.apply` as
+    `mlopsc apply --images ... --commit ...` would; runs apply started (on_commit) are awaited and
+    forgotten, so each test starts from a quiet account."""
+    import contextlib
+    import os
+
+    from moto import mock_aws
+
+    from compiler import api, apply, write
+    from moto_aws import create_platform
+
+    @contextlib.contextmanager
+    def context():
+        for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL"):
+            monkeypatch.delenv(name, raising=False)
+        for name, value in (("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing"),
+                            ("AWS_REGION", REGION), ("AWS_DEFAULT_REGION", REGION), ("MOTO_ACCOUNT_ID", account),
+                            ("AWS_CONFIG_FILE", os.devnull), ("AWS_SHARED_CREDENTIALS_FILE", os.devnull)):
+            monkeypatch.setenv(name, value)
+        monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
+        result = api.compile_outputs([str(s) for s in samples], None, environment)
+        assert result.validation.ok, result.validation.problems
+        out = tmp_path / "out"
+        write.write(out, result.outputs)
+        with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
+            session = new_session()
+            harness = install(monkeypatch, session)
+            create_platform(session, out)
+            platform = _platform_of(out)
+            for cluster in sorted(platform["clusters"]):
+                session.client("ecs").create_cluster(clusterName=cluster)
+            create_subnets(session, sorted(platform["subnets"]))
+            for bucket in sorted(platform["buckets"]):
+                session.client("s3").create_bucket(Bucket=bucket,
+                                                   CreateBucketConfiguration={"LocationConstraint": REGION})
+            for topic in sorted(platform["topics"]):
+                session.client("sns").create_topic(Name=topic.rsplit(":", 1)[-1])
+            images = {}
+            for pointers_file in sorted(out.glob(f"*/{environment}/pointers.json")):
+                for runtime, pointer in json.loads(pointers_file.read_text())["images"].items():
+                    images[runtime] = f"{pointer['repository']}@sha256:{'1' * 64}"
+            images_path = tmp_path / "images.json"
+            images_path.write_text(json.dumps(images))
+            outcome = apply.Outcome()
+            apply.apply(apply.Request(out, environment, images_path, "a" * 40, 100), outcome)
+            assert outcome.failure is None, outcome.failure
+            sfn = session.client("stepfunctions")
+            for machine in sfn.list_state_machines()["stateMachines"]:
+                for run in sfn.list_executions(stateMachineArn=machine["stateMachineArn"])["executions"]:
+                    wait_for(sfn, run["executionArn"])
+            harness.stages.runs.clear()
+            harness.sagemaker_requests.clear()
+            harness.clock.waits.clear()
+            harness.clock.retries.clear()
+            topic = sorted(platform["topics"])[0]
+            from moto.sns.models import sns_backends
+
+            sns_backends[account][REGION].topics[topic].sent_notifications.clear()
+            try:
+                yield Account(session, harness, out, sfn, topic)
+            finally:
+                for machine in sfn.list_state_machines()["stateMachines"]:
+                    for run in sfn.list_executions(stateMachineArn=machine["stateMachineArn"],
+                                                   statusFilter="RUNNING")["executions"]:
+                        sfn.stop_execution(executionArn=run["executionArn"])
+
+    return context()

@@ -1,0 +1,229 @@
+"""The deploy pipelines, executed in moto (see sfn_harness.py): samples/demand-forecast deploys to
+a SageMaker endpoint (linear traffic, SageMaker's alarm auto-rollback), samples/fraud-lambda
+(`fraud-scoring`, prod) to a Lambda alias in canary steps with the alarms checked between them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from sfn_harness import applied, execute, item, published, start, wait_for
+
+SAMPLES = Path(__file__).resolve().parents[1] / "samples"
+
+
+def approve(account, model: str, version: str, environment: str = "default") -> None:
+    """A registered, approved version (as the retrain pipeline and the registry leave it)."""
+    account.session.client("dynamodb").put_item(TableName="mlops-registry", Item={
+        "pk": {"S": f"MODEL#{model}"}, "sk": {"S": f"VERSION#{environment}#{version}"},
+        "version": {"S": version}, "approval": {"S": "approved"},
+        "model_data": {"S": f"s3://acme-ml-artifacts/{model}/retrain/{version}/train/model.tar.gz"}})
+
+
+def deployment(account, model: str, environment: str = "default") -> dict:
+    return item(account.session, (f"MODEL#{model}", f"DEPLOYMENT#{environment}"))
+
+
+def subjects(account) -> list[str]:
+    return [n["subject"].rsplit(": ", 1)[-1] for n in published(account.topic)]
+
+
+# ----------------------------------------------------------------------------- SageMaker endpoint
+
+@pytest.fixture
+def forecast(monkeypatch, tmp_path):
+    with applied(monkeypatch, tmp_path, [SAMPLES / "demand-forecast"]) as account:
+        approve(account, "demand-forecast", "v1")
+        approve(account, "demand-forecast", "v2")
+        yield account
+
+
+def test_endpoint_deployment_succeeds_and_is_recorded_deployed(forecast):
+    run = execute(forecast.sfn, "demand-forecast-default-deploy", "deploy-1", {"version": "v1"})
+
+    assert run.status == "SUCCEEDED", (run.error, run.cause)
+    recorded = deployment(forecast, "demand-forecast")
+    assert (recorded["status"], recorded["version"], recorded["execution"]) == ("deployed", "v1", run.arn)
+    sagemaker = forecast.session.client("sagemaker")
+    endpoint = sagemaker.describe_endpoint(EndpointName="demand-forecast")
+    config = run.output["deployment"]["endpoint_config"]
+    assert (endpoint["EndpointStatus"], endpoint["EndpointConfigName"]) == ("InService", config)
+    model = sagemaker.describe_model(ModelName=run.output["deployment"]["model"])
+    assert model["PrimaryContainer"]["ModelDataUrl"] == \
+        "s3://acme-ml-artifacts/demand-forecast/retrain/v1/train/model.tar.gz"
+    assert "Create endpoint" in run.entered() and "Update endpoint" not in run.entered()  # first deployment
+    targets = forecast.session.client("application-autoscaling").describe_scalable_targets(
+        ServiceNamespace="sagemaker")["ScalableTargets"]
+    assert [(t["ResourceId"], t["MinCapacity"], t["MaxCapacity"]) for t in targets] == [
+        ("endpoint/demand-forecast/variant/AllTraffic", 2, 6)]
+    assert forecast.harness.clock.waits_in("Wait for endpoint") == [30]
+    assert published(forecast.topic) == []
+
+    # A second version updates the endpoint in place, with the blue/green linear policy and alarms.
+    second = execute(forecast.sfn, "demand-forecast-default-deploy", "deploy-2", {"version": "v2"})
+    assert second.status == "SUCCEEDED", (second.error, second.cause)
+    update = second.parameters("Update endpoint")[0]
+    policy = update["DeploymentConfig"]["BlueGreenUpdatePolicy"]["TrafficRoutingConfiguration"]
+    assert (policy["Type"], policy["LinearStepSize"]["Value"], policy["WaitIntervalInSeconds"]) == ("LINEAR", 25, 600)
+    assert [a["AlarmName"] for a in update["DeploymentConfig"]["AutoRollbackConfiguration"]["Alarms"]] == [
+        "demand-forecast-5xx", "demand-forecast-latency-p99"]
+    assert sagemaker.describe_endpoint(EndpointName="demand-forecast")["EndpointConfigName"] == \
+        second.output["deployment"]["endpoint_config"] != config
+    assert deployment(forecast, "demand-forecast")["version"] == "v2"
+
+
+def test_second_deployment_fails_fast_naming_the_first_and_the_first_times_out(forecast):
+    forecast.harness.endpoint = "never_ready"
+    second = {}
+
+    def while_first_waits(execution, state, seconds):
+        # The first deployment holds the lock and polls its endpoint: start another one now.
+        if execution == "deploy-a" and state == "Wait for endpoint" and not second:
+            second["run"] = execute(forecast.sfn, "demand-forecast-default-deploy", "deploy-b", {"version": "v2"})
+
+    forecast.harness.clock.on_wait = while_first_waits
+    first_arn = start(forecast.sfn, "demand-forecast-default-deploy", "deploy-a", {"version": "v1"})
+    first = wait_for(forecast.sfn, first_arn)
+
+    # The second one: refused at once, its notification names the running execution.
+    blocked = second["run"]
+    assert (blocked.status, blocked.error) == ("FAILED", "DeploymentInProgress")
+    notice = [n for n in published(forecast.topic) if n["message"]["execution"] == blocked.arn]
+    assert [n["message"]["running_execution"] for n in notice] == [first_arn]
+    assert "Create model" not in blocked.entered()
+    assert forecast.harness.clock.waits_in("Wait for endpoint", "deploy-b") == []
+
+    # The first one: the endpoint never became ready; polled with growing waits, then timed out.
+    assert (first.status, first.error) == ("FAILED", "DeploymentTimedOut")
+    waits = forecast.harness.clock.waits_in("Wait for endpoint", "deploy-a")
+    assert waits == [30, 45, 68, 101, 152, 228, 342, 513, 769, 1153, 1730, 2595, 3892, 5839, 8758]  # poll: 30s x1.5, 15
+    assert all(later > earlier for earlier, later in zip(waits, waits[1:]))
+    assert sum(waits) < json.loads((forecast.out / "demand-forecast/default/deploy.asl.json").read_text())[
+        "TimeoutSeconds"]  # the state machine's own time-out leaves room for every poll
+    assert len(first.parameters("Describe endpoint")) == 15
+    recorded = deployment(forecast, "demand-forecast")
+    assert (recorded["status"], recorded["execution"], recorded["version"]) == ("timed_out", first_arn, "v1")
+    assert sorted(subjects(forecast)) == ["deployment in progress", "deployment timed out"]
+
+    # The lock is free again: the next deployment proceeds.
+    forecast.harness.endpoint, forecast.harness.clock.on_wait = "ready", None
+    assert execute(forecast.sfn, "demand-forecast-default-deploy", "deploy-c", {"version": "v2"}).status == "SUCCEEDED"
+
+
+def test_alarm_during_linear_shift_rolls_back_and_is_recorded(forecast):
+    assert execute(forecast.sfn, "demand-forecast-default-deploy", "deploy-1", {"version": "v1"}).status == "SUCCEEDED"
+    first_config = forecast.session.client("sagemaker").describe_endpoint(EndpointName="demand-forecast")[
+        "EndpointConfigName"]
+
+    forecast.harness.endpoint = "roll_back"  # an alarm fired: SageMaker rolls back to the old config
+    run = execute(forecast.sfn, "demand-forecast-default-deploy", "deploy-2", {"version": "v2"})
+
+    assert (run.status, run.error) == ("FAILED", "DeploymentRolledBack")
+    assert forecast.session.client("sagemaker").describe_endpoint(EndpointName="demand-forecast")[
+        "EndpointConfigName"] == first_config
+    recorded = deployment(forecast, "demand-forecast")
+    assert (recorded["status"], recorded["version"], recorded["execution"]) == ("rolled_back", "v2", run.arn)
+    assert subjects(forecast) == ["deployment rolled back"]
+    assert "Register scalable target" not in run.entered()
+
+
+def test_an_unexpected_error_before_the_update_is_a_failed_deployment_that_frees_the_lock(forecast, monkeypatch):
+    # Regression: "Deregister scalable target" caught only ObjectNotFoundException, so any other
+    # error ended the execution uncaught: no notification, and the lock left at `deploying`
+    # (every later deployment would fail DeploymentInProgress).
+    assert execute(forecast.sfn, "demand-forecast-default-deploy", "deploy-1", {"version": "v1"}).status == "SUCCEEDED"
+    from moto.applicationautoscaling.models import ApplicationAutoscalingBackend
+    from moto.core.exceptions import JsonRESTError
+
+    def busy(*_):
+        raise JsonRESTError("ConcurrentUpdateException", "another update is in progress")
+
+    monkeypatch.setattr(ApplicationAutoscalingBackend, "deregister_scalable_target", busy)
+    run = execute(forecast.sfn, "demand-forecast-default-deploy", "deploy-2", {"version": "v2"})
+    assert (run.status, run.error) == ("FAILED", "DeploymentFailed")
+    assert [f["error"] for f in run.failures("Deregister scalable target")] == [
+        "ApplicationAutoScaling.ConcurrentUpdateException"] * 4  # 3 retries, then the catch
+    assert subjects(forecast) == ["deployment failed"]
+    assert deployment(forecast, "demand-forecast")["status"] == "failed"
+    assert "Update endpoint" not in run.entered()
+
+
+def test_deploying_an_unapproved_version_is_refused(forecast):
+    forecast.session.client("dynamodb").put_item(TableName="mlops-registry", Item={
+        "pk": {"S": "MODEL#demand-forecast"}, "sk": {"S": "VERSION#default#v3"}, "approval": {"S": "pending"}})
+    run = execute(forecast.sfn, "demand-forecast-default-deploy", "deploy-3", {"version": "v3"})
+    assert (run.status, run.error) == ("FAILED", "VersionNotDeployable")
+    assert deployment(forecast, "demand-forecast") == {}  # the lock was never taken
+
+
+# ----------------------------------------------------------------------------- Lambda (fraud-scoring, prod)
+
+@pytest.fixture
+def fraud(monkeypatch, tmp_path):
+    with applied(monkeypatch, tmp_path, [SAMPLES / "fraud-lambda"], environment="prod",
+                 account="222222222222") as account:
+        session = account.session
+        role = session.client("iam").create_role(RoleName="fraud-scoring-function", AssumeRolePolicyDocument=json.dumps(
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                     "Principal": {"Service": "lambda.amazonaws.com"}}]}))["Role"]["Arn"]
+        image = item(session, ("MODEL#fraud-scoring", "POINTERS#prod"))["images"]["serve"]
+        session.client("lambda").create_function(FunctionName="fraud-scoring", PackageType="Image", Role=role,
+                                                 Code={"ImageUri": image})
+        session.client("cloudwatch").put_metric_alarm(
+            AlarmName="fraud-scoring-errors", MetricName="Errors", Namespace="AWS/Lambda", Statistic="Sum",
+            Period=60, EvaluationPeriods=1, Threshold=1, ComparisonOperator="GreaterThanOrEqualToThreshold")
+        approve(account, "fraud-scoring", "v1", "prod")
+        approve(account, "fraud-scoring", "v2", "prod")
+        yield account
+
+
+def alias(account) -> dict:
+    return account.session.client("lambda").get_alias(FunctionName="fraud-scoring", Name="live")
+
+
+def test_lambda_canary_deploys_then_an_alarm_during_the_canary_rolls_back(fraud):
+    first = execute(fraud.sfn, "fraud-scoring-prod-deploy", "deploy-1", {"version": "v1"})
+    assert first.status == "SUCCEEDED", (first.error, first.cause)
+    assert "Create alias" in first.entered()  # no alias yet: nothing to shift traffic from
+    assert deployment(fraud, "fraud-scoring", "prod")["status"] == "deployed"
+    v1 = alias(fraud)["FunctionVersion"]
+    configuration = fraud.session.client("lambda").get_function_configuration(FunctionName="fraud-scoring")
+    assert configuration["MemorySize"] == 4096
+    assert configuration["Environment"]["Variables"]["MLOPS_MODEL_VERSION"] == "v1"
+
+    def alarm_fires(execution, state, seconds):
+        if execution == "deploy-2" and state == "Wait traffic interval":
+            assert alias(fraud)["RoutingConfig"]["AdditionalVersionWeights"]  # 10% on the new version now
+            fraud.session.client("cloudwatch").set_alarm_state(AlarmName="fraud-scoring-errors", StateValue="ALARM",
+                                                               StateReason="errors during the canary")
+
+    fraud.harness.clock.on_wait = alarm_fires
+    second = execute(fraud.sfn, "fraud-scoring-prod-deploy", "deploy-2", {"version": "v2"})
+
+    assert (second.status, second.error) == ("FAILED", "DeploymentRolledBack")
+    shifted = second.parameters("Shift traffic")
+    assert len(shifted) == 1 and list(shifted[0]["RoutingConfig"]["AdditionalVersionWeights"].values()) == [0.1]
+    assert fraud.harness.clock.waits_in("Wait traffic interval") == [300]  # canary interval 5m
+    live = alias(fraud)
+    assert live["FunctionVersion"] == v1 and not live.get("RoutingConfig", {}).get("AdditionalVersionWeights")
+    recorded = deployment(fraud, "fraud-scoring", "prod")
+    assert (recorded["status"], recorded["version"], recorded["execution"]) == ("rolled_back", "v2", second.arn)
+    assert subjects(fraud) == ["deployment rolled back"]
+    state = published(fraud.topic)[0]["message"]["state"]
+    assert [a["AlarmName"] for a in state["alarms"]["firing"]] == ["fraud-scoring-errors"]  # rolled back for the alarm
+    assert "Promote version" not in second.entered()
+
+
+def test_lambda_canary_without_alarm_promotes_the_new_version(fraud):
+    assert execute(fraud.sfn, "fraud-scoring-prod-deploy", "deploy-1", {"version": "v1"}).status == "SUCCEEDED"
+    second = execute(fraud.sfn, "fraud-scoring-prod-deploy", "deploy-2", {"version": "v2"})
+    assert second.status == "SUCCEEDED", (second.error, second.cause)
+    live = alias(fraud)
+    assert live["FunctionVersion"] == second.output["published"]["version"]
+    assert not live.get("RoutingConfig", {}).get("AdditionalVersionWeights")
+    assert deployment(fraud, "fraud-scoring", "prod")["version"] == "v2"
+    assert published(fraud.topic) == []
+
+
