@@ -1,7 +1,6 @@
 """What the loader refuses before any meaning is judged: each test names the rule it breaks
 and the exact `file:line:col` and path the problem is reported at."""
 
-import time
 
 from helpers import BASE_CONFIG
 
@@ -45,27 +44,23 @@ def test_duplicate_key_in_a_flow_map(repo):
     assert problem.message.startswith("duplicate key 'metric'")
 
 
-def test_billion_laughs_is_refused_quickly(repo):
-    # Rule: alias expansion is limited (100 000 values); the file would expand to 9**9 strings.
-    started = time.monotonic()
+def test_billion_laughs_is_refused(repo):
+    # Rule: alias expansion is limited (100 000 values); the file would expand to 9**9 strings, so
+    # without the budget this test would not finish. (Speed is measured in bench/, not here.)
     out = repo.validate(text=BILLION_LAUGHS)
-    elapsed = time.monotonic() - started
     problem = out.only()
     assert problem.message == "file expands to more than 100000 values"
     assert problem.hint == "anchors and aliases are expanded; do not nest aliases of aliases"
     # The value that crosses the budget is one of the "lol"s of anchor `a` (aliases share its node).
     assert (problem.file, problem.line, problem.path) == ("mlops.yaml", 1, "(top level)")
     assert out.exit_code == 1
-    assert elapsed < 2.0, f"took {elapsed:.2f}s"
 
 
 def test_merge_key_bomb_is_refused(repo):
     # Rule: `<<` merges expand too, and count against the same budget (each level doubles).
     lines = ["a0: &a0 {k: x}"] + [f"a{i}: &a{i} {{<<: *a{i - 1}, k{i}: *a{i - 1}}}" for i in range(1, 40)]
-    started = time.monotonic()
     out = repo.validate(text="\n".join(lines) + "\n")
     assert out.only().message == "file expands to more than 100000 values"
-    assert time.monotonic() - started < 2.0
 
 
 def test_too_deep_nesting_in_flow_style(repo):
