@@ -31,15 +31,13 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def moto_server():
-    """The moto server's URL; started once for the test run, stopped at its end."""
+def _start(environment: dict):
+    """A moto server in its own process; yields its URL until the session ends."""
     port = _free_port()
-    env = {key: value for key, value in os.environ.items() if key != "MOTO_ACCOUNT_ID"}  # accounts come from STS
     # The server logs every request to stderr: a file, not a pipe nobody drains (a full pipe blocks it).
     log = tempfile.TemporaryFile()
     process = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-                               env=env, stdout=subprocess.DEVNULL, stderr=log)
+                               env=environment, stdout=subprocess.DEVNULL, stderr=log)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while True:
@@ -58,19 +56,54 @@ def moto_server():
     log.close()
 
 
-@pytest.fixture
-def aws(moto_server, monkeypatch):
-    """An empty account: moto reset, credentials and region pointing at it."""
-    request = urllib.request.Request(f"{moto_server}/moto-api/reset", method="POST")
+@pytest.fixture(scope="session")
+def moto_server():
+    """A moto server serving each request in the account of its STS credentials (see use_account)."""
+    yield from _start({key: value for key, value in os.environ.items() if key != "MOTO_ACCOUNT_ID"})
+
+
+@pytest.fixture(scope="session")
+def moto_executing_server():
+    """A moto server that runs the state machines it is given. Its interpreter calls the other
+    services in moto's default account whatever the credentials, so this server has one account
+    only, the samples' (MOTO_ACCOUNT_ID); account checks are tested on the other server."""
+    url_iterator = _start({**os.environ, "MOTO_ACCOUNT_ID": ACCOUNT})
+    url = next(url_iterator)
+    request = urllib.request.Request(f"{url}/moto-api/config", method="POST",
+                                     data=json.dumps({"stepfunctions": {"execute_state_machine": True}}).encode())
     urllib.request.urlopen(request, timeout=10)
+    yield url
+    next(url_iterator, None)
+
+
+def _point_at(url: str, monkeypatch) -> None:
+    urllib.request.urlopen(urllib.request.Request(f"{url}/moto-api/reset", method="POST"), timeout=10)
     for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", url)
     monkeypatch.setenv("AWS_REGION", REGION)
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
     monkeypatch.setenv("AWS_CONFIG_FILE", os.devnull)
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
+
+
+@pytest.fixture
+def aws(moto_server, monkeypatch):
+    """An empty account: moto reset, credentials and region pointing at it."""
+    _point_at(moto_server, monkeypatch)
     use_account(ACCOUNT, monkeypatch)
+    import boto3
+
+    return boto3.session.Session(region_name=REGION)
+
+
+@pytest.fixture
+def aws_executing(moto_executing_server, monkeypatch):
+    """An empty account 111111111111 whose state machines really run (moto's interpreter)."""
+    _point_at(moto_executing_server, monkeypatch)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
     import boto3
 
     return boto3.session.Session(region_name=REGION)
@@ -94,13 +127,14 @@ def create_platform(session, out: Path) -> None:
     """The platform's resources, by the names the compiled manifests give (registry table, event
     bus, the roles), as `mlopsc bootstrap platform` / `model` would create them."""
     dynamodb, events, iam = session.client("dynamodb"), session.client("events"), session.client("iam")
-    tables, buses, roles = set(), set(), set()
+    tables, buses, roles, topics = set(), set(), set(), set()
     for manifest_file in sorted(out.glob("*/*/manifest.json")):
         target = json.loads(manifest_file.read_text())["target"]
         pointers = json.loads((manifest_file.parent / "pointers.json").read_text())
         tables.add(pointers["table"])
         buses.add(target["event_bus"])
         roles.update((target["pipeline_role"], target["task_role"]))
+        topics.update(_topics(manifest_file.parent))
     for table in sorted(tables):
         dynamodb.create_table(TableName=table, BillingMode="PAY_PER_REQUEST",
                               AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
@@ -109,6 +143,8 @@ def create_platform(session, out: Path) -> None:
                                          {"AttributeName": "sk", "KeyType": "RANGE"}])
     for bus in sorted(buses - {"default"}):
         events.create_event_bus(Name=bus)
+    for topic in sorted(topics):
+        session.client("sns").create_topic(Name=topic.rsplit(":", 1)[-1])
     trust = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
                                                                 "Principal": {"Service": "states.amazonaws.com"}}]})
     for arn in sorted(roles):
@@ -156,3 +192,10 @@ class _Body:
 
     def stream(self, **_):
         yield self.body
+
+
+def _topics(directory: Path) -> set:
+    """The notification topics the compiled state machines publish to."""
+    return {state["Parameters"]["TopicArn"] for path in directory.glob("*.asl.json")
+            for state in json.loads(path.read_text())["States"].values()
+            if state.get("Resource", "").endswith(":sns:publish")}

@@ -111,6 +111,9 @@ def explain(error: Exception, doing: str) -> AwsError:
     if code in _THROTTLED:
         return AwsError(f"{doing}: throttled by AWS after {max_attempts()} attempts ({code})",
                         "run again later; apply converges from where it stopped")
+    if code == "StateMachineDoesNotExist":
+        return AwsError(f"{doing}: the state machine does not exist ({message})",
+                        "apply the environment first: mlopsc compile, then mlopsc apply OUT --env NAME")
     if code == "ResourceNotFoundException" and error.operation_name in ("GetItem", "UpdateItem", "PutItem"):
         return AwsError(f"{doing}: the registry table does not exist ({message})",
                         "create the platform first: `mlopsc bootstrap platform` prints its CloudFormation template")
