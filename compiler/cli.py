@@ -148,3 +148,6 @@ cli.add_command(bootstrap)
 from compiler.runs.cli import run_command, status_command  # noqa: E402
 cli.add_command(run_command)
 cli.add_command(status_command)
+
+from compiler.registry.cli import registry  # noqa: E402 - its commands live in their own package
+cli.add_command(registry)

@@ -70,6 +70,7 @@ class Template:
     def __init__(self, description: str):
         self.description = description
         self.metadata: dict = {}
+        self.parameters: dict = {}
         self.rules: dict = {}
         self.resources: dict = {}
         self.outputs: dict = {}
@@ -106,6 +107,9 @@ class Template:
         self.resources[logical_id] = resource
         return logical_id
 
+    def parameter(self, logical_id: str, description: str, **properties) -> None:
+        self.parameters[logical_id] = {"Type": "String", "Description": description, **properties}
+
     def output(self, logical_id: str, value, description: str) -> None:
         self.outputs[logical_id] = {"Description": description, "Value": value}
 
@@ -122,6 +126,8 @@ class Template:
         template: dict = {"AWSTemplateFormatVersion": "2010-09-09", "Description": self.description}
         if self.metadata:
             template["Metadata"] = self.metadata
+        if self.parameters:
+            template["Parameters"] = dict(sorted(self.parameters.items()))
         if self.rules:
             template["Rules"] = self.rules
         template["Resources"] = dict(sorted(self.resources.items()))

@@ -26,14 +26,26 @@ def bootstrap() -> None:
 @bootstrap.command("platform")
 @click.option("--platform", "platform_file", default="mlops-platform.yaml", show_default=True,
               type=click.Path(dir_okay=False), help="The platform team's file of shared AWS names.")
-def platform_command(platform_file) -> None:
-    """Print the platform stack: registry table, artifact bucket, event bus, topic, ECS cluster,
-    shared roles, and the platform file itself (in SSM, for the compile stage)."""
+@click.option("--handler-zip", type=click.Path(dir_okay=False),
+              help="Also write the registry handler's Lambda zip to this file (upload it to the bucket the stack's "
+                   "RegistryHandlerBucket parameter names, at the key RegistryHandlerKey defaults to).")
+def platform_command(platform_file, handler_zip) -> None:
+    """Print the platform stack: registry table and its Lambda function, artifact bucket, event bus,
+    topic, ECS cluster, shared roles, and the platform file itself (in SSM, for the compile stage)."""
     from pathlib import Path
 
     from compiler.bootstrap import stacks
 
-    _emit(lambda: stacks.platform_stack(Path(platform_file)))
+    def build():
+        stack = stacks.platform_stack(Path(platform_file))
+        if handler_zip and not stack.problems:
+            try:
+                stacks.write_handler_zip(Path(handler_zip))
+            except OSError as error:
+                raise stacks.UsageError(f"cannot write {handler_zip}: {error.strerror or error}") from None
+        return stack
+
+    _emit(build)
 
 
 @bootstrap.command("model")

@@ -7,7 +7,13 @@
 - the pipeline and task roles when every model shares them (no `{model}` in their ARNs): only their
   trust here; each model stack attaches the policy its own pipelines need. With `{model}` the roles
   are per model, and the model stacks create them;
-- the platform file itself, in an SSM parameter, for the compile stage (`buildspecs/compile.yml`).
+- the platform file itself, in an SSM parameter, for the compile stage (`buildspecs/compile.yml`);
+- the registry's Lambda function (compiler/registry/handler.py), the rule on the event bus that
+  sends it every `mlops.*` event, its role (the registry table's items, its log group, its
+  dead-letter queue), and the dead-letter queue of the events it could not record. Its code is
+  the zip `mlopsc bootstrap platform --handler-zip FILE` writes, uploaded to a bucket named by the
+  stack's parameter `RegistryHandlerBucket`, at the key `RegistryHandlerKey` (by default the
+  zip's content hash, so new code is a new key and CloudFormation updates the function).
 
 Stateful resources (table, buckets) are retained when the stack is deleted or replaces them.
 """
@@ -18,6 +24,7 @@ from compiler import names
 from compiler.bootstrap import BootstrapError, cfn
 from compiler.bootstrap.cfn import NO_CMK, Template, get_att, ref, sub
 from compiler.bootstrap.platform_file import ROLES, PlatformFile
+from compiler.registry import package
 from compiler.render import iam
 
 #: Every resource of the stack carries this tag, next to the platform's own.
@@ -53,6 +60,7 @@ def template(platform: PlatformFile) -> dict:
             "Tags": cfn.tags(TAGS)})
         t.output(logical + "Arn", get_att(logical, "Arn"), f"the shared {role} role")
     _platform_parameter(t, platform)
+    _registry_handler(t, platform)
     return t.build()
 
 
@@ -161,3 +169,112 @@ def _platform_parameter(t: Template, platform: PlatformFile) -> None:
         "Tags": dict(sorted(TAGS.items())),
     })
     t.output("PlatformFileParameterName", ref("PlatformFileParameter"), "SSM parameter holding the platform file")
+
+
+#: Lambda's Python runtime for the registry handler (standard library and boto3 only).
+HANDLER_RUNTIME = "python3.12"
+#: At most this many handler invocations at once: enough for every model's events (each takes
+#: milliseconds), and a bound on the table's write rate. Throttled events are retried by Lambda.
+HANDLER_CONCURRENCY = 5
+#: Dead letters are kept as long as SQS allows, for a person to replay them.
+DEAD_LETTER_RETENTION_SECONDS = 14 * 24 * 3600
+
+
+def handler_names(registry_table: str) -> str:
+    """The base name of the handler's function, role, rule and queue: `<table>-events`, within
+    Lambda's 64 characters and its character set (a long or dotted table name is shortened,
+    with a hash to keep it unique)."""
+    import hashlib
+    import re
+
+    clean = re.sub(r"[^A-Za-z0-9_-]", "-", registry_table)
+    name = f"{clean}-events"
+    if len(name) <= 64 and clean == registry_table:
+        return name
+    return f"{clean[:45]}-{hashlib.sha256(registry_table.encode()).hexdigest()[:10]}-events"
+
+
+def _registry_handler(t: Template, platform: PlatformFile) -> None:
+    table = platform.data["registry_table"]
+    name = handler_names(table)
+    kms = platform.kms_key
+    t.parameter("RegistryHandlerBucket", "S3 bucket holding the registry handler's zip (written by `mlopsc bootstrap "
+                "platform --handler-zip FILE`; any bucket in this region the deploying role can read)",
+                AllowedPattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+    t.parameter("RegistryHandlerKey", "Key of the registry handler's zip in that bucket",
+                Default=package.handler_key(), MinLength=1)
+    table_arn = get_att("RegistryTable", "Arn")
+    queue = {"QueueName": f"{name}-dead-letters", "MessageRetentionPeriod": DEAD_LETTER_RETENTION_SECONDS,
+             "Tags": cfn.tags(TAGS)}
+    if kms:
+        queue.update(KmsMasterKeyId=kms)
+    else:
+        queue.update(SqsManagedSseEnabled=True)
+    t.add("RegistryDeadLetterQueue", "AWS::SQS::Queue", queue, checkov=[] if kms else [
+        ("CKV_AWS_27", "encrypted with SQS managed keys (SSE-SQS; checkov reads only KmsMasterKeyId): EventBridge "
+                       "cannot send dead letters to a queue under the AWS managed KMS key; set kms_key in the "
+                       "platform file to use a customer managed key")])
+    t.add("RegistryDeadLetterQueuePolicy", "AWS::SQS::QueuePolicy", {
+        "Queues": [ref("RegistryDeadLetterQueue")],
+        "PolicyDocument": cfn.document([
+            {"Sid": "EventsThatCouldNotBeDelivered", "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"},
+             "Action": "sqs:SendMessage", "Resource": get_att("RegistryDeadLetterQueue", "Arn"),
+             "Condition": {"ArnEquals": {"aws:SourceArn": get_att("RegistryEventsRule", "Arn")}}},
+            {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "sqs:*",
+             "Resource": get_att("RegistryDeadLetterQueue", "Arn"), "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
+        ])})
+    t.add("RegistryHandlerLogGroup", "AWS::Logs::LogGroup",
+          cfn.log_group_properties(f"/aws/lambda/{name}", kms, TAGS), checkov=cfn.log_group_skips(kms))
+    statements = [
+        cfn.statement("RegistryItems", ["dynamodb:GetItem", "dynamodb:UpdateItem"], table_arn),
+        cfn.statement("Logs", ["logs:CreateLogStream", "logs:PutLogEvents"], get_att("RegistryHandlerLogGroup", "Arn")),
+        cfn.statement("DeadLetters", ["sqs:SendMessage"], get_att("RegistryDeadLetterQueue", "Arn")),
+        cfn.statement("XRayTracing", ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], "*"),
+    ]
+    if kms:
+        # The function's environment and the dead-letter queue are encrypted with the platform's key.
+        statements.append(cfn.statement("PlatformKey", ["kms:Decrypt", "kms:GenerateDataKey"], kms))
+    t.add("RegistryHandlerRole", "AWS::IAM::Role", {
+        "RoleName": name,
+        "Description": "The registry's Lambda function: records the pipelines' events in the registry table",
+        "AssumeRolePolicyDocument": cfn.service_trust(["lambda.amazonaws.com"]),
+        "Policies": [{"PolicyName": "registry-handler", "PolicyDocument": cfn.document(statements)}],
+        "Tags": cfn.tags(TAGS)})
+    function = {
+        "FunctionName": name,
+        "Description": "mlops registry: keeps runs, versions and deployments current from the pipelines' events",
+        "Runtime": HANDLER_RUNTIME,
+        "Handler": package.HANDLER,
+        "Code": {"S3Bucket": ref("RegistryHandlerBucket"), "S3Key": ref("RegistryHandlerKey")},
+        "Role": get_att("RegistryHandlerRole", "Arn"),
+        "MemorySize": 256,
+        "Timeout": 30,
+        "ReservedConcurrentExecutions": HANDLER_CONCURRENCY,
+        "DeadLetterConfig": {"TargetArn": get_att("RegistryDeadLetterQueue", "Arn")},
+        "Environment": {"Variables": {package.TABLE_VARIABLE: table}},
+        "LoggingConfig": {"LogGroup": ref("RegistryHandlerLogGroup")},
+        "TracingConfig": {"Mode": "Active"},
+        "Tags": cfn.tags(TAGS),
+    }
+    skips = [("CKV_AWS_117", "the function calls only DynamoDB's and CloudWatch's public endpoints; in a VPC it would "
+                             "need VPC endpoints the platform does not make, for no data it holds")]
+    if kms:
+        function["KmsKeyArn"] = kms
+    else:
+        skips.append(("CKV_AWS_173", "its one variable is the table's name, no secret; " + NO_CMK))
+    t.add("RegistryHandler", "AWS::Lambda::Function", function, checkov=skips)
+    bus = platform.event_bus
+    t.add("RegistryEventsRule", "AWS::Events::Rule", {
+        "Name": name,
+        "Description": "Every pipeline event (source mlops.<model>) to the registry's Lambda function",
+        "EventBusName": bus if bus == "default" else ref("EventBus"),
+        "EventPattern": {"source": [{"prefix": "mlops."}]},
+        "State": "ENABLED",
+        "Targets": [{"Id": "registry", "Arn": get_att("RegistryHandler", "Arn"),
+                     "DeadLetterConfig": {"Arn": get_att("RegistryDeadLetterQueue", "Arn")},
+                     "RetryPolicy": {"MaximumRetryAttempts": 185, "MaximumEventAgeInSeconds": 86400}}]})
+    t.add("RegistryHandlerPermission", "AWS::Lambda::Permission", {
+        "Action": "lambda:InvokeFunction", "FunctionName": ref("RegistryHandler"), "Principal": "events.amazonaws.com",
+        "SourceArn": get_att("RegistryEventsRule", "Arn")})
+    t.output("RegistryHandlerArn", get_att("RegistryHandler", "Arn"), "the registry's Lambda function")
+    t.output("RegistryDeadLetterQueueUrl", ref("RegistryDeadLetterQueue"), "events the registry could not record")

@@ -30,6 +30,12 @@ def platform_stack(path: Path) -> Stack:
     return Stack(text=cfn.to_json(platform.template(found)), notes=tuple(_platform_notes(found)))
 
 
+def write_handler_zip(path: Path) -> None:
+    from compiler.registry import package
+
+    path.write_bytes(package.handler_zip())
+
+
 def model_stack(path: str, platform_path: Optional[str], source: model.Source) -> Stack:
     try:
         files = discover.config_files([path])
@@ -57,10 +63,15 @@ def model_stack(path: str, platform_path: Optional[str], source: model.Source) -
 
 
 def _platform_notes(found: platform_file.PlatformFile) -> list:
-    notes = []
+    from compiler.registry import package
+
+    notes = [f"the registry's Lambda function runs the zip `--handler-zip FILE` writes: upload it with "
+             f"`aws s3 cp FILE s3://BUCKET/{package.handler_key()}` and deploy with "
+             "`--parameter-overrides RegistryHandlerBucket=BUCKET`"]
     if found.kms_key:
         notes.append(f"the key {found.kms_key} must allow CloudWatch Logs (logs.{found.region}.amazonaws.com), "
-                     "CodePipeline's and CodeBuild's roles of each model stack, and the pipeline and task roles")
+                     "CodePipeline's and CodeBuild's roles of each model stack, the pipeline and task roles, and EventBridge "
+                     "(events.amazonaws.com: the registry's dead-letter queue is encrypted with it)")
     shared = [role for role in platform_file.ROLES if not found.per_model(role)]
     if shared:
         notes.append(f"roles {', '.join(shared)} are shared by every model: each model stack attaches its policies to "
