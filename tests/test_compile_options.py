@@ -28,3 +28,15 @@ def test_env_missing_from_some_models_is_refused(tmp_path):
 def test_output_is_required(tmp_path):
     result = invoke("compile", str(SAMPLES))
     assert result.exit_code == 2 and "-o" in result.output
+
+
+def test_the_command_line_starts_without_its_heavy_dependencies():
+    """`mlopsc --help` and `validate` start fast: the template engine, boto3 and rich are imported by
+    the commands that use them, never when the command line is loaded."""
+    import subprocess
+    import sys
+
+    code = ("import sys, compiler.cli; "
+            "print(sorted(m for m in ('boto3', 'botocore', 'jinja2', 'rich', 'jsonschema') if m in sys.modules))")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd="/")
+    assert loaded.stdout.strip() == "[]"

@@ -26,7 +26,7 @@ PLATFORM = click.option("--platform", "platform_file", type=click.Path(exists=Tr
 @click.option("--wait", is_flag=True, help="Follow the execution until it ends; exit 0 when it succeeded, 1 when not.")
 def run_command(pipeline, paths, environment, model, platform_file, input_text, wait) -> None:
     """Start PIPELINE (retrain, deploy or batch) of the model at PATHS (default .) in an environment."""
-    from compiler import runs
+    from compiler.runs import pipelines as runs
     from compiler.runs import display, follow
 
     def start(pipelines, sfn):
@@ -80,7 +80,7 @@ def status_command(paths, environment, model, platform_file, limit, output_forma
 
 def _with_pipelines(paths, platform_file, environment, model, action) -> int:
     """Find the pipelines, build a Step Functions client, run `action`; every failure is a message."""
-    from compiler import runs
+    from compiler.runs import pipelines as runs
     from compiler.apply import aws
 
     try:
