@@ -688,3 +688,76 @@ def applied(monkeypatch, tmp_path, samples: list, environment: str = "default", 
                         sfn.stop_execution(executionArn=run["executionArn"])
 
     return context()
+
+
+# ----------------------------------------------------------------------------- EventBridge rules -> state machines
+
+def start_state_machines_from_rules(monkeypatch) -> list[dict]:
+    """Opt-in (nothing else in this module calls it): EventBridge rules whose target is a state
+    machine start it, as EventBridge does. moto 5.2.5's `Rule.send_to_targets` supports log
+    groups, archives, SQS and buses only (a `states` target raises NotImplementedError), and its
+    InputTransformer inserts a string value raw where the template has the placeholder unquoted
+    (`{"version": <version>}` -> invalid JSON), where EventBridge inserts it as a JSON string.
+    Here the rule's own pattern decides, the target's InputTransformer is applied as EventBridge
+    documents it (outside quotes: the value as JSON; inside a quoted string: its text), and the
+    execution is started in moto's Step Functions backend. Other targets go to moto unchanged.
+    Returns the list of started executions ({"rule", "arn", "input"}), in order."""
+    import copy
+
+    from jsonpath_ng.ext import parse as jsonpath
+    from moto.events.models import Rule
+    from moto.stepfunctions.responses import get_backend
+    from moto.utilities.arns import parse_arn
+
+    started: list[dict] = []
+    original = Rule.send_to_targets
+
+    def transformed(target: dict, event: dict) -> str:
+        transformer = target.get("InputTransformer")
+        if transformer is None:
+            return json.dumps(event) if "Input" not in target else target["Input"]
+        values = {}
+        for name, path in transformer.get("InputPathsMap", {}).items():
+            found = jsonpath(path).find(event)
+            values[name] = found[0].value if found else None
+        template, text, quoted, index = transformer["InputTemplate"], [], False, 0
+        while index < len(template):
+            char = template[index]
+            if char == "\\" and quoted:
+                text.append(template[index:index + 2])
+                index += 2
+                continue
+            if char == '"':
+                quoted = not quoted
+            match = re.match(r"<([A-Za-z0-9_.\-]+)>", template[index:]) if char == "<" else None
+            if match and match.group(1) in values:
+                value = values[match.group(1)]
+                if quoted:
+                    text.append(json.dumps(value if isinstance(value, str) else json.dumps(value))[1:-1])
+                else:
+                    text.append(json.dumps(value))
+                index += len(match.group(0))
+                continue
+            text.append(char)
+            index += 1
+        return "".join(text)
+
+    def send_to_targets(self, original_event, transform_input=True):
+        machines = [t for t in self.targets if parse_arn(t["Arn"]).service == "states"]
+        if machines and self.event_pattern.matches_event(original_event):
+            for target in machines:
+                arn = parse_arn(target["Arn"])
+                backend = get_backend(arn.account, arn.region)
+                payload = transformed(target, original_event)
+                json.loads(payload)  # EventBridge sends JSON
+                execution = backend.start_execution(target["Arn"], name=original_event["id"],
+                                                    execution_input=payload)
+                started.append({"rule": self.name, "arn": execution.execution_arn, "input": json.loads(payload)})
+        others = [t for t in self.targets if t not in machines]
+        if others:
+            rest = copy.copy(self)
+            rest.targets = others
+            original(rest, original_event, transform_input)
+
+    monkeypatch.setattr(Rule, "send_to_targets", send_to_targets)
+    return started
