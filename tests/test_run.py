@@ -27,6 +27,7 @@ def applied_without_images(executing, tmp_path):
     out = compile_into(tmp_path / "out", SAMPLES / "churn-fargate")
     create_platform(executing, out)
     run_apply(out)
+    executing.out = out
     return executing
 
 
@@ -53,6 +54,8 @@ def test_run_without_wait_starts_and_status_lists_the_run(applied_without_images
     text = CliRunner().invoke(cli, ["status", CHURN, "--env", "default"])
     assert text.output.splitlines()[0].split() == ["pipeline", "status", "started", "took", "run"]
     assert text.output.splitlines()[1].startswith("batch")
+    from_out = CliRunner().invoke(cli, ["status", str(applied_without_images.out), "--env", "default"])
+    assert from_out.exit_code == 0 and from_out.output == text.output  # OUT, as apply and registry read it
 
 
 def test_a_pipeline_not_applied_is_a_clear_error(aws):
@@ -153,3 +156,11 @@ def test_polling_backs_off_while_nothing_happens(executing):
     growing = waits[1:8]
     assert growing == [1.5, 2.25, 3.375, 5.0625, 7.59375, 10.0, 10.0], waits
 
+
+
+def test_an_edited_out_is_a_usage_error(tmp_path):
+    out = compile_into(tmp_path / "out", SAMPLES / "churn-fargate")
+    (out / "churn-fargate/default/pointers.json").write_text("{}\n")
+    result = CliRunner().invoke(cli, ["status", str(out), "--env", "default"])
+    assert result.exit_code == 2
+    assert "pointers.json: does not match the sha256 in manifest.json" in result.output

@@ -25,7 +25,10 @@ PLATFORM = click.option("--platform", "platform_file", type=click.Path(exists=Tr
 @click.option("--input", "input_text", help='Execution input, a JSON object (default: {"trigger": "manual"}).')
 @click.option("--wait", is_flag=True, help="Follow the execution until it ends; exit 0 when it succeeded, 1 when not.")
 def run_command(pipeline, paths, environment, model, platform_file, input_text, wait) -> None:
-    """Start PIPELINE (retrain, deploy or batch) of the model at PATHS (default .) in an environment."""
+    """Start PIPELINE (retrain, deploy or batch) of the model at PATHS in an environment.
+
+    PATHS: a model repository or mlops.yaml (compiled in memory; default .), or the OUT directory
+    `mlopsc compile` wrote."""
     from compiler.runs import pipelines as runs
     from compiler.runs import display, follow
 
@@ -55,7 +58,9 @@ def run_command(pipeline, paths, environment, model, platform_file, input_text, 
 @click.option("--limit", type=click.IntRange(1, 100), default=10, show_default=True, help="Runs per pipeline.")
 @click.option("--format", "output_format", type=click.Choice(["json", "text"]), default="text", show_default=True)
 def status_command(paths, environment, model, platform_file, limit, output_format) -> None:
-    """List the recent runs of the model's pipelines in an environment, newest first."""
+    """List the recent runs of the model's pipelines in an environment, newest first.
+
+    PATHS as for `mlopsc run`: a model repository, mlops.yaml, or OUT."""
     from compiler.runs import display, follow
 
     def show(pipelines, sfn):
@@ -90,7 +95,7 @@ def _with_pipelines(paths, platform_file, environment, model, action) -> int:
     except runs.InvalidConfig as invalid:
         report.REPORTERS["text"](list(invalid.problems), sys.stdout)
         return report.exit_code(list(invalid.problems))
-    except runs.RunInputError as error:
+    except runs.ApplyInputError as error:  # RunInputError, or an OUT that cannot be read
         click.echo(f"mlopsc: error: {error}\n  hint: {error.hint}", err=True)
         return report.EXIT_USAGE
     except runs.ApplyError as error:

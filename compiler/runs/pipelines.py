@@ -1,17 +1,18 @@
-"""Find the state machines of a model's pipelines: compile the config in memory and read the manifest.
-
-The state machine of a pipeline is found the way `compile` names it: the config (PATH, default
-`.`) and its platform file are compiled in memory, and the environment's manifest and pointers
-give the account, region and state machine ARNs. Nothing is written.
+"""Find the state machines of a model's pipelines, from the manifest and pointers of an environment:
+read from an OUT directory `mlopsc compile` wrote (as apply and registry read it), or compiled in
+memory from the config at PATH and its platform file. Nothing is written.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
+from pathlib import Path
 from typing import Optional
 
+from compiler.apply import compiled
 from compiler.apply.errors import ApplyError, ApplyInputError
+from compiler.render import MANIFEST
 
 
 @dataclasses.dataclass(frozen=True)
@@ -28,26 +29,40 @@ class RunInputError(ApplyInputError):
 
 
 def locate(paths: list[str], platform_file: Optional[str], environment: str, model: Optional[str]) -> Pipelines:
-    """The compiled pipelines of one model in one environment; raises RunInputError or
-    compiler.api's ConfigError-carrying Compilation problems as RunInputError."""
+    """The pipelines of one model in one environment, from an OUT directory `mlopsc compile`
+    wrote (as apply and registry read it) or from configs compiled in memory."""
+    if len(paths) == 1 and _is_out(Path(paths[0])):
+        found = {env.target.model: (env.manifest, env.pointers)
+                 for env in compiled.read_environments(Path(paths[0]), environment)}
+    else:
+        found = _compiled_in_memory(paths, platform_file, environment)
+    if model is not None and model not in found:
+        raise RunInputError(f"no model '{model}' here", f"models found: {', '.join(sorted(found))}")
+    if model is None and len(found) != 1:
+        raise RunInputError(f"{len(found)} models found: {', '.join(sorted(found))}", "name one with --model")
+    manifest, pointers = found[model or next(iter(found))]
+    return Pipelines(manifest["model"], manifest["environment"], manifest["target"]["account"],
+                     manifest["target"]["region"],
+                     {pipeline: machine["arn"] for pipeline, machine in pointers["state_machines"].items()})
+
+
+def _is_out(path: Path) -> bool:
+    """An OUT directory: compiled manifests one level down, and no config of its own."""
+    return path.is_dir() and not (path / "mlops.yaml").exists() and any(path.glob(f"*/*/{MANIFEST}"))
+
+
+def _compiled_in_memory(paths: list[str], platform_file: Optional[str], environment: str) -> dict:
     from compiler import api, discover
 
     try:
         compilation = api.compile_outputs(paths, platform_file, environment)
     except (discover.DiscoveryError, api.UnknownEnvironment) as error:
-        raise RunInputError(str(error), "pass a model repository (its mlops.yaml) and one of its environments") from None
+        raise RunInputError(str(error), "pass a model repository (its mlops.yaml), or the OUT directory "
+                                        "compile wrote, and one of its environments") from None
     if not compilation.validation.ok:
         raise InvalidConfig(compilation.validation.problems)
-    found = {key.split("/")[0]: files for key, files in compilation.outputs.items()}
-    if model is not None and model not in found:
-        raise RunInputError(f"no model '{model}' here", f"models found: {', '.join(sorted(found))}")
-    if model is None and len(found) != 1:
-        raise RunInputError(f"{len(found)} models found: {', '.join(sorted(found))}", "name one with --model")
-    files = found[model or next(iter(found))]
-    manifest, pointers = json.loads(files["manifest.json"]), json.loads(files["pointers.json"])
-    return Pipelines(manifest["model"], manifest["environment"], manifest["target"]["account"],
-                     manifest["target"]["region"],
-                     {pipeline: machine["arn"] for pipeline, machine in pointers["state_machines"].items()})
+    return {key.split("/")[0]: (json.loads(files[MANIFEST]), json.loads(files["pointers.json"]))
+            for key, files in compilation.outputs.items()}
 
 
 class InvalidConfig(Exception):
@@ -80,4 +95,4 @@ def parse_input(text: Optional[str]) -> str:
     return json.dumps(value, sort_keys=True)
 
 
-__all__ = ["ApplyError", "InvalidConfig", "Pipelines", "RunInputError", "execution_name", "locate", "parse_input"]
+__all__ = ["ApplyError", "ApplyInputError", "InvalidConfig", "Pipelines", "RunInputError", "execution_name", "locate", "parse_input"]
