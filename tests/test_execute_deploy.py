@@ -15,10 +15,14 @@ SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 
 
 def approve(account, model: str, version: str, environment: str = "default") -> None:
-    """A registered, approved version (as the retrain pipeline and the registry leave it)."""
-    account.session.client("dynamodb").put_item(TableName="mlops-registry", Item={
+    """A registered, approved version (as the retrain pipeline and the registry leave it): the
+    registration copies the pointers' images, which the deploy then serves with."""
+    dynamodb = account.session.client("dynamodb")
+    pointers = dynamodb.get_item(TableName="mlops-registry", Key={
+        "pk": {"S": f"MODEL#{model}"}, "sk": {"S": f"POINTERS#{environment}"}})["Item"]
+    dynamodb.put_item(TableName="mlops-registry", Item={
         "pk": {"S": f"MODEL#{model}"}, "sk": {"S": f"VERSION#{environment}#{version}"},
-        "version": {"S": version}, "approval": {"S": "approved"},
+        "version": {"S": version}, "approval": {"S": "approved"}, "images": pointers["images"],
         "model_data": {"S": f"s3://acme-ml-artifacts/{model}/retrain/{version}/train/model.tar.gz"}})
 
 
@@ -227,3 +231,26 @@ def test_lambda_canary_without_alarm_promotes_the_new_version(fraud):
     assert published(fraud.topic) == []
 
 
+
+
+def test_a_version_is_served_with_the_image_it_was_registered_with(forecast):
+    """A rollback or promotion serves the old model with its own serving image, not the one the
+    latest build put in the pointers; a version without that image is refused before the lock."""
+    dynamodb = forecast.session.client("dynamodb")
+    registered = item(forecast.session, ("MODEL#demand-forecast", "VERSION#default#v1"))["images"]["serve"]
+    newer = registered.split("@")[0] + "@sha256:" + "f" * 64
+    dynamodb.update_item(TableName="mlops-registry",
+                         Key={"pk": {"S": "MODEL#demand-forecast"}, "sk": {"S": "POINTERS#default"}},
+                         UpdateExpression="SET images.serve = :newer", ExpressionAttributeValues={":newer": {"S": newer}})
+
+    run = execute(forecast.sfn, "demand-forecast-default-deploy", "deploy-1", {"version": "v1"})
+    assert run.status == "SUCCEEDED", (run.error, run.cause)
+    model = forecast.session.client("sagemaker").describe_model(ModelName=run.output["deployment"]["model"])
+    assert model["PrimaryContainer"]["Image"] == registered != newer
+
+    dynamodb.update_item(TableName="mlops-registry",
+                         Key={"pk": {"S": "MODEL#demand-forecast"}, "sk": {"S": "VERSION#default#v2"}},
+                         UpdateExpression="REMOVE images")
+    refused = execute(forecast.sfn, "demand-forecast-default-deploy", "deploy-2", {"version": "v2"})
+    assert (refused.status, refused.error) == ("FAILED", "VersionNotDeployable")
+    assert deployment(forecast, "demand-forecast")["version"] == "v1"  # the lock was never taken

@@ -359,7 +359,8 @@ def _deploy(naming: Naming) -> dict:
         "no_version": _failure(naming, "deploy", "no approved version", "NoApprovedVersion",
                                "No version was given and the registry has no approved version.", "DeploymentFailed"),
         "not_deployable": _failure(naming, "deploy", "version not deployable", "VersionNotDeployable",
-                                   "The requested version is not in the registry or not approved.", "DeploymentFailed"),
+                                   "The requested version is not in the registry, not approved, or has no image "
+                                   "of the serving runtime.", "DeploymentFailed"),
         "in_progress": _failure(naming, "deploy", "deployment in progress", "DeploymentInProgress",
                                 "Another deployment of this model is running; see the notification for its execution.",
                                 "DeploymentFailed",
@@ -378,7 +379,9 @@ def _deploy(naming: Naming) -> dict:
                                "Traffic went back to the previous version: an alarm fired, or a step failed while traffic moved.",
                                "DeploymentRolledBack", "rolled_back"),
     }
-    serve_image = naming.image(deploy.runtime)
+    # The image the version was trained and registered with, not today's: a rollback or promotion
+    # serves the old model with the serving code it was evaluated with.
+    serve_image = f"$.model_version.Item.images.M['{deploy.runtime}'].S"
     model_data = "$.model_version.Item.model_data.S"
     environment = {**deploy.environment, "MLOPS_MODEL": naming.config.name,
                    "MLOPS_ENVIRONMENT": naming.config.environment}
@@ -412,6 +415,7 @@ def _deploy(naming: Naming) -> dict:
         "succeeded_event": ctx.put_event(naming, "deploy", "DeploymentSucceeded", {"version.$": "$.request.version",
                                                                                    "target": deploy.target}),
         "target": deploy.target,
+        "serve_image": serve_image,
     }
     context.update(target[deploy.target](naming, deploy, failures, serve_image, model_data, environment))
     if not context.pop("can_roll_back"):
