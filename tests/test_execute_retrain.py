@@ -72,7 +72,9 @@ def test_retrain_success_runs_every_stage_in_order_and_registers_the_version(chu
     assert version["approval"] == "approved"  # approval: auto
     assert json.loads(version["metrics"]) == {"auc": 0.91, "logloss": 0.31}
     assert version["model_data"] == f"{ARTIFACTS}/churn-fargate/retrain/run-ok/train/"
-    assert version["images"] == item(churn.session, ("MODEL#churn-fargate", "POINTERS#default"))["images"]
+    pointers = item(churn.session, ("MODEL#churn-fargate", "POINTERS#default"))
+    assert version["images"] == pointers["images"]
+    assert version["code_commit"] == pointers["commit"] and len(pointers["commit"]) == 40  # the applied commit
     assert version["execution"] == run.arn
     assert published(churn.topic) == []  # nothing failed, nobody is paged
 

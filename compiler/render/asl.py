@@ -247,6 +247,8 @@ def _register(naming: Naming, retrain: RetrainPipeline) -> dict:
         "version": {"S.$": naming.run_id},
         "approval": {"S": approval},
         "images": {"M.$": f"{naming.pointers}.images.M"},
+        # apply writes images only with the commit they were built from, so both are there.
+        "code_commit": {"S.$": f"{naming.pointers}.commit.S"},
         "data_source": {"S": retrain.data_source},
         "model_data": {"S.$": model_data or naming.stage_output("retrain", "train")},
         "execution": {"S.$": "$$.Execution.Id"},
