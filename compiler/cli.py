@@ -151,3 +151,6 @@ cli.add_command(status_command)
 
 from compiler.registry.cli import registry  # noqa: E402 - its commands live in their own package
 cli.add_command(registry)
+
+from compiler.graph_cli import graph_command  # noqa: E402
+cli.add_command(graph_command)

@@ -28,11 +28,32 @@ class RunInputError(ApplyInputError):
     """PATH, --env, --model or --input cannot be used (exit 2)."""
 
 
+@dataclasses.dataclass(frozen=True)
+class Definitions:
+    model: str
+    environment: str
+    definitions: dict  # pipeline -> parsed ASL, in the order compile names them
+
+
 def locate(paths: list[str], platform_file: Optional[str], environment: str, model: Optional[str]) -> Pipelines:
     """The pipelines of one model in one environment, from an OUT directory `mlopsc compile`
     wrote (as apply and registry read it) or from configs compiled in memory."""
+    manifest, pointers, _ = _one_model(paths, platform_file, environment, model)
+    return Pipelines(manifest["model"], manifest["environment"], manifest["target"]["account"],
+                     manifest["target"]["region"],
+                     {pipeline: machine["arn"] for pipeline, machine in pointers["state_machines"].items()})
+
+
+def definitions(paths: list[str], platform_file: Optional[str], environment: str, model: Optional[str]) -> Definitions:
+    """The state machine definitions of one model in one environment, found as `locate` finds them."""
+    manifest, _, found = _one_model(paths, platform_file, environment, model)
+    return Definitions(manifest["model"], manifest["environment"], found)
+
+
+def _one_model(paths, platform_file, environment, model) -> tuple:
+    """(manifest, pointers, {pipeline: definition}) of the one model PATHS and --model name."""
     if len(paths) == 1 and _is_out(Path(paths[0])):
-        found = {env.target.model: (env.manifest, env.pointers)
+        found = {env.target.model: (env.manifest, env.pointers, dict(env.definitions))
                  for env in compiled.read_environments(Path(paths[0]), environment)}
     else:
         found = _compiled_in_memory(paths, platform_file, environment)
@@ -40,10 +61,7 @@ def locate(paths: list[str], platform_file: Optional[str], environment: str, mod
         raise RunInputError(f"no model '{model}' here", f"models found: {', '.join(sorted(found))}")
     if model is None and len(found) != 1:
         raise RunInputError(f"{len(found)} models found: {', '.join(sorted(found))}", "name one with --model")
-    manifest, pointers = found[model or next(iter(found))]
-    return Pipelines(manifest["model"], manifest["environment"], manifest["target"]["account"],
-                     manifest["target"]["region"],
-                     {pipeline: machine["arn"] for pipeline, machine in pointers["state_machines"].items()})
+    return found[model or next(iter(found))]
 
 
 def _is_out(path: Path) -> bool:
@@ -61,7 +79,9 @@ def _compiled_in_memory(paths: list[str], platform_file: Optional[str], environm
                                         "compile wrote, and one of its environments") from None
     if not compilation.validation.ok:
         raise InvalidConfig(compilation.validation.problems)
-    return {key.split("/")[0]: (json.loads(files[MANIFEST]), json.loads(files["pointers.json"]))
+    return {key.split("/")[0]: (json.loads(files[MANIFEST]), json.loads(files["pointers.json"]),
+                                {path.split(".")[0]: json.loads(files[path])
+                                 for path in sorted(files) if path.endswith(".asl.json")})
             for key, files in compilation.outputs.items()}
 
 
@@ -95,4 +115,4 @@ def parse_input(text: Optional[str]) -> str:
     return json.dumps(value, sort_keys=True)
 
 
-__all__ = ["ApplyError", "ApplyInputError", "InvalidConfig", "Pipelines", "RunInputError", "execution_name", "locate", "parse_input"]
+__all__ = ["ApplyError", "ApplyInputError", "Definitions", "InvalidConfig", "Pipelines", "RunInputError", "definitions", "execution_name", "locate", "parse_input"]

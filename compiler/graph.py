@@ -1,0 +1,288 @@
+"""A state machine definition (parsed ASL) as a Mermaid flowchart or a Graphviz DOT graph.
+
+Pure: definition dict in, text out, deterministic. Every state is one node whose id is `s1`, `s2`...
+in definition order (depth first: a Map's or Parallel's inner states follow it), so no state name
+ever reaches the graph syntax unescaped; the label is the state name. Shapes: Task box, Choice
+diamond, Wait/Pass rounded, Succeed/Fail terminal, Map/Parallel a node inside a subgraph that
+holds their inner states. Edges: Next and a Choice's Default solid (Default labelled `otherwise`),
+Choice rules labelled by their condition in short form, Catch dashed and labelled with its error
+names; a bold edge leads from a Map/Parallel node to each of its branches' first state, and `s0`
+is the start marker.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from typing import Optional
+
+FORMATS = ("mermaid", "dot")
+
+#: Longest suffix first: `NumericGreaterThanEquals` is `>=`, not `==`.
+_COMPARISONS = {
+    "GreaterThanEquals": ">=", "LessThanEquals": "<=", "GreaterThan": ">", "LessThan": "<", "Equals": "==",
+}
+#: Type checks that only guard a comparison of the same variable in an And; dropped from the short form.
+_GUARDS = ("IsPresent", "IsNumeric", "IsString", "IsBoolean", "IsTimestamp", "IsNull")
+_MAX_TERMS = 4
+
+
+@dataclasses.dataclass
+class _Node:
+    id: str
+    name: str
+    type: str
+    children: list  # of branches; each branch is a list of _Node (Map: one branch)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Edge:
+    source: str
+    target: str
+    kind: str  # "next" | "choice" | "default" | "catch" | "branch"
+    label: Optional[str] = None
+
+
+def render(definition: dict, output_format: str = "mermaid") -> str:
+    """The graph of one state machine definition, as text ending with a newline."""
+    if output_format not in FORMATS:
+        raise ValueError(f"unknown graph format {output_format!r}")
+    counter = [0]
+    edges: list[_Edge] = []
+    nodes = _scope(definition, counter, edges)
+    start = _start_id(definition, nodes)
+    if start is not None:
+        edges.insert(0, _Edge("s0", start, "next"))
+    return (_mermaid if output_format == "mermaid" else _dot)(nodes, edges)
+
+
+# --------------------------------------------------------------------------- the graph
+
+def _scope(machine: dict, counter: list, edges: list) -> list:
+    """The nodes of one scope (a machine, a Map's processor, a Parallel branch), ids given in
+    definition order; its transitions appended to edges."""
+    states = machine.get("States") or {}
+    nodes, ids, inner_edges = [], {}, {}
+    for name, state in states.items():
+        counter[0] += 1
+        node = _Node(f"s{counter[0]}", name, str(state.get("Type", "")), [])
+        ids[name] = node.id
+        nodes.append(node)
+        inner_edges[node.id] = []
+        for inner in _branches(state):
+            node.children.append(_scope(inner, counter, inner_edges[node.id]))
+    for node, state in zip(nodes, states.values()):
+        for branch, inner in zip(node.children, _branches(state)):
+            first = _start_id(inner, branch)
+            if first is not None:
+                edges.append(_Edge(node.id, first, "branch"))
+        edges.extend(inner_edges[node.id])
+        for kind, target, label in _transitions(state):
+            if target in ids:
+                edges.append(_Edge(node.id, ids[target], kind, label))
+    return nodes
+
+
+def _branches(state: dict) -> list:
+    if state.get("Type") == "Map":
+        inner = state.get("ItemProcessor") or state.get("Iterator")
+        return [inner] if isinstance(inner, dict) else []
+    if state.get("Type") == "Parallel":
+        return [b for b in state.get("Branches") or [] if isinstance(b, dict)]
+    return []
+
+
+def _start_id(machine: dict, nodes: list) -> Optional[str]:
+    return next((n.id for n in nodes if n.name == machine.get("StartAt")), None)
+
+
+def transitions(state: dict) -> list:
+    """(kind, target state name, label) of every transition out of one state, in definition order."""
+    return _transitions(state)
+
+
+def _transitions(state: dict) -> list:
+    found = []
+    for rule in state.get("Choices") or []:
+        if isinstance(rule, dict) and "Next" in rule:
+            found.append(("choice", rule["Next"], condition(rule)))
+    if "Default" in state:
+        found.append(("default", state["Default"], "otherwise"))
+    if "Next" in state:
+        found.append(("next", state["Next"], None))
+    for catcher in state.get("Catch") or []:
+        if isinstance(catcher, dict) and "Next" in catcher:
+            found.append(("catch", catcher["Next"], ", ".join(str(e) for e in catcher.get("ErrorEquals") or [])))
+    return found
+
+
+# --------------------------------------------------------------------------- conditions, in short form
+
+def condition(rule: dict) -> str:
+    """A Choice rule as one short line: `$.metrics.values.auc >= 0.8 and ...`; type guards of a
+    compared variable are left out, and long conjunctions end with `(+N more)`."""
+    if "And" in rule or "Or" in rule:
+        word = "and" if "And" in rule else "or"
+        terms = [t for t in rule.get("And") or rule.get("Or") or [] if isinstance(t, dict)]
+        if word == "and" and terms and all(t.get("IsPresent") is True and len(t) <= 2 for t in terms):
+            paths = [_path(t.get("Variable", "?")) for t in terms]
+            shown = paths[:_MAX_TERMS - 1] if len(paths) > _MAX_TERMS else paths
+            more = f" (+{len(paths) - len(shown)} more)" if len(shown) < len(paths) else ""
+            return f"present: {', '.join(shown)}{more}"
+        if word == "and":
+            compared = {t.get("Variable") for t in terms if not _is_guard(t)}
+            kept = [t for t in terms if not (_is_guard(t) and t.get("Variable") in compared)]
+            terms = kept or terms
+        parts = [condition(t) if ("And" not in t and "Or" not in t) else f"({condition(t)})" for t in terms]
+        shown = parts[:_MAX_TERMS - 1] if len(parts) > _MAX_TERMS else parts
+        text = f" {word} ".join(shown)
+        return text + (f" {word} (+{len(parts) - len(shown)} more)" if len(shown) < len(parts) else "")
+    if "Not" in rule:
+        inner = rule["Not"] if isinstance(rule["Not"], dict) else {}
+        return f"not ({condition(inner)})"
+    variable = _path(rule.get("Variable", "?"))
+    for key, value in rule.items():
+        if key in ("Variable", "Next"):
+            continue
+        path = key.endswith("Path")
+        operator = key[:-4] if path else key
+        shown = _path(value) if path else json.dumps(value, ensure_ascii=False)
+        if operator in _GUARDS:
+            what = operator[2:].lower()
+            return f"{variable} is {what}" if value is True else f"{variable} is not {what}"
+        for suffix, symbol in _COMPARISONS.items():
+            if operator.endswith(suffix):
+                return f"{variable} {symbol} {shown}"
+        if operator == "StringMatches":
+            return f"{variable} matches {shown}"
+        return f"{variable} {operator} {shown}"
+    return variable
+
+
+def _is_guard(term: dict) -> bool:
+    return any(term.get(key) is True for key in _GUARDS)
+
+
+def _path(value) -> str:
+    """`$.metrics.values['auc']` -> `$.metrics.values.auc` (when the key is a plain identifier)."""
+    return re.sub(r"\['([A-Za-z_][A-Za-z0-9_-]*)'\]", r".\1", str(value))
+
+
+# --------------------------------------------------------------------------- Mermaid
+
+_MERMAID_SHAPES = {
+    "Task": ('["', '"]'), "Choice": ('{"', '"}'), "Wait": ('("', '")'), "Pass": ('("', '")'),
+    "Succeed": ('(["', '"])'), "Fail": ('(["', '"])'), "Map": ('[["', '"]]'), "Parallel": ('[["', '"]]'),
+}
+_MERMAID_SAFE = re.compile(r"[A-Za-z0-9 .,:_\-'$=+*/?!@()\[\]>]")
+
+
+def mermaid_escape(text: str) -> str:
+    """A label for inside Mermaid's double quotes: anything that could end or change it (quotes,
+    `#`, `;`, `|`, `%`, `<`, `&`, braces, control characters...) as a `#code;` entity, newlines as `<br>`."""
+    out = []
+    for char in str(text):
+        if char == "\n":
+            out.append("<br>")
+        elif _MERMAID_SAFE.fullmatch(char) or (ord(char) > 127 and char.isprintable()):
+            out.append(char)
+        else:
+            out.append(f"#{ord(char)};")
+    return "".join(out)
+
+
+def _mermaid(nodes: list, edges: list) -> str:
+    lines = ["flowchart TD", '    s0(("start"))']
+
+    def emit(scope: list, indent: str) -> None:
+        for node in scope:
+            opening, closing = _MERMAID_SHAPES.get(node.type, ('["', '"]'))
+            if node.children:
+                lines.append(f'{indent}subgraph {node.id}_group [" "]')
+                lines.append(f"{indent}    direction TB")
+                lines.append(f"{indent}    {node.id}{opening}{mermaid_escape(node.name)}{closing}")
+                for number, branch in enumerate(node.children, 1):
+                    if node.type == "Parallel":
+                        lines.append(f'{indent}    subgraph {node.id}_branch{number} ["branch {number}"]')
+                        emit(branch, indent + "        ")
+                        lines.append(f"{indent}    end")
+                    else:
+                        emit(branch, indent + "    ")
+                lines.append(f"{indent}end")
+            else:
+                lines.append(f"{indent}{node.id}{opening}{mermaid_escape(node.name)}{closing}")
+
+    emit(nodes, "    ")
+    arrows = {"next": "-->", "default": "-->", "choice": "-->", "catch": "-.->", "branch": "==>"}
+    for edge in edges:
+        label = f'|"{mermaid_escape(edge.label)}"|' if edge.label else ""
+        lines.append(f"    {edge.source} {arrows[edge.kind]}{label} {edge.target}")
+    return "\n".join(lines) + "\n"
+
+
+# --------------------------------------------------------------------------- DOT
+
+_DOT_SHAPES = {
+    "Task": 'shape=box', "Choice": 'shape=diamond', "Wait": 'shape=box, style=rounded',
+    "Pass": 'shape=box, style=rounded', "Succeed": 'shape=box, style="rounded,bold", peripheries=2',
+    "Fail": 'shape=box, style="rounded,bold", peripheries=2, color=red', "Map": 'shape=box3d',
+    "Parallel": 'shape=box3d',
+}
+
+
+def dot_escape(text: str) -> str:
+    """A string for inside DOT's double quotes: backslashes and quotes escaped, newlines as `\\n`,
+    other control characters dropped to spaces."""
+    out = []
+    for char in str(text):
+        if char == "\\":
+            out.append("\\\\")
+        elif char == '"':
+            out.append('\\"')
+        elif char == "\n":
+            out.append("\\n")
+        elif not char.isprintable():
+            out.append(" ")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def _dot(nodes: list, edges: list) -> str:
+    lines = ["digraph state_machine {", "    node [fontname=Helvetica];", "    edge [fontname=Helvetica];",
+             '    s0 [label="start", shape=circle];']
+
+    def emit(scope: list, indent: str) -> None:
+        for node in scope:
+            shape = _DOT_SHAPES.get(node.type, "shape=box")
+            line = f'{indent}{node.id} [label="{dot_escape(node.name)}", {shape}];'
+            if node.children:
+                lines.append(f"{indent}subgraph cluster_{node.id} {{")
+                lines.append(f'{indent}    label="";')
+                lines.append("    " + line)
+                for number, branch in enumerate(node.children, 1):
+                    if node.type == "Parallel":
+                        lines.append(f"{indent}    subgraph cluster_{node.id}_branch{number} {{")
+                        lines.append(f'{indent}        label="branch {number}";')
+                        emit(branch, indent + "        ")
+                        lines.append(f"{indent}    }}")
+                    else:
+                        emit(branch, indent + "    ")
+                lines.append(f"{indent}}}")
+            else:
+                lines.append(line)
+
+    emit(nodes, "    ")
+    for edge in edges:
+        attributes = []
+        if edge.label:
+            attributes.append(f'label="{dot_escape(edge.label)}"')
+        if edge.kind == "catch":
+            attributes.append("style=dashed")
+        if edge.kind == "branch":
+            attributes.append("style=bold")
+        suffix = f" [{', '.join(attributes)}]" if attributes else ""
+        lines.append(f"    {edge.source} -> {edge.target}{suffix};")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
