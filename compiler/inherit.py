@@ -53,7 +53,8 @@ def default(key: str) -> Any:
 
 
 def iter_stages(config: dict) -> Iterator[StageView]:
-    """Every stage of every pipeline in the fixed order, batch last."""
+    """Every stage of every pipeline in the fixed order: retrain, batch, then the monitor's
+    baseline (a retrain stage) and drift job."""
     pipelines = config.get("pipelines") or {}
     defaults = (("stage_defaults",), _as_map(config.get("stage_defaults")))
     stages = _as_map(_as_map(pipelines.get("retrain")).get("stages"))
@@ -67,6 +68,12 @@ def iter_stages(config: dict) -> Iterator[StageView]:
             yield _view("retrain", name, ("pipelines", "retrain", "stages", name), stages[name], layers)
     if isinstance(pipelines.get("batch"), dict):
         yield _view("batch", "batch", ("pipelines", "batch"), pipelines["batch"], [defaults])
+    monitor = _as_map(config.get("monitor"))
+    if isinstance(monitor.get("baseline"), dict):
+        yield _view("retrain", "baseline", ("monitor", "baseline"), monitor["baseline"], [defaults])
+    job = _as_map(monitor.get("drift")).get("job")
+    if isinstance(job, dict):
+        yield _view("drift", "drift", ("monitor", "drift", "job"), job, [defaults])
 
 
 def _view(pipeline: str, name: str, path: tuple, raw: dict, layers: list) -> StageView:

@@ -190,6 +190,32 @@ class BatchPipeline:
 
 
 @dataclasses.dataclass(frozen=True)
+class Drift:
+    schedule: str  # "hourly" or "daily"
+    features: Mapping  # feature name -> largest tolerated baseline drift distance
+    evaluation_periods: int
+    job: Optional[Stage]  # the Fargate/SageMaker drift job (lambda and ecs-service targets)
+    retrain: bool
+    cooldown: str  # "1h" or "1d": one drift-started retrain per UTC hour or day
+
+
+@dataclasses.dataclass(frozen=True)
+class Health:
+    max_error_rate: Optional[float]
+    max_latency_p99_ms: Optional[int]
+    min_invocations_per_hour: Optional[int]
+    evaluation_periods: int
+
+
+@dataclasses.dataclass(frozen=True)
+class Monitor:
+    sampling_percent: int
+    baseline: Optional[Stage]
+    drift: Optional[Drift]
+    health: Optional[Health]
+
+
+@dataclasses.dataclass(frozen=True)
 class Build:
     test_commands: tuple
     compute_type: str
@@ -220,6 +246,7 @@ class ModelConfig:
     deploy: Optional[DeployPipeline]
     batch: Optional[BatchPipeline]
     sources: tuple  # of SourceFile, by path
+    monitor: Optional[Monitor] = None
 
     @property
     def pipelines(self) -> tuple:

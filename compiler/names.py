@@ -23,6 +23,9 @@ LIMITS = {
     "ecs_service": 255,
     "task_family": 255,
     "iam_role": 64,
+    "alarm": 255,
+    "dashboard": 255,
+    "monitoring_schedule": 63,
 }
 
 #: In the platform's `roles.pipeline` and `roles.task` ARNs, this placeholder in the role name
@@ -45,6 +48,19 @@ def state_machine(model: str, environment: str, pipeline: str) -> str:
 
 def event_rule(model: str, environment: str, pipeline: str, kind: str) -> str:
     return fit(f"{model}-{environment}-{pipeline}-{kind}", LIMITS["event_rule"])
+
+
+def alarm(model: str, environment: str, kind: str) -> str:
+    """A monitor alarm: `error-rate`, `latency-p99`, `no-invocations` or `drift-<feature>`."""
+    return fit(f"{model}-{environment}-{kind}", LIMITS["alarm"])
+
+
+def dashboard(model: str, environment: str) -> str:
+    return fit(f"{model}-{environment}", LIMITS["dashboard"])
+
+
+def monitoring_schedule(model: str, environment: str) -> str:
+    return fit(f"{model}-{environment}-drift", LIMITS["monitoring_schedule"])
 
 
 def job_prefix(model: str, kind: str, limit_name: str = "sagemaker_job") -> str:

@@ -17,7 +17,7 @@ from compiler.problems import Problem, dotted
 
 DEFAULT_ENVIRONMENT = "default"
 #: Keys an overlay may set; `model` and `runtimes` are the same in every environment.
-OVERLAY_KEYS = ("platform", "stage_defaults", "pipelines", "build")
+OVERLAY_KEYS = ("platform", "stage_defaults", "pipelines", "build", "monitor")
 
 
 @dataclasses.dataclass(frozen=True)

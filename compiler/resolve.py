@@ -11,9 +11,12 @@ import re
 from typing import Any, Optional
 
 from compiler import durations, inherit, names, resources
-from compiler.model import (BatchPipeline, Build, DeployPipeline, Endpoint, Function, GateCondition,
-                            ModelConfig, Platform, Poll, RetrainPipeline, Retry, Runtime, Service,
+from compiler.model import (BatchPipeline, Build, DeployPipeline, Drift, Endpoint, Function, GateCondition, Health,
+                            ModelConfig, Monitor, Platform, Poll, RetrainPipeline, Retry, Runtime, Service,
                             SourceFile, Stage, Traffic, Tune, TuneParameter, frozen_map)
+
+#: `monitor:<alarm>` in traffic.alarms names an alarm of the monitor section.
+MONITOR_ALARM_PREFIX = "monitor:"
 
 
 def _defaults(definition: str) -> dict:
@@ -42,6 +45,7 @@ def model_config(config: dict, environment: str, sources: tuple) -> ModelConfig:
         deploy=_deploy(pipelines["deploy"], model["name"], environment) if "deploy" in pipelines else None,
         batch=_batch(pipelines["batch"], stages["batch"]) if "batch" in pipelines else None,
         sources=tuple(sorted(sources, key=lambda source: source.path)),
+        monitor=_monitor(config["monitor"], stages) if "monitor" in config else None,
     )
 
 
@@ -177,13 +181,19 @@ def _deploy(deploy: dict, model: str, environment: str) -> DeployPipeline:
             percent=traffic.get("percent"),
             interval_seconds=durations.seconds(traffic["interval"]) if "interval" in traffic else None,
             bake_seconds=durations.seconds(traffic["bake"]) if "bake" in traffic else 0,
-            alarms=tuple(traffic.get("alarms", ())),
+            alarms=tuple(_alarm_name(alarm, model, environment) for alarm in traffic.get("alarms", ())),
         ),
         poll=Poll(durations.seconds(poll["interval"]), float(poll["backoff_rate"]), poll["max_attempts"]),
         endpoint=_endpoint(deploy.get("endpoint"), model) if target == "sagemaker-endpoint" else None,
         function=_function(deploy.get("function"), model, environment) if target == "lambda" else None,
         service=_service(deploy.get("service"), model, environment) if target == "ecs-service" else None,
     )
+
+
+def _alarm_name(alarm: str, model: str, environment: str) -> str:
+    if alarm.startswith(MONITOR_ALARM_PREFIX):
+        return names.alarm(model, environment, alarm.removeprefix(MONITOR_ALARM_PREFIX))
+    return alarm
 
 
 def _endpoint(given: Optional[dict], model: str) -> Endpoint:
@@ -215,3 +225,25 @@ def _batch(batch: dict, stage: Stage) -> BatchPipeline:
     batch = _with_defaults("batch", batch)
     return BatchPipeline(batch["mode"], stage, batch["input"], batch["output"], batch.get("schedule"),
                          batch["batch_size"], batch["max_concurrency"], float(batch["tolerated_failure_percent"]))
+
+
+def _monitor(monitor: dict, stages: dict) -> Monitor:
+    capture = _with_defaults("monitor_capture", monitor.get("capture"))
+    return Monitor(
+        sampling_percent=capture["sampling_percent"],
+        baseline=stages.get("baseline"),
+        drift=_drift(monitor["drift"], stages.get("drift")) if "drift" in monitor else None,
+        health=_health(monitor["health"]) if "health" in monitor else None,
+    )
+
+
+def _drift(given: dict, job: Optional[Stage]) -> Drift:
+    drift = _with_defaults("monitor_drift", given)
+    return Drift(drift["schedule"], frozen_map(drift["features"]), drift["evaluation_periods"], job, drift["retrain"],
+                 drift["cooldown"])
+
+
+def _health(given: dict) -> Health:
+    health = _with_defaults("monitor_health", given)
+    return Health(health.get("max_error_rate"), health.get("max_latency_p99_ms"),
+                  health.get("min_invocations_per_hour"), health["evaluation_periods"])

@@ -24,6 +24,8 @@ SECTIONS = [
     ("gate condition", "gate_condition"), ("pipelines.deploy", "deploy"), ("deploy.endpoint", "endpoint"),
     ("deploy.function", "function"), ("deploy.service", "service"), ("deploy.traffic", "traffic"),
     ("deploy.poll", "poll"), ("pipelines.batch (plus the stage settings)", "batch"),
+    ("monitor", "monitor"), ("monitor.capture", "monitor_capture"), ("monitor.drift", "monitor_drift"),
+    ("monitor.health", "monitor_health"),
 ]
 
 

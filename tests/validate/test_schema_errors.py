@@ -25,7 +25,7 @@ def test_unknown_key_without_a_close_match_lists_the_allowed_keys(repo):
     out = repo.validate(append="zzz: 1\n")
     problem = out.only()
     assert (problem.where, problem.path) == ("mlops.yaml:26:1", "zzz")
-    assert problem.hint == ("allowed keys here: build, environments, model, pipelines, platform, runtimes, "
+    assert problem.hint == ("allowed keys here: build, environments, model, monitor, pipelines, platform, runtimes, "
                             "stage_defaults, version")
 
 

@@ -8,6 +8,7 @@ from compiler.checks.rules import (
     deploy,
     fargate_sizes,
     gate,
+    monitor,
     platform_required,
     reserved_env,
     role_names,
@@ -33,4 +34,5 @@ ALL = (
     gate,
     deploy,
     batch,
+    monitor,
 )

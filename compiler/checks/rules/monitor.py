@@ -1,0 +1,68 @@
+"""The monitor section watches a deployed model: what it needs from the pipelines, which drift
+job each deploy target takes, and monitor alarms that traffic.alarms may name."""
+
+from compiler.checks.finding import Finding, did_you_mean
+
+RULE = "monitor"
+BASE = ("monitor",)
+#: Targets whose drift job SageMaker Model Monitor runs; the others run the model's own drift job.
+MODEL_MONITOR_TARGETS = ("sagemaker-endpoint",)
+HEALTH_ALARMS = {"max_error_rate": "error-rate", "max_latency_p99_ms": "latency-p99",
+                 "min_invocations_per_hour": "no-invocations"}
+MONITOR_REFERENCE = "monitor:"
+
+
+def check(context):
+    monitor = context.config.get("monitor")
+    deploy = context.pipelines.get("deploy")
+    if monitor is not None:
+        yield from _needs(monitor, deploy, "retrain" in context.pipelines)
+    if deploy is not None:
+        yield from _alarm_references(deploy, monitor or {})
+
+
+def _needs(monitor: dict, deploy, has_retrain: bool):
+    if deploy is None:
+        yield Finding(BASE, "`monitor` watches the deployed model, and there is no deploy pipeline",
+                      "add pipelines.deploy, or remove `monitor`", RULE, at_key=True)
+        return
+    if "baseline" in monitor and not has_retrain:
+        yield Finding(BASE + ("baseline",), "the baseline is computed by the retrain pipeline, and there is none",
+                      "add pipelines.retrain, or remove monitor.baseline", RULE, at_key=True)
+    drift = monitor.get("drift")
+    if drift is None:
+        return
+    if "baseline" not in monitor:
+        yield Finding(BASE + ("drift",), "drift is measured against a baseline, and monitor.baseline is not set",
+                      "add monitor.baseline: the retrain stage that writes statistics.json and constraints.json",
+                      RULE, at_key=True)
+    target = deploy["target"]
+    if target in MODEL_MONITOR_TARGETS and "job" in drift:
+        yield Finding(BASE + ("drift", "job"), f"on {target}, SageMaker Model Monitor runs the drift job",
+                      "remove `job`; it is for lambda and ecs-service targets", RULE, at_key=True)
+    if target not in MODEL_MONITOR_TARGETS and "job" not in drift:
+        yield Finding(BASE + ("drift", "job"), f"a {target} target needs its own drift job",
+                      "add monitor.drift.job: {runtime: ..., command: [...]} (README, \"Monitoring\")",
+                      RULE, at_key=True, anchor=BASE + ("drift",))
+
+
+def _alarm_references(deploy: dict, monitor: dict):
+    """`monitor:<alarm>` in traffic.alarms must name an alarm the monitor section creates."""
+    available = monitor_alarms(monitor)
+    for index, alarm in enumerate((deploy.get("traffic") or {}).get("alarms", ())):
+        kind = alarm.removeprefix(MONITOR_REFERENCE)
+        if alarm.startswith(MONITOR_REFERENCE) and kind not in available:
+            choices = [MONITOR_REFERENCE + name for name in available]
+            hint = did_you_mean(alarm, choices) or (
+                f"the monitor section creates: {', '.join(choices)}" if choices
+                else "set monitor.health (or monitor.drift) to create monitor alarms")
+            yield Finding(("pipelines", "deploy", "traffic", "alarms", index),
+                          f"'{alarm}' names no alarm of the monitor section", hint, RULE)
+
+
+def monitor_alarms(monitor: dict) -> list:
+    """The kinds of alarm the monitor section creates, e.g. `error-rate`, `drift-price`."""
+    health = monitor.get("health") or {}
+    kinds = [kind for key, kind in HEALTH_ALARMS.items() if key in health]
+    kinds += [f"drift-{feature}" for feature in sorted((monitor.get("drift") or {}).get("features", {}))]
+    return kinds

@@ -1,0 +1,113 @@
+"""The monitor section: what it needs from the pipelines, the drift job per deploy target, and
+`monitor:<alarm>` references in traffic.alarms. Each test names the exact `file:line:col` and path.
+Appended text starts on line 26: mostly a deploy pipeline (lines 26-28), then `monitor:` (line 29)."""
+
+DEPLOY = "  deploy:\n    target: {target}\n    runtime: app\n"
+MONITOR = """\
+monitor:
+  baseline:
+    command: [python, baseline.py]
+  drift:
+    features: {price: 0.2}
+"""
+
+
+def test_monitor_valid_for_sagemaker_endpoint(repo):
+    out = repo.validate(append=DEPLOY.format(target="sagemaker-endpoint") + MONITOR
+                        + "  health: {max_error_rate: 0.01, max_latency_p99_ms: 200}\n")
+    assert (out.exit_code, out.problems) == (0, [])
+
+
+def test_monitor_without_deploy(repo):
+    # Rule: the monitor watches the deployed model; `monitor` is the key on line 26.
+    out = repo.validate(append=MONITOR)
+    problem = out.only()
+    assert (problem.where, problem.path) == ("mlops.yaml:26:1", "monitor")
+    assert problem.message == "`monitor` watches the deployed model, and there is no deploy pipeline"
+
+
+def test_drift_without_baseline(repo):
+    out = repo.validate(append=DEPLOY.format(target="sagemaker-endpoint")
+                        + "monitor:\n  drift:\n    features: {price: 0.2}\n")
+    problem = out.only()
+    assert (problem.where, problem.path) == ("mlops.yaml:30:3", "monitor.drift")
+    assert problem.message == "drift is measured against a baseline, and monitor.baseline is not set"
+
+
+def test_baseline_without_retrain(repo):
+    config = repo.config().split("pipelines:\n")[0] + "pipelines:\n" + DEPLOY.format(target="lambda") \
+        + "monitor:\n  baseline:\n    command: [python, baseline.py]\n"
+    out = repo.validate(text=config)
+    problem = out.only()
+    assert problem.path == "monitor.baseline"
+    assert problem.message == "the baseline is computed by the retrain pipeline, and there is none"
+
+
+def test_sagemaker_endpoint_takes_no_drift_job(repo):
+    out = repo.validate(append=DEPLOY.format(target="sagemaker-endpoint") + MONITOR
+                        + "    job: {command: [python, drift.py]}\n")
+    problem = out.only()
+    assert (problem.where, problem.path) == ("mlops.yaml:34:5", "monitor.drift.job")
+    assert problem.hint == "remove `job`; it is for lambda and ecs-service targets"
+
+
+def test_lambda_needs_a_drift_job(repo):
+    out = repo.validate(append=DEPLOY.format(target="lambda") + MONITOR)
+    problem = out.only()
+    assert (problem.where, problem.path) == ("mlops.yaml:32:3", "monitor.drift.job")
+    assert problem.message == "a lambda target needs its own drift job"
+
+
+def test_drift_job_is_checked_like_a_stage(repo):
+    # The drift job inherits the stage settings, so the Fargate size rule applies to it (line 35).
+    out = repo.validate(append=DEPLOY.format(target="ecs-service") + MONITOR
+                        + "    job:\n      command: [python, drift.py]\n      cpu: 256\n      memory: 8192\n")
+    problem = out.only()
+    assert problem.path.startswith("monitor.drift.job.")
+    assert problem.where.startswith("mlops.yaml:3")
+
+
+def test_traffic_alarm_reference_must_exist(repo):
+    deploy = DEPLOY.format(target="sagemaker-endpoint") + (
+        "    traffic: {mode: canary, percent: 10, interval: 5m, alarms: [monitor:error-rate]}\n")
+    out = repo.validate(append=deploy + "monitor:\n  health: {max_latency_p99_ms: 200}\n")
+    problem = out.only()
+    assert (problem.where, problem.path) == ("mlops.yaml:29:65", "pipelines.deploy.traffic.alarms[0]")
+    assert problem.message == "'monitor:error-rate' names no alarm of the monitor section"
+    assert problem.hint == "the monitor section creates: monitor:latency-p99"
+
+
+def test_traffic_alarm_reference_compiles_to_the_alarm_name(repo):
+    deploy = DEPLOY.format(target="sagemaker-endpoint") + (
+        "    traffic: {mode: canary, percent: 10, interval: 5m, alarms: [monitor:error-rate, team-alarm]}\n")
+    repo.write(repo.config(append=deploy + "monitor:\n  health: {max_error_rate: 0.02}\n"))
+    from compiler import api
+    result = api.compile_outputs([str(repo.root)], str(repo.root / "platform.yaml"), None)
+    assert result.validation.problems == ()
+    (config,) = result.validation.models
+    assert config.deploy.traffic.alarms == ("demo-model-default-error-rate", "team-alarm")
+    assert config.monitor.health.max_error_rate == 0.02
+
+
+def test_unknown_monitor_key_has_a_hint(repo):
+    out = repo.validate(append=DEPLOY.format(target="sagemaker-endpoint") + "monitor:\n  helth: {}\n")
+    problem = out.only()
+    assert (problem.where, problem.path, problem.hint) == ("mlops.yaml:30:3", "monitor.helth", "did you mean 'health'?")
+
+
+def test_cooldown_takes_an_hour_or_a_day(repo):
+    out = repo.validate(append=DEPLOY.format(target="sagemaker-endpoint") + MONITOR + "    cooldown: 6h\n")
+    problem = out.only()
+    assert (problem.where, problem.path) == ("mlops.yaml:34:15", "monitor.drift.cooldown")
+
+
+def test_monitor_overlay_per_environment(repo):
+    # An environment overlay may change the monitor section (deep merge), e.g. a looser dev threshold.
+    text = repo.config(append=DEPLOY.format(target="sagemaker-endpoint") + MONITOR
+                       + "environments:\n  dev:\n    monitor:\n      drift:\n        features: {price: 0.5}\n"
+                       + "  prod: {}\n")
+    repo.write(text)
+    from compiler import api
+    result = api.compile_outputs([str(repo.root)], str(repo.root / "platform.yaml"), None)
+    thresholds = {c.environment: dict(c.monitor.drift.features) for c in result.validation.models}
+    assert thresholds == {"dev": {"price": 0.5}, "prod": {"price": 0.2}}
