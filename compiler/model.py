@@ -252,3 +252,8 @@ class ModelConfig:
     def pipelines(self) -> tuple:
         """Names of the configured pipelines, in a fixed order."""
         return tuple(name for name in ("retrain", "deploy", "batch") if getattr(self, name) is not None)
+
+    @property
+    def drift_job(self) -> Optional[Stage]:
+        drift = self.monitor.drift if self.monitor else None
+        return drift.job if drift else None

@@ -98,6 +98,33 @@ class Naming:
         """States.Format expression for a stage's output URI."""
         return states_format(f"s3://{self.platform.artifact_bucket}/{self.run_prefix(pipeline)}{stage}/", self.run_id)
 
+    # -- monitoring (README, "Monitoring") -------------------------------------------------
+    @property
+    def monitor_prefix(self) -> str:
+        """S3 URI under which the monitor keeps this environment's captured data and reports."""
+        return f"s3://{self.platform.artifact_bucket}/{self.config.name}/{self.config.environment}/monitor/"
+
+    @property
+    def capture_uri(self) -> str:
+        return self.monitor_prefix + "capture/"
+
+    @property
+    def monitor_reports_uri(self) -> str:
+        return self.monitor_prefix + "reports/"
+
+    @property
+    def metrics_namespace(self) -> str:
+        """CloudWatch namespace of the metrics the model's own code publishes (drift job,
+        ecs-service health): one per model, so the task role may write only its own."""
+        return f"mlops/{self.config.name}"
+
+    @property
+    def monitoring_schedule(self) -> str:
+        return names.monitoring_schedule(self.config.name, self.config.environment)
+
+    def alarm(self, kind: str) -> str:
+        return names.alarm(self.config.name, self.config.environment, kind)
+
     # -- names unique per attempt ---------------------------------------------------------
     def job_name(self, kind: str, limit: str = "sagemaker_job") -> str:
         prefix = names.job_prefix(self.config.name, kind, limit)
