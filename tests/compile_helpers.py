@@ -470,6 +470,37 @@ class AslValidator:
         return {path: (ok, "\n".join(messages)) for path, (ok, messages) in results.items()}
 
 
+class GraphTools:
+    """Mermaid's own parser (the npm `mermaid`, which GitHub's renderer is built on, under jsdom) and
+    Graphviz `dot` compiled to WebAssembly (npm `@hpcc-js/wasm-graphviz`), both pinned in
+    package.json and run headless by tests/graph_parse.mjs."""
+
+    SCRIPT = REPO_ROOT / "tests" / "graph_parse.mjs"
+    PACKAGES = ("mermaid", "jsdom", "@hpcc-js/wasm-graphviz")
+
+    @classmethod
+    def problem(cls) -> Optional[str]:
+        if shutil.which("node") is None:
+            return "node is not installed (needed by the npm mermaid and graphviz packages)"
+        for package in cls.PACKAGES:
+            if not (REPO_ROOT / "node_modules" / package / "package.json").exists():
+                return f"node_modules/{package} is missing: run `npm ci` in {REPO_ROOT}"
+        return None
+
+    @classmethod
+    def require(cls) -> None:
+        problem = cls.problem()
+        require_tool(problem is None, problem or "")
+
+    @classmethod
+    def run(cls, kind: str, paths: list[Path]) -> dict[str, Optional[str]]:
+        """str(path) -> None when the tool accepts it (`kind` mermaid or dot), else its message."""
+        done = subprocess.run(["node", str(cls.SCRIPT), kind, *map(str, paths)], capture_output=True, text=True,
+                              timeout=120, cwd=REPO_ROOT)
+        assert done.returncode == 0, f"graph_parse.mjs failed:\n{done.stdout}\n{done.stderr}"
+        return json.loads(done.stdout)
+
+
 class CfnLint:
     """cfn-lint (the `test` extra), on each definition wrapped as an AWS::StepFunctions::StateMachine."""
 
