@@ -2,12 +2,16 @@
 
 The model is read once per execution environment from MLOPS_MODEL_URI (the deployed
 registry version's train output; MODEL_URI may be set by hand for a local run).
+With MLOPS_CAPTURE_URI set, a sample of the requests and responses (MLOPS_CAPTURE_PERCENT)
+is written to S3 for the drift job (fraud.capture); a capture failure never fails a request.
 """
 import json
 import os
 import pickle
+import random
+from datetime import datetime, timezone
 
-from fraud import storage
+from fraud import capture, storage
 from fraud.features import featurize
 
 _MODEL = None
@@ -26,9 +30,22 @@ def _response(status, body):
             "body": json.dumps(body)}
 
 
-def handler(event, context):
+def _utcnow():
+    return datetime.now(timezone.utc)
+
+
+def handler(event, context, *, rand=random.random, clock=_utcnow):
+    """Lambda entry point; `rand` and `clock` feed the capture sampling (tests inject them)."""
+    received = clock()
+    request_body = event.get("body") or "{}"
+    response = _score(request_body)
+    capture.maybe_capture(request_body, response["body"], received, rand=rand)
+    return response
+
+
+def _score(request_body):
     try:
-        body = json.loads(event.get("body") or "{}")
+        body = json.loads(request_body)
         txns = body.get("transactions") or [body]
         rows = [featurize(t) for t in txns]
     except (ValueError, TypeError, AttributeError) as exc:

@@ -1,10 +1,12 @@
 """Stage I/O: local paths, file:// URIs and s3:// URIs, per the mlopsc stage contract."""
+import functools
 import json
 import os
 from pathlib import Path
 from urllib.parse import urlparse
 
 
+@functools.cache  # one client per process: the handler's captures and the drift job reuse it
 def _s3():
     import boto3  # lazily: local runs and unit tests need no AWS SDK
 
