@@ -7,13 +7,14 @@ import sys
 import click
 
 from compiler import report
+from compiler.runs import PIPELINES
 
 
 @click.command("graph")
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--env", "environment", required=True, help="The environment whose pipelines to draw.")
 @click.option("--model", help="The model, when PATH holds several.")
-@click.option("--pipeline", type=click.Choice(["retrain", "deploy", "batch"]),
+@click.option("--pipeline", type=click.Choice(PIPELINES),
               help="The pipeline to draw (needed when the model has several).")
 @click.option("--format", "output_format", type=click.Choice(["mermaid", "dot"]), default="mermaid", show_default=True)
 @click.option("--platform", "platform_file", type=click.Path(exists=True, dir_okay=False),

@@ -250,8 +250,10 @@ class ModelConfig:
 
     @property
     def pipelines(self) -> tuple:
-        """Names of the configured pipelines, in a fixed order."""
-        return tuple(name for name in ("retrain", "deploy", "batch") if getattr(self, name) is not None)
+        """Names of the configured pipelines, in a fixed order; `drift` runs the monitor's own
+        drift job (lambda and ecs-service targets: SageMaker Model Monitor runs it otherwise)."""
+        present = {"retrain": self.retrain, "deploy": self.deploy, "batch": self.batch, "drift": self.drift_job}
+        return tuple(name for name, pipeline in present.items() if pipeline is not None)
 
     @property
     def drift_job(self) -> Optional[Stage]:

@@ -159,13 +159,38 @@ def fail_on(operation: str, code: str, times: int = 1, after: int = 0):
     return respond_on(operation, {"__type": code, "message": f"injected {code}"}, 400, times, after)
 
 
+def fail_on_query(operation: str, code: str, status: int = 400, times: int = 1, after: int = 0):
+    """As fail_on, for the query-protocol services apply calls (CloudWatch): the XML error
+    document AWS answers with (e.g. `AccessDenied` with 403, `Throttling` with 400)."""
+    body = (f'<ErrorResponse xmlns="http://monitoring.amazonaws.com/doc/2010-08-01/"><Error><Type>Sender</Type>'
+            f'<Code>{code}</Code><Message>injected {code}</Message></Error>'
+            f'<RequestId>injected</RequestId></ErrorResponse>')
+    return _respond_on(operation, body.encode(), "text/xml", status, times, after)
+
+
 def respond_on(operation: str, body: dict, status: int, times: int = 1, after: int = 0):
     """As fail_on, with any JSON response (e.g. a 200 that reports failed entries)."""
+    return _respond_on(operation, json.dumps(body).encode(), "application/x-amz-json-1.0", status, times, after)
+
+
+def _operation_of(request) -> str:
+    """The operation a botocore request calls: the X-Amz-Target header (JSON protocols) or the
+    Action of the form-encoded body (query protocol)."""
+    from urllib.parse import parse_qs
+
+    target = request.headers.get("X-Amz-Target", b"")
+    if target:
+        return (target.decode() if isinstance(target, bytes) else target).rsplit(".", 1)[-1]
+    body = request.body or b""
+    form = parse_qs(body.decode() if isinstance(body, bytes) else body)
+    return form.get("Action", [""])[0]
+
+
+def _respond_on(operation: str, body: bytes, content_type: str, status: int, times: int, after: int):
     seen = {"calls": 0, "failed": 0}
 
     def before_send(request, **_):
-        target = request.headers.get("X-Amz-Target", b"")
-        if (target.decode() if isinstance(target, bytes) else target).rsplit(".", 1)[-1] != operation:
+        if _operation_of(request) != operation:
             return None
         seen["calls"] += 1
         if seen["calls"] <= after or seen["failed"] >= times:
@@ -173,9 +198,8 @@ def respond_on(operation: str, body: dict, status: int, times: int = 1, after: i
         seen["failed"] += 1
         from botocore.awsrequest import AWSResponse
 
-        return AWSResponse(request.url, status, {"x-amzn-requestid": "injected",
-                                                 "content-type": "application/x-amz-json-1.0"},
-                           _Body(json.dumps(body).encode()))
+        return AWSResponse(request.url, status, {"x-amzn-requestid": "injected", "content-type": content_type},
+                           _Body(body))
 
     def configure(session):
         session.events.register("before-send", before_send)

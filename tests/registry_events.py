@@ -37,7 +37,14 @@ def failure(detail_type: str, pipeline: str, run_id: str, second: int, what: str
 
 def registered(run_id: str, second: int, approval: str = "pending", **kwargs) -> dict:
     return event("ModelRegistered", "retrain", run_id, second, version=run_id, approval=approval,
-                 model_data=model_data(run_id), metrics={"rmse": 0.12, "mape": 0.08}, **kwargs)
+                 model_data=model_data(run_id), metrics={"rmse": 0.12, "mape": 0.08},
+                 baseline_uri=f"s3://acme-ml-artifacts/{MODEL}/retrain/{run_id}/baseline/", **kwargs)
+
+
+def drift_detected(run_id: str, second: int, live_version: str = "v1") -> dict:
+    """What a retrain run started by a drift alarm publishes once it holds its cool-down window."""
+    return event("DriftDetected", "retrain", run_id, second, alarm=f"{MODEL}-default-drift-lag_7",
+                 live_version=live_version, window="2024-05-01")
 
 
 def model_data(run_id: str) -> str:

@@ -37,6 +37,10 @@ ASL is never changed for a test):
    (`s3:putObject`'s `Body.$`) is sent as its JSON text (moto hands the list to botocore); `applicationautoscaling` is boto's `application-autoscaling` (moto has
    no such mapping), and an SDK error is named after the service as AWS names it
    (`Lambda.ResourceNotFoundException`; moto writes `lambda.ResourceNotFoundException`).
+   SageMaker's `createMonitoringSchedule` and `updateMonitoringSchedule`, which moto's SageMaker
+   lacks, are kept by the harness (`Harness.monitoring_schedules`, name -> the request), answering
+   as SageMaker does: creating a name that exists is `ResourceInUse` (the state sees
+   `SageMaker.ResourceInUseException`), updating one that does not is `ResourceNotFound`.
 4. **Intrinsics and services where moto differs from AWS**: `States.Format` treats `\\{` and `\\}` as
    literal braces, as AWS does (moto hands the template to Python's `str.format`, which fails on
    them); Application Auto Scaling's `DeregisterScalableTarget` of a target that is not registered
@@ -46,6 +50,9 @@ ASL is never changed for a test):
 5. **Time**. Wait states and Retry intervals return at once; the seconds each asked for are
    recorded (`Clock.waits`, `Clock.retries`) so tests can assert the backoff instead of sleeping
    through it; a test may hook a Wait (`Clock.on_wait`) to act while an execution waits there.
+   `$$.Execution.StartTime` is a string as AWS writes it (`2026-11-26T01:47:28.123Z`; moto puts a
+   datetime there, which no intrinsic function takes); a test may fix an execution's start time
+   (`Clock.start_times[name]`), so that what is cut from it does not depend on the clock.
    The `.sync` poll interval drops from 0.5 s to 10 ms. A retried `.sync` attempt gets a task token
    of its own (moto reuses the first attempt's, already interrupted, and the retry "times out").
 6. **Distributed Map**: moto's ASL grammar has no `ItemBatcher`, so it cannot parse the mini-batch
@@ -63,6 +70,7 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import timezone
 from typing import Any, Callable, Optional
 
 import boto3
@@ -127,6 +135,8 @@ class Clock:
         self.waits: list[tuple[str, str, float]] = []  # (execution name, state, seconds)
         self.retries: list[float] = []
         self.on_wait: Optional[Callable[[str, str, float], None]] = None
+        #: execution name -> its `$$.Execution.StartTime`, instead of the real one
+        self.start_times: dict[str, str] = {}
 
     def waits_in(self, state: str, execution: Optional[str] = None) -> list[float]:
         return [s for e, n, s in self.waits if n == state and (execution is None or e == execution)]
@@ -141,6 +151,7 @@ class Harness:
         self.clock = Clock()
         self.endpoint = "ready"  # what an endpoint create/update does: ready | never_ready | roll_back
         self.sagemaker_requests: list[tuple[str, dict]] = []  # (action, parameters) in order
+        self.monitoring_schedules: dict[str, dict] = {}  # name -> the last create/update request
 
     # --- moto's backends, for what no API can do (stop a task with an exit code, end a job)
     @staticmethod
@@ -188,6 +199,22 @@ class Harness:
             self._settle(endpoint, parameters["EndpointConfigName"], None, "Creating")
         return response
 
+    def monitoring_schedule(self, action: str, parameters: dict) -> dict:
+        """`aws-sdk:sagemaker:createMonitoringSchedule` / `updateMonitoringSchedule` (moto has no
+        monitoring schedules): recorded, with SageMaker's answers for a name taken or missing."""
+        request = json.loads(json.dumps(parameters))
+        self.sagemaker_requests.append((action, request))
+        name = request["MonitoringScheduleName"]
+        exists = name in self.monitoring_schedules
+        if exists == (action == "createMonitoringSchedule"):
+            code = "ResourceInUse" if exists else "ResourceNotFound"
+            client = self.session.client("sagemaker")
+            raise getattr(client.exceptions, code)(
+                {"Error": {"Code": code, "Message": f"Monitoring schedule {name}: {code}"},
+                 "ResponseMetadata": {"HTTPStatusCode": 400, "RequestId": "harness"}}, _pascal(action))
+        self.monitoring_schedules[name] = request
+        return {"MonitoringScheduleArn": f"arn:aws:sagemaker:{REGION}:{_account()}:monitoring-schedule/{name.lower()}"}
+
     def _settle(self, endpoint, new_config: str, previous: Optional[str], pending: str) -> None:
         if self.endpoint == "ready":
             endpoint.endpoint_config_name, endpoint.endpoint_status = new_config, "InService"
@@ -234,6 +261,8 @@ class Harness:
 # moto's SageMaker responses reject or do not know these request keys; the harness records them
 # in `sagemaker_requests` all the same.
 _MOTO_IGNORES = {"createProcessingJob": ("Environment",)}
+#: The aws-sdk SageMaker actions the harness answers itself (moto has no monitoring schedules).
+MONITORING_SCHEDULE_ACTIONS = ("createMonitoringSchedule", "updateMonitoringSchedule")
 
 
 def _account() -> str:
@@ -374,6 +403,12 @@ def install(monkeypatch, session) -> Harness:
             service = self._get_boto_service_name()
             self._to_boto_request(parameters, _operation(service, self.resource.api_action).input_shape)
 
+        def _eval_service_task(self, env, resource_runtime_part, normalised_parameters, state_credentials):
+            if self.resource.api_name == "sagemaker" and self.resource.api_action in MONITORING_SCHEDULE_ACTIONS:
+                env.stack.append(harness.monitoring_schedule(self.resource.api_action, normalised_parameters))
+                return
+            super()._eval_service_task(env, resource_runtime_part, normalised_parameters, state_credentials)
+
         def _normalise_response(self, response, boto_service_name=None, service_action_name=None):
             if isinstance(response, dict):
                 for key, value in list(response.items()):
@@ -421,6 +456,18 @@ def install(monkeypatch, session) -> Harness:
             harness.clock.on_wait(execution, state, wait_seconds)
 
     monkeypatch.setattr(WaitFunction, "_wait_interval", wait_interval)
+
+    from moto.stepfunctions.parser.backend.execution import Execution as ParserExecution
+
+    original_details = ParserExecution.get_start_execution_details
+
+    def start_execution_details(self):  # StartTime as AWS writes it, or as the test fixed it
+        details = original_details(self)
+        started = self.start_date.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+        details.start_time = harness.clock.start_times.get(self.name, started)
+        return details
+
+    monkeypatch.setattr(ParserExecution, "get_start_execution_details", start_execution_details)
 
     class _RetrySleep:
         @staticmethod
@@ -557,6 +604,23 @@ def item(session, key: tuple[str, str], table: str = "mlops-registry") -> dict:
     found = session.client("dynamodb").get_item(TableName=table, ConsistentRead=True, Key={
         "pk": {"S": key[0]}, "sk": {"S": key[1]}}).get("Item", {})
     return {k: TypeDeserializer().deserialize(v) for k, v in found.items()}
+
+
+def approve(account, model: str, version: str, environment: str = "default", baseline: bool = True) -> None:
+    """A registered, approved version (as the retrain pipeline and the registry leave it): the
+    registration copies the pointers' images, which the deploy then serves with, and records
+    where the baseline stage wrote the version's baseline (`baseline=False`: a version registered
+    before the model had one)."""
+    dynamodb = account.session.client("dynamodb")
+    pointers = dynamodb.get_item(TableName="mlops-registry", Key={
+        "pk": {"S": f"MODEL#{model}"}, "sk": {"S": f"POINTERS#{environment}"}})["Item"]
+    prefix = f"s3://acme-ml-artifacts/{model}/retrain/{version}"
+    registered = {"pk": {"S": f"MODEL#{model}"}, "sk": {"S": f"VERSION#{environment}#{version}"},
+                  "version": {"S": version}, "approval": {"S": "approved"}, "images": pointers["images"],
+                  "model_data": {"S": f"{prefix}/train/model.tar.gz"}}
+    if baseline:
+        registered["baseline_uri"] = {"S": f"{prefix}/baseline/"}
+    dynamodb.put_item(TableName="mlops-registry", Item=registered)
 
 
 def create_subnets(session, subnet_ids: list[str]) -> None:
@@ -744,7 +808,9 @@ def start_state_machines_from_rules(monkeypatch) -> list[dict]:
 
     def send_to_targets(self, original_event, transform_input=True):
         machines = [t for t in self.targets if parse_arn(t["Arn"]).service == "states"]
-        if machines and self.event_pattern.matches_event(original_event):
+        # A scheduled rule has no pattern, which moto matches to every event; in AWS only its
+        # schedule starts it, never an event.
+        if machines and not self.scheduled_expression and self.event_pattern.matches_event(original_event):
             for target in machines:
                 arn = parse_arn(target["Arn"])
                 backend = get_backend(arn.account, arn.region)

@@ -76,7 +76,21 @@ def account_state(session) -> dict:
     executions = sorted(execution["name"] for machine in sfn.list_state_machines()["stateMachines"]
                         for execution in sfn.list_executions(stateMachineArn=machine["stateMachineArn"])["executions"])
     return {"machines": machines, "rules": rules, "pointers": pointers, "revisions": revisions,
-            "executions": executions}
+            "executions": executions, **monitoring_state(session)}
+
+
+def monitoring_state(session) -> dict:
+    """The account's alarms (as DescribeAlarms shows them, but when they changed; with their tags)
+    and dashboards."""
+    cloudwatch = session.client("cloudwatch")
+    alarms = {}
+    for alarm in cloudwatch.describe_alarms()["MetricAlarms"]:
+        tags = cloudwatch.list_tags_for_resource(ResourceARN=alarm["AlarmArn"])["Tags"]
+        settings = {key: value for key, value in alarm.items() if not key.endswith("Timestamp")}
+        alarms[alarm["AlarmName"]] = json.dumps({**settings, "Tags": tags}, sort_keys=True)
+    dashboards = {entry["DashboardName"]: cloudwatch.get_dashboard(DashboardName=entry["DashboardName"])["DashboardBody"]
+                  for entry in cloudwatch.list_dashboards()["DashboardEntries"]}
+    return {"alarms": alarms, "dashboards": dashboards}
 
 
 def editable_sample(tmp_path: Path, name: str) -> tuple[Path, Path]:
@@ -356,7 +370,7 @@ def test_the_plan_is_printed_before_the_first_write(aws, samples_out, tmp_path, 
                                       "--commit", COMMIT_A, "--commit-time", "100"])
     assert result.exit_code == 1 and "Aborted!" in result.output  # click's answer to an interrupt
     assert "+ pointers mlops-registry MODEL#churn-fargate POINTERS#default" in result.output
-    assert "Plan: 18 to create, 1 run to start." in result.output
+    assert "Plan: 26 to create, 1 run to start." in result.output  # 18 + 6 alarms, a dashboard, a drift rule
 
 
 def test_permission_denied_names_the_action(aws, samples_out, tmp_path):
@@ -439,9 +453,10 @@ def test_dry_run_prints_the_plan_and_writes_nothing(aws, samples_out, tmp_path):
     assert result.returncode == 0, result.stderr
     assert "+ state machine churn-fargate-default-retrain\n" in result.stdout
     assert "> run demand-forecast-default-retrain (start)" in result.stdout
-    assert "Plan: 18 to create, 1 run to start." in result.stdout
-    assert "Dry run: 19 changes not applied." in result.stdout
-    assert account_state(aws)["machines"] == {} and account_state(aws)["pointers"] == []
+    assert "Plan: 26 to create, 1 run to start." in result.stdout  # 18 + 6 alarms, a dashboard, a drift rule
+    assert "Dry run: 27 changes not applied." in result.stdout
+    state = account_state(aws)
+    assert state["machines"] == {} and state["pointers"] == [] and state["alarms"] == {} and state["dashboards"] == {}
 
 
 def test_json_output_lists_every_change_and_what_was_applied(aws, samples_out, tmp_path):

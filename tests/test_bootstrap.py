@@ -209,7 +209,7 @@ def test_suppressions_are_the_documented_few(parsed):
                "CKV_AWS_111": "EndpointAutoscaling",
                # the registry's Lambda function and its dead-letter queue (compiler/bootstrap/platform.py)
                "CKV_AWS_117": "VPC endpoints", "CKV_AWS_173": "kms_key",
-               "CKV_AWS_27": "SSE-SQS"}
+               "CKV_AWS_27": "SSE-SQS", "CKV_AWS_33": "kms:ViaService"}
     for label, template in parsed.items():
         for name, check in suppressions(template):
             assert check in allowed, (label, name, check)
@@ -217,7 +217,7 @@ def test_suppressions_are_the_documented_few(parsed):
             assert allowed[check] in skip["comment"], (label, name, skip)
         if label.endswith("-shared"):  # the platform has a key there: nothing to excuse
             assert not {c for _, c in suppressions(template)} & {"CKV_AWS_119", "CKV_AWS_158", "CKV_AWS_173",
-                                                                 "CKV_AWS_27"}, label
+                                                                 "CKV_AWS_27", "CKV_AWS_33"}, label
 
 
 @pytest.fixture(scope="module")
@@ -316,7 +316,7 @@ def test_platform_resources_follow_the_platform_file(parsed):
     assert {"Bool": {"aws:SecureTransport": "false"}} in [s["Condition"] for s in policy if s["Effect"] == "Deny"]
     assert template["Resources"]["EventBus"]["Properties"]["Name"] == "mlops"
     topic = template["Resources"]["NotificationTopic"]["Properties"]
-    assert topic["TopicName"] == "mlops-alerts" and topic["KmsMasterKeyId"] == "alias/aws/sns"
+    assert topic["TopicName"] == "mlops-alerts" and topic["KmsMasterKeyId"] == {"Ref": "NotificationKey"}
     cluster = template["Resources"]["Cluster"]["Properties"]
     assert cluster["ClusterName"] == "mlops"
     assert cluster["ClusterSettings"] == [{"Name": "containerInsights", "Value": "enabled"}]
@@ -344,6 +344,20 @@ def test_shared_roles_and_the_key_are_in_the_platform_stack(parsed):
     assert encryption["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"]["KMSMasterKeyID"] == KEY
     assert template["Resources"]["NotificationTopic"]["Properties"]["KmsMasterKeyId"] == KEY
     assert "EventBus" not in template["Resources"]  # the default bus exists in every account
+
+
+def test_without_a_platform_key_the_topic_has_a_key_cloudwatch_may_use(parsed):
+    # The AWS managed alias/aws/sns would leave every alarm notification undelivered.
+    resources = parsed["platform-minimal"]["Resources"]
+    assert resources["NotificationTopic"]["Properties"]["KmsMasterKeyId"] == {"Ref": "NotificationKey"}
+    key = resources["NotificationKey"]["Properties"]
+    assert key["EnableKeyRotation"] is True
+    by_sid = {statement["Sid"]: statement for statement in key["KeyPolicy"]["Statement"]}
+    assert by_sid["CloudWatchAlarmsPublish"]["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+    assert set(by_sid["CloudWatchAlarmsPublish"]["Action"]) == {"kms:Decrypt", "kms:GenerateDataKey*"}
+    through_sns = by_sid["AccountPublishesThroughSns"]["Condition"]["StringEquals"]
+    assert set(through_sns) == {"kms:CallerAccount", "kms:ViaService"}
+    assert "NotificationKey" not in parsed["platform-shared"]["Resources"]  # its own kms_key is used
 
 
 def test_a_minimal_platform_has_no_cluster_and_no_bus(parsed):
@@ -621,6 +635,31 @@ def test_compile_role_covers_exactly_its_environment(parsed, compiled):
             families = {spec["family"] for spec in pointers["task_definitions"].values()}
             tagged = {arn.split("task-definition/")[1].removesuffix(":*") for arn in actions.get("ecs:TagResource", ())}
             assert tagged == families
+
+
+def test_compile_role_reaches_only_its_environments_alarms_and_dashboard(parsed, compiled):
+    """Every environment's compile role may read its monitor alarms and dashboard (apply removes
+    them when `monitor` goes), by name: `alarm:<model>-<env>-*` and `dashboard/<model>-<env>`;
+    deleting an alarm needs this environment's tags on it, as apply itself checks."""
+    for folder, model in SAMPLE_MODELS.items():
+        for config in compiled[folder]["configs"]:
+            if config.platform.account != "111111111111":
+                continue
+            label = f"{model}-{config.environment}"
+            document = compile_role_policy(parsed[f"model-{folder}"], config.environment)
+            actions = granted(document)
+            alarms = {f"arn:aws:cloudwatch:eu-west-1:111111111111:alarm:{label}-*"}
+            for action in ("DescribeAlarms", "ListTagsForResource", "PutMetricAlarm", "TagResource", "DeleteAlarms"):
+                assert actions[f"cloudwatch:{action}"] == alarms, (label, action)
+            for action in ("GetDashboard", "PutDashboard", "DeleteDashboards"):
+                assert actions[f"cloudwatch:{action}"] == {f"arn:aws:cloudwatch::111111111111:dashboard/{label}"}
+            (delete,) = [s for s in document["Statement"] if "cloudwatch:DeleteAlarms" in s["Action"]]
+            assert delete["Action"] == ["cloudwatch:DeleteAlarms"] and delete["Condition"] == {"StringEquals": {
+                "aws:ResourceTag/mlops:model": model, "aws:ResourceTag/mlops:environment": config.environment}}
+            files = compiled[folder]["outputs"][f"{model}/{config.environment}"]
+            if "monitor.json" in files:
+                for alarm in json.loads(files["monitor.json"])["alarms"]:
+                    assert alarm["AlarmName"].startswith(f"{label}-")
 
 
 def apply_calls() -> set[str]:

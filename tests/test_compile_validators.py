@@ -28,6 +28,7 @@ EXPECTED_SAMPLE_FILES = {
     "demand-forecast/default/batch.asl.json",
     "fraud-scoring/dev/retrain.asl.json", "fraud-scoring/dev/deploy.asl.json",
     "fraud-scoring/prod/retrain.asl.json", "fraud-scoring/prod/deploy.asl.json",
+    "fraud-scoring/dev/drift.asl.json", "fraud-scoring/prod/drift.asl.json",
 }
 
 

@@ -9,21 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from sfn_harness import applied, execute, item, published, start, wait_for
+from sfn_harness import applied, approve, execute, item, published, start, wait_for
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
-
-
-def approve(account, model: str, version: str, environment: str = "default") -> None:
-    """A registered, approved version (as the retrain pipeline and the registry leave it): the
-    registration copies the pointers' images, which the deploy then serves with."""
-    dynamodb = account.session.client("dynamodb")
-    pointers = dynamodb.get_item(TableName="mlops-registry", Key={
-        "pk": {"S": f"MODEL#{model}"}, "sk": {"S": f"POINTERS#{environment}"}})["Item"]
-    dynamodb.put_item(TableName="mlops-registry", Item={
-        "pk": {"S": f"MODEL#{model}"}, "sk": {"S": f"VERSION#{environment}#{version}"},
-        "version": {"S": version}, "approval": {"S": "approved"}, "images": pointers["images"],
-        "model_data": {"S": f"s3://acme-ml-artifacts/{model}/retrain/{version}/train/model.tar.gz"}})
 
 
 def deployment(account, model: str, environment: str = "default") -> dict:
@@ -72,7 +60,7 @@ def test_endpoint_deployment_succeeds_and_is_recorded_deployed(forecast):
     policy = update["DeploymentConfig"]["BlueGreenUpdatePolicy"]["TrafficRoutingConfiguration"]
     assert (policy["Type"], policy["LinearStepSize"]["Value"], policy["WaitIntervalInSeconds"]) == ("LINEAR", 25, 600)
     assert [a["AlarmName"] for a in update["DeploymentConfig"]["AutoRollbackConfiguration"]["Alarms"]] == [
-        "demand-forecast-5xx", "demand-forecast-latency-p99"]
+        "demand-forecast-default-error-rate", "demand-forecast-default-latency-p99"]  # monitor:<alarm>
     assert sagemaker.describe_endpoint(EndpointName="demand-forecast")["EndpointConfigName"] == \
         second.output["deployment"]["endpoint_config"] != config
     assert deployment(forecast, "demand-forecast")["version"] == "v2"
@@ -176,7 +164,7 @@ def fraud(monkeypatch, tmp_path):
         session.client("lambda").create_function(FunctionName="fraud-scoring", PackageType="Image", Role=role,
                                                  Code={"ImageUri": image})
         session.client("cloudwatch").put_metric_alarm(
-            AlarmName="fraud-scoring-errors", MetricName="Errors", Namespace="AWS/Lambda", Statistic="Sum",
+            AlarmName="fraud-scoring-prod-error-rate", MetricName="Errors", Namespace="AWS/Lambda", Statistic="Sum",
             Period=60, EvaluationPeriods=1, Threshold=1, ComparisonOperator="GreaterThanOrEqualToThreshold")
         approve(account, "fraud-scoring", "v1", "prod")
         approve(account, "fraud-scoring", "v2", "prod")
@@ -195,13 +183,17 @@ def test_lambda_canary_deploys_then_an_alarm_during_the_canary_rolls_back(fraud)
     v1 = alias(fraud)["FunctionVersion"]
     configuration = fraud.session.client("lambda").get_function_configuration(FunctionName="fraud-scoring")
     assert configuration["MemorySize"] == 4096
-    assert configuration["Environment"]["Variables"]["MLOPS_MODEL_VERSION"] == "v1"
+    variables = configuration["Environment"]["Variables"]
+    assert variables["MLOPS_MODEL_VERSION"] == "v1"
+    # monitor.capture: the function writes 5% of its requests where the monitor reads them
+    assert (variables["MLOPS_CAPTURE_URI"], variables["MLOPS_CAPTURE_PERCENT"]) == (
+        "s3://acme-ml-artifacts-prod/fraud-scoring/prod/monitor/capture/", "5")
 
     def alarm_fires(execution, state, seconds):
         if execution == "deploy-2" and state == "Wait traffic interval":
             assert alias(fraud)["RoutingConfig"]["AdditionalVersionWeights"]  # 10% on the new version now
-            fraud.session.client("cloudwatch").set_alarm_state(AlarmName="fraud-scoring-errors", StateValue="ALARM",
-                                                               StateReason="errors during the canary")
+            fraud.session.client("cloudwatch").set_alarm_state(AlarmName="fraud-scoring-prod-error-rate",
+                                                               StateValue="ALARM", StateReason="errors during the canary")
 
     fraud.harness.clock.on_wait = alarm_fires
     second = execute(fraud.sfn, "fraud-scoring-prod-deploy", "deploy-2", {"version": "v2"})
@@ -216,7 +208,7 @@ def test_lambda_canary_deploys_then_an_alarm_during_the_canary_rolls_back(fraud)
     assert (recorded["status"], recorded["version"], recorded["execution"]) == ("rolled_back", "v2", second.arn)
     assert subjects(fraud) == ["deployment rolled back"]
     state = published(fraud.topic)[0]["message"]["state"]
-    assert [a["AlarmName"] for a in state["alarms"]["firing"]] == ["fraud-scoring-errors"]  # rolled back for the alarm
+    assert [a["AlarmName"] for a in state["alarms"]["firing"]] == ["fraud-scoring-prod-error-rate"]  # rolled back for the alarm
     assert "Promote version" not in second.entered()
 
 

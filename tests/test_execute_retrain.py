@@ -145,10 +145,10 @@ def test_sagemaker_retrain_tunes_trains_evaluates_and_registers_a_pending_versio
 
     assert run.status == "SUCCEEDED", (run.error, run.cause)
     runs = forecast.harness.stages.runs
-    assert [(r.kind, r.stage) for r in runs] == [("processing", "transform"), ("tuning", "tune"),
-                                                 ("training", "train"), ("processing", "evaluate")]
+    assert [(r.kind, r.stage) for r in runs] == [("processing", "transform"), ("tuning", "tune"), ("training", "train"),
+                                                 ("processing", "baseline"), ("processing", "evaluate")]
     out = f"{ARTIFACTS}/demand-forecast/retrain/run-sm"
-    transform, tune, train, evaluate = (r.request for r in runs)
+    transform, tune, train, _baseline, evaluate = (r.request for r in runs)  # the baseline: test_execute_monitor.py
     assert transform["Environment"]["MLOPS_INPUT_URI"] == "s3://acme-ml-data/demand-forecast/sales/"
     assert transform["Environment"]["MLOPS_OUTPUT_URI"] == f"{out}/transform/"
     assert transform["ProcessingOutputConfig"]["Outputs"][0]["S3Output"]["S3Uri"] == f"{out}/transform/"

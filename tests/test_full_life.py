@@ -128,13 +128,13 @@ def test_a_model_from_apply_to_rollback(life):
 
     # --- 1. retrain: registered, pending (register.approval: manual); the rule starts no deployment.
     first, events = life.retrain("retrain-1", {"rmse": 10.2, "mape": 0.11})
-    assert [e["detail-type"] for e in events] == ["RunStarted"] + ["StageSucceeded"] * 4 + ["ModelRegistered"]
+    assert [e["detail-type"] for e in events] == ["RunStarted"] + ["StageSucceeded"] * 5 + ["ModelRegistered"]
     assert all(e["source"] == f"mlops.{MODEL}" and e["detail"]["execution"] == first.arn for e in events)
     run = life.run("retrain", "retrain-1")
     assert (run["status"], run["approval"], run["version"], run["last_event"]) == (
         "succeeded", "pending", "retrain-1", "ModelRegistered")
     assert {k: v["status"] for k, v in run.items() if k.startswith("stage_")} == {
-        f"stage_{s}": "succeeded" for s in ("transform", "tune", "train", "evaluate")}
+        f"stage_{s}": "succeeded" for s in ("transform", "tune", "train", "baseline", "evaluate")}
     version = life.version("retrain-1")
     assert (version["approval"], version["execution"]) == ("pending", first.arn)
     assert json.loads(version["metrics"]) == {"rmse": 10.2, "mape": 0.11}

@@ -129,10 +129,50 @@ pipelines:
     input: "s3://score-data/sm/"
     output: "s3://iam-artifacts/sm-novpc/out/"
 """
+#: An ecs-service watched by the monitor: the baseline on Fargate, the drift job a SageMaker
+#: processing job with a secret, hourly, with an hourly cool-down.
+ECS_MONITOR = f"""\
+version: 1
+model: {{name: ecs-watch}}
+runtimes:
+  app: {{dockerfile: Dockerfile}}
+stage_defaults:
+  runtime: app
+pipelines:
+  retrain:
+    data: {{source: "s3://raw-data/ecs-watch/"}}
+    stages:
+      train: {{command: [python, train.py]}}
+  deploy:
+    target: ecs-service
+    runtime: app
+monitor:
+  capture: {{sampling_percent: 50}}
+  baseline: {{command: [python, baseline.py]}}
+  drift:
+    schedule: hourly
+    cooldown: 1h
+    features: {{amount: 0.2}}
+    job:
+      compute: sagemaker
+      instance_type: ml.m5.large
+      command: [python, drift.py]
+      secrets:
+        DRIFT_TOKEN: arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:ecs-watch/drift
+  health: {{max_error_rate: 0.01}}
+"""
 #: folder -> (platform file text, config). Each folder gets its own platform file.
 EXTRA_CONFIGS = {
     "fargate-map": (FARGATE_PLATFORM, FARGATE_MAP),
     "sm-novpc": (NO_VPC_PLATFORM, NO_VPC_SAGEMAKER),
+    "ecs-watch": (FARGATE_PLATFORM, ECS_MONITOR),
+}
+#: The monitor section each deploy target of the PAIR gets: Model Monitor for the endpoint, the
+#: model's own drift job (on Fargate) for the others.
+PAIR_MONITORS = {
+    "endpoint": "monitor:\n  baseline: {}\n  drift: {features: {f1: 0.2}}\n",
+    "lambda": "monitor:\n  baseline: {}\n  drift: {features: {f1: 0.2}, job: {compute: fargate, cpu: 512, memory: 1024}}\n",
+    "ecs": "monitor:\n  baseline: {}\n  drift: {features: {f1: 0.2}, job: {compute: fargate, cpu: 512, memory: 1024}}\n",
 }
 #: Two models compiled together, the second named like the first one's training jobs
 #: (`churn-train-<token>`): neither may reach the other's resources.
@@ -177,7 +217,8 @@ def pair(tmp_path_factory) -> dict[str, tuple]:
         parent = tmp_path_factory.mktemp(f"iam-pair-{target}")
         for name in PAIR:  # each with its own data and alarms (what both name is shared by design)
             config = long_names_config(target, name).replace("s3://demo-data/", f"s3://demo-data/{name}/")
-            make_repo(parent, name, config.replace("alarms: [some-alarm]", f"alarms: [{name}-errors]"))
+            config = config.replace("alarms: [some-alarm]", f"alarms: [{name}-errors]") + PAIR_MONITORS[target]
+            make_repo(parent, name, config)
         for model in _models([parent / name for name in PAIR], parent / "mlops-platform.yaml"):
             if model.environment == "dev":
                 definitions = asl.definitions(model)
@@ -379,6 +420,10 @@ def _sdk_calls(config, definition: dict, integration: str, p: dict) -> list[tupl
             out += [(a, arn(config, "ecr", f"repository/{config.name}/{runtime}"), {})
                     for a in ("ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer")]
         return out
+    if service == "sagemaker" and "MonitoringScheduleName" in p:
+        definition = p["MonitoringScheduleConfig"]["MonitoringJobDefinition"]
+        return [(action, arn(config, "sagemaker", f"monitoring-schedule/{p['MonitoringScheduleName'].lower()}"), {}),
+                ("iam:PassRole", definition["RoleArn"], {"iam:PassedToService": "sagemaker.amazonaws.com"})]
     if service == "sagemaker":
         return [(action, arn(config, "sagemaker", f"endpoint/{p['EndpointName'].lower()}"), {})]
     if service == "applicationautoscaling":
@@ -418,6 +463,50 @@ def _map_calls(config, pipeline: str, definition: dict, state: dict, where: str)
     return found
 
 
+def _stages(config) -> list:
+    """Every stage that runs a container, read from the model (not from iam.py's helpers)."""
+    stages = []
+    if config.retrain:
+        stages += list(config.retrain.stages) + ([config.retrain.tune.stage] if config.retrain.tune else [])
+    if config.monitor and config.monitor.baseline:
+        stages.append(config.monitor.baseline)
+    if config.batch:
+        stages.append(config.batch.stage)
+    if config.drift_job:
+        stages.append(config.drift_job)
+    return stages
+
+
+MODEL_MONITOR_NAMESPACE = "aws/sagemaker/Endpoints/data-metrics"
+
+
+def _monitor_task_calls(config) -> list[tuple[str, str, dict, str]]:
+    """What runs as the task role for the monitor: the serving code of an ecs-service and the
+    endpoint's data capture write captured requests; the drift job (and an ecs-service) publish
+    metrics in the model's namespace; Model Monitor's jobs read the capture and baseline and
+    publish in SageMaker's."""
+    monitor, deploy = config.monitor, config.deploy
+    if monitor is None or deploy is None:
+        return []
+    bucket, model, environment = config.platform.artifact_bucket, config.name, config.environment
+    capture = f"arn:aws:s3:::{bucket}/{model}/{environment}/monitor/capture/2026/11/26/01/part.jsonl"
+    found = []
+    if deploy.target != "lambda":  # Lambda captures as the function's own role, which mlopsc does not derive
+        found.append(("s3:PutObject", capture, {}, "capture"))
+    own = {"cloudwatch:namespace": f"mlops/{model}"}
+    if config.drift_job or deploy.target == "ecs-service":
+        found.append(("cloudwatch:PutMetricData", "*", own, "the model's metrics"))
+    if monitor.drift and deploy.target == "sagemaker-endpoint":
+        found += [("s3:GetObject", capture, {}, "Model Monitor reads the capture"),
+                  ("s3:GetObject", f"arn:aws:s3:::{bucket}/{model}/retrain/{RUN_ID}/baseline/constraints.json", {},
+                   "Model Monitor reads the baseline"),
+                  ("s3:PutObject", f"arn:aws:s3:::{bucket}/{model}/{environment}/monitor/reports/r/constraint_violations.json",
+                   {}, "Model Monitor's reports"),
+                  ("cloudwatch:PutMetricData", "*", {"cloudwatch:namespace": MODEL_MONITOR_NAMESPACE},
+                   "Model Monitor's metrics")]
+    return found
+
+
 def task_calls(config, definitions: dict) -> list[tuple[str, str, dict, str]]:
     """(action, ARN, context, why) the task role needs: from the config, and the logs of the
     SageMaker jobs and endpoint the definitions create (job names evaluated as at run time)."""
@@ -442,13 +531,12 @@ def task_calls(config, definitions: dict) -> list[tuple[str, str, dict, str]]:
         """bucket/key of an object under the URI's prefix (a prefix need not end with '/')."""
         return uri.removeprefix("s3://") + name
 
-    stages = []
+    stages = _stages(config)
     if config.retrain:
-        stages += list(config.retrain.stages) + ([config.retrain.tune.stage] if config.retrain.tune else [])
         found.append(("s3:GetObject", f"arn:aws:s3:::{objects(config.retrain.data_source, 'part-0.csv')}", {},
                       "data.source"))
+    found += _monitor_task_calls(config)
     if config.batch:
-        stages.append(config.batch.stage)
         found.append(("s3:GetObject", f"arn:aws:s3:::{objects(config.batch.input, 'x.csv')}", {}, "batch.input"))
         found.append(("s3:PutObject", f"arn:aws:s3:::{objects(config.batch.output, 'y.csv')}", {}, "batch.output"))
     bucket = config.platform.artifact_bucket
@@ -587,10 +675,8 @@ def _owned_names(config) -> set:
         for named in (d.endpoint, d.function, d.service):
             if named:
                 owned.add(named.name.lower() if named is d.endpoint else named.name)
-    for _, stage in [(None, s) for s in (config.retrain.stages if config.retrain else ())]:
+    for stage in _stages(config):
         owned |= set(stage.secrets.values())
-    if config.batch:
-        owned |= set(config.batch.stage.secrets.values())
     return owned
 
 
@@ -833,3 +919,41 @@ def test_combined_policies_of_one_role_fit_and_allow_what_each_allowed(compiled)
             assert not denied, f"{model}: {denied[:5]}"
     sizes = [sum(len(json.dumps(p["pipeline"], separators=(",", ":"))) for _, _, p in envs) for envs in by_model.values()]
     assert max(sizes) > INLINE_LIMIT  # the reason combined() exists: separately, they would not fit
+
+
+# --------------------------------------------------------------------------- the monitor
+
+def test_the_monitor_calls_are_among_those_checked(compiled):
+    """What the monitor adds reaches the checks above: the endpoint's schedule (created and
+    updated, passing the task role), the drift item and the live deployment a drift-started
+    retrain reads and writes, the drift pipeline's job, and the metrics the task role publishes."""
+    forecast, fraud, watch = (compiled[label] for label in ("demand-forecast/default", "fraud-scoring/dev",
+                                                            "ecs-watch/default"))
+    actions = {(action, where.split(":")[0]) for action, _, _, where in calls(forecast[0], forecast[1])}
+    assert {("sagemaker:CreateMonitoringSchedule", "deploy"), ("sagemaker:UpdateMonitoringSchedule", "deploy"),
+            ("iam:PassRole", "deploy"), ("dynamodb:PutItem", "retrain"), ("dynamodb:GetItem", "retrain")} <= actions
+    drift = {(action, resource) for action, resource, _, where in calls(fraud[0], fraud[1]) if where.startswith("drift:")}
+    assert ("ecs:RunTask", arn(fraud[0], "ecs", "task-definition/fraud-scoring-dev-drift-drift:12")) in drift
+    assert ("sagemaker:CreateProcessingJob",
+            arn(watch[0], "sagemaker", f"processing-job/ecs-watch-drift-{SAMPLE_TOKEN}")) in {
+        (action, resource) for action, resource, _, _ in calls(watch[0], watch[1])}
+    for config, definitions, _ in (forecast, fraud, watch):
+        metrics = [c for c in task_calls(config, definitions) if c[0] == "cloudwatch:PutMetricData"]
+        assert metrics, config.name
+
+
+def test_a_models_metrics_namespace_is_its_own(pair):
+    """The task role publishes metrics only in its model's namespace (`mlops/<model>`), and Model
+    Monitor's only in SageMaker's: a model whose name starts with another's gets neither's."""
+    for target in ("endpoint", "lambda", "ecs"):
+        (mine, _, my_policies), (other, _, other_policies) = pair[f"{target}/{PAIR[0]}"], pair[f"{target}/{PAIR[1]}"]
+        for config, policies, foreign in ((mine, my_policies, other), (other, other_policies, mine)):
+            own = {"cloudwatch:namespace": f"mlops/{config.name}"}
+            publishes = bool(config.drift_job or config.deploy.target == "ecs-service")
+            assert allowed(policies["task"], "cloudwatch:PutMetricData", "*", own) == publishes, (target, config.name)
+            assert not allowed(policies["task"], "cloudwatch:PutMetricData", "*",
+                               {"cloudwatch:namespace": f"mlops/{foreign.name}"}), (target, config.name)
+            assert not allowed(policies["task"], "cloudwatch:PutMetricData", "*", {"cloudwatch:namespace": "mlops/x"})
+            monitor_metrics = {"cloudwatch:namespace": MODEL_MONITOR_NAMESPACE}
+            assert allowed(policies["task"], "cloudwatch:PutMetricData", "*", monitor_metrics) == (target == "endpoint")
+            assert not allowed(policies["pipeline"], "cloudwatch:PutMetricData", "*", own)

@@ -18,8 +18,8 @@ import pytest
 from compiler import api, write
 from compiler.registry import handler, items
 from moto_aws import aws, create_platform, moto_server  # noqa: F401 - fixtures
-from registry_events import (MODEL, TABLE, clear, event, failure, get, lock, model_data, pointers, put_version,
-                             registered, table_state)
+from registry_events import (MODEL, TABLE, clear, drift_detected, event, failure, get, lock, model_data, pointers,
+                             put_version, registered, table_state)
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / MODEL / "default"
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
@@ -87,6 +87,7 @@ def test_the_test_events_have_the_shapes_the_pipelines_publish():
         ("deploy", "DeploymentTimedOut"): failure("DeploymentTimedOut", "deploy", "d", 0, "timed out", "DeploymentTimedOut"),
         ("deploy", "DeploymentRolledBack"): failure("DeploymentRolledBack", "deploy", "d", 0, "rolled back", "DeploymentRolledBack"),
         ("batch", "StageSucceeded"): event("StageSucceeded", "batch", "b", 0, stage="batch"),
+        ("retrain", "DriftDetected"): drift_detected("r", 0),
     }
     for key, built_event in built.items():
         assert set(built_event["detail"]) == golden[key], key
@@ -147,6 +148,31 @@ def test_batch_ends_with_its_stage(dynamodb):
     deliver(event("RunStarted", "batch", "b2", 60), failure("StageFailed", "batch", "b2", 70, "batch failed",
                                                             "BatchFailed", stage="batch"))
     assert run("batch", "b2")["status"] == "failed"
+
+
+def test_a_drift_started_retrain_records_the_alarm_and_the_live_version(dynamodb):
+    """DriftDetected comes before RunStarted; delivered in either order, the run is running with
+    the alarm and the version that served, and registration ends it as usual."""
+    for first, second in ((drift_detected("r1", 0), event("RunStarted", "retrain", "r1", 1)),
+                          (event("RunStarted", "retrain", "r2", 1), drift_detected("r2", 0))):
+        run_id = first["detail"]["run_id"]
+        deliver(first, second)
+        found = run("retrain", run_id)
+        assert (found["status"], found["drift_alarm"], found["live_version"]) == (
+            "running", f"{MODEL}-default-drift-lag_7", "v1")
+        assert found["started_at"] == "2024-05-01T10:00:01Z"
+        put_version(dynamodb, run_id)
+        deliver(registered(run_id, 30), drift_detected(run_id, 0, live_version="other"))  # late and redelivered
+        found = run("retrain", run_id)
+        assert (found["status"], found["live_version"]) == ("succeeded", "v1")
+
+
+def test_a_drift_run_ends_with_drift_checked(dynamodb):
+    deliver(event("RunStarted", "drift", "h1", 0), event("StageSucceeded", "drift", "h1", 5, stage="drift"))
+    assert run("drift", "h1")["status"] == "running"
+    deliver(event("DriftChecked", "drift", "h1", 6, version="v1", baseline_uri="s3://b/k/"))
+    found = run("drift", "h1")
+    assert (found["status"], found["version"], found["stages"]["drift"]["status"]) == ("succeeded", "v1", "succeeded")
 
 
 def deployment(run_id: str, version: str, start: int, end: int, outcome: str = "DeploymentSucceeded") -> list[dict]:
@@ -250,7 +276,8 @@ def every_event_kind() -> list[dict]:
             *deployment("d2", "commit-0123456789ab-00", 30, 40, "DeploymentFailed"),
             *deployment("d3", "commit-0123456789ab-00", 50, 60, "DeploymentTimedOut"),
             *deployment("d4", "commit-0123456789ab-00", 70, 80, "DeploymentRolledBack"),
-            event("StageSucceeded", "batch", "b1", 90, stage="batch")]
+            event("StageSucceeded", "batch", "b1", 90, stage="batch"),
+            drift_detected("r5", 91), event("DriftChecked", "drift", "h1", 92, version="v1", baseline_uri="s3://b/k/")]
 
 
 def test_a_redelivered_event_changes_nothing(dynamodb):

@@ -14,7 +14,8 @@ from typing import Callable, Optional
 from compiler.apply import aws
 from compiler.apply.compiled import Commit, CompiledEnvironment, images_for, read_commit, read_environments, read_images
 from compiler.apply.errors import ApplyError, ApplyInputError, AwsError, Refused
-from compiler.apply.resources import Change, Planner, Superseded
+from compiler.apply.changes import Change
+from compiler.apply.resources import Planner, Superseded
 
 
 @dataclasses.dataclass(frozen=True)

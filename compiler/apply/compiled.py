@@ -21,6 +21,7 @@ from compiler.render import FORMAT_VERSION, MANIFEST
 ENVIRONMENT = re.compile(r"^[a-z][a-z0-9-]{0,15}$")
 DIGEST_URI = re.compile(r"^(?P<repository>[^@\s]+)@sha256:[0-9a-f]{64}$")
 COMMIT = re.compile(r"^[0-9a-f]{7,64}$")
+MONITOR = "monitor.json"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -38,6 +39,11 @@ class Target:
     event_bus: str
     tags: Mapping[str, str]
 
+    @property
+    def name_prefix(self) -> str:
+        """What the names of this environment's rules and alarms start with (compiler.names)."""
+        return f"{self.model}-{self.environment}-"
+
 
 @dataclasses.dataclass(frozen=True)
 class CompiledEnvironment:
@@ -47,6 +53,7 @@ class CompiledEnvironment:
     pointers: dict
     triggers: dict
     manifest: dict
+    monitor: Optional[dict] = None  # monitor.json: alarms and dashboard; None without `monitor`
 
 
 @dataclasses.dataclass(frozen=True)
@@ -103,6 +110,8 @@ def _read_environment(out: Path, directory: Path) -> CompiledEnvironment:
         pointers=_read_json(directory / "pointers.json", name),
         triggers=_read_json(directory / "triggers.json", name),
         manifest=manifest,
+        # Only when the manifest lists it (and so its sha256 was checked above).
+        monitor=_read_json(directory / MONITOR, name) if MONITOR in outputs else None,
     )
 
 

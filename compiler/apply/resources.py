@@ -2,9 +2,11 @@
 OUT, and plan one Change per resource (see README, "Applying").
 
 Order matters and is fixed: task definitions (their ARNs go into the pointers), then the pointers
-item (its conditional write is where an older commit loses), then state machines, trigger rules,
-stale rules, and last the on-commit retrain run. Every write is idempotent, so a re-run after a
-failure part-way converges.
+item (its conditional write is where an older commit loses), then the monitor's alarms and
+dashboard (a deploy's rollback alarms and the drift rule's alarms must exist before the state
+machines and rules that name them), state machines, trigger rules, stale rules, stale alarms (after
+what named them was updated or removed), and last the on-commit retrain run. Every write is
+idempotent, so a re-run after a failure part-way converges.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ import json
 from decimal import Decimal
 from typing import Callable, Optional
 
-from compiler.apply import diff
+from compiler import names
+from compiler.apply import diff, monitoring
+from compiler.apply.changes import Change, error_code, or_none, owned, tag_map
 from compiler.apply.compiled import Commit, CompiledEnvironment
 from compiler.apply.errors import AwsError
 
@@ -24,19 +28,6 @@ LOG_LEVEL = "ERROR"
 #: The pointer attributes apply owns; the registry owns the others (approved_version, ...).
 POINTER_ATTRIBUTES = ("images", "task_definitions", "state_machines", "settings", "commit", "commit_time",
                       "fingerprint")
-
-
-@dataclasses.dataclass
-class Change:
-    kind: str  # "task definition", "pointers", "state machine", "rule", "run"
-    name: str
-    action: str  # create, update, delete, unchanged, start, kept, skip
-    details: tuple = ()
-    write: Optional[Callable[[], None]] = None  # None: nothing to do
-
-    @property
-    def pending(self) -> bool:
-        return self.write is not None
 
 
 class Superseded(Exception):
@@ -70,11 +61,16 @@ class Planner:
         else:
             changes.append(Change("pointers", self._pointers_name, "skip",
                                   ("no --images: images, task definitions and pointers are left as they are",)))
+        alarms = self._alarms()
+        changes += self._monitor(alarms)
         changes += [self._state_machine(pipeline, definition)
                     for pipeline, definition in self.environment.definitions.items()]
         rules = self.environment.triggers["rules"]
         changes += [self._rule(rule) for rule in rules]
         changes += self._stale_rules({(rule["EventBusName"], rule["Name"]) for rule in rules})
+        wanted = {alarm["AlarmName"] for alarm in (self.environment.monitor or {}).get("alarms", [])}
+        changes += monitoring.stale_alarm_changes(self.clients.cloudwatch, alarms, wanted, self.target.model,
+                                                  self.target.environment)
         run = self._run(item)
         if run:
             changes.append(run)
@@ -94,6 +90,21 @@ class Planner:
                                  f"{self.commit.sha[:12]} changes nothing more here")
             write()
         return guarded
+
+    # -- monitor.json: alarms and the dashboard ---------------------------------------------------
+    def _alarms(self) -> dict:
+        """The environment's alarms in AWS (all are named `<model>-<env>-...`, see compiler.names.alarm)."""
+        return monitoring.existing_alarms(self.clients.cloudwatch, self.target.name_prefix)
+
+    def _monitor(self, existing: dict) -> list[Change]:
+        monitor = self.environment.monitor or {}
+        cloudwatch = self.clients.cloudwatch
+        changes = [monitoring.alarm_change(cloudwatch, alarm, existing.get(alarm["AlarmName"]))
+                   for alarm in monitor.get("alarms", [])]
+        dashboard = monitor.get("dashboard")
+        name = dashboard["DashboardName"] if dashboard else names.dashboard(self.target.model, self.target.environment)
+        change = monitoring.dashboard_change(cloudwatch, name, dashboard)
+        return changes + ([change] if change else [])
 
     # -- the pointers item ----------------------------------------------------------------------
     @property
@@ -165,7 +176,7 @@ class Planner:
         try:
             self.clients.dynamodb.update_item(**request)
         except ClientError as error:
-            if _code(error) == "ConditionalCheckFailedException":
+            if error_code(error) == "ConditionalCheckFailedException":
                 raise Superseded(f"a newer commit's pointers were written while this apply ran; "
                                  f"{self.commit.sha[:12]} leaves them and changes nothing more here") from None
             raise
@@ -205,7 +216,7 @@ class Planner:
                 sfn.create_state_machine(name=machine["name"], type="STANDARD", **dict(settings, definition=text),
                                          tags=[{"key": k, "value": v} for k, v in sorted(tags.items())])
             return Change("state machine", machine["name"], "create", (), create)
-        current_tags = {t["key"]: t["value"] for t in sfn.list_tags_for_resource(resourceArn=machine["arn"])["tags"]}
+        current_tags = tag_map(sfn.list_tags_for_resource(resourceArn=machine["arn"])["tags"], "key", "value")
         shown = dict(current, tags=current_tags)
         wanted = dict(settings, tags=dict(current_tags, **tags))  # tags others added are left alone
         if shown == wanted:
@@ -232,7 +243,7 @@ class Planner:
             # AWS fills in fields we never set (e.g. RetryPolicy): compare the fields we set.
             sent = {key for target in targets for key in target}
             current_targets = [{k: v for k, v in target.items() if k in sent} for target in current_targets]
-            current_tags = {t["Key"]: t["Value"] for t in events.list_tags_for_resource(ResourceARN=current["Arn"])["Tags"]}
+            current_tags = tag_map(events.list_tags_for_resource(ResourceARN=current["Arn"])["Tags"])
         shown = {"rule": _rule_view(current or {}), "targets": current_targets, "tags": current_tags}
         wanted = {"rule": _rule_view(fields), "targets": targets, "tags": dict(current_tags, **tags)}
         if current is not None and shown == wanted:
@@ -254,15 +265,13 @@ class Planner:
         """Rules of this model environment that OUT no longer has: removing a trigger stops it.
         Only rules tagged with this model and environment are touched (names alone could collide)."""
         events = self.clients.events
-        prefix = f"{self.target.model}-{self.target.environment}-"
-        owner = {"mlops:model": self.target.model, "mlops:environment": self.target.environment}
         changes = []
         for bus in sorted({"default", self.target.event_bus}):
-            for rule in _list_rules(events, prefix, bus):
+            for rule in _list_rules(events, self.target.name_prefix, bus):
                 if (bus, rule["Name"]) in wanted:
                     continue
-                tags = {t["Key"]: t["Value"] for t in events.list_tags_for_resource(ResourceARN=rule["Arn"])["Tags"]}
-                if any(tags.get(key) != value for key, value in owner.items()):
+                tags = tag_map(events.list_tags_for_resource(ResourceARN=rule["Arn"])["Tags"])
+                if not owned(tags, self.target.model, self.target.environment):
                     continue
                 changes.append(Change("rule", rule["Name"], "delete", ("no longer in triggers.json",),
                                       _deleter(events, rule["Name"], bus)))
@@ -291,7 +300,7 @@ class Planner:
                     stateMachineArn=machines["retrain"]["arn"], name=execution,
                     input=json.dumps({"trigger": "commit", "commit": self.commit.sha}, sort_keys=True))
             except ClientError as error:
-                if _code(error) != "ExecutionAlreadyExists":
+                if error_code(error) != "ExecutionAlreadyExists":
                     raise
             try:
                 self.clients.dynamodb.update_item(
@@ -300,7 +309,7 @@ class Planner:
                     ExpressionAttributeNames={"#run": "run_fingerprint", "#commit": "commit"},
                     ExpressionAttributeValues={":run": {"S": self.fingerprint}, ":commit": {"S": self.commit.sha}})
             except ClientError as error:
-                if _code(error) == "ConditionalCheckFailedException":
+                if error_code(error) == "ConditionalCheckFailedException":
                     raise Superseded("a newer commit was applied while this apply ran; "
                                      "its apply records its own retrain run") from None
                 raise
@@ -323,11 +332,6 @@ def _entries_applied(response: dict, operation: str, rule: str) -> None:
         raise AwsError(f"{operation} on rule {rule} refused target {failed.get('TargetId')}: "
                        f"{failed.get('ErrorCode')}: {failed.get('ErrorMessage')}",
                        "see the AWS message; apply converges when run again")
-
-
-def _code(error) -> str:
-    return error.response.get("Error", {}).get("Code", "")
-
 
 
 def _task_definition(target, key: str, spec: dict, image: str) -> dict:
@@ -363,12 +367,12 @@ def _task_definition_view(definition: Optional[dict]) -> dict:
 
 def _describe_task_definition(ecs, family: str) -> Optional[dict]:
     # ECS answers ClientException ("Unable to describe task definition") for a family never registered.
-    return _or_none(lambda: ecs.describe_task_definition(taskDefinition=family)["taskDefinition"],
+    return or_none(lambda: ecs.describe_task_definition(taskDefinition=family)["taskDefinition"],
                     "ClientException", "ResourceNotFoundException")
 
 
 def _describe_state_machine(sfn, arn: str) -> Optional[dict]:
-    current = _or_none(lambda: sfn.describe_state_machine(stateMachineArn=arn), "StateMachineDoesNotExist")
+    current = or_none(lambda: sfn.describe_state_machine(stateMachineArn=arn), "StateMachineDoesNotExist")
     if current is None:
         return None
     return {"definition": json.loads(current["definition"]), "roleArn": current["roleArn"],
@@ -377,19 +381,7 @@ def _describe_state_machine(sfn, arn: str) -> Optional[dict]:
 
 
 def _describe_rule(events, name: str, bus: str) -> Optional[dict]:
-    return _or_none(lambda: events.describe_rule(Name=name, EventBusName=bus), "ResourceNotFoundException")
-
-
-def _or_none(call: Callable, *missing: str):
-    """The call's result, or None when AWS answers that the resource does not exist."""
-    from botocore.exceptions import ClientError
-
-    try:
-        return call()
-    except ClientError as error:
-        if _code(error) in missing:
-            return None
-        raise
+    return or_none(lambda: events.describe_rule(Name=name, EventBusName=bus), "ResourceNotFoundException")
 
 
 def _rule_view(rule: dict) -> dict:
@@ -402,7 +394,7 @@ def _list_rules(events, prefix: str, bus: str) -> list[dict]:
     rules, token = [], None
     while True:
         request = dict(NamePrefix=prefix, EventBusName=bus, **({"NextToken": token} if token else {}))
-        response = _or_none(lambda: events.list_rules(**request), "ResourceNotFoundException")
+        response = or_none(lambda: events.list_rules(**request), "ResourceNotFoundException")
         if response is None:
             return rules  # the platform's bus does not exist yet: it has no rules to remove
         rules += response["Rules"]

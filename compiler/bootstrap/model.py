@@ -38,7 +38,7 @@ from compiler.bootstrap.platform import access_log_bucket_name
 from compiler.bootstrap.platform_file import ROLES, PlatformFile
 from compiler.model import ModelConfig
 from compiler.render import asl, iam
-from compiler.render.context import Naming
+from compiler.render.context import Naming, container_stages
 
 PRODUCTION_NAMES = ("prod", "production")
 #: The image of the compile projects: Python 3.12 for mlopsc (runtime-versions in compile.yml).
@@ -61,8 +61,9 @@ UNSCOPABLE = {
 #: EventBridge rule kinds per pipeline that compiler/render/triggers.py can emit; with the platform
 #: bus for events the pipelines publish (approvals), the default bus for the others.
 RULE_KINDS = (("retrain", "schedule", False), ("retrain", "data", False), ("batch", "schedule", False),
-              ("deploy", "approved", True))
-PIPELINES = ("retrain", "deploy", "batch")
+              ("deploy", "approved", True), ("retrain", "drift", False), ("drift", "schedule", False))
+#: The state machines apply may create: the three pipelines and the drift job (monitor.drift.job).
+PIPELINES = ("retrain", "deploy", "batch", "drift")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -466,8 +467,9 @@ class _Builder:
 
 def apply_statements(config: ModelConfig, pointers: dict) -> list:
     """What `mlopsc apply` calls for one environment, scoped to that environment's resources: its
-    state machines, trigger rules, registry items (partition key MODEL#<model>), task definition
-    families, and passing its pipeline and task roles to the services that run as them."""
+    state machines, trigger rules, monitor alarms and dashboard, registry items (partition key
+    MODEL#<model>), task definition families, and passing its pipeline and task roles to the
+    services that run as them."""
     naming = Naming(config)
     platform = config.platform
     model, environment = config.name, config.environment
@@ -493,6 +495,7 @@ def apply_statements(config: ModelConfig, pointers: dict) -> list:
                                    "events:ListTargetsByRule", "events:PutRule", "events:PutTargets",
                                    "events:RemoveTargets", "events:TagResource"], rules),
         statement("ListTriggerRules", ["events:ListRules"], "*"),
+        *monitor_statements(config),
         statement("RegistryItems", ["dynamodb:GetItem", "dynamodb:UpdateItem"],
                   arn("dynamodb", f"table/{platform.registry_table}"),
                   {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": [naming.model_key]}}),
@@ -507,6 +510,26 @@ def apply_statements(config: ModelConfig, pointers: dict) -> list:
                       {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}}),
         ]
     return statements
+
+
+def monitor_statements(config: ModelConfig) -> list:
+    """The monitor's alarms (`<model>-<env>-<kind>`) and dashboard (`<model>-<env>`): apply reads
+    them for every environment (to remove them when `monitor` is removed), so the grant does not
+    depend on the config having a monitor. Alarms are deleted only when tagged as this model
+    environment's, as apply itself checks. Creating an alarm with tags needs cloudwatch:TagResource
+    (PutMetricAlarm's API reference); dashboards are global (no region in their ARN) and untagged."""
+    naming = Naming(config)
+    model, environment = config.name, config.environment
+    alarms = naming.arn("cloudwatch", f"alarm:{model}-{environment}-*")
+    dashboard = naming.arn("cloudwatch", f"dashboard/{names.dashboard(model, environment)}", regional=False)
+    owner = {f"aws:ResourceTag/{key}": value for key, value in (("mlops:model", model), ("mlops:environment", environment))}
+    return [
+        statement("MonitorAlarms", ["cloudwatch:DescribeAlarms", "cloudwatch:ListTagsForResource",
+                                    "cloudwatch:PutMetricAlarm", "cloudwatch:TagResource"], alarms),
+        statement("RemoveMonitorAlarms", ["cloudwatch:DeleteAlarms"], alarms, {"StringEquals": owner}),
+        statement("MonitorDashboard", ["cloudwatch:DeleteDashboards", "cloudwatch:GetDashboard",
+                                       "cloudwatch:PutDashboard"], dashboard),
+    ]
 
 
 # --------------------------------------------------------------------------- helpers
@@ -532,10 +555,7 @@ def _connection_action(connection_arn: str) -> str:
 
 
 def _uses_fargate(config: ModelConfig) -> bool:
-    stages = list(config.retrain.stages) if config.retrain else []
-    if config.batch:
-        stages.append(config.batch.stage)
-    return any(stage.compute == "fargate" for stage in stages) or (
+    return any(stage.compute == "fargate" for _, stage in container_stages(config)) or (
         config.deploy is not None and config.deploy.target == "ecs-service")
 
 

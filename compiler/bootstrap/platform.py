@@ -138,8 +138,7 @@ def _events_and_notifications(t: Template, platform: PlatformFile) -> None:
     t.add("NotificationTopic", "AWS::SNS::Topic", {
         "TopicName": cfn.arn_name(topic),
         "DisplayName": "mlops",
-        # The AWS managed key when the platform has none: encrypted either way.
-        "KmsMasterKeyId": platform.kms_key or "alias/aws/sns",
+        "KmsMasterKeyId": platform.kms_key or ref(_notification_key(t, platform)),
         "Tags": cfn.tags(TAGS)})
     t.add("NotificationTopicPolicy", "AWS::SNS::TopicPolicy", {
         "Topics": [ref("NotificationTopic")],
@@ -148,6 +147,32 @@ def _events_and_notifications(t: Template, platform: PlatformFile) -> None:
              "Resource": ref("NotificationTopic"), "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
         ])})
     t.output("NotificationTopicArn", ref("NotificationTopic"), "failures, time-outs and approvals")
+
+
+def _notification_key(t: Template, platform: PlatformFile) -> str:
+    """The topic's own key when the platform has none. Not the AWS managed `alias/aws/sns`: its
+    policy cannot be changed, and CloudWatch alarms cannot publish to a topic encrypted with it
+    (SNS guide, "Enable compatibility between event sources from AWS services and encrypted
+    topics"). Like the managed key, it serves every principal of the account through SNS only."""
+    return t.add("NotificationKey", "AWS::KMS::Key", {
+        "Description": "mlops notification topic: lets CloudWatch alarms publish to the encrypted topic",
+        "EnableKeyRotation": True,
+        "KeyPolicy": cfn.document([
+            {"Sid": "AccountAdministersTheKey", "Effect": "Allow",
+             "Principal": {"AWS": sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root")},
+             "Action": "kms:*", "Resource": "*"},
+            {"Sid": "AccountPublishesThroughSns", "Effect": "Allow", "Principal": {"AWS": "*"},
+             "Action": ["kms:Decrypt", "kms:GenerateDataKey*"], "Resource": "*",
+             "Condition": {"StringEquals": {"kms:CallerAccount": sub("${AWS::AccountId}"),
+                                            "kms:ViaService": sub("sns.${AWS::Region}.amazonaws.com")}}},
+            {"Sid": "CloudWatchAlarmsPublish", "Effect": "Allow", "Principal": {"Service": "cloudwatch.amazonaws.com"},
+             "Action": ["kms:Decrypt", "kms:GenerateDataKey*"], "Resource": "*",
+             "Condition": {"StringEquals": {"aws:SourceAccount": sub("${AWS::AccountId}")}}},
+        ]),
+        "Tags": cfn.tags(TAGS)}, retain=True,
+        checkov=[("CKV_AWS_33", "principal * is limited to this account's callers through SNS (kms:CallerAccount "
+                                "and kms:ViaService), as in the AWS managed SNS key, so publishing roles need no KMS "
+                                "grant of their own")])
 
 
 def _platform_parameter(t: Template, platform: PlatformFile) -> None:

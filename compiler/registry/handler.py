@@ -7,7 +7,8 @@ environment variable MLOPS_REGISTRY_TABLE.
 
 Per event (see items.py for the conditions):
 
-- every handled event: its RUN item (`RUN#<env>#<pipeline>#<run id>`);
+- every handled event: its RUN item (`RUN#<env>#<pipeline>#<run id>`); DriftDetected records the
+  alarm and the live version on a drift-started retrain run, DriftChecked ends a drift run;
 - ModelRegistered: the version's code commit and, with automatic approval, who approved it;
 - DeploymentStarted / Succeeded / Failed / TimedOut / RolledBack: the version's deployment state
   (the failure events carry no version: it comes from the run's DeploymentStarted, or from the

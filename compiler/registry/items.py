@@ -13,9 +13,14 @@ Every item of a model lives under `pk = MODEL#<model>`:
   (`promoted_from`) and deployment state (`deployment_status`, `deployment_execution`,
   `deployment_order`, `last_deployed_at`).
 - `DEPLOYMENT#<env>`: the deploy pipeline's lock and last outcome (the registry only reads it).
+- `DRIFT#<env>#<window>`: written once by a drift-started retrain run, the first of its cool-down
+  window (`<window>`: the UTC date, or date and hour, `2026-11-26T01`): `alarm`, `live_version`
+  (the version that served when drift was detected, `none` if none did), `detected_at`,
+  `execution`, `window`, `cooldown`. A later run of the same window finds it and starts nothing.
 - `RUN#<env>#<pipeline>#<run id>`: one execution: `status` (running, succeeded, failed),
   `started_at`, `finished_at`, `stage_<name>` ({status, at, error}), `error`, `what`, and for
-  retrain the registered `version`; for deploy the `version`, `target` and `outcome`.
+  retrain the registered `version` (and, started by drift, `drift_alarm` and `live_version`);
+  for deploy the `version`, `target` and `outcome`; for drift the `version` it checked.
 
 How writes stay right:
 
@@ -68,6 +73,11 @@ def run_sk(environment: str, pipeline: str, run_id: str) -> str:
     return f"RUN#{environment}#{pipeline}#{run_id}"
 
 
+def drift_prefix(environment: str) -> str:
+    """Keys of the DRIFT items, one per cool-down window (the pipeline writes them)."""
+    return f"DRIFT#{environment}#"
+
+
 def run_prefix(environment: str, pipeline: Optional[str] = None) -> str:
     return f"RUN#{environment}#" + (f"{pipeline}#" if pipeline else "")
 
@@ -85,13 +95,15 @@ DEPLOYING, DEPLOYED = "deploying", "deployed"
 DEPLOY_OUTCOMES = {"DeploymentSucceeded": DEPLOYED, "DeploymentFailed": "failed",
                    "DeploymentTimedOut": "timed_out", "DeploymentRolledBack": "rolled_back"}
 #: Events that end a run, and the run's status then. The batch pipeline's StageSucceeded ends it too
-#: (its one stage is its last state before success); retrain's last is ModelRegistered.
+#: (its one stage is its last state before success); retrain's last is ModelRegistered, drift's
+#: DriftChecked.
 TERMINAL = {"RunFailed": FAILED, "StageFailed": FAILED, "GateFailed": FAILED, "ModelRegistered": SUCCEEDED,
             "DeploymentSucceeded": SUCCEEDED, "DeploymentFailed": FAILED, "DeploymentTimedOut": FAILED,
-            "DeploymentRolledBack": FAILED}
+            "DeploymentRolledBack": FAILED, "DriftChecked": SUCCEEDED}
 #: Events the handler records; others (ModelApproved, ModelRejected: written by `mlopsc registry`
-#: itself) are acknowledged and ignored.
-HANDLED = frozenset(TERMINAL) | {"RunStarted", "StageSucceeded", "DeploymentStarted"}
+#: itself) are acknowledged and ignored. DriftDetected opens a drift-started retrain run, before
+#: its RunStarted.
+HANDLED = frozenset(TERMINAL) | {"RunStarted", "StageSucceeded", "DeploymentStarted", "DriftDetected"}
 #: apply names on-commit runs `commit-<12 hex of the sha>-<fingerprint>`.
 COMMIT_RUN = re.compile(r"^commit-(?P<sha>[0-9a-f]{7,40})-[0-9a-f]+$")
 STAGE_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")
@@ -279,6 +291,8 @@ def run_writes(event: Event) -> list[Write]:
         return [update("run started", event.run_key, {**event.identity, "started_at": event.time},
                        if_absent={"status": RUNNING}, condition="attribute_not_exists(#started)",
                        names={"#started": "started_at"})]
+    if kind == "DriftDetected":
+        return [_drift_detected(event)]
     terminal = TERMINAL.get(kind) or (SUCCEEDED if kind == "StageSucceeded" and event.pipeline == "batch" else None)
     if kind == "DeploymentStarted":
         version = _version(event)
@@ -305,6 +319,8 @@ def run_writes(event: Event) -> list[Write]:
     if kind == "ModelRegistered":
         values["version"] = _version(event)
         values["approval"] = str(event.detail.get("approval", PENDING))
+    if kind == "DriftChecked":
+        values["version"] = _version(event)
     if kind in DEPLOY_OUTCOMES:
         values["outcome"] = DEPLOY_OUTCOMES[kind]
         if "version" in event.detail:
@@ -314,6 +330,16 @@ def run_writes(event: Event) -> list[Write]:
     condition, names, condition_values = RUN_OPEN
     return [update(f"run {terminal} ({kind})", event.run_key, values, condition=condition, names=names,
                    values=condition_values)]
+
+
+def _drift_detected(event: Event) -> Write:
+    """The alarm that started a retrain run and the version that served then (recorded once)."""
+    alarm, live = event.detail.get("alarm"), event.detail.get("live_version")
+    if not isinstance(alarm, str) or not isinstance(live, str):
+        raise BadEvent("DriftDetected without its alarm and live version")
+    return update("drift detected", event.run_key, {**event.identity, "drift_alarm": alarm, "live_version": live},
+                  if_absent={"status": RUNNING}, condition="attribute_not_exists(#alarm)",
+                  names={"#alarm": "drift_alarm"})
 
 
 def _version(event: Event) -> str:

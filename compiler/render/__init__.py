@@ -9,7 +9,7 @@ import yaml
 
 from compiler import __version__
 from compiler.model import ModelConfig
-from compiler.render import asl, buildspec, iam, pointers, triggers
+from compiler.render import asl, buildspec, iam, monitor, pointers, triggers
 from compiler.render.context import Naming
 
 MANIFEST = "manifest.json"
@@ -35,6 +35,9 @@ def render_files(config: ModelConfig) -> dict[str, str]:
     files["pointers.json"] = to_json(pointers.pointers(config))
     files["triggers.json"] = to_json(triggers.triggers(config))
     files["iam.json"] = to_json(iam.roles(config, definitions))
+    monitoring = monitor.monitor(config)
+    if monitoring is not None:
+        files["monitor.json"] = to_json(monitoring)
     files[MANIFEST] = to_json(_manifest(config, files))
     return files
 
@@ -66,5 +69,5 @@ def _target(config: ModelConfig) -> dict:
         "task_role": config.platform.task_role,
         "log_group": naming.state_machine_log_group,
         "event_bus": config.platform.event_bus,
-        "tags": {**config.tags, "mlops:model": config.name, "mlops:environment": config.environment},
+        "tags": monitor.environment_tags(config),
     }

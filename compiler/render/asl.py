@@ -17,6 +17,9 @@ from compiler.render.context import Naming
 ECS_SYNC = "ecs:runTask.sync"
 #: Retries for calls to AWS APIs (throttling, brief unavailability), not for stage failures.
 SERVICE_RETRY = [{"ErrorEquals": ["States.TaskFailed"], "IntervalSeconds": 2, "MaxAttempts": 3, "BackoffRate": 2.0}]
+#: Retries for conditional DynamoDB writes: throttling only (a failed condition is an answer).
+WRITE_RETRY = [{"ErrorEquals": ["DynamoDB.ProvisionedThroughputExceededException", "DynamoDB.ThrottlingException"],
+                "IntervalSeconds": 2, "MaxAttempts": 3, "BackoffRate": 2.0}]
 #: Room for the pipeline's own bookkeeping states on top of its stages' time-outs.
 BOOKKEEPING_SECONDS = 3600
 
@@ -52,7 +55,7 @@ def render(template: str, context: dict) -> dict:
 def definitions(config: ModelConfig) -> dict:
     """Pipeline name -> ASL definition (as data), for each configured pipeline."""
     naming = Naming(config)
-    builders = {"retrain": _retrain, "deploy": _deploy, "batch": _batch}
+    builders = {"retrain": _retrain, "deploy": _deploy, "batch": _batch, "drift": _drift}
     return {pipeline: builders[pipeline](naming) for pipeline in config.pipelines}
 
 
@@ -62,7 +65,8 @@ def _base(naming: Naming, pipeline: str, comment: str) -> dict:
     events_failure = _failure(naming, pipeline, "event publishing failed", "EventsFailed",
                               "An event could not be published to EventBridge, so the registry would miss it.",
                               event=None)
-    return {"p": naming.platform, "service_retry": SERVICE_RETRY, "comment": comment, "events_failure": events_failure}
+    return {"p": naming.platform, "service_retry": SERVICE_RETRY, "write_retry": WRITE_RETRY, "comment": comment,
+            "events_failure": events_failure}
 
 
 def _failure(naming: Naming, pipeline: str, label: str, error: str, cause: str, event: str | None,
@@ -84,13 +88,15 @@ def _failure(naming: Naming, pipeline: str, label: str, error: str, cause: str, 
     }
 
 
-def _pointers(naming: Naming, pipeline: str, runtimes: list, task_keys: list) -> dict:
+def _pointers(naming: Naming, pipeline: str, runtimes: list, task_keys: list, then: str = "Publish run started") -> dict:
+    """Read the pointers, check the images and task definitions the pipeline runs are there, then
+    `then` (the run is announced by `Publish run started`, which may come after a gate)."""
     checks = [{"Variable": naming.image(runtime), "IsPresent": True} for runtime in runtimes]
     checks += [{"Variable": f"{naming.pointers}.task_definitions.M['{key}'].S", "IsPresent": True} for key in task_keys]
     return {
         "get_item": {"TableName": naming.platform.registry_table, "Key": naming.key(naming.pointers_key),
                      "ConsistentRead": True},
-        "check": {"And": [{"Variable": naming.pointers, "IsPresent": True}] + checks, "Next": "Publish run started"},
+        "check": {"And": [{"Variable": naming.pointers, "IsPresent": True}] + checks, "Next": then},
         "started_event": ctx.put_event(naming, pipeline, "RunStarted", {}),
         "failure": _failure(naming, pipeline, "pointers missing", "PointersMissing",
                             "The registry has no image for a runtime this pipeline runs: has the build stage run and apply written its images?",
@@ -155,49 +161,144 @@ def _chain(steps: list, last_next: str) -> list:
 
 def _retrain(naming: Naming) -> dict:
     retrain = naming.config.retrain
-    steps, input_uri = [], retrain.data_source
-    extra = {"MLOPS_DATA_URI": retrain.data_source}
-    static = json.dumps(dict(retrain.hyperparameters), sort_keys=True)
-    for stage in (retrain.validate, retrain.transform):
-        if stage:
-            steps.append(_container_step(naming, "retrain", stage, input_uri, None, extra))
-            input_uri = naming.stage_output("retrain", stage.name)
-    merged = "States.JsonMerge($.hyperparameters, $.stages.tune.hyperparameters, false)"
-    if retrain.tune:
-        steps.append(_tune_step(naming, retrain, input_uri))
-    train = retrain.train
-    if train.compute == "sagemaker":
-        hyperparameters = merged if retrain.tune else dict(retrain.hyperparameters)
-        env = ctx.stage_environment(naming, "retrain", train, input_uri, None, extra)
-        step = _step(naming, "retrain", train, f"arn:{naming.platform.partition}:states:::sagemaker:createTrainingJob.sync",
-                     ctx.sagemaker_training(naming, train, env, input_uri, hyperparameters),
-                     {"job_name.$": "$.TrainingJobName", "model_data.$": "$.ModelArtifacts.S3ModelArtifacts"})
-    else:
-        params = f"States.JsonToString({merged})" if retrain.tune else static
-        step = _container_step(naming, "retrain", train, input_uri, params, extra)
-    steps.append(step)
-    input_uri = naming.stage_output("retrain", train.name)
-    if retrain.evaluate:
-        steps.append(_container_step(naming, "retrain", retrain.evaluate, input_uri, None, extra))
-    runtimes = sorted({s.runtime for s in retrain.stages} | ({retrain.tune.stage.runtime} if retrain.tune else set()))
-    task_keys = [f"retrain-{s.name}" for s in retrain.stages if s.compute == "fargate"]
+    steps = _retrain_steps(naming, retrain)
+    stages = ctx.retrain_stages(naming.config)
+    runtimes = sorted({s.runtime for s in stages} | ({retrain.tune.stage.runtime} if retrain.tune else set()))
+    task_keys = [f"retrain-{s.name}" for s in stages if s.compute == "fargate"]
     gate = _gate(naming, retrain) if retrain.gate else None
     _chain(steps, "Read metrics" if gate else "Register model version")
-    timeout = sum(_stage_timeout(s) * (1 + s.retry.max_attempts) for s in retrain.stages)
+    timeout = sum(_stage_timeout(s) * (1 + s.retry.max_attempts) for s in stages)
     if retrain.tune:
         tune = retrain.tune
         rounds = -(-(tune.max_jobs or 100) // tune.max_parallel_jobs)
         timeout += rounds * _stage_timeout(tune.stage)
+    drift_gate = _drift_gate(naming)
     return render("retrain.asl.json.j2", {
         **_base(naming, "retrain", f"Retrain {naming.config.name} ({naming.config.environment}): "
-                + " -> ".join(s["name"].lower() for s in steps) + (" -> gate" if gate else "") + " -> register"),
+                + " -> ".join(s["name"].lower() for s in steps) + (" -> gate" if gate else "") + " -> register"
+                + (f"; a drift alarm retrains at most once per UTC {drift_gate['period']}" if drift_gate else "")),
         "timeout": timeout + BOOKKEEPING_SECONDS,
-        "pointers": _pointers(naming, "retrain", runtimes, task_keys),
+        "pointers": _pointers(naming, "retrain", runtimes, task_keys, DRIFT_GATE if drift_gate else RUN_STARTED),
+        "drift_gate": drift_gate,
         "static_hyperparameters": dict(retrain.hyperparameters) if retrain.tune else None,
         "steps": steps,
         "gate": gate,
         "register": _register(naming, retrain),
     })
+
+
+def _retrain_steps(naming: Naming, retrain: RetrainPipeline) -> list:
+    """The retrain steps in run order, each stage given the previous one's output.
+
+    The monitor's baseline stage (`monitor.baseline`) runs after train and before evaluate. Its
+    contract: MLOPS_INPUT_URI is the data train read (`data.source`, or transform's output), and
+    it writes `statistics.json` and `constraints.json`, in SageMaker Model Monitor's formats, to
+    MLOPS_OUTPUT_URI. That URI is registered as the version's `baseline_uri`; the drift checks
+    of that version (Model Monitor's schedule, or the model's own drift job) compare with it.
+    """
+    steps, input_uri = [], retrain.data_source
+    extra = {"MLOPS_DATA_URI": retrain.data_source}
+    for stage in (retrain.validate, retrain.transform):
+        if stage:
+            steps.append(_container_step(naming, "retrain", stage, input_uri, None, extra))
+            input_uri = naming.stage_output("retrain", stage.name)
+    if retrain.tune:
+        steps.append(_tune_step(naming, retrain, input_uri))
+    steps.append(_train_step(naming, retrain, input_uri, extra))
+    baseline = naming.config.monitor.baseline if naming.config.monitor else None
+    if baseline:
+        # The baseline describes the data the model learnt from: the input train read.
+        steps.append(_container_step(naming, "retrain", baseline, input_uri, None, extra))
+    if retrain.evaluate:
+        steps.append(_container_step(naming, "retrain", retrain.evaluate,
+                                     naming.stage_output("retrain", retrain.train.name), None, extra))
+    return steps
+
+
+def _train_step(naming: Naming, retrain: RetrainPipeline, input_uri: str, extra: dict) -> dict:
+    train = retrain.train
+    merged = "States.JsonMerge($.hyperparameters, $.stages.tune.hyperparameters, false)"
+    if train.compute == "fargate":
+        params = f"States.JsonToString({merged})" if retrain.tune else json.dumps(dict(retrain.hyperparameters),
+                                                                                  sort_keys=True)
+        return _container_step(naming, "retrain", train, input_uri, params, extra)
+    hyperparameters = merged if retrain.tune else dict(retrain.hyperparameters)
+    env = ctx.stage_environment(naming, "retrain", train, input_uri, None, extra)
+    return _step(naming, "retrain", train, f"arn:{naming.platform.partition}:states:::sagemaker:createTrainingJob.sync",
+                 ctx.sagemaker_training(naming, train, env, input_uri, hyperparameters),
+                 {"job_name.$": "$.TrainingJobName", "model_data.$": "$.ModelArtifacts.S3ModelArtifacts"})
+
+
+#: The state after the pointers check, and the first state of a retrain's drift check.
+RUN_STARTED, DRIFT_GATE = "Publish run started", "Started by drift?"
+#: The first state that finds the version that serves, and where a drift check without one goes on.
+LIVE_VERSION, NO_LIVE_VERSION = "Read deployment", "No live version"
+#: The baseline of the version read into `$.model_version` (deploy: the one deployed; drift: the live one).
+VERSION_BASELINE = "$.model_version.Item.baseline_uri.S"
+
+
+def _drift_gate(naming: Naming) -> dict | None:
+    """A drift alarm starts the retrain pipeline with `{"trigger": "drift", "alarm": "<name>"}`
+    (triggers.json). Such a run first claims its cool-down window, one registry item per window
+    (`DRIFT#<env>#<UTC date>`, or date and hour), written only if absent: the first run of a
+    window goes on and records the alarm and the version that served when drift was detected;
+    any later one in that window (a flapping alarm) ends at once in `Cooling down`, having run
+    nothing and published nothing. Runs started otherwise skip all of it."""
+    config = naming.config
+    drift = config.monitor.drift if config.monitor else None
+    if drift is None or not drift.retrain:
+        return None
+    window = ctx.COOLDOWN_WINDOWS[drift.cooldown]
+    item = {
+        "pk": {"S": naming.model_key},
+        "sk": {"S.$": ctx.states_format(naming.drift_key_prefix + "{}", window)},
+        "model": {"S": config.name},
+        "environment": {"S": config.environment},
+        "window": {"S.$": window},
+        "cooldown": {"S": drift.cooldown},
+        "alarm": {"S.$": "$.alarm"},
+        "live_version": {"S.$": "$.live.version"},
+        "detected_at": {"S.$": "$$.State.EnteredTime"},
+        "execution": {"S.$": "$$.Execution.Id"},
+    }
+    period = "hour" if drift.cooldown == "1h" else "day"
+    return {
+        "period": period,
+        "started_by_drift": {"And": [{"Variable": "$.trigger", "IsPresent": True}, {"Variable": "$.trigger", "IsString": True},
+                                     {"Variable": "$.trigger", "StringEquals": "drift"},
+                                     {"Variable": "$.alarm", "IsPresent": True}, {"Variable": "$.alarm", "IsString": True}],
+                             "Next": LIVE_VERSION},
+        "live": _live_version(naming, "Claim drift window", NO_LIVE_VERSION),
+        "claim": {"TableName": naming.platform.registry_table, "Item": item,
+                  "ConditionExpression": "attribute_not_exists(pk)"},
+        "cooling_down": f"A drift-started retrain of this UTC {period} has started already: this one starts nothing.",
+        "event": ctx.put_event(naming, "retrain", "DriftDetected",
+                               {"alarm.$": "$.alarm", "live_version.$": "$.live.version", "window.$": window}),
+        "failure": _failure(naming, "retrain", "drift not recorded", "DriftNotRecorded",
+                            "The drift alarm could not be recorded in the registry, so no retrain started.", "RunFailed"),
+    }
+
+
+
+def _live_version(naming: Naming, found: str, nothing: str) -> dict:
+    """Which version serves now, into `$.live.version`: the last deployment's when it succeeded
+    (the deploy pipeline's DEPLOYMENT item), else the registry's approved pointer (which names the
+    last successful deployment: after a failed or rolled-back one, the version still serving);
+    neither -> `nothing`."""
+    deployment = "$.deployment.Item"
+    return {
+        "get_item": {"TableName": naming.platform.registry_table, "Key": naming.key(naming.deployment_key),
+                     "ConsistentRead": True},
+        "choices": [
+            {"And": [{"Variable": f"{deployment}.status.S", "IsPresent": True},
+                     {"Variable": f"{deployment}.status.S", "StringEquals": "deployed"},
+                     {"Variable": f"{deployment}.version.S", "IsPresent": True}], "Next": "Live: last deployment"},
+            {"Variable": f"{naming.pointers}.approved_version.S", "IsPresent": True, "Next": "Live: approved version"}],
+        "from_deployment": {"version.$": f"{deployment}.version.S"},
+        "from_pointer": {"version.$": f"{naming.pointers}.approved_version.S"},
+        "found": found,
+        "nothing": nothing,
+    }
 
 
 def _tune_step(naming: Naming, retrain: RetrainPipeline, input_uri: str) -> dict:
@@ -260,6 +361,11 @@ def _register(naming: Naming, retrain: RetrainPipeline) -> dict:
     detail = {"version.$": naming.run_id, "approval": approval, "model_data.$": model_data or naming.stage_output("retrain", "train")}
     if retrain.gate:
         detail["metrics.$"] = "$.metrics.values"
+    if naming.config.monitor and naming.config.monitor.baseline:
+        # statistics.json and constraints.json of the training data (the baseline stage's contract)
+        baseline = naming.stage_output("retrain", "baseline")
+        item["baseline_uri"] = {"S.$": baseline}
+        detail["baseline_uri.$"] = baseline
     return {
         "put_item": {"TableName": naming.platform.registry_table, "Item": item,
                      "ConditionExpression": "attribute_not_exists(pk)"},
@@ -326,6 +432,41 @@ def _distributed_map(naming: Naming, batch) -> dict:
                                          "Prefix.$": ctx.states_format(naming.run_prefix("batch") + "map-results", naming.run_id)}},
         "result_selector": {"manifest.$": "$.ResultWriterDetails"},
     }
+
+
+# --------------------------------------------------------------------------- drift
+
+def _drift(naming: Naming) -> dict:
+    """The model's own drift job (lambda and ecs-service targets), on a schedule: find the version
+    that serves, then run the job against what was captured and that version's baseline. Nothing
+    deployed: the run ends before it is announced. The job publishes the drift distances to
+    CloudWatch (`MLOPS_METRICS_NAMESPACE`), where the monitor's alarms watch them."""
+    config = naming.config
+    job = config.drift_job
+    extra = {"MLOPS_CAPTURE_URI": naming.capture_uri, "MLOPS_BASELINE_URI": VERSION_BASELINE,
+             "MLOPS_METRICS_NAMESPACE": naming.metrics_namespace, "MLOPS_MODEL_VERSION": "$.live.version"}
+    step = _container_step(naming, "drift", job, naming.capture_uri, None, extra)
+    step["next"] = "Publish drift checked"
+    task_keys = [f"drift-{job.name}"] if job.compute == "fargate" else []
+    return render("drift.asl.json.j2", {
+        **_base(naming, "drift", f"Drift of {config.name} ({config.environment}), {config.monitor.drift.schedule}: "
+                f"the captured requests against the live version's baseline"),
+        "timeout": _stage_timeout(job) * (1 + job.retry.max_attempts) + BOOKKEEPING_SECONDS,
+        "pointers": _pointers(naming, "drift", [job.runtime], task_keys, LIVE_VERSION),
+        "live": _live_version(naming, "Read live version", "Nothing deployed"),
+        "read_version": {"TableName": naming.platform.registry_table, "ConsistentRead": True,
+                         "Key": {"pk": {"S": naming.model_key},
+                                 "sk": {"S.$": ctx.states_format(naming.version_key_prefix() + "{}", "$.live.version")}}},
+        "has_baseline": {"And": [{"Variable": "$.model_version.Item", "IsPresent": True},
+                                 {"Variable": VERSION_BASELINE, "IsPresent": True}], "Next": RUN_STARTED},
+        "baseline_missing": _failure(naming, "drift", "baseline missing", "BaselineMissing",
+                                     "The live version has no baseline_uri in the registry (it was registered before "
+                                     "monitor.baseline was set): deploy a version retrained with the baseline stage.",
+                                     "RunFailed"),
+        "step": step,
+        "checked_event": ctx.put_event(naming, "drift", "DriftChecked",
+                                       {"version.$": "$.live.version", "baseline_uri.$": VERSION_BASELINE}),
+    })
 
 
 # --------------------------------------------------------------------------- deploy
@@ -422,6 +563,9 @@ def _deploy(naming: Naming) -> dict:
     context.update(target[deploy.target](naming, deploy, failures, serve_image, model_data, environment))
     if not context.pop("can_roll_back"):
         del failures["rolled_back"]
+    context["monitoring"] = _monitoring_schedule(naming, deploy) if deploy.target == "sagemaker-endpoint" else None
+    if context["monitoring"]:
+        failures.update(context["monitoring"].pop("failures"))
     context["timeout"] = _deploy_timeout(deploy, context)
     return render("deploy.asl.json.j2", context)
 
@@ -450,6 +594,8 @@ def _sagemaker_target(naming: Naming, deploy, failures, serve_image, model_data,
                        "Tags": naming.tags("deploy")}
     if platform.kms_key:
         endpoint_config["KmsKeyId"] = platform.kms_key
+    if naming.config.monitor:
+        endpoint_config["DataCaptureConfig"] = _data_capture(naming)
     traffic = deploy.traffic
     routing = {"Type": {"all-at-once": "ALL_AT_ONCE", "canary": "CANARY", "linear": "LINEAR"}[traffic.mode],
                "WaitIntervalInSeconds": traffic.interval_seconds or 0}
@@ -504,6 +650,93 @@ def _sagemaker_target(naming: Naming, deploy, failures, serve_image, model_data,
     }
 
 
+def _data_capture(naming: Naming) -> dict:
+    """The endpoint writes monitor.capture.sampling_percent of its requests and responses to S3."""
+    capture = {"EnableCapture": True, "InitialSamplingPercentage": naming.config.monitor.sampling_percent,
+               "DestinationS3Uri": naming.capture_uri,
+               "CaptureOptions": [{"CaptureMode": "Input"}, {"CaptureMode": "Output"}]}
+    if naming.platform.kms_key:
+        capture["KmsKeyId"] = naming.platform.kms_key
+    return capture
+
+
+#: Model Monitor's schedule: at the top of every hour, or at midnight UTC (SageMaker's cron has six fields).
+MONITORING_SCHEDULES = {"hourly": "cron(0 * ? * * *)", "daily": "cron(0 0 ? * * *)"}
+#: One small instance analyses a monitoring period's captured requests; a run may take an hour.
+MONITORING_CLUSTER = {"InstanceCount": 1, "InstanceType": "ml.m5.large", "VolumeSizeInGB": 20}
+MONITORING_MAX_RUNTIME_SECONDS = 3600
+#: Where the analyzer finds the endpoint's captured data in its container.
+ENDPOINT_INPUT_PATH = "/opt/ml/processing/input/endpoint"
+
+
+def _monitoring_schedule(naming: Naming, deploy) -> dict | None:
+    """SageMaker Model Monitor's data-quality schedule of the endpoint, pointed at the deployed
+    version's baseline. It is created, or updated when it exists, after the deployment succeeded
+    and was published: a failure here leaves the deployment recorded as deployed and fails the
+    execution with MonitoringNotUpdated (notified, no event: the deployment's has gone out)."""
+    drift = naming.config.monitor.drift if naming.config.monitor else None
+    if drift is None:
+        return None
+    update = {"MonitoringScheduleName": naming.monitoring_schedule,
+              "MonitoringScheduleConfig": {"ScheduleConfig": {"ScheduleExpression": MONITORING_SCHEDULES[drift.schedule]},
+                                           "MonitoringJobDefinition": _monitoring_job(naming, deploy.endpoint.name),
+                                           "MonitoringType": "DataQuality"}}
+    return {
+        "has_baseline": {"Variable": VERSION_BASELINE, "IsPresent": True, "Next": "Create monitoring schedule"},
+        "create_schedule": {**update, "Tags": naming.tags("deploy")},
+        "update_schedule": update,
+        "failures": {
+            "monitoring": _failure(naming, "deploy", "monitoring not updated", "MonitoringNotUpdated",
+                                   "The deployment succeeded, but the drift monitoring schedule could not be created or "
+                                   "updated: the new version's drift is not measured.", None),
+            "monitoring_baseline": _failure(naming, "deploy", "monitoring baseline missing", "MonitoringNotUpdated",
+                                            "The deployment succeeded, but the deployed version has no baseline (it was "
+                                            "registered before monitor.baseline was set): the drift monitoring schedule "
+                                            "was left as it was.", None),
+        },
+    }
+
+
+def _monitoring_job(naming: Naming, endpoint: str) -> dict:
+    """Each scheduled run: Model Monitor's analyzer compares the endpoint's captured requests with
+    the version's baseline, in the VPC and with the KMS key as the jobs, as the task role, and
+    publishes the drift distances to CloudWatch."""
+    platform = naming.platform
+    cluster = dict(MONITORING_CLUSTER)
+    outputs = {"MonitoringOutputs": [{"S3Output": {"S3Uri": naming.monitor_reports_uri, "LocalPath": ctx.PROCESSING_OUTPUT,
+                                                   "S3UploadMode": "EndOfJob"}}]}
+    if platform.kms_key:
+        cluster["VolumeKmsKeyId"] = platform.kms_key
+        outputs["KmsKeyId"] = platform.kms_key
+    job = {
+        "BaselineConfig": {"ConstraintsResource": {"S3Uri.$": ctx.states_format("{}constraints.json", VERSION_BASELINE)},
+                           "StatisticsResource": {"S3Uri.$": ctx.states_format("{}statistics.json", VERSION_BASELINE)}},
+        "MonitoringInputs": [{"EndpointInput": {"EndpointName": endpoint, "LocalPath": ENDPOINT_INPUT_PATH,
+                                                "S3InputMode": "File", "S3DataDistributionType": "FullyReplicated"}}],
+        "MonitoringOutputConfig": outputs,
+        "MonitoringResources": {"ClusterConfig": cluster},
+        "MonitoringAppSpecification": {"ImageUri": naming.monitor_image()},
+        "StoppingCondition": {"MaxRuntimeInSeconds": MONITORING_MAX_RUNTIME_SECONDS},
+        "Environment": {"publish_cloudwatch_metrics": "Enabled"},
+        "RoleArn": platform.task_role,
+    }
+    if platform.subnets:
+        job["NetworkConfig"] = {"EnableInterContainerTrafficEncryption": True, "VpcConfig": ctx._vpc(platform)}
+    return job
+
+
+def _serving_monitor_environment(naming: Naming, metrics: bool) -> dict:
+    """What serving code of our own needs for the monitor: where and how much of its traffic to
+    capture, and (ecs-service) the namespace of the request metrics it publishes."""
+    monitor = naming.config.monitor
+    if monitor is None:
+        return {}
+    environment = {"MLOPS_CAPTURE_URI": naming.capture_uri, "MLOPS_CAPTURE_PERCENT": str(monitor.sampling_percent)}
+    if metrics:
+        environment["MLOPS_METRICS_NAMESPACE"] = naming.metrics_namespace
+    return environment
+
+
 def _traffic_weights(traffic) -> list:
     """Shares of traffic on the new version before it takes all of it: [] all at once,
     [p] for a canary, [p, 2p, ...] below 100 for linear."""
@@ -523,6 +756,7 @@ def _alarm_check(naming: Naming, traffic) -> dict | None:
 def _lambda_target(naming: Naming, deploy, failures, serve_image, model_data, environment) -> dict:
     function = deploy.function
     platform = naming.platform
+    environment = {**environment, **_serving_monitor_environment(naming, metrics=False)}
     variables = {**dict(sorted(environment.items())), "MLOPS_MODEL_URI.$": model_data,
                  "MLOPS_MODEL_VERSION.$": "$.request.version"}
     describe = f"arn:{platform.partition}:states:::aws-sdk:lambda:getFunctionConfiguration"
@@ -567,6 +801,7 @@ def _lambda_target(naming: Naming, deploy, failures, serve_image, model_data, en
 def _ecs_target(naming: Naming, deploy, failures, serve_image, model_data, environment) -> dict:
     service = deploy.service
     platform = naming.platform
+    environment = {**environment, **_serving_monitor_environment(naming, metrics=True)}
     variables = [{"Name": k, "Value": v} for k, v in sorted(environment.items())] + \
                 [{"Name": "MLOPS_MODEL_URI", "Value.$": model_data},
                  {"Name": "MLOPS_MODEL_VERSION", "Value.$": "$.request.version"}]

@@ -14,6 +14,7 @@ import json
 
 from compiler import names
 from compiler.model import ModelConfig, Stage
+from compiler import model_monitor
 
 #: The first group of a UUID: 8 hex characters, new on every evaluation (every retry).
 TOKEN = "States.ArrayGetItem(States.StringSplit(States.UUID(), '-'), 0)"
@@ -124,6 +125,15 @@ class Naming:
 
     def alarm(self, kind: str) -> str:
         return names.alarm(self.config.name, self.config.environment, kind)
+
+    @property
+    def drift_key_prefix(self) -> str:
+        """`DRIFT#<env>#`, then the cool-down window (the UTC date, or date and hour)."""
+        return f"DRIFT#{self.config.environment}#"
+
+    def monitor_image(self) -> str:
+        """SageMaker Model Monitor's analyzer image in the platform's region."""
+        return model_monitor.analyzer_image(self.platform.region)
 
     # -- names unique per attempt ---------------------------------------------------------
     def job_name(self, kind: str, limit: str = "sagemaker_job") -> str:
@@ -334,3 +344,39 @@ def notification(naming: Naming, pipeline: str, label: str, cause: str, extra: d
     return {"TopicArn": naming.platform.notification_topic, "Subject": subject[:100],
             "Message": {"model": config.name, "environment": config.environment, "pipeline": pipeline,
                         "what": cause, **extra, "execution.$": "$$.Execution.Id", "state.$": "$"}}
+
+
+#: The cool-down window of a drift-started retrain, cut from the execution's start time
+#: (ISO 8601 UTC, e.g. `2026-11-26T01:47:28.123Z`). States.StringSplit splits at every one of
+#: the characters it is given: at 'T' the first piece is the date, at ':' the date and the hour.
+COOLDOWN_WINDOWS = {
+    "1d": "States.ArrayGetItem(States.StringSplit($$.Execution.StartTime, 'T'), 0)",
+    "1h": "States.ArrayGetItem(States.StringSplit($$.Execution.StartTime, ':'), 0)",
+}
+
+
+def retrain_stages(config: ModelConfig) -> tuple:
+    """The retrain pipeline's container stages in run order, the monitor's baseline right after
+    train (tune is a job of its own kind, not listed)."""
+    retrain = config.retrain
+    if retrain is None:
+        return ()
+    baseline = config.monitor.baseline if config.monitor else None
+    stages = []
+    for stage in retrain.stages:
+        stages.append(stage)
+        if stage is retrain.train and baseline is not None:
+            stages.append(baseline)
+    return tuple(stages)
+
+
+def container_stages(config: ModelConfig) -> list:
+    """(pipeline, stage) of every stage that runs one container as a Fargate task or a SageMaker
+    job: retrain's (the baseline among them), the batch job and the drift job. The tune stage
+    is not one (its tuning job runs many)."""
+    found = [("retrain", stage) for stage in retrain_stages(config)]
+    if config.batch:
+        found.append(("batch", config.batch.stage))
+    if config.drift_job:
+        found.append(("drift", config.drift_job))
+    return found

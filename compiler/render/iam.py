@@ -28,7 +28,8 @@ from compiler import names
 from compiler.model import ModelConfig, Stage
 from compiler.render import pointers as registry_pointers
 from compiler.render import triggers as trigger_rules
-from compiler.render.context import TOKEN, Naming
+from compiler.render.context import TOKEN, Naming, container_stages
+from compiler.render.monitor import MODEL_MONITOR_NAMESPACE
 
 VERSION = "2012-10-17"
 
@@ -68,6 +69,8 @@ UNSCOPABLE = {
         "EC2 Describe calls take no resource ARN"),
     # SageMaker containers' metrics: metric data has no ARN; a condition keeps SageMaker's namespaces.
     "SageMakerMetrics": (("cloudwatch:PutMetricData",), "metric data has no ARN (limited by namespace)"),
+    # The model's own metrics (its drift job, an ecs-service's requests): only its namespace.
+    "ModelMetrics": (("cloudwatch:PutMetricData",), "metric data has no ARN (limited to the model's namespace)"),
 }
 _UNSCOPABLE_CONDITIONS = {
     "SageMakerMetrics": {"StringLike": {"cloudwatch:namespace": ["/aws/sagemaker/*"]}},
@@ -146,9 +149,10 @@ class _Policy:
         if "*" in entry["resources"] and (len(entry["resources"]) > 1 or sid not in UNSCOPABLE):
             raise RuntimeError(f"IAM statement {sid}: '*' only in the statements listed in UNSCOPABLE")
 
-    def allow_unscopable(self, sid: str) -> None:
+    def allow_unscopable(self, sid: str, condition: Optional[dict] = None) -> None:
+        """An UNSCOPABLE statement, with its fixed condition or the one given."""
         actions, _why = UNSCOPABLE[sid]
-        self.allow(sid, actions, ["*"], _UNSCOPABLE_CONDITIONS.get(sid))
+        self.allow(sid, actions, ["*"], condition or _UNSCOPABLE_CONDITIONS.get(sid))
 
     def document(self) -> dict:
         statements = []
@@ -495,6 +499,16 @@ def _endpoint(action: str, call: _Call) -> None:
         _read_alarms(call, [alarm.get("AlarmName") for alarm in rollback])
 
 
+def _monitoring_schedule(action: str, call: _Call) -> None:
+    """The endpoint's Model Monitor schedule, by its fixed name; its jobs run as the task role."""
+    name = call.pattern("MonitoringScheduleName").lower()
+    actions = [action] + (["sagemaker:AddTags"] if "Tags" in call.parameters else [])
+    call.policy.allow("SageMakerMonitoring", actions, [call.scope.arn("sagemaker", f"monitoring-schedule/{name}")])
+    definition = (call.parameters.get("MonitoringScheduleConfig") or {}).get("MonitoringJobDefinition") or {}
+    _Call(call.scope, call.pipeline, call.state, call.integration, definition, call.values).pass_role(
+        "RoleArn", service="sagemaker.amazonaws.com")
+
+
 _SCALABLE_ENDPOINT = re.compile(r"^endpoint/(?P<name>[^/]+)/variant/[^/]+$")
 
 
@@ -638,6 +652,10 @@ _HANDLERS: dict[str, Callable[[_Call], None]] = {
     "sagemaker:createEndpoint": functools.partial(_endpoint, "sagemaker:CreateEndpoint"),
     "sagemaker:updateEndpoint": functools.partial(_endpoint, "sagemaker:UpdateEndpoint"),
     "aws-sdk:sagemaker:describeEndpoint": functools.partial(_endpoint, "sagemaker:DescribeEndpoint"),
+    "aws-sdk:sagemaker:createMonitoringSchedule": functools.partial(_monitoring_schedule,
+                                                                    "sagemaker:CreateMonitoringSchedule"),
+    "aws-sdk:sagemaker:updateMonitoringSchedule": functools.partial(_monitoring_schedule,
+                                                                    "sagemaker:UpdateMonitoringSchedule"),
     "aws-sdk:applicationautoscaling:deregisterScalableTarget": _endpoint_autoscaling,
     "aws-sdk:applicationautoscaling:registerScalableTarget": _endpoint_autoscaling,
     "aws-sdk:applicationautoscaling:putScalingPolicy": _endpoint_autoscaling,
@@ -728,6 +746,7 @@ def _task_policy(config: ModelConfig) -> _Policy:
         policy.allow_unscopable("SageMakerMetrics")
         if platform.subnets:
             _vpc_access(scope)
+    _monitor_metrics(scope)
     _secrets(scope, stages)
     if platform.kms_key:
         _kms(scope, policy, platform.kms_key, "task")
@@ -735,15 +754,28 @@ def _task_policy(config: ModelConfig) -> _Policy:
 
 
 def _container_stages(config: ModelConfig) -> list[tuple[str, Stage]]:
-    """(pipeline, stage) for every container stage: retrain stages, the tune stage, batch."""
-    stages = []
-    if config.retrain:
-        stages += [("retrain", stage) for stage in config.retrain.stages]
-        if config.retrain.tune:
-            stages.append(("retrain", config.retrain.tune.stage))
-    if config.batch:
-        stages.append(("batch", config.batch.stage))
+    """(pipeline, stage) for every container stage: retrain stages (the monitor's baseline among
+    them), the tune stage, batch, the drift job."""
+    stages = container_stages(config)
+    if config.retrain and config.retrain.tune:
+        stages.append(("retrain", config.retrain.tune.stage))
     return stages
+
+
+def _monitor_metrics(scope: _Scope) -> None:
+    """Metrics the monitor reads: the model's own code publishes drift distances (its drift job)
+    and request metrics (an ecs-service's serving code) in the model's namespace; Model Monitor's
+    jobs, which run as this role, publish theirs in SageMaker's."""
+    config = scope.config
+    deploy, monitor = config.deploy, config.monitor
+    serving_metrics = bool(monitor and deploy and deploy.target == "ecs-service")
+    if config.drift_job or serving_metrics:
+        scope.policy.allow_unscopable("ModelMetrics",
+                                      {"StringEquals": {"cloudwatch:namespace": [scope.naming.metrics_namespace]}})
+    if monitor and monitor.drift and deploy and deploy.target == "sagemaker-endpoint":
+        scope.policy.allow_unscopable("SageMakerMetrics", {"StringLike": {"cloudwatch:namespace": [
+            *_UNSCOPABLE_CONDITIONS["SageMakerMetrics"]["StringLike"]["cloudwatch:namespace"],
+            MODEL_MONITOR_NAMESPACE]}})
 
 
 def _sagemaker_log_groups(config: ModelConfig, stages: list) -> dict[str, list]:

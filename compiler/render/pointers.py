@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 from compiler.model import ModelConfig
-from compiler.render.context import Naming
+from compiler.render.context import Naming, container_stages, retrain_stages
 
 
 def pointers(config: ModelConfig) -> dict:
     naming = Naming(config)
     task_definitions = {}
-    stages = [("retrain", stage) for stage in (config.retrain.stages if config.retrain else ())]
-    if config.batch:
-        stages.append(("batch", config.batch.stage))
-    for pipeline, stage in stages:
+    for pipeline, stage in container_stages(config):
         if stage.compute == "fargate":
             task_definitions[f"{pipeline}-{stage.name}"] = {
                 "family": naming.task_family(pipeline, stage.name),
@@ -40,7 +37,7 @@ def _settings(config: ModelConfig) -> dict:
     settings: dict = {"pipelines": list(config.pipelines)}
     if config.retrain:
         settings["retrain"] = {"approval": config.retrain.approval, "on_commit": config.retrain.on_commit,
-                               "stages": [s.name for s in config.retrain.stages],
+                               "stages": [s.name for s in retrain_stages(config)],
                                "tune": config.retrain.tune is not None}
     if config.deploy:
         settings["deploy"] = {"target": config.deploy.target, "runtime": config.deploy.runtime,

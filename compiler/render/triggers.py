@@ -1,4 +1,5 @@
-"""EventBridge rules that start the pipelines: schedules, new data in S3, approved versions."""
+"""EventBridge rules that start the pipelines: schedules, new data in S3, approved versions,
+drift alarms (monitor.drift.retrain) and the drift job's schedule (lambda/ecs-service targets)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,12 @@ import json
 from compiler import names
 from compiler.model import ModelConfig
 from compiler.render.context import Naming
+from compiler.render.monitor import alarm_arn, drift_alarm_names
 
-#: Scheduled rules and S3 events live on the default bus; pipeline events on the platform's.
+#: Scheduled rules, S3 and CloudWatch events live on the default bus; pipeline events on the platform's.
 DEFAULT_BUS = "default"
+#: The drift job runs at the top of every hour, or at midnight UTC (EventBridge's six-field cron).
+DRIFT_SCHEDULES = {"hourly": "cron(0 * * * ? *)", "daily": "cron(0 0 * * ? *)"}
 
 
 def triggers(config: ModelConfig) -> dict:
@@ -39,7 +43,37 @@ def triggers(config: ModelConfig) -> dict:
                            {"InputTransformer": {"InputPathsMap": {"version": "$.detail.version"},
                                                  "InputTemplate": '{"trigger": "approval", "version": <version>}'}},
                            bus=config.platform.event_bus))
+    rules += _monitor_rules(naming)
     return {"rules": rules, "on_commit": bool(retrain and retrain.on_commit)}
+
+
+def _monitor_rules(naming: Naming) -> list:
+    config = naming.config
+    drift = config.monitor.drift if config.monitor else None
+    rules = []
+    if drift is not None and drift.retrain and config.retrain is not None:
+        rules.append(_rule(naming, "retrain", "drift",
+                           f"Retrain {config.name} when a feature drift alarm goes to ALARM (the retrain pipeline "
+                           f"starts at most one drift run per UTC {'hour' if drift.cooldown == '1h' else 'day'})",
+                           {"EventPattern": drift_alarm_pattern(config)},
+                           {"InputTransformer": {"InputPathsMap": {"alarm": "$.detail.alarmName"},
+                                                 "InputTemplate": '{"trigger": "drift", "alarm": <alarm>}'}}))
+    if config.drift_job is not None:
+        rules.append(_rule(naming, "drift", "schedule", f"Measure the drift of {config.name} {drift.schedule}",
+                           {"ScheduleExpression": DRIFT_SCHEDULES[drift.schedule]},
+                           {"Input": json.dumps({"trigger": "schedule"})}))
+    return rules
+
+
+def drift_alarm_pattern(config: ModelConfig) -> dict:
+    """CloudWatch's "Alarm State Change" event of a drift alarm entering ALARM. The event names
+    the alarm's ARN in `resources` and its new state in `detail.state.value`
+    (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch-and-eventbridge.html).
+    Every transition to ALARM matches: the cool-down is the retrain pipeline's (a conditional
+    write per UTC hour or day), so a flapping alarm starts at most one retrain run per window."""
+    return {"source": ["aws.cloudwatch"], "detail-type": ["CloudWatch Alarm State Change"],
+            "resources": [alarm_arn(config, name) for name in drift_alarm_names(config)],
+            "detail": {"state": {"value": ["ALARM"]}}}
 
 
 def _key_filter(prefix: str, marker: str | None) -> list:

@@ -8,6 +8,7 @@ import sys
 import click
 
 from compiler import report
+from compiler.runs import PIPELINES
 
 PATHS = click.argument("paths", nargs=-1, type=click.Path())
 ENV = click.option("--env", "environment", required=True, help="The environment whose pipelines to use.")
@@ -17,7 +18,7 @@ PLATFORM = click.option("--platform", "platform_file", type=click.Path(exists=Tr
 
 
 @click.command("run")
-@click.argument("pipeline", type=click.Choice(["retrain", "deploy", "batch"]))
+@click.argument("pipeline", type=click.Choice(PIPELINES))
 @PATHS
 @ENV
 @MODEL
@@ -25,7 +26,7 @@ PLATFORM = click.option("--platform", "platform_file", type=click.Path(exists=Tr
 @click.option("--input", "input_text", help='Execution input, a JSON object (default: {"trigger": "manual"}).')
 @click.option("--wait", is_flag=True, help="Follow the execution until it ends; exit 0 when it succeeded, 1 when not.")
 def run_command(pipeline, paths, environment, model, platform_file, input_text, wait) -> None:
-    """Start PIPELINE (retrain, deploy or batch) of the model at PATHS in an environment.
+    """Start PIPELINE (retrain, deploy, batch or drift) of the model at PATHS in an environment.
 
     PATHS: a model repository or mlops.yaml (compiled in memory; default .), or the OUT directory
     `mlopsc compile` wrote."""

@@ -2,6 +2,8 @@
 `monitor:<alarm>` references in traffic.alarms. Each test names the exact `file:line:col` and path.
 Appended text starts on line 26: mostly a deploy pipeline (lines 26-28), then `monitor:` (line 29)."""
 
+from helpers import PLATFORM
+
 DEPLOY = "  deploy:\n    target: {target}\n    runtime: app\n"
 MONITOR = """\
 monitor:
@@ -111,3 +113,19 @@ def test_monitor_overlay_per_environment(repo):
     result = api.compile_outputs([str(repo.root)], str(repo.root / "platform.yaml"), None)
     thresholds = {c.environment: dict(c.monitor.drift.features) for c in result.validation.models}
     assert thresholds == {"dev": {"price": 0.5}, "prod": {"price": 0.2}}
+
+
+def test_drift_on_a_region_without_the_model_monitor_image(repo):
+    # Model Monitor's analyzer image is listed per region; il-central-1 is not (yet) among them.
+    repo.write_platform(PLATFORM.replace("eu-west-1", "il-central-1"))
+    out = repo.validate(append=DEPLOY.format(target="sagemaker-endpoint") + MONITOR)
+    problem = out.only()
+    assert problem.path == "monitor.drift"
+    assert problem.message == "SageMaker Model Monitor's analyzer image is not listed for il-central-1"
+
+
+def test_daily_drift_alarm_window_fits_seven_days(repo):
+    out = repo.validate(append=DEPLOY.format(target="sagemaker-endpoint") + MONITOR + "    evaluation_periods: 8\n")
+    problem = out.only()
+    assert (problem.where, problem.path) == ("mlops.yaml:34:25", "monitor.drift.evaluation_periods")
+    assert problem.message == "8 daily drift runs exceed CloudWatch's 7-day alarm window"

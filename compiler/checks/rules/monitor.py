@@ -1,10 +1,13 @@
 """The monitor section watches a deployed model: what it needs from the pipelines, which drift
 job each deploy target takes, and monitor alarms that traffic.alarms may name."""
 
+from compiler import model_monitor, resources
 from compiler.checks.finding import Finding, did_you_mean
 
 RULE = "monitor"
 BASE = ("monitor",)
+#: CloudWatch evaluates an alarm over at most 7 days for periods of an hour or more: 7 daily runs.
+MAX_DAILY_EVALUATION_PERIODS = 7
 #: Targets whose drift job SageMaker Model Monitor runs; the others run the model's own drift job.
 MODEL_MONITOR_TARGETS = ("sagemaker-endpoint",)
 HEALTH_ALARMS = {"max_error_rate": "error-rate", "max_latency_p99_ms": "latency-p99",
@@ -17,6 +20,7 @@ def check(context):
     deploy = context.pipelines.get("deploy")
     if monitor is not None:
         yield from _needs(monitor, deploy, "retrain" in context.pipelines)
+        yield from _analyzer_region(monitor, deploy, context.platform.get("region"))
     if deploy is not None:
         yield from _alarm_references(deploy, monitor or {})
 
@@ -36,6 +40,11 @@ def _needs(monitor: dict, deploy, has_retrain: bool):
         yield Finding(BASE + ("drift",), "drift is measured against a baseline, and monitor.baseline is not set",
                       "add monitor.baseline: the retrain stage that writes statistics.json and constraints.json",
                       RULE, at_key=True)
+    periods = drift.get("evaluation_periods", _default("evaluation_periods"))
+    if drift.get("schedule", _default("schedule")) == "daily" and periods > MAX_DAILY_EVALUATION_PERIODS:
+        yield Finding(BASE + ("drift", "evaluation_periods"),
+                      f"{drift['evaluation_periods']} daily drift runs exceed CloudWatch's 7-day alarm window",
+                      f"use at most {MAX_DAILY_EVALUATION_PERIODS} with a daily schedule, or schedule: hourly", RULE)
     target = deploy["target"]
     if target in MODEL_MONITOR_TARGETS and "job" in drift:
         yield Finding(BASE + ("drift", "job"), f"on {target}, SageMaker Model Monitor runs the drift job",
@@ -44,6 +53,15 @@ def _needs(monitor: dict, deploy, has_retrain: bool):
         yield Finding(BASE + ("drift", "job"), f"a {target} target needs its own drift job",
                       "add monitor.drift.job: {runtime: ..., command: [...]} (README, \"Monitoring\")",
                       RULE, at_key=True, anchor=BASE + ("drift",))
+
+
+def _analyzer_region(monitor: dict, deploy, region):
+    """Model Monitor's analyzer image is AWS's, per region; a region without one cannot monitor drift."""
+    if (deploy or {}).get("target") in MODEL_MONITOR_TARGETS and "drift" in monitor and region \
+            and not model_monitor.has_analyzer(region):
+        yield Finding(("monitor", "drift"), f"SageMaker Model Monitor's analyzer image is not listed for {region}",
+                      f"see {model_monitor.SOURCE}; the regions listed: {', '.join(sorted(model_monitor.ANALYZER_ACCOUNTS))}",
+                      RULE, at_key=True)
 
 
 def _alarm_references(deploy: dict, monitor: dict):
@@ -66,3 +84,7 @@ def monitor_alarms(monitor: dict) -> list:
     kinds = [kind for key, kind in HEALTH_ALARMS.items() if key in health]
     kinds += [f"drift-{feature}" for feature in sorted((monitor.get("drift") or {}).get("features", {}))]
     return kinds
+
+
+def _default(key: str):
+    return resources.schema()["$defs"]["monitor_drift"]["properties"][key]["default"]

@@ -1,0 +1,224 @@
+"""What the state machines do for the monitor, executed in moto (see sfn_harness.py): the retrain
+pipeline's baseline stage, the cool-down of a retrain started by a drift alarm, the endpoint's data
+capture and Model Monitor schedule (samples/demand-forecast), and the drift pipeline that runs the
+model's own drift job (samples/fraud-lambda, `fraud-scoring`, dev: Fargate)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from compiler.registry import items
+from sfn_harness import applied, approve, execute, item, published
+
+SAMPLES = Path(__file__).resolve().parents[1] / "samples"
+ARTIFACTS = "s3://acme-ml-artifacts"
+DRIFT_ALARM = "fraud-scoring-dev-drift-log_amount"
+FRAUD_METRICS = {"auc": 0.95, "recall": 0.7, "false_positive_rate": 0.01}
+
+
+@pytest.fixture
+def forecast(monkeypatch, tmp_path):
+    with applied(monkeypatch, tmp_path, [SAMPLES / "demand-forecast"]) as account:
+        yield account
+
+
+@pytest.fixture
+def fraud(monkeypatch, tmp_path):
+    with applied(monkeypatch, tmp_path, [SAMPLES / "fraud-lambda"], environment="dev") as account:
+        yield account
+
+
+def deployed(account, model: str, environment: str, version: str, status: str = "deployed") -> None:
+    """The DEPLOYMENT item as the deploy pipeline leaves it."""
+    account.session.client("dynamodb").put_item(TableName="mlops-registry", Item={
+        "pk": {"S": f"MODEL#{model}"}, "sk": {"S": f"DEPLOYMENT#{environment}"},
+        "status": {"S": status}, "version": {"S": version}})
+
+
+def ecs_environments(account) -> dict:
+    """MLOPS_STAGE -> the environment its (last) Fargate task was given."""
+    return {run.stage: {e["Name"]: e["Value"] for e in run.request["Overrides"]["ContainerOverrides"][0]["Environment"]}
+            for run in account.harness.stages.runs if run.kind == "ecs"}
+
+
+# ----------------------------------------------------------------------------- the baseline stage
+
+def test_the_baseline_runs_after_train_on_trains_input_and_is_registered(forecast):
+    forecast.harness.stages.metrics = {"rmse": 11.0, "mape": 0.1}
+    run = execute(forecast.sfn, "demand-forecast-default-retrain", "run-b")  # no `trigger` at all
+
+    assert run.status == "SUCCEEDED", (run.error, run.cause)
+    runs = forecast.harness.stages.runs
+    assert [(r.kind, r.stage) for r in runs] == [("processing", "transform"), ("tuning", "tune"), ("training", "train"),
+                                                 ("processing", "baseline"), ("processing", "evaluate")]
+    out = f"{ARTIFACTS}/demand-forecast/retrain/run-b"
+    train, baseline, evaluate = runs[2].request, runs[3].request, runs[4].request
+    assert baseline["Environment"]["MLOPS_INPUT_URI"] == train["Environment"]["MLOPS_INPUT_URI"] == f"{out}/transform/"
+    assert baseline["Environment"]["MLOPS_OUTPUT_URI"] == f"{out}/baseline/"
+    assert baseline["ProcessingOutputConfig"]["Outputs"][0]["S3Output"]["S3Uri"] == f"{out}/baseline/"
+    assert baseline["AppSpecification"]["ContainerEntrypoint"] == ["python", "-m", "forecast.baseline"]
+    assert evaluate["Environment"]["MLOPS_INPUT_URI"] == f"{out}/train/"  # the model, as before
+    assert item(forecast.session, ("MODEL#demand-forecast", "VERSION#default#run-b"))["baseline_uri"] == f"{out}/baseline/"
+    registered = run.parameters("Publish model registered")[0]["Entries"][0]
+    assert (registered["DetailType"], registered["Detail"]["baseline_uri"]) == ("ModelRegistered", f"{out}/baseline/")
+    assert "Started by drift?" in run.entered() and "Read deployment" not in run.entered()
+
+
+# ----------------------------------------------------------------------------- drift-started retrain
+
+def test_a_drift_alarm_retrains_once_per_window_and_records_the_live_version(fraud):
+    deployed(fraud, "fraud-scoring", "dev", "v-live")
+    fraud.harness.stages.metrics = FRAUD_METRICS
+    # Fixed start times: the window is cut from them, not from today's clock.
+    fraud.harness.clock.start_times.update({"drift-1": "2026-11-26T01:47:28.123Z", "drift-2": "2026-11-26T23:59:59.999Z",
+                                            "drift-3": "2026-11-27T00:00:00.000Z"})
+    alarm = {"trigger": "drift", "alarm": DRIFT_ALARM}
+
+    first = execute(fraud.sfn, "fraud-scoring-dev-retrain", "drift-1", alarm)
+    assert first.status == "SUCCEEDED", (first.error, first.cause)
+    assert [r.stage for r in fraud.harness.stages.runs] == ["validate", "train", "baseline", "evaluate"]
+    environments = ecs_environments(fraud)
+    out = f"{ARTIFACTS}/fraud-scoring/retrain/drift-1"
+    assert environments["baseline"]["MLOPS_INPUT_URI"] == environments["train"]["MLOPS_INPUT_URI"] == f"{out}/validate/"
+    assert item(fraud.session, ("MODEL#fraud-scoring", "VERSION#dev#drift-1"))["baseline_uri"] == f"{out}/baseline/"
+    key = ("MODEL#fraud-scoring", items.drift_prefix("dev") + "2026-11-26")
+    recorded = item(fraud.session, key)
+    assert {k: recorded[k] for k in ("alarm", "live_version", "execution", "window", "cooldown")} == {
+        "alarm": DRIFT_ALARM, "live_version": "v-live", "execution": first.arn, "window": "2026-11-26", "cooldown": "1d"}
+    detected = first.parameters("Publish drift detected")[0]["Entries"][0]["Detail"]
+    assert (detected["alarm"], detected["live_version"]) == (DRIFT_ALARM, "v-live")
+    assert first.entered().index("Publish drift detected") < first.entered().index("Publish run started")
+
+    # The alarm flaps the same UTC day: the run holds no window, runs and announces nothing.
+    fraud.harness.stages.runs.clear()
+    second = execute(fraud.sfn, "fraud-scoring-dev-retrain", "drift-2", alarm)
+    assert (second.status, second.entered()[-1]) == ("SUCCEEDED", "Cooling down")
+    assert fraud.harness.stages.runs == []
+    assert "Publish run started" not in second.entered() and "Publish drift detected" not in second.entered()
+    assert item(fraud.session, key) == recorded
+    assert item(fraud.session, ("MODEL#fraud-scoring", "VERSION#dev#drift-2")) == {}
+
+    # The next day is a new window; with nothing deployed, the item says so.
+    fraud.session.client("dynamodb").delete_item(TableName="mlops-registry", Key={
+        "pk": {"S": "MODEL#fraud-scoring"}, "sk": {"S": "DEPLOYMENT#dev"}})
+    third = execute(fraud.sfn, "fraud-scoring-dev-retrain", "drift-3", alarm)
+    assert third.status == "SUCCEEDED", (third.error, third.cause)
+    assert item(fraud.session, ("MODEL#fraud-scoring", items.drift_prefix("dev") + "2026-11-27"))["live_version"] == "none"
+    assert published(fraud.topic) == []
+
+
+def test_a_run_not_started_by_drift_is_never_cooled_down(fraud):
+    """The window of the day is taken, but a scheduled run (or one whose drift input has no alarm)
+    goes straight on."""
+    fraud.harness.stages.metrics = FRAUD_METRICS
+    fraud.harness.clock.start_times.update({"claim": "2026-11-26T01:00:00.000Z", "scheduled": "2026-11-26T02:00:00.000Z"})
+    fraud.harness.stages.fail["validate"] = float("inf")  # the claiming run stops at its first stage
+    claim = execute(fraud.sfn, "fraud-scoring-dev-retrain", "claim", {"trigger": "drift", "alarm": DRIFT_ALARM})
+    assert (claim.status, claim.error) == ("FAILED", "ValidateFailed")
+    fraud.harness.stages.fail.clear()
+    fraud.harness.stages.runs.clear()
+    for name, payload in (("scheduled", {"trigger": "schedule"}), ("no-alarm", {"trigger": "drift"})):
+        run = execute(fraud.sfn, "fraud-scoring-dev-retrain", name, payload)
+        assert run.status == "SUCCEEDED", (name, run.error, run.cause)
+        assert "Claim drift window" not in run.entered(), name
+
+
+# ----------------------------------------------------------------------------- the endpoint's monitoring
+
+def test_an_endpoint_deployment_captures_requests_and_schedules_drift_checks(forecast):
+    for version in ("v1", "v2"):
+        approve(forecast, "demand-forecast", version)
+    first = execute(forecast.sfn, "demand-forecast-default-deploy", "deploy-1", {"version": "v1"})
+
+    assert first.status == "SUCCEEDED", (first.error, first.cause)
+    sagemaker = forecast.session.client("sagemaker")
+    capture = sagemaker.describe_endpoint_config(EndpointConfigName=first.output["deployment"]["endpoint_config"])[
+        "DataCaptureConfig"]
+    assert (capture["EnableCapture"], capture["InitialSamplingPercentage"], capture["DestinationS3Uri"]) == (
+        True, 20, f"{ARTIFACTS}/demand-forecast/default/monitor/capture/")
+    assert [option["CaptureMode"] for option in capture["CaptureOptions"]] == ["Input", "Output"]
+    schedule = forecast.harness.monitoring_schedules["demand-forecast-default-drift"]["MonitoringScheduleConfig"]
+    job = schedule["MonitoringJobDefinition"]
+    assert (schedule["MonitoringType"], schedule["ScheduleConfig"]["ScheduleExpression"]) == ("DataQuality",
+                                                                                             "cron(0 0 ? * * *)")
+    baseline = f"{ARTIFACTS}/demand-forecast/retrain/v1/baseline/"
+    assert job["BaselineConfig"] == {"ConstraintsResource": {"S3Uri": f"{baseline}constraints.json"},
+                                     "StatisticsResource": {"S3Uri": f"{baseline}statistics.json"}}
+    assert job["MonitoringInputs"][0]["EndpointInput"]["EndpointName"] == "demand-forecast"
+    assert job["MonitoringAppSpecification"]["ImageUri"] == \
+        "468650794304.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-model-monitor-analyzer"
+    assert job["Environment"] == {"publish_cloudwatch_metrics": "Enabled"}
+    assert job["RoleArn"] == "arn:aws:iam::111111111111:role/mlops-demand-forecast-task"
+    monitoring = [action for action, _ in forecast.harness.sagemaker_requests if "MonitoringSchedule" in action]
+    assert monitoring == ["createMonitoringSchedule"]
+    # after the deployment was recorded and announced
+    entered = first.entered()
+    assert entered.index("Publish deployment succeeded") < entered.index("Create monitoring schedule")
+
+    second = execute(forecast.sfn, "demand-forecast-default-deploy", "deploy-2", {"version": "v2"})
+    assert second.status == "SUCCEEDED", (second.error, second.cause)
+    assert [f["error"] for f in second.failures("Create monitoring schedule")] == ["SageMaker.ResourceInUseException"]
+    assert "Update monitoring schedule" in second.entered()
+    job = forecast.harness.monitoring_schedules["demand-forecast-default-drift"]["MonitoringScheduleConfig"][
+        "MonitoringJobDefinition"]
+    assert job["BaselineConfig"]["ConstraintsResource"]["S3Uri"] == \
+        f"{ARTIFACTS}/demand-forecast/retrain/v2/baseline/constraints.json"
+    assert published(forecast.topic) == []
+
+
+def test_a_version_without_a_baseline_deploys_and_its_monitoring_is_not_updated(forecast):
+    approve(forecast, "demand-forecast", "v0", baseline=False)
+    run = execute(forecast.sfn, "demand-forecast-default-deploy", "deploy-0", {"version": "v0"})
+
+    assert (run.status, run.error) == ("FAILED", "MonitoringNotUpdated")
+    lock = item(forecast.session, ("MODEL#demand-forecast", "DEPLOYMENT#default"))
+    assert (lock["status"], lock["version"]) == ("deployed", "v0")  # the deployment itself succeeded
+    assert "Publish deployment succeeded" in run.entered()
+    assert forecast.harness.monitoring_schedules == {}
+    assert [n["subject"] for n in published(forecast.topic)] == [
+        "[mlops] demand-forecast default deploy: monitoring baseline missing"]
+
+
+# ----------------------------------------------------------------------------- the drift pipeline
+
+def test_the_drift_job_compares_the_live_versions_baseline_and_needs_a_deployment(fraud):
+    nothing = execute(fraud.sfn, "fraud-scoring-dev-drift", "drift-none")
+    assert (nothing.status, nothing.entered()[-1]) == ("SUCCEEDED", "Nothing deployed")
+    assert fraud.harness.stages.runs == [] and "Publish run started" not in nothing.entered()
+
+    approve(fraud, "fraud-scoring", "v1", "dev")
+    deployed(fraud, "fraud-scoring", "dev", "v1")
+    run = execute(fraud.sfn, "fraud-scoring-dev-drift", "drift-1")
+    assert run.status == "SUCCEEDED", (run.error, run.cause)
+    environment = ecs_environments(fraud)["drift"]
+    capture = f"{ARTIFACTS}/fraud-scoring/dev/monitor/capture/"
+    assert {k: environment[k] for k in ("MLOPS_BASELINE_URI", "MLOPS_CAPTURE_URI", "MLOPS_INPUT_URI",
+                                        "MLOPS_METRICS_NAMESPACE", "MLOPS_MODEL_VERSION", "MLOPS_PIPELINE")} == {
+        "MLOPS_BASELINE_URI": f"{ARTIFACTS}/fraud-scoring/retrain/v1/baseline/", "MLOPS_CAPTURE_URI": capture,
+        "MLOPS_INPUT_URI": capture, "MLOPS_METRICS_NAMESPACE": "mlops/fraud-scoring", "MLOPS_MODEL_VERSION": "v1",
+        "MLOPS_PIPELINE": "drift"}
+    assert environment["MLOPS_OUTPUT_URI"] == f"{ARTIFACTS}/fraud-scoring/drift/drift-1/drift/"
+    assert fraud.harness.stages.runs[0].request["TaskDefinition"].endswith("task-definition/fraud-scoring-dev-drift-drift:1")
+    checked = run.parameters("Publish drift checked")[0]["Entries"][0]
+    assert (checked["DetailType"], checked["Detail"]["version"]) == ("DriftChecked", "v1")
+
+    # A later deployment failed: the version still serving is the one the approved pointer names.
+    deployed(fraud, "fraud-scoring", "dev", "v2", status="failed")
+    fraud.session.client("dynamodb").update_item(
+        TableName="mlops-registry", Key={"pk": {"S": "MODEL#fraud-scoring"}, "sk": {"S": "POINTERS#dev"}},
+        UpdateExpression="SET approved_version = :v", ExpressionAttributeValues={":v": {"S": "v1"}})
+    again = execute(fraud.sfn, "fraud-scoring-dev-drift", "drift-2")
+    assert again.status == "SUCCEEDED", (again.error, again.cause)
+    assert "Live: approved version" in again.entered() and ecs_environments(fraud)["drift"]["MLOPS_MODEL_VERSION"] == "v1"
+    assert published(fraud.topic) == []
+
+
+def test_a_live_version_without_a_baseline_is_notified(fraud):
+    approve(fraud, "fraud-scoring", "v0", "dev", baseline=False)
+    deployed(fraud, "fraud-scoring", "dev", "v0")
+    run = execute(fraud.sfn, "fraud-scoring-dev-drift", "drift-0")
+    assert (run.status, run.error) == ("FAILED", "BaselineMissing")
+    assert fraud.harness.stages.runs == []
+    assert [n["subject"] for n in published(fraud.topic)] == ["[mlops] fraud-scoring dev drift: baseline missing"]
