@@ -154,3 +154,6 @@ cli.add_command(registry)
 
 from compiler.graph_cli import graph_command  # noqa: E402
 cli.add_command(graph_command)
+
+from compiler.diff.cli import diff_command  # noqa: E402 - its modules live in their own package
+cli.add_command(diff_command)

@@ -44,17 +44,30 @@ class _Edge:
     label: Optional[str] = None
 
 
-def render(definition: dict, output_format: str = "mermaid") -> str:
-    """The graph of one state machine definition, as text ending with a newline."""
+#: Mermaid styles of highlighted states (`render(..., highlight={name: class})`).
+HIGHLIGHTS = {
+    "added": "fill:#dafbe1,stroke:#1a7f37,stroke-width:2px",
+    "changed": "fill:#fff8c5,stroke:#9a6700,stroke-width:2px",
+}
+
+
+def render(definition: dict, output_format: str = "mermaid", highlight: Optional[dict] = None) -> str:
+    """The graph of one state machine definition, as text ending with a newline. `highlight` (Mermaid
+    only) maps state names to a HIGHLIGHTS class: those nodes get it (`classDef` + `class` lines,
+    by node id; a name used in two scopes is highlighted in both)."""
     if output_format not in FORMATS:
         raise ValueError(f"unknown graph format {output_format!r}")
+    if highlight and (output_format != "mermaid" or not set(highlight.values()) <= set(HIGHLIGHTS)):
+        raise ValueError(f"highlight: Mermaid only, with classes {', '.join(HIGHLIGHTS)}")
     counter = [0]
     edges: list[_Edge] = []
     nodes = _scope(definition, counter, edges)
     start = _start_id(definition, nodes)
     if start is not None:
         edges.insert(0, _Edge("s0", start, "next"))
-    return (_mermaid if output_format == "mermaid" else _dot)(nodes, edges)
+    if output_format == "dot":
+        return _dot(nodes, edges)
+    return _mermaid(nodes, edges) + _mermaid_classes(nodes, highlight or {})
 
 
 # --------------------------------------------------------------------------- the graph
@@ -70,10 +83,10 @@ def _scope(machine: dict, counter: list, edges: list) -> list:
         ids[name] = node.id
         nodes.append(node)
         inner_edges[node.id] = []
-        for inner in _branches(state):
+        for inner in branches(state):
             node.children.append(_scope(inner, counter, inner_edges[node.id]))
     for node, state in zip(nodes, states.values()):
-        for branch, inner in zip(node.children, _branches(state)):
+        for branch, inner in zip(node.children, branches(state)):
             first = _start_id(inner, branch)
             if first is not None:
                 edges.append(_Edge(node.id, first, "branch"))
@@ -84,7 +97,8 @@ def _scope(machine: dict, counter: list, edges: list) -> list:
     return nodes
 
 
-def _branches(state: dict) -> list:
+def branches(state: dict) -> list:
+    """The state machines inside a state: a Map's item processor, each Parallel branch."""
     if state.get("Type") == "Map":
         inner = state.get("ItemProcessor") or state.get("Iterator")
         return [inner] if isinstance(inner, dict) else []
@@ -131,8 +145,8 @@ def condition(rule: dict) -> str:
             more = f" (+{len(paths) - len(shown)} more)" if len(shown) < len(paths) else ""
             return f"present: {', '.join(shown)}{more}"
         if word == "and":
-            compared = {t.get("Variable") for t in terms if not _is_guard(t)}
-            kept = [t for t in terms if not (_is_guard(t) and t.get("Variable") in compared)]
+            compared = {t.get("Variable") for t in terms if not is_guard(t)}
+            kept = [t for t in terms if not (is_guard(t) and t.get("Variable") in compared)]
             terms = kept or terms
         parts = [condition(t) if ("And" not in t and "Or" not in t) else f"({condition(t)})" for t in terms]
         shown = parts[:_MAX_TERMS - 1] if len(parts) > _MAX_TERMS else parts
@@ -160,7 +174,8 @@ def condition(rule: dict) -> str:
     return variable
 
 
-def _is_guard(term: dict) -> bool:
+def is_guard(term: dict) -> bool:
+    """A type check (`IsPresent`, `IsNumeric`...) rather than a comparison."""
     return any(term.get(key) is True for key in _GUARDS)
 
 
@@ -219,6 +234,25 @@ def _mermaid(nodes: list, edges: list) -> str:
         label = f'|"{mermaid_escape(edge.label)}"|' if edge.label else ""
         lines.append(f"    {edge.source} {arrows[edge.kind]}{label} {edge.target}")
     return "\n".join(lines) + "\n"
+
+
+def _mermaid_classes(nodes: list, highlight: dict) -> str:
+    """`classDef` and `class` lines for the highlighted states (ids only: names never reach the syntax)."""
+    ids: dict = {}
+
+    def visit(scope: list) -> None:
+        for node in scope:
+            if node.name in highlight:
+                ids.setdefault(highlight[node.name], []).append(node.id)
+            for branch in node.children:
+                visit(branch)
+
+    visit(nodes)
+    lines = []
+    for name in sorted(ids):
+        lines.append(f"    classDef {name} {HIGHLIGHTS[name]}")
+        lines.append(f"    class {','.join(ids[name])} {name}")
+    return "".join(line + "\n" for line in lines)
 
 
 # --------------------------------------------------------------------------- DOT

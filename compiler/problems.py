@@ -25,10 +25,11 @@ class Location:
 
 
 def dotted(path) -> str:
-    """('pipelines', 'retrain', 'stages', 'train', 'gate', 0) -> 'pipelines.retrain.stages.train.gate[0]'"""
+    """('pipelines', 'retrain', 'stages', 'train', 'gate', 0) -> 'pipelines.retrain.stages.train.gate[0]'
+    (a step that is not a key, such as a list position, in brackets)"""
     text = ""
     for part in path:
-        if isinstance(part, int):
+        if not isinstance(part, str):
             text += f"[{part}]"
         else:
             text += ("." if text else "") + str(part)

@@ -22,12 +22,12 @@ def exit_code(problems) -> int:
 
 def text(problems: list[Problem], out: TextIO) -> None:
     for problem in problems:
-        out.write(_one_line(f"{problem.file}:{problem.line}:{problem.col}: error: {problem.path}: {problem.message}") + "\n")
+        out.write(one_line(f"{problem.file}:{problem.line}:{problem.col}: error: {problem.path}: {problem.message}") + "\n")
         if problem.hint:
-            out.write(_one_line(f"  hint: {problem.hint}") + "\n")
+            out.write(one_line(f"  hint: {problem.hint}") + "\n")
 
 
-def _one_line(value: str) -> str:
+def one_line(value: str) -> str:
     """One problem, one line: a key written as "a\\nb" must not split it, nor any other control
     character reach the terminal; they are escaped as Python writes them."""
     return "".join(char if char.isprintable() else char.encode("unicode_escape").decode("ascii") for char in value)

@@ -1,7 +1,7 @@
-"""`mlopsc graph`: the Mermaid and DOT output parsed back structurally (the `dot` binary and the
-Mermaid CLI are not available here, so every line must match the grammar subset the renderer emits):
-every state exactly once as a node with its name as label, inside its Map/Parallel's subgraph;
-every Next/Default/Choice/Catch transition an edge between the right ids; Catch edges dashed."""
+"""`mlopsc graph`: the Mermaid and DOT output parsed back structurally (every line must match the
+grammar subset the renderer emits): every state exactly once as a node with its name as label,
+inside its Map/Parallel's subgraph; every Next/Default/Choice/Catch transition an edge between the
+right ids; Catch edges dashed. That the real tools accept the text is tests/test_graph_tools.py."""
 
 from __future__ import annotations
 
@@ -281,6 +281,36 @@ def test_output_is_deterministic(out):
     runs = {invoke("graph", str(out), "--env", "default", "--model", "churn-fargate", "--pipeline", "retrain").output
             for _ in range(3)}
     assert len(runs) == 1 and runs == {graph.render(json.loads(path.read_text()))}
+
+
+# --------------------------------------------------------------------------- highlighted states
+
+def test_highlighted_states_get_a_class_by_node_id(out):
+    definition = json.loads((out / "demand-forecast/default/batch.asl.json").read_text())
+    plain = graph.render(definition)
+    nodes, _ = parse_mermaid(plain)
+    ids = {label: sid for sid, (label, _, _) in nodes.items()}
+    (map_state,) = [name for name, state in definition["States"].items() if state["Type"] == "Map"]
+    inner = definition["States"][map_state]["ItemProcessor"]["StartAt"]
+    first = definition["StartAt"]
+    marked = graph.render(definition, "mermaid", highlight={first: "added", inner: "changed", map_state: "added",
+                                                           "no such state": "changed"})
+    assert marked.startswith(plain), "highlighting only adds lines at the end"
+    assert marked[len(plain):].splitlines() == [
+        f"    classDef added {graph.HIGHLIGHTS['added']}", f"    class {ids[first]},{ids[map_state]} added",
+        f"    classDef changed {graph.HIGHLIGHTS['changed']}", f"    class {ids[inner]} changed"]
+
+
+def test_highlight_names_never_reach_the_syntax_and_is_mermaid_only():
+    definition = hostile_definition()
+    marked = graph.render(definition, "mermaid", highlight={name: "changed" for name in definition["States"]})
+    for line in marked.splitlines():
+        if line.lstrip().startswith(("class ", "classDef ")):
+            assert re.fullmatch(r"    (classDef changed [^\n]+|class (s\d+,)*s\d+ changed)", line), line
+    with pytest.raises(ValueError):
+        graph.render(definition, "dot", highlight={next(iter(definition["States"])): "added"})
+    with pytest.raises(ValueError):
+        graph.render(definition, "mermaid", highlight={next(iter(definition["States"])): "red; click"})
 
 
 # --------------------------------------------------------------------------- exit codes

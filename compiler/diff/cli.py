@@ -1,0 +1,62 @@
+"""`mlopsc diff BASE HEAD`: what a config change does to every compiled pipeline (compiler/diff/)."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from compiler import report
+
+#: Like `git diff --exit-code`: 0 no change, 1 changes, 2 an error.
+EXIT_CHANGES = 1
+
+
+@click.command("diff")
+@click.argument("base")
+@click.argument("head")
+@click.option("--repo", "repository", default=".", show_default=True, type=click.Path(file_okay=False),
+              help="Where git revisions are compiled from: a model repository, or a folder of them, inside a "
+                   "git checkout; its files at each revision are compiled.")
+@click.option("--platform", "platform_file", type=click.Path(dir_okay=False),
+              help="The platform file: read at each revision when it is inside the repository. Default: the "
+                   "nearest mlops-platform.yaml above each config, at that revision.")
+@click.option("--format", "output_format", type=click.Choice(["text", "markdown", "json"]), default="text",
+              show_default=True, help="markdown: a pull request comment (a summary table, one collapsible "
+                                      "section per pipeline or file).")
+@click.option("--graph", "graphs", is_flag=True,
+              help="With --format markdown: draw each changed pipeline (Mermaid), added and changed states highlighted.")
+def diff_command(base, head, repository, platform_file, output_format, graphs) -> None:
+    """Show what changes from BASE to HEAD in every compiled pipeline, semantically: states added,
+    removed, renamed; transitions; gate conditions; fields; buildspec, pointers, triggers, iam.
+    Changes a reviewer must look at are flagged (risk).
+
+    BASE and HEAD: each a git revision (compiled from `git archive`, the working tree is not
+    touched), an OUT directory `mlopsc compile` wrote, or a folder of configs (the working tree).
+    Exit code: 0 no change, 1 changes, 2 an error (a side that cannot be read or does not compile).
+
+    \b
+    mlopsc diff origin/main HEAD
+    mlopsc diff HEAD .                                      # what your uncommitted edit does
+    mlopsc diff origin/main HEAD --format markdown --graph  # a pull request comment
+    """
+    from pathlib import Path
+
+    from compiler.diff import compare, render, sides
+
+    if graphs and output_format != "markdown":
+        raise click.UsageError("--graph draws the pipelines into markdown: add --format markdown")
+    try:
+        result = compare.compare(base, head, Path(repository), platform_file)
+    except sides.SideInvalid as invalid:
+        click.echo(f"mlopsc: error: {invalid}", err=True)
+        report.text(list(invalid.problems), sys.stderr)
+        sys.exit(report.EXIT_USAGE)
+    except sides.DiffInputError as error:
+        click.echo(f"mlopsc: error: {error}\n  hint: {error.hint}", err=True)
+        sys.exit(report.EXIT_USAGE)
+    if output_format == "markdown":
+        render.markdown(result, sys.stdout, graphs)
+    else:
+        render.RENDERERS[output_format](result, sys.stdout)
+    sys.exit(EXIT_CHANGES if result.changes else report.EXIT_OK)

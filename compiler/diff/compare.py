@@ -1,0 +1,20 @@
+"""The library call `mlopsc diff` wraps: resolve both sides, compare them, flag the risks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+from compiler.diff import risks, semantic, sides
+from compiler.diff.change import Diff
+
+
+def compare(base: str, head: str, repository: Path, platform_file: Optional[str] = None) -> Diff:
+    """BASE -> HEAD. Raises sides.DiffInputError (a side cannot be read, or neither holds a model)
+    and sides.SideInvalid (a side's configs do not compile)."""
+    old = sides.resolve(base, repository, platform_file)
+    new = sides.resolve(head, repository, platform_file)
+    if not old.files and not new.files:
+        raise sides.DiffInputError(f"no mlops.yaml in {repository} at {base} nor at {head}",
+                                   "run in the model repository, or name it with --repo")
+    return Diff(base, head, tuple(risks.flag(semantic.changes(old.files, new.files))), new.files)

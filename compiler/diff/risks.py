@@ -1,0 +1,143 @@
+"""Which changes deserve a reviewer's attention, and why. Pure: each rule looks at one Change and
+returns its reason or None; `flag` writes the reasons into the changes' `risk`.
+
+| rule | flags |
+|---|---|
+| removed gate condition | a comparison of a metric (GATE_VARIABLES) removed, or a whole Choice state holding one |
+| looser gate threshold | a metric's numeric bound that lets more through: `<`/`<=` raised, `>`/`>=` lowered, or made inclusive |
+| traffic all at once | a deploy traffic setting changed to `all-at-once` (no canary/linear steps to roll back from) |
+| alarms removed | alarm names (`AlarmName`, `AlarmNames` keys) present before and gone after |
+| spot turned off | `EnableManagedSpotTraining` true before, not after |
+| instance count tenfold | an instance count or capacity multiplied by 10 or more |
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import numbers
+from typing import Any, Callable, Optional
+
+from compiler import graph
+from compiler.diff import asl
+from compiler.diff.change import ABSENT, Change
+
+#: Keys holding a number of instances (SageMaker jobs and endpoints, autoscaling, ECS services).
+INSTANCE_COUNT_KEYS = frozenset({"InstanceCount", "InitialInstanceCount", "MinCapacity", "MaxCapacity",
+                                 "DesiredCount", "instance_count"})
+TENFOLD = 10
+#: Keys whose strings are alarm names (lower case).
+ALARM_NAME_KEYS = frozenset({"alarmname", "alarmnames"})
+#: What a gate compares: the metrics the evaluate stage wrote (`$.metrics.values['rmse']`, see
+#: compiler/render/asl.py). Other Choice states (pointer checks, the steps of a traffic shift) are
+#: control flow, not gates.
+GATE_VARIABLES = "$.metrics."
+
+
+def flag(changes: list) -> list:
+    """The changes, each with `risk` set to the reasons its rules found ("; "-joined), if any."""
+    flagged = []
+    for change in changes:
+        reasons = [reason for rule in RULES if (reason := rule(change))]
+        flagged.append(dataclasses.replace(change, risk="; ".join(reasons)) if reasons else change)
+    return flagged
+
+
+def removed_gate_condition(change: Change) -> Optional[str]:
+    if change.kind == "condition-removed" and _gate_comparisons(change.old):
+        return "a gate condition was removed"
+    if change.kind == "state-removed" and change.old.get("Type") == "Choice":
+        removed = [graph.condition(rule) for rule in change.old.get("Choices") or [] if _gate_comparisons(rule)]
+        if removed:
+            return f"a gate was removed: {'; '.join(removed)}"
+    return None
+
+
+def looser_threshold(change: Change) -> Optional[str]:
+    if change.kind != "condition-changed":
+        return None
+    old, new = asl.comparison(change.old), asl.comparison(change.new)
+    if old is None or new is None or not _is_gate(old) or not (_is_number(old.value) and _is_number(new.value)):
+        return None
+    if not old.operator.startswith("Numeric") or old.operator.endswith("Path") or new.operator.endswith("Path"):
+        return None
+    if old.bound not in ("upper", "lower"):
+        return None
+    if new.value == old.value:
+        looser = _inclusive(new) and not _inclusive(old)
+    else:
+        looser = (new.value > old.value) == (old.bound == "upper")
+    if not looser:
+        return None
+    return f"looser gate threshold: a {'higher' if old.bound == 'upper' else 'lower'} value now passes"
+
+
+def traffic_all_at_once(change: Change) -> Optional[str]:
+    if change.kind in ("field-changed", "field-added") and _last_key(change.path) == "traffic" \
+            and change.new == "all-at-once":
+        return "traffic now moves all at once: no canary or linear step for an alarm to roll back"
+    return None
+
+
+def alarms_removed(change: Change) -> Optional[str]:
+    if change.kind not in ("field-changed", "field-removed", "state-removed"):
+        return None
+    key = _last_key(change.path)
+    gone = _alarm_names(change.old, key) - _alarm_names(change.new, key)
+    return f"alarms removed: {', '.join(sorted(gone))}" if gone else None
+
+
+def spot_turned_off(change: Change) -> Optional[str]:
+    if _last_key(change.path) == "EnableManagedSpotTraining" and change.old is True and change.new is not True:
+        return "spot training turned off: training runs at on-demand prices"
+    return None
+
+
+def instance_count_tenfold(change: Change) -> Optional[str]:
+    if change.kind != "field-changed" or _last_key(change.path) not in INSTANCE_COUNT_KEYS:
+        return None
+    old, new = change.old, change.new
+    if _is_number(old) and _is_number(new) and old > 0 and new >= TENFOLD * old:
+        return f"instance count raised {new / old:g}-fold"
+    return None
+
+
+RULES: tuple[Callable[[Change], Optional[str]], ...] = (
+    removed_gate_condition, looser_threshold, traffic_all_at_once, alarms_removed, spot_turned_off,
+    instance_count_tenfold,
+)
+
+
+def _gate_comparisons(rule: Any) -> list:
+    return [found for found in asl.comparisons(rule) if _is_gate(found)]
+
+
+def _is_gate(found: asl.Comparison) -> bool:
+    return found.variable.startswith(GATE_VARIABLES)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def _inclusive(found: asl.Comparison) -> bool:
+    return found.operator.endswith("Equals")
+
+
+def _last_key(path: tuple) -> str:
+    """The last key of a path (list positions and entries skipped)."""
+    return next((step for step in reversed(path) if isinstance(step, str)), "")
+
+
+def _alarm_names(value: Any, key: str) -> set:
+    """The alarm names in a value found under `key`: the strings under an `AlarmName` or `AlarmNames`
+    key, any case (SageMaker's `Alarms[].AlarmName`, Lambda's `AlarmNames`, ECS's `alarmNames`,
+    CloudWatch alarms in monitor.json)."""
+    if value is ABSENT:
+        return set()
+    if isinstance(value, str):
+        return {value} if key.lower() in ALARM_NAME_KEYS else set()
+    if isinstance(value, dict):
+        return {name for inner, item in value.items() for name in _alarm_names(item, str(inner))}
+    if isinstance(value, list):
+        return {name for item in value for name in _alarm_names(item, key)}
+    return set()
