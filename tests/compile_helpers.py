@@ -423,29 +423,38 @@ def require_tool(available: bool, reason: str) -> None:
     pytest.skip(reason)
 
 
-class AslValidator:
-    """The npm `asl-validator` pinned in package.json, installed by `npm ci` into node_modules."""
+class NpmTools:
+    """Validators from npm, pinned in package.json and installed by `npm ci` into node_modules."""
 
-    BIN = REPO_ROOT / "node_modules" / ".bin" / "asl-validator"
-    _RESULT = re.compile(r'^[✓✕] State machine definition "(?P<path>.+)" is (?P<verdict>valid|invalid:?)$')
+    PACKAGES: tuple = ()
 
     @classmethod
     def problem(cls) -> Optional[str]:
-        """Why the validator cannot run, or None."""
+        """Why the tools cannot run, or None."""
         if shutil.which("node") is None:
-            return "node is not installed (needed by the npm asl-validator)"
-        if not cls.BIN.exists():
-            return f"{cls.BIN.relative_to(REPO_ROOT)} is missing: run `npm ci` in {REPO_ROOT}"
-        pinned = json.loads((REPO_ROOT / "package.json").read_text())["devDependencies"]["asl-validator"]
-        installed = json.loads((REPO_ROOT / "node_modules" / "asl-validator" / "package.json").read_text())["version"]
-        if installed != pinned:
-            return f"node_modules has asl-validator {installed}, package.json pins {pinned}: run `npm ci`"
+            return f"node is not installed (needed by the npm {', '.join(cls.PACKAGES)})"
+        pins = json.loads((REPO_ROOT / "package.json").read_text())["devDependencies"]
+        for package in cls.PACKAGES:
+            manifest = REPO_ROOT / "node_modules" / package / "package.json"
+            if not manifest.exists():
+                return f"node_modules/{package} is missing: run `npm ci` in {REPO_ROOT}"
+            installed = json.loads(manifest.read_text())["version"]
+            if installed != pins[package]:
+                return f"node_modules has {package} {installed}, package.json pins {pins[package]}: run `npm ci`"
         return None
 
     @classmethod
     def require(cls) -> None:
         problem = cls.problem()
         require_tool(problem is None, problem or "")
+
+
+class AslValidator(NpmTools):
+    """The npm `asl-validator`."""
+
+    PACKAGES = ("asl-validator",)
+    BIN = REPO_ROOT / "node_modules" / ".bin" / "asl-validator"
+    _RESULT = re.compile(r'^[✓✕] State machine definition "(?P<path>.+)" is (?P<verdict>valid|invalid:?)$')
 
     @classmethod
     def run(cls, paths: list[Path]) -> dict[str, tuple[bool, str]]:
@@ -470,27 +479,13 @@ class AslValidator:
         return {path: (ok, "\n".join(messages)) for path, (ok, messages) in results.items()}
 
 
-class GraphTools:
+class GraphTools(NpmTools):
     """Mermaid's own parser (the npm `mermaid`, which GitHub's renderer is built on, under jsdom) and
-    Graphviz `dot` compiled to WebAssembly (npm `@hpcc-js/wasm-graphviz`), both pinned in
-    package.json and run headless by tests/graph_parse.mjs."""
+    Graphviz `dot` compiled to WebAssembly (npm `@hpcc-js/wasm-graphviz`), run headless by
+    tests/graph_parse.mjs."""
 
     SCRIPT = REPO_ROOT / "tests" / "graph_parse.mjs"
     PACKAGES = ("mermaid", "jsdom", "@hpcc-js/wasm-graphviz")
-
-    @classmethod
-    def problem(cls) -> Optional[str]:
-        if shutil.which("node") is None:
-            return "node is not installed (needed by the npm mermaid and graphviz packages)"
-        for package in cls.PACKAGES:
-            if not (REPO_ROOT / "node_modules" / package / "package.json").exists():
-                return f"node_modules/{package} is missing: run `npm ci` in {REPO_ROOT}"
-        return None
-
-    @classmethod
-    def require(cls) -> None:
-        problem = cls.problem()
-        require_tool(problem is None, problem or "")
 
     @classmethod
     def run(cls, kind: str, paths: list[Path]) -> dict[str, Optional[str]]:
