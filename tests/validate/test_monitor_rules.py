@@ -129,3 +129,17 @@ def test_daily_drift_alarm_window_fits_seven_days(repo):
     problem = out.only()
     assert (problem.where, problem.path) == ("mlops.yaml:34:25", "monitor.drift.evaluation_periods")
     assert problem.message == "8 daily drift runs exceed CloudWatch's 7-day alarm window"
+
+
+def test_rollback_alarms_are_the_health_alarms_of_the_new_version(repo):
+    # Drift and no-invocations alarms are in ALARM exactly when a deployment must not roll back.
+    deploy = DEPLOY.format(target="sagemaker-endpoint") + (
+        "    traffic: {mode: canary, percent: 10, interval: 5m, alarms: [monitor:drift-price, monitor:no-invocations]}\n")
+    out = repo.validate(append=deploy + MONITOR + "  health: {min_invocations_per_hour: 5}\n")
+    assert [(p.path, p.message) for p in out.problems] == [
+        ("pipelines.deploy.traffic.alarms[0]", "'monitor:drift-price' cannot roll a deployment back: a drift alarm "
+                                               "is still in ALARM when the retrained version it started deploys"),
+        ("pipelines.deploy.traffic.alarms[1]", "'monitor:no-invocations' cannot roll a deployment back: it counts "
+                                               "missing data as breaching, so it is in ALARM on a new or idle endpoint"),
+    ]
+    assert {p.hint for p in out.problems} == {"roll back on monitor:error-rate or monitor:latency-p99"}
