@@ -346,7 +346,7 @@ def test_shared_roles_and_the_key_are_in_the_platform_stack(parsed):
     assert "EventBus" not in template["Resources"]  # the default bus exists in every account
 
 
-def test_without_a_platform_key_the_topic_has_a_key_cloudwatch_may_use(parsed):
+def test_cloudwatch_alarms_may_publish_to_the_topic(parsed):
     # The AWS managed alias/aws/sns would leave every alarm notification undelivered.
     resources = parsed["platform-minimal"]["Resources"]
     assert resources["NotificationTopic"]["Properties"]["KmsMasterKeyId"] == {"Ref": "NotificationKey"}
@@ -358,6 +358,11 @@ def test_without_a_platform_key_the_topic_has_a_key_cloudwatch_may_use(parsed):
     through_sns = by_sid["AccountPublishesThroughSns"]["Condition"]["StringEquals"]
     assert set(through_sns) == {"kms:CallerAccount", "kms:ViaService"}
     assert "NotificationKey" not in parsed["platform-shared"]["Resources"]  # its own kms_key is used
+    for label in ("platform-minimal", "platform-shared"):  # and the topic policy lets this account's alarms publish
+        policy = parsed[label]["Resources"]["NotificationTopicPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+        (alarms,) = [s for s in policy if s.get("Principal") == {"Service": "cloudwatch.amazonaws.com"}]
+        assert (alarms["Effect"], alarms["Action"]) == ("Allow", "sns:Publish")
+        assert set(alarms["Condition"]) == {"ArnLike", "StringEquals"}
 
 
 def test_a_minimal_platform_has_no_cluster_and_no_bus(parsed):

@@ -145,6 +145,12 @@ def _events_and_notifications(t: Template, platform: PlatformFile) -> None:
         "PolicyDocument": cfn.document([
             {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "sns:Publish",
              "Resource": ref("NotificationTopic"), "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
+            # This policy replaces the topic's default one: the account's roles publish through their
+            # IAM policies, but CloudWatch alarms need this grant (only this account's alarms).
+            {"Sid": "CloudWatchAlarmsPublish", "Effect": "Allow", "Principal": {"Service": "cloudwatch.amazonaws.com"},
+             "Action": "sns:Publish", "Resource": ref("NotificationTopic"),
+             "Condition": {"ArnLike": {"aws:SourceArn": sub("arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:*")},
+                           "StringEquals": {"aws:SourceAccount": sub("${AWS::AccountId}")}}},
         ])})
     t.output("NotificationTopicArn", ref("NotificationTopic"), "failures, time-outs and approvals")
 
