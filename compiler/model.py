@@ -12,6 +12,17 @@ from typing import Mapping, Optional, Union
 
 Scalar = Union[str, int, float, bool]
 
+#: The one deploy target whose drift SageMaker Model Monitor can measure.
+MODEL_MONITOR_TARGET = "sagemaker-endpoint"
+
+
+def model_monitor_measures_drift(target: Optional[str], has_drift_job: bool) -> bool:
+    """Who measures drift, decided here only: the model's own drift job (`monitor.drift.job`, the
+    `drift` pipeline) whenever there is one, on every target; without one, SageMaker Model Monitor,
+    which only a sagemaker-endpoint has (and only accounts that used it before its availability
+    change: README, "Monitoring"). The checks refuse a drift section with neither."""
+    return target == MODEL_MONITOR_TARGET and not has_drift_job
+
 
 def frozen_map(items: Optional[Mapping]) -> Mapping:
     """A read-only map with sorted keys, so iteration order never depends on the input's."""
@@ -194,7 +205,7 @@ class Drift:
     schedule: str  # "hourly" or "daily"
     features: Mapping  # feature name -> largest tolerated baseline drift distance
     evaluation_periods: int
-    job: Optional[Stage]  # the Fargate/SageMaker drift job (lambda and ecs-service targets)
+    job: Optional[Stage]  # the model's own drift job (any target; without it, Model Monitor on an endpoint)
     retrain: bool
     cooldown: str  # "1h" or "1d": one drift-started retrain per UTC hour or day
 
@@ -251,7 +262,7 @@ class ModelConfig:
     @property
     def pipelines(self) -> tuple:
         """Names of the configured pipelines, in a fixed order; `drift` runs the monitor's own
-        drift job (lambda and ecs-service targets: SageMaker Model Monitor runs it otherwise)."""
+        drift job (`uses_model_monitor`: SageMaker Model Monitor measures drift otherwise)."""
         present = {"retrain": self.retrain, "deploy": self.deploy, "batch": self.batch, "drift": self.drift_job}
         return tuple(name for name, pipeline in present.items() if pipeline is not None)
 
@@ -259,3 +270,11 @@ class ModelConfig:
     def drift_job(self) -> Optional[Stage]:
         drift = self.monitor.drift if self.monitor else None
         return drift.job if drift else None
+
+    @property
+    def uses_model_monitor(self) -> bool:
+        """SageMaker Model Monitor measures this environment's drift (its schedule, alarms in
+        SageMaker's namespace, its IAM), rather than the model's own drift job."""
+        drift = self.monitor.drift if self.monitor else None
+        target = self.deploy.target if self.deploy else None
+        return drift is not None and model_monitor_measures_drift(target, drift.job is not None)

@@ -1,12 +1,14 @@
 """Where SageMaker Model Monitor's prebuilt analyzer image (`sagemaker-model-monitor-analyzer`)
-is, per region. The drift schedule of a sagemaker-endpoint target runs it.
+is, per region. The drift schedule of a sagemaker-endpoint target without a drift job of its own
+runs it (ModelConfig.uses_model_monitor).
 
 The image cannot be pulled by customers; SageMaker runs it for a monitoring schedule that names it
 as `<account>.dkr.ecr.<region>.amazonaws.com[.cn]/sagemaker-model-monitor-analyzer`. The accounts
 are AWS's, one per region, from "Amazon SageMaker Model Monitor prebuilt container"
 (https://docs.aws.amazon.com/sagemaker/latest/dg/model-monitor-pre-built-container.html, as
 published in awsdocs/amazon-sagemaker-developer-guide, doc_source/model-monitor-pre-built-container.md).
-A region missing here has no known image: the check `monitor` refuses it before rendering.
+A region missing here has no known image: the check `monitor` refuses Model Monitor there before
+rendering (a drift job of the model's own needs no image of AWS's).
 """
 
 from __future__ import annotations

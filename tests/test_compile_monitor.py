@@ -26,7 +26,8 @@ import yaml
 
 from compiler import api
 from compiler.render import monitor as monitor_render
-from compile_helpers import LONG_ENVIRONMENT, LONG_MODEL, SAMPLES, CfnLint, compile_repos, make_repo
+from compile_helpers import (LONG_ENVIRONMENT, LONG_MODEL, SAMPLES, AslValidator, CfnLint, all_states, compile_repos,
+                             make_repo)
 
 WITH_MONITOR = {"demand-forecast/default", "fraud-scoring/dev", "fraud-scoring/prod"}
 RULE_KEYS = ("Name", "Description", "EventBusName", "State", "EventPattern", "ScheduleExpression")
@@ -245,6 +246,57 @@ def test_an_ecs_service_is_watched_through_the_metrics_its_runtime_publishes(ecs
 
 
 @pytest.fixture(scope="module")
+def endpoint_job(tmp_path_factory) -> Path:
+    """demand-forecast with a drift job of its own, as an account Model Monitor is closed to runs it."""
+    folder = tmp_path_factory.mktemp("endpoint-job")
+    config = yaml.safe_load((SAMPLES / "demand-forecast" / "mlops.yaml").read_text())
+    config["monitor"]["drift"]["job"] = {"runtime": "prep", "command": ["python", "-m", "forecast.drift"]}
+    make_repo(folder, "endpoint-job", config)
+    compile_repos(folder, ["endpoint-job"], folder / "out")
+    return folder / "out" / "demand-forecast" / "default"
+
+
+def test_an_endpoint_with_its_own_drift_job_runs_the_drift_pipeline_and_no_model_monitor(endpoint_job, tmp_path):
+    AslValidator.require()
+    CfnLint.require()
+    paths = sorted(endpoint_job.glob("*.asl.json"))
+    assert [path.name for path in paths] == ["batch.asl.json", "deploy.asl.json", "drift.asl.json", "retrain.asl.json"]
+    assert {path: ok for path, (ok, _) in AslValidator.run(paths).items()} == {str(path): True for path in paths}
+    definitions = {path.name.split(".")[0]: json.loads(path.read_text()) for path in paths}
+    assert CfnLint.run(definitions, tmp_path) == {name: [] for name in definitions}
+    deploy = all_states(definitions["deploy"])
+    assert not [name for name, state in deploy.items() if "MonitoringSchedule" in state.get("Resource", "")]
+    assert deploy["Publish deployment succeeded"]["Next"] == "Done"
+    (capture,) = [state["Parameters"] for state in deploy.values() if "DataCaptureConfig" in state.get("Parameters", {})]
+    variant = capture["ProductionVariants"][0]["VariantName"]
+    # SageMaker writes <DestinationS3Uri><endpoint>/<variant>/yyyy/mm/dd/hh/ (model-monitor-data-capture-endpoint).
+    captured = f"{capture['DataCaptureConfig']['DestinationS3Uri']}demand-forecast/{variant}/"
+    environment = all_states(definitions["drift"])["Drift"]["Parameters"]["Environment"]
+    assert environment["MLOPS_CAPTURE_URI"] == environment["MLOPS_INPUT_URI"] == captured
+    assert environment["MLOPS_DRIFT_WINDOW_HOURS"] == "24"  # a daily schedule
+
+
+def test_an_endpoints_own_drift_job_alarms_and_schedules_like_lambdas(endpoint_job):
+    monitor = json.loads((endpoint_job / "monitor.json").read_text())
+    drift = [alarm for alarm in monitor["alarms"] if "-drift-" in alarm["AlarmName"]]
+    assert len(drift) == 3 and {(a["Namespace"], json.dumps(a["Dimensions"])) for a in drift} == {
+        ("mlops/demand-forecast", json.dumps([{"Name": "Environment", "Value": "default"}]))}
+    assert all("the model's drift job" in alarm["AlarmDescription"] for alarm in drift)
+    latency = next(a for a in monitor["alarms"] if a["AlarmName"].endswith("-latency-p99"))
+    assert latency["Namespace"] == "AWS/SageMaker"  # serving health is still the endpoint's own
+    rules = {rule["Name"]: rule for rule in json.loads((endpoint_job / "triggers.json").read_text())["rules"]}
+    schedule = rules["demand-forecast-default-drift-schedule"]
+    assert (schedule["ScheduleExpression"], schedule["Targets"][0]["Arn"].rsplit(":", 1)[1]) == (
+        "cron(0 0 * * ? *)", "demand-forecast-default-drift")
+    roles = json.loads((endpoint_job / "iam.json").read_text())["roles"]
+    statements = {role: {s["Sid"]: s for s in roles[role]["policy"]["Statement"]} for role in roles}
+    assert "SageMakerMonitoring" not in statements["pipeline"]
+    assert statements["task"]["ModelMetrics"]["Condition"] == {
+        "StringEquals": {"cloudwatch:namespace": ["mlops/demand-forecast"]}}
+    assert monitor_render.MODEL_MONITOR_NAMESPACE not in json.dumps(statements["task"])
+
+
+@pytest.fixture(scope="module")
 def longest(tmp_path_factory) -> Path:
     """The longest names the schema allows: model and environment, and 20 features of 64 characters."""
     folder = tmp_path_factory.mktemp("longest-monitor")
@@ -298,9 +350,9 @@ class MonitorLint(CfnLint):
 
 
 @pytest.fixture(scope="module")
-def environments(compiled, ecs_service, longest) -> dict:
+def environments(compiled, ecs_service, endpoint_job, longest) -> dict:
     found = {label: (monitor_of(files), rules_of(files)) for label, (_, files) in compiled.items() if label in WITH_MONITOR}
-    for label, directory in (("ecs-service", ecs_service), ("longest names", longest)):
+    for label, directory in (("ecs-service", ecs_service), ("endpoint drift job", endpoint_job), ("longest names", longest)):
         found[label] = (json.loads((directory / "monitor.json").read_text()),
                         json.loads((directory / "triggers.json").read_text())["rules"])
     return found

@@ -1,14 +1,17 @@
 """What the state machines do for the monitor, executed in moto (see sfn_harness.py): the retrain
 pipeline's baseline stage, the cool-down of a retrain started by a drift alarm, the endpoint's data
 capture and Model Monitor schedule (samples/demand-forecast), and the drift pipeline that runs the
-model's own drift job (samples/fraud-lambda, `fraud-scoring`, dev: Fargate)."""
+model's own drift job (samples/fraud-lambda, `fraud-scoring`, dev: Fargate; and demand-forecast's
+endpoint with a drift job of its own, a SageMaker processing job, for accounts without Model Monitor)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+import yaml
 
+from compile_helpers import make_repo
 from compiler.registry import items
 from sfn_harness import applied, approve, execute, item, published
 
@@ -21,6 +24,16 @@ FRAUD_METRICS = {"auc": 0.95, "recall": 0.7, "false_positive_rate": 0.01}
 @pytest.fixture
 def forecast(monkeypatch, tmp_path):
     with applied(monkeypatch, tmp_path, [SAMPLES / "demand-forecast"]) as account:
+        yield account
+
+
+@pytest.fixture
+def forecast_job(monkeypatch, tmp_path):
+    """demand-forecast whose endpoint's drift is measured by a drift job of its own."""
+    config = yaml.safe_load((SAMPLES / "demand-forecast" / "mlops.yaml").read_text())
+    config["monitor"]["drift"]["job"] = {"runtime": "prep", "command": ["python", "-m", "forecast.drift"]}
+    repository = make_repo(tmp_path / "repositories", "forecast-job", config, SAMPLES / "mlops-platform.yaml")
+    with applied(monkeypatch, tmp_path, [repository]) as account:
         yield account
 
 
@@ -128,6 +141,8 @@ def test_a_run_not_started_by_drift_is_never_cooled_down(fraud):
 # ----------------------------------------------------------------------------- the endpoint's monitoring
 
 def test_an_endpoint_deployment_captures_requests_and_schedules_drift_checks(forecast):
+    from botocore.validate import validate_parameters
+
     for version in ("v1", "v2"):
         approve(forecast, "demand-forecast", version)
     first = execute(forecast.sfn, "demand-forecast-default-deploy", "deploy-1", {"version": "v1"})
@@ -139,10 +154,16 @@ def test_an_endpoint_deployment_captures_requests_and_schedules_drift_checks(for
     assert (capture["EnableCapture"], capture["InitialSamplingPercentage"], capture["DestinationS3Uri"]) == (
         True, 20, f"{ARTIFACTS}/demand-forecast/default/monitor/capture/")
     assert [option["CaptureMode"] for option in capture["CaptureOptions"]] == ["Input", "Output"]
-    schedule = forecast.harness.monitoring_schedules["demand-forecast-default-drift"]["MonitoringScheduleConfig"]
+    # CSV and JSON bodies captured as text: without the header, SageMaker base64-encodes them.
+    assert capture["CaptureContentTypeHeader"] == {"CsvContentTypes": ["text/csv"],
+                                                   "JsonContentTypes": ["application/json"]}
+    request = forecast.harness.monitoring_schedules["demand-forecast-default-drift"]
+    validate_parameters(request, sagemaker.meta.service_model.operation_model("CreateMonitoringSchedule").input_shape)
+    schedule = request["MonitoringScheduleConfig"]
     job = schedule["MonitoringJobDefinition"]
-    assert (schedule["MonitoringType"], schedule["ScheduleConfig"]["ScheduleExpression"]) == ("DataQuality",
-                                                                                             "cron(0 0 ? * * *)")
+    # A daily run analyses the whole UTC day before it (offsets from its scheduled time).
+    assert (schedule["MonitoringType"], schedule["ScheduleConfig"]) == ("DataQuality", {
+        "ScheduleExpression": "cron(0 0 ? * * *)", "DataAnalysisStartTime": "-PT24H", "DataAnalysisEndTime": "-PT0H"})
     baseline = f"{ARTIFACTS}/demand-forecast/retrain/v1/baseline/"
     assert job["BaselineConfig"] == {"ConstraintsResource": {"S3Uri": f"{baseline}constraints.json"},
                                      "StatisticsResource": {"S3Uri": f"{baseline}statistics.json"}}
@@ -194,11 +215,12 @@ def test_the_drift_job_compares_the_live_versions_baseline_and_needs_a_deploymen
     assert run.status == "SUCCEEDED", (run.error, run.cause)
     environment = ecs_environments(fraud)["drift"]
     capture = f"{ARTIFACTS}/fraud-scoring/dev/monitor/capture/"
-    assert {k: environment[k] for k in ("MLOPS_BASELINE_URI", "MLOPS_CAPTURE_URI", "MLOPS_INPUT_URI",
-                                        "MLOPS_METRICS_NAMESPACE", "MLOPS_MODEL_VERSION", "MLOPS_PIPELINE")} == {
+    assert {k: environment[k] for k in ("MLOPS_BASELINE_URI", "MLOPS_CAPTURE_URI", "MLOPS_DRIFT_WINDOW_HOURS",
+                                        "MLOPS_INPUT_URI", "MLOPS_METRICS_NAMESPACE", "MLOPS_MODEL_VERSION",
+                                        "MLOPS_PIPELINE")} == {
         "MLOPS_BASELINE_URI": f"{ARTIFACTS}/fraud-scoring/retrain/v1/baseline/", "MLOPS_CAPTURE_URI": capture,
-        "MLOPS_INPUT_URI": capture, "MLOPS_METRICS_NAMESPACE": "mlops/fraud-scoring", "MLOPS_MODEL_VERSION": "v1",
-        "MLOPS_PIPELINE": "drift"}
+        "MLOPS_DRIFT_WINDOW_HOURS": "1", "MLOPS_INPUT_URI": capture, "MLOPS_METRICS_NAMESPACE": "mlops/fraud-scoring",
+        "MLOPS_MODEL_VERSION": "v1", "MLOPS_PIPELINE": "drift"}
     assert environment["MLOPS_OUTPUT_URI"] == f"{ARTIFACTS}/fraud-scoring/drift/drift-1/drift/"
     assert fraud.harness.stages.runs[0].request["TaskDefinition"].endswith("task-definition/fraud-scoring-dev-drift-drift:1")
     checked = run.parameters("Publish drift checked")[0]["Entries"][0]
@@ -222,3 +244,31 @@ def test_a_live_version_without_a_baseline_is_notified(fraud):
     assert (run.status, run.error) == ("FAILED", "BaselineMissing")
     assert fraud.harness.stages.runs == []
     assert [n["subject"] for n in published(fraud.topic)] == ["[mlops] fraud-scoring dev drift: baseline missing"]
+
+
+def test_an_endpoints_own_drift_job_reads_the_capture_files_sagemaker_writes(forecast_job):
+    """Deployed without a Model Monitor schedule; the drift pipeline's job reads the hour folders
+    SageMaker's data capture writes under `<DestinationS3Uri><endpoint>/<variant>/`
+    (model-monitor-data-capture-endpoint.html, "View Captured Data")."""
+    approve(forecast_job, "demand-forecast", "v1")
+    deployment = execute(forecast_job.sfn, "demand-forecast-default-deploy", "deploy-1", {"version": "v1"})
+    assert deployment.status == "SUCCEEDED", (deployment.error, deployment.cause)
+    assert deployment.entered()[-1] == "Done" and "Baseline recorded?" not in deployment.entered()
+    assert forecast_job.harness.monitoring_schedules == {}
+    assert not [action for action, _ in forecast_job.harness.sagemaker_requests if "MonitoringSchedule" in action]
+    sagemaker = forecast_job.session.client("sagemaker")
+    endpoint = sagemaker.describe_endpoint(EndpointName="demand-forecast")
+    endpoint_config = sagemaker.describe_endpoint_config(EndpointConfigName=endpoint["EndpointConfigName"])
+    destination = endpoint_config["DataCaptureConfig"]["DestinationS3Uri"]
+    variant = endpoint_config["ProductionVariants"][0]["VariantName"]
+
+    run = execute(forecast_job.sfn, "demand-forecast-default-drift", "drift-1")
+    assert run.status == "SUCCEEDED", (run.error, run.cause)
+    (job,) = [r for r in forecast_job.harness.stages.runs if r.stage == "drift"]
+    environment = job.request["Environment"]
+    captured = f"{destination}{endpoint['EndpointName']}/{variant}/"
+    assert captured == f"{ARTIFACTS}/demand-forecast/default/monitor/capture/demand-forecast/AllTraffic/"
+    assert (environment["MLOPS_CAPTURE_URI"], environment["MLOPS_INPUT_URI"]) == (captured, captured)
+    assert (environment["MLOPS_DRIFT_WINDOW_HOURS"], environment["MLOPS_MODEL_VERSION"]) == ("24", "v1")
+    assert environment["MLOPS_METRICS_NAMESPACE"] == "mlops/demand-forecast"
+    assert published(forecast_job.topic) == []

@@ -161,11 +161,35 @@ monitor:
         DRIFT_TOKEN: arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:ecs-watch/drift
   health: {{max_error_rate: 0.01}}
 """
+#: A SageMaker endpoint whose drift the model's own job measures (no Model Monitor).
+ENDPOINT_DRIFT_JOB = """\
+version: 1
+model: {name: endpoint-watch}
+runtimes:
+  app: {dockerfile: Dockerfile}
+stage_defaults:
+  runtime: app
+  compute: sagemaker
+pipelines:
+  retrain:
+    data: {source: "s3://raw-data/endpoint-watch/"}
+    stages:
+      train: {command: [python, train.py]}
+  deploy:
+    target: sagemaker-endpoint
+    runtime: app
+monitor:
+  baseline: {command: [python, baseline.py]}
+  drift:
+    features: {amount: 0.2}
+    job: {command: [python, drift.py]}
+"""
 #: folder -> (platform file text, config). Each folder gets its own platform file.
 EXTRA_CONFIGS = {
     "fargate-map": (FARGATE_PLATFORM, FARGATE_MAP),
     "sm-novpc": (NO_VPC_PLATFORM, NO_VPC_SAGEMAKER),
     "ecs-watch": (FARGATE_PLATFORM, ECS_MONITOR),
+    "endpoint-watch": (NO_VPC_PLATFORM, ENDPOINT_DRIFT_JOB),
 }
 #: The monitor section each deploy target of the PAIR gets: Model Monitor for the endpoint, the
 #: model's own drift job (on Fargate) for the others.
@@ -489,14 +513,18 @@ def _monitor_task_calls(config) -> list[tuple[str, str, dict, str]]:
     if monitor is None or deploy is None:
         return []
     bucket, model, environment = config.platform.artifact_bucket, config.name, config.environment
-    capture = f"arn:aws:s3:::{bucket}/{model}/{environment}/monitor/capture/2026/11/26/01/part.jsonl"
+    # An endpoint's own data capture adds <endpoint>/<variant>/ before the hour folders.
+    folder = f"{deploy.endpoint.name}/AllTraffic/" if deploy.target == "sagemaker-endpoint" else ""
+    capture = f"arn:aws:s3:::{bucket}/{model}/{environment}/monitor/capture/{folder}2026/11/26/01/part.jsonl"
     found = []
     if deploy.target != "lambda":  # Lambda captures as the function's own role, which mlopsc does not derive
         found.append(("s3:PutObject", capture, {}, "capture"))
     own = {"cloudwatch:namespace": f"mlops/{model}"}
     if config.drift_job or deploy.target == "ecs-service":
         found.append(("cloudwatch:PutMetricData", "*", own, "the model's metrics"))
-    if monitor.drift and deploy.target == "sagemaker-endpoint":
+    if config.drift_job:
+        found.append(("s3:GetObject", capture, {}, "the drift job reads the capture"))
+    if monitor.drift and not config.drift_job and deploy.target == "sagemaker-endpoint":
         found += [("s3:GetObject", capture, {}, "Model Monitor reads the capture"),
                   ("s3:GetObject", f"arn:aws:s3:::{bucket}/{model}/retrain/{RUN_ID}/baseline/constraints.json", {},
                    "Model Monitor reads the baseline"),
@@ -940,6 +968,15 @@ def test_the_monitor_calls_are_among_those_checked(compiled):
     for config, definitions, _ in (forecast, fraud, watch):
         metrics = [c for c in task_calls(config, definitions) if c[0] == "cloudwatch:PutMetricData"]
         assert metrics, config.name
+
+
+def test_an_endpoint_with_its_own_drift_job_gets_no_model_monitor_permissions(compiled):
+    config, definitions, policies = compiled["endpoint-watch/default"]
+    assert "drift" in definitions and not [c for c in calls(config, definitions) if "MonitoringSchedule" in c[0]]
+    assert "SageMakerMonitoring" not in {statement["Sid"] for statement in policies["pipeline"]["Statement"]}
+    monitor_metrics = {"cloudwatch:namespace": MODEL_MONITOR_NAMESPACE}
+    assert not allowed(policies["task"], "cloudwatch:PutMetricData", "*", monitor_metrics)
+    assert allowed(policies["task"], "cloudwatch:PutMetricData", "*", {"cloudwatch:namespace": "mlops/endpoint-watch"})
 
 
 def test_a_models_metrics_namespace_is_its_own(pair):

@@ -6,10 +6,12 @@ test_execute_monitor.py."""
 
 from __future__ import annotations
 
+import copy
 import json
 import time
 
 import pytest
+import yaml
 
 from compile_helpers import (HOSTILE, SAMPLES, SAMPLES_PLATFORM, AslValidator, CfnLint, all_states, baseline_config,
                              hostile_config, make_repo, walk, wiring)
@@ -105,6 +107,28 @@ def test_an_ecs_service_serves_with_the_capture_and_its_metrics_namespace(watche
     assert {k: variables[k] for k in ("MLOPS_CAPTURE_URI", "MLOPS_CAPTURE_PERCENT", "MLOPS_METRICS_NAMESPACE")} == {
         "MLOPS_CAPTURE_URI": "s3://acme-ml-artifacts/ecs-watch/default/monitor/capture/",
         "MLOPS_CAPTURE_PERCENT": "50", "MLOPS_METRICS_NAMESPACE": "mlops/ecs-watch"}
+
+
+@pytest.mark.parametrize("schedule, hours", [("hourly", 1), ("daily", 24)])
+def test_a_drift_run_analyses_the_period_of_its_schedule(tmp_path, schedule, hours):
+    """ecs-watch served by an endpoint, with its own drift job and without (Model Monitor): the
+    schedule gets the window as ScheduleConfig offsets from its scheduled time, the model's own
+    drift job as MLOPS_DRIFT_WINDOW_HOURS."""
+    own = yaml.safe_load(ECS_MONITOR)
+    own["pipelines"]["deploy"]["target"] = "sagemaker-endpoint"
+    own["monitor"]["drift"]["schedule"] = schedule
+    without_job = copy.deepcopy(own)
+    without_job["model"]["name"] = "mm-watch"
+    del without_job["monitor"]["drift"]["job"]
+    found = models(tmp_path, {"own": own, "model-monitor": without_job})
+    by_job, by_model_monitor = found["ecs-watch/default"], found["mm-watch/default"]
+    assert (by_job.uses_model_monitor, by_model_monitor.uses_model_monitor) == (False, True)
+    environment = asl.definitions(by_job)["drift"]["States"]["Drift"]["Parameters"]["Environment"]
+    assert environment["MLOPS_DRIFT_WINDOW_HOURS"] == str(hours)
+    deploy = asl.definitions(by_model_monitor)["deploy"]["States"]
+    assert deploy["Create monitoring schedule"]["Parameters"]["MonitoringScheduleConfig"]["ScheduleConfig"] == {
+        "ScheduleExpression": asl.MONITORING_SCHEDULES[schedule], "DataAnalysisStartTime": f"-PT{hours}H",
+        "DataAnalysisEndTime": "-PT0H"}
 
 
 def test_the_pipelines_are_those_the_commands_take():

@@ -437,15 +437,19 @@ def _distributed_map(naming: Naming, batch) -> dict:
 # --------------------------------------------------------------------------- drift
 
 def _drift(naming: Naming) -> dict:
-    """The model's own drift job (lambda and ecs-service targets), on a schedule: find the version
-    that serves, then run the job against what was captured and that version's baseline. Nothing
-    deployed: the run ends before it is announced. The job publishes the drift distances to
-    CloudWatch (`MLOPS_METRICS_NAMESPACE`), where the monitor's alarms watch them."""
+    """The model's own drift job (any target; ModelConfig.uses_model_monitor), on a schedule: find
+    the version that serves, then run the job against what was captured and that version's
+    baseline. Nothing deployed: the run ends before it is announced. The job reads the hour folders
+    under MLOPS_CAPTURE_URI (a SageMaker endpoint's own capture files too: Naming.captured_requests_uri),
+    the last MLOPS_DRIFT_WINDOW_HOURS of them, and publishes the drift distances to CloudWatch
+    (`MLOPS_METRICS_NAMESPACE`), where the monitor's alarms watch them."""
     config = naming.config
     job = config.drift_job
-    extra = {"MLOPS_CAPTURE_URI": naming.capture_uri, "MLOPS_BASELINE_URI": VERSION_BASELINE,
-             "MLOPS_METRICS_NAMESPACE": naming.metrics_namespace, "MLOPS_MODEL_VERSION": "$.live.version"}
-    step = _container_step(naming, "drift", job, naming.capture_uri, None, extra)
+    captured = naming.captured_requests_uri
+    extra = {"MLOPS_CAPTURE_URI": captured, "MLOPS_BASELINE_URI": VERSION_BASELINE,
+             "MLOPS_METRICS_NAMESPACE": naming.metrics_namespace, "MLOPS_MODEL_VERSION": "$.live.version",
+             "MLOPS_DRIFT_WINDOW_HOURS": str(DRIFT_WINDOW_HOURS[config.monitor.drift.schedule])}
+    step = _container_step(naming, "drift", job, captured, None, extra)
     step["next"] = "Publish drift checked"
     task_keys = [f"drift-{job.name}"] if job.compute == "fargate" else []
     return render("drift.asl.json.j2", {
@@ -563,7 +567,7 @@ def _deploy(naming: Naming) -> dict:
     context.update(target[deploy.target](naming, deploy, failures, serve_image, model_data, environment))
     if not context.pop("can_roll_back"):
         del failures["rolled_back"]
-    context["monitoring"] = _monitoring_schedule(naming, deploy) if deploy.target == "sagemaker-endpoint" else None
+    context["monitoring"] = _monitoring_schedule(naming, deploy) if naming.config.uses_model_monitor else None
     if context["monitoring"]:
         failures.update(context["monitoring"].pop("failures"))
     context["timeout"] = _deploy_timeout(deploy, context)
@@ -588,7 +592,7 @@ def _sagemaker_target(naming: Naming, deploy, failures, serve_image, model_data,
     if platform.subnets:
         create_model["VpcConfig"] = ctx._vpc(platform)
     endpoint_config = {"EndpointConfigName.$": "$.deployment.endpoint_config",
-                       "ProductionVariants": [{"VariantName": "AllTraffic", "ModelName.$": "$.deployment.model",
+                       "ProductionVariants": [{"VariantName": ctx.SAGEMAKER_VARIANT, "ModelName.$": "$.deployment.model",
                                                "InstanceType": endpoint.instance_type,
                                                "InitialInstanceCount": endpoint.instance_count}],
                        "Tags": naming.tags("deploy")}
@@ -620,7 +624,7 @@ def _sagemaker_target(naming: Naming, deploy, failures, serve_image, model_data,
                           {"Variable": "$.status.status", "StringEquals": "UpdateRollbackFailed"}],
                    "Next": failures["failed"]["notify_state"]}],
                  failures["timed_out"], failures["failed"])
-    resource_id = f"endpoint/{endpoint.name}/variant/AllTraffic"
+    resource_id = f"endpoint/{endpoint.name}/variant/{ctx.SAGEMAKER_VARIANT}"
     scalable = {"ServiceNamespace": "sagemaker", "ResourceId": resource_id,
                 "ScalableDimension": "sagemaker:variant:DesiredInstanceCount"}
     autoscaling = None
@@ -650,11 +654,20 @@ def _sagemaker_target(naming: Naming, deploy, failures, serve_image, model_data,
     }
 
 
+#: Content types the endpoint's data capture records as text (CSV or JSON) instead of base64:
+#: "If no headers are specified SageMaker AI will by default base64 encode when capturing the
+#: data" (API reference, CaptureContentTypeHeader), which Model Monitor cannot read as features.
+#: The SageMaker Python SDK's DataCaptureConfig defaults, as it sends them.
+CAPTURE_CONTENT_TYPES = {"CsvContentTypes": ["text/csv"], "JsonContentTypes": ["application/json"]}
+
+
 def _data_capture(naming: Naming) -> dict:
-    """The endpoint writes monitor.capture.sampling_percent of its requests and responses to S3."""
+    """The endpoint writes monitor.capture.sampling_percent of its requests and responses to S3,
+    CSV and JSON bodies as text."""
     capture = {"EnableCapture": True, "InitialSamplingPercentage": naming.config.monitor.sampling_percent,
                "DestinationS3Uri": naming.capture_uri,
-               "CaptureOptions": [{"CaptureMode": "Input"}, {"CaptureMode": "Output"}]}
+               "CaptureOptions": [{"CaptureMode": "Input"}, {"CaptureMode": "Output"}],
+               "CaptureContentTypeHeader": {key: list(types) for key, types in CAPTURE_CONTENT_TYPES.items()}}
     if naming.platform.kms_key:
         capture["KmsKeyId"] = naming.platform.kms_key
     return capture
@@ -662,6 +675,15 @@ def _data_capture(naming: Naming) -> dict:
 
 #: Model Monitor's schedule: at the top of every hour, or at midnight UTC (SageMaker's cron has six fields).
 MONITORING_SCHEDULES = {"hourly": "cron(0 * ? * * *)", "daily": "cron(0 0 ? * * *)"}
+#: The captured data one drift run analyses: the hour, or the UTC day, before the run's scheduled
+#: time. The model's own drift job gets it as MLOPS_DRIFT_WINDOW_HOURS; Model Monitor's schedule as
+#: ScheduleConfig's DataAnalysisStartTime/DataAnalysisEndTime, offsets from "the times that you
+#: schedule your monitoring jobs to run" with ScheduleExpression, at most 24 hours apart, and
+#: required only with `NOW` (SageMaker API reference, ScheduleConfig;
+#: https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ScheduleConfig.html). The developer
+#: guide's page on the schedule (model-monitor-schedule-expression) does not say what a scheduled run
+#: analyses without them; with them, a daily run analyses the whole day.
+DRIFT_WINDOW_HOURS = {"hourly": 1, "daily": 24}
 #: One small instance analyses a monitoring period's captured requests; a run may take an hour.
 MONITORING_CLUSTER = {"InstanceCount": 1, "InstanceType": "ml.m5.large", "VolumeSizeInGB": 20}
 MONITORING_MAX_RUNTIME_SECONDS = 3600
@@ -669,16 +691,16 @@ MONITORING_MAX_RUNTIME_SECONDS = 3600
 ENDPOINT_INPUT_PATH = "/opt/ml/processing/input/endpoint"
 
 
-def _monitoring_schedule(naming: Naming, deploy) -> dict | None:
+def _monitoring_schedule(naming: Naming, deploy) -> dict:
     """SageMaker Model Monitor's data-quality schedule of the endpoint, pointed at the deployed
     version's baseline. It is created, or updated when it exists, after the deployment succeeded
     and was published: a failure here leaves the deployment recorded as deployed and fails the
     execution with MonitoringNotUpdated (notified, no event: the deployment's has gone out)."""
-    drift = naming.config.monitor.drift if naming.config.monitor else None
-    if drift is None:
-        return None
+    drift = naming.config.monitor.drift
+    schedule = {"ScheduleExpression": MONITORING_SCHEDULES[drift.schedule],
+                "DataAnalysisStartTime": f"-PT{DRIFT_WINDOW_HOURS[drift.schedule]}H", "DataAnalysisEndTime": "-PT0H"}
     update = {"MonitoringScheduleName": naming.monitoring_schedule,
-              "MonitoringScheduleConfig": {"ScheduleConfig": {"ScheduleExpression": MONITORING_SCHEDULES[drift.schedule]},
+              "MonitoringScheduleConfig": {"ScheduleConfig": schedule,
                                            "MonitoringJobDefinition": _monitoring_job(naming, deploy.endpoint.name),
                                            "MonitoringType": "DataQuality"}}
     return {

@@ -23,6 +23,8 @@ POINTERS = "$.pointers.Item"
 CONTAINER = "main"
 #: Where SageMaker jobs find and leave files (uploaded to MLOPS_OUTPUT_URI, KMS-encrypted).
 PROCESSING_OUTPUT = "/opt/ml/processing/output"
+#: The one production variant of the endpoints the deploy pipeline creates.
+SAGEMAKER_VARIANT = "AllTraffic"
 
 
 class Naming:
@@ -107,7 +109,21 @@ class Naming:
 
     @property
     def capture_uri(self) -> str:
+        """Where serving captures requests: the endpoint's DestinationS3Uri; MLOPS_CAPTURE_URI of
+        Lambda and ECS serving code."""
         return self.monitor_prefix + "capture/"
+
+    @property
+    def captured_requests_uri(self) -> str:
+        """The folder whose `<yyyy>/<mm>/<dd>/<hh>/` folders hold the captured requests: the drift
+        job's MLOPS_CAPTURE_URI. Our serving code writes them right under `capture_uri`; SageMaker's
+        data capture writes them under `<DestinationS3Uri><endpoint name>/<variant name>/`
+        ("Capture data from real-time endpoint", model-monitor-data-capture-endpoint.html, "View
+        Captured Data")."""
+        deploy = self.config.deploy
+        if deploy is not None and deploy.endpoint is not None:
+            return f"{self.capture_uri}{deploy.endpoint.name}/{SAGEMAKER_VARIANT}/"
+        return self.capture_uri
 
     @property
     def monitor_reports_uri(self) -> str:

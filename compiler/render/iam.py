@@ -772,7 +772,7 @@ def _monitor_metrics(scope: _Scope) -> None:
     if config.drift_job or serving_metrics:
         scope.policy.allow_unscopable("ModelMetrics",
                                       {"StringEquals": {"cloudwatch:namespace": [scope.naming.metrics_namespace]}})
-    if monitor and monitor.drift and deploy and deploy.target == "sagemaker-endpoint":
+    if config.uses_model_monitor:
         scope.policy.allow_unscopable("SageMakerMetrics", {"StringLike": {"cloudwatch:namespace": [
             *_UNSCOPABLE_CONDITIONS["SageMakerMetrics"]["StringLike"]["cloudwatch:namespace"],
             MODEL_MONITOR_NAMESPACE]}})

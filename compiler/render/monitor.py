@@ -33,9 +33,10 @@ Metric sources, as AWS documents them:
 - Step Functions: namespace AWS/States, `ExecutionsStarted`, `ExecutionsSucceeded`,
   `ExecutionsFailed`, `ExecutionsTimedOut`, dimension StateMachineArn
   (https://docs.aws.amazon.com/step-functions/latest/dg/procedure-cw-metrics.html).
-- Our own code (lambda/ecs-service drift job, ecs-service serving runtime): namespace
+- Our own code (the model's drift job, on any target; ecs-service serving runtime): namespace
   `mlops/<model>`, dimension Environment; `feature_baseline_drift_<feature>`, `Invocations`,
-  `Errors` and `Latency` (milliseconds).
+  `Errors` and `Latency` (milliseconds). Which of the two measures drift is
+  ModelConfig.uses_model_monitor.
 
 Alarm fields: https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html
 (Period * EvaluationPeriods may not exceed one day for periods under an hour, seven days otherwise).
@@ -49,10 +50,7 @@ from typing import Optional
 
 from compiler import names
 from compiler.model import ModelConfig
-from compiler.render.context import Naming
-
-#: The production variant the deploy pipeline creates (compiler/render/asl.py, _sagemaker_target).
-SAGEMAKER_VARIANT = "AllTraffic"
+from compiler.render.context import SAGEMAKER_VARIANT, Naming
 #: Where SageMaker Model Monitor publishes data-quality metrics of a real-time endpoint.
 MODEL_MONITOR_NAMESPACE = "aws/sagemaker/Endpoints/data-metrics"
 HEALTH_PERIOD_SECONDS = 300
@@ -106,7 +104,7 @@ def serving_metrics(config: ModelConfig) -> ServingMetrics:
 
 def drift_metric(config: ModelConfig, feature: str) -> dict:
     naming = Naming(config)
-    if config.deploy.target == "sagemaker-endpoint":
+    if config.uses_model_monitor:
         namespace = MODEL_MONITOR_NAMESPACE
         dimensions = [{"Name": "Endpoint", "Value": config.deploy.endpoint.name},
                       {"Name": "MonitoringSchedule", "Value": naming.monitoring_schedule}]
@@ -163,7 +161,7 @@ def drift_alarms(config: ModelConfig) -> list:
     drift = config.monitor.drift
     if drift is None:
         return []
-    who = "SageMaker Model Monitor" if config.deploy.target == "sagemaker-endpoint" else "the model's drift job"
+    who = "SageMaker Model Monitor" if config.uses_model_monitor else "the model's drift job"
     retrains = drift.retrain and config.retrain is not None
     then = (f"; starts the retrain pipeline (at most one drift-started run per UTC "
             f"{'hour' if drift.cooldown == '1h' else 'day'})") if retrains else ""

@@ -1,5 +1,7 @@
 """EventBridge rules that start the pipelines: schedules, new data in S3, approved versions,
-drift alarms (monitor.drift.retrain) and the drift job's schedule (lambda/ecs-service targets)."""
+drift alarms (monitor.drift.retrain) and the schedule of the model's own drift job (on any target
+with monitor.drift.job; without one, an endpoint's Model Monitor schedule is the deploy pipeline's:
+ModelConfig.uses_model_monitor)."""
 
 from __future__ import annotations
 
@@ -58,7 +60,7 @@ def _monitor_rules(naming: Naming) -> list:
                            {"EventPattern": drift_alarm_pattern(config)},
                            {"InputTransformer": {"InputPathsMap": {"alarm": "$.detail.alarmName"},
                                                  "InputTemplate": '{"trigger": "drift", "alarm": <alarm>}'}}))
-    if config.drift_job is not None:
+    if config.drift_job is not None:  # the `drift` pipeline (ModelConfig.pipelines)
         rules.append(_rule(naming, "drift", "schedule", f"Measure the drift of {config.name} {drift.schedule}",
                            {"ScheduleExpression": DRIFT_SCHEDULES[drift.schedule]},
                            {"Input": json.dumps({"trigger": "schedule"})}))

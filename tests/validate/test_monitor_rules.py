@@ -45,12 +45,27 @@ def test_baseline_without_retrain(repo):
     assert problem.message == "the baseline is computed by the retrain pipeline, and there is none"
 
 
-def test_sagemaker_endpoint_takes_no_drift_job(repo):
+def test_a_drift_job_on_a_sagemaker_endpoint_is_valid_and_compiles_to_the_drift_pipeline(repo):
+    """Model Monitor is closed to new customers (README, "Monitoring"): an endpoint may measure its
+    drift with the model's own job, as lambda and ecs-service do, and then needs no Model Monitor."""
     out = repo.validate(append=DEPLOY.format(target="sagemaker-endpoint") + MONITOR
                         + "    job: {command: [python, drift.py]}\n")
-    problem = out.only()
-    assert (problem.where, problem.path) == ("mlops.yaml:34:5", "monitor.drift.job")
-    assert problem.hint == "remove `job`; it is for lambda and ecs-service targets"
+    assert (out.exit_code, out.problems) == (0, [])
+    from compiler import api
+    result = api.compile_outputs([str(repo.root)], str(repo.root / "platform.yaml"), None)
+    assert result.validation.problems == ()
+    (config,) = result.validation.models
+    assert (config.pipelines, config.uses_model_monitor) == (("retrain", "deploy", "drift"), False)
+    files = result.outputs["demo-model/default"]
+    assert "drift.asl.json" in files and "MonitoringSchedule" not in files["deploy.asl.json"]
+
+
+def test_a_drift_job_needs_no_model_monitor_image(repo):
+    # il-central-1 has no Model Monitor analyzer listed; the model's own job runs there.
+    repo.write_platform(PLATFORM.replace("eu-west-1", "il-central-1"))
+    out = repo.validate(append=DEPLOY.format(target="sagemaker-endpoint") + MONITOR
+                        + "    job: {command: [python, drift.py]}\n")
+    assert (out.exit_code, out.problems) == (0, [])
 
 
 def test_lambda_needs_a_drift_job(repo):

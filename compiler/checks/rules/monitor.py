@@ -3,13 +3,12 @@ job each deploy target takes, and monitor alarms that traffic.alarms may name.""
 
 from compiler import model_monitor, resources
 from compiler.checks.finding import Finding, did_you_mean
+from compiler.model import MODEL_MONITOR_TARGET, model_monitor_measures_drift
 
 RULE = "monitor"
 BASE = ("monitor",)
 #: CloudWatch evaluates an alarm over at most 7 days for periods of an hour or more: 7 daily runs.
 MAX_DAILY_EVALUATION_PERIODS = 7
-#: Targets whose drift job SageMaker Model Monitor runs; the others run the model's own drift job.
-MODEL_MONITOR_TARGETS = ("sagemaker-endpoint",)
 HEALTH_ALARMS = {"max_error_rate": "error-rate", "max_latency_p99_ms": "latency-p99",
                  "min_invocations_per_hour": "no-invocations"}
 MONITOR_REFERENCE = "monitor:"
@@ -52,21 +51,21 @@ def _needs(monitor: dict, deploy, has_retrain: bool):
                       f"{drift['evaluation_periods']} daily drift runs exceed CloudWatch's 7-day alarm window",
                       f"use at most {MAX_DAILY_EVALUATION_PERIODS} with a daily schedule, or schedule: hourly", RULE)
     target = deploy["target"]
-    if target in MODEL_MONITOR_TARGETS and "job" in drift:
-        yield Finding(BASE + ("drift", "job"), f"on {target}, SageMaker Model Monitor runs the drift job",
-                      "remove `job`; it is for lambda and ecs-service targets", RULE, at_key=True)
-    if target not in MODEL_MONITOR_TARGETS and "job" not in drift:
+    if target != MODEL_MONITOR_TARGET and "job" not in drift:
         yield Finding(BASE + ("drift", "job"), f"a {target} target needs its own drift job",
                       "add monitor.drift.job: {runtime: ..., command: [...]} (README, \"Monitoring\")",
                       RULE, at_key=True, anchor=BASE + ("drift",))
 
 
 def _analyzer_region(monitor: dict, deploy, region):
-    """Model Monitor's analyzer image is AWS's, per region; a region without one cannot monitor drift."""
-    if (deploy or {}).get("target") in MODEL_MONITOR_TARGETS and "drift" in monitor and region \
+    """Model Monitor's analyzer image is AWS's, per region; a region without one cannot monitor drift
+    with it (a drift job of the model's own can)."""
+    drift = monitor.get("drift")
+    if drift is not None and model_monitor_measures_drift((deploy or {}).get("target"), "job" in drift) and region \
             and not model_monitor.has_analyzer(region):
         yield Finding(("monitor", "drift"), f"SageMaker Model Monitor's analyzer image is not listed for {region}",
-                      f"see {model_monitor.SOURCE}; the regions listed: {', '.join(sorted(model_monitor.ANALYZER_ACCOUNTS))}",
+                      f"add monitor.drift.job, or see {model_monitor.SOURCE}; the regions listed: "
+                      f"{', '.join(sorted(model_monitor.ANALYZER_ACCOUNTS))}",
                       RULE, at_key=True)
 
 

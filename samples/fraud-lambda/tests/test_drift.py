@@ -130,7 +130,7 @@ def job(tmp_path, monkeypatch):
                         "MLOPS_BASELINE_URI": f"file://{tmp_path}/baseline/",
                         "MLOPS_METRICS_NAMESPACE": "mlops/fraud-scoring",
                         "MLOPS_ENVIRONMENT": "dev", "MLOPS_MODEL_VERSION": "v3",
-                        "DRIFT_WINDOW_HOURS": "1", "MLOPS_CAPTURE_PERCENT": "100"}.items():
+                        "MLOPS_DRIFT_WINDOW_HOURS": "1", "MLOPS_CAPTURE_PERCENT": "100"}.items():
         monkeypatch.setenv(name, value)
     return tmp_path
 

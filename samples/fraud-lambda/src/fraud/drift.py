@@ -2,7 +2,8 @@
 
 Environment: MLOPS_CAPTURE_URI (fraud.capture's folder), MLOPS_BASELINE_URI (statistics.json and
 constraints.json of the live version), MLOPS_METRICS_NAMESPACE, MLOPS_ENVIRONMENT,
-MLOPS_MODEL_VERSION and DRIFT_WINDOW_HOURS (the last N complete UTC hour folders are compared).
+MLOPS_MODEL_VERSION and MLOPS_DRIFT_WINDOW_HOURS (the last N complete UTC hour folders are
+compared: 1 for an hourly schedule, 24 for a daily one), which DRIFT_WINDOW_HOURS overrides.
 
 The captured request bodies are featurised with fraud.features.featurize, and per feature the
 baseline drift distance is published as `feature_baseline_drift_<feature>`, the metric name
@@ -133,7 +134,7 @@ def main(now=None, publish=_put_metric_data):
     capture_uri, baseline_uri = env["MLOPS_CAPTURE_URI"], env["MLOPS_BASELINE_URI"]
     namespace, environment = env["MLOPS_METRICS_NAMESPACE"], env["MLOPS_ENVIRONMENT"]
     version = env.get("MLOPS_MODEL_VERSION", "unknown")
-    hours = int(env.get("DRIFT_WINDOW_HOURS", "1"))
+    hours = int(env.get("DRIFT_WINDOW_HOURS") or env.get("MLOPS_DRIFT_WINDOW_HOURS") or "1")
     prefixes = window_prefixes(capture_uri, now or datetime.now(timezone.utc), hours)
     rows, skipped = featurized_rows(_captured_lines(prefixes))
     window = f"{prefixes[0]} .. {prefixes[-1]}"
