@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 
 from compile_helpers import REPO_ROOT, SAMPLES, run_cli, samples_out  # noqa: F401 - a fixture
 from diff_edits import EDITS, GOLDEN_DIFFS, commit, edited_repository, git, golden_outputs, index
+from compiler import graph
 from compiler.diff import risks, semantic, sides
 from compiler.diff.change import ABSENT, Change, Diff, sort_key
 from compiler.diff.fields import Entry, format_path
@@ -78,10 +79,20 @@ SAYS = {
     "spot-off": ["~ Train: Parameters.EnableManagedSpotTraining true -> false\n      risk: spot training turned off"],
     "endpoint-scaled": ["InitialInstanceCount 2 -> 20\n      risk: instance count raised 10-fold",
                         "MaxCapacity 6 -> 60\n      risk: instance count raised 10-fold"],
+    "stage-swapped": ["- state Tune (Task)", "+ state Validate (Task)", "- state Notify tune failed (Task)",
+                      "+ state Notify validate failed (Task)", "- state Tune failed (Fail)", "+ state Validate failed (Fail)"],
+    "monitor-loosened": ["~ alarms[demand-forecast-default-error-rate].Threshold 0.01 -> 0.05\n"
+                         "      risk: looser alarm threshold: a value from 0.01 to 0.05 no longer sets it off",
+                         "~ alarms[demand-forecast-default-drift-lag_7].Threshold 0.2 -> 0.4\n      risk: looser alarm threshold"],
+    "monitor-removed": ["- file monitor.json removed\n      risk: alarms removed: demand-forecast-default-drift-day_of_week, ",
+                        "demand-forecast-default-error-rate, demand-forecast-default-latency-p99, demand-forecast-default-no-invocations"],
 }
+#: More lines than a reviewer's few: removing the whole monitor section removes a feature from three pipelines.
+LINES = {"monitor-removed": 60}
 #: Flagged changes each golden diff has, exactly.
 FLAGGED = {"gate-threshold": 1, "stage-added": 0, "runtime-renamed": 0, "traffic-all-at-once": 2,
-           "alarms-removed": 2, "spot-off": 2, "endpoint-scaled": 3}
+           "alarms-removed": 2, "spot-off": 2, "endpoint-scaled": 3, "stage-swapped": 0, "monitor-loosened": 2,
+           "monitor-removed": 3}
 
 
 @pytest.mark.parametrize("edit", EDITS, ids=lambda edit: edit.name)
@@ -90,9 +101,11 @@ def test_golden_diffs_say_what_the_edit_does(edit):
     for line in SAYS[edit.name]:
         assert line in shown, f"{edit.name}.txt should say {line!r}:\n{shown}"
     assert shown.count("      risk: ") == FLAGGED[edit.name], shown
-    assert len(shown.splitlines()) <= 40, "a reviewer reads a few lines, not a listing"
+    assert len(shown.splitlines()) <= LINES.get(edit.name, 40), "a reviewer reads a few lines, not a listing"
     if edit.name == "runtime-renamed":
         assert "state " not in shown  # a runtime is not a state: no state added, removed or renamed
+    if edit.name == "stage-swapped":
+        assert " renamed to " not in shown  # a stage removed and another added: their states are not renames
 
 
 # --------------------------------------------------------------------------- properties
@@ -231,6 +244,20 @@ def test_retry_entries_are_named_by_their_errors(samples_out):
     assert found.path == ("Retry", Entry("States.TaskFailed"), "MaxAttempts")
 
 
+def test_the_order_of_the_errors_of_a_retry_or_catch_entry_does_not_count(samples_out):
+    old = _definition(samples_out)
+    for entry in (old["States"]["Train"]["Retry"][0], old["States"]["Train"]["Catch"][0]):
+        entry["ErrorEquals"] = ["States.Timeout", "States.TaskFailed", "SageMaker.AmazonSageMakerException"]
+    new = copy.deepcopy(old)
+    for entry in (new["States"]["Train"]["Retry"][0], new["States"]["Train"]["Catch"][0]):
+        entry["ErrorEquals"].reverse()
+    assert _changes(old, new) == []
+    new["States"]["Train"]["Retry"][0]["MaxAttempts"] = 4
+    (found,) = _changes(old, new)
+    assert describe(found) == ("~ Train: Retry[SageMaker.AmazonSageMakerException,States.TaskFailed,States.Timeout]"
+                               ".MaxAttempts 2 -> 4")
+
+
 def test_entries_with_an_identity_may_move(samples_out):
     old = _definition(samples_out)
     new = copy.deepcopy(old)
@@ -265,6 +292,21 @@ def test_a_choice_rule_that_only_leads_elsewhere_is_a_transition_change(samples_
     (rule,) = new["States"]["Check pointers"]["Choices"]
     rule["Next"] = "Done"
     assert [describe(c) for c in _changes(old, new)] == [f"~ Check pointers: choice {old['States']['Check pointers']['Choices'][0]['Next']} -> Done"]
+
+
+def test_a_choice_rule_that_leads_elsewhere_and_checks_one_more_pointer_shows_that_pointer(samples_out):
+    old = _definition(samples_out, "churn-fargate/default")
+    new = copy.deepcopy(old)
+    (rule,) = new["States"]["Check pointers"]["Choices"]
+    assert len(rule["And"]) > 4  # shown in short as `present: a, b, c (+N more)`
+    rule["And"].append({"Variable": "$.pointers.Item.images.M['extra'].S", "IsPresent": True})
+    del rule["And"][1]
+    rule["Next"] = "Done"
+    removed = old["States"]["Check pointers"]["Choices"][0]["And"][1]["Variable"]
+    assert sorted(describe(c) for c in _changes(old, new)) == sorted([
+        f"~ Check pointers: choice {old['States']['Check pointers']['Choices'][0]['Next']} -> Done",
+        "+ Check pointers: condition $.pointers.Item.images.M.extra.S is present",
+        f"- Check pointers: condition {graph.condition({'Variable': removed, 'IsPresent': True})}"])
 
 
 # --------------------------------------------------------------------------- gates
@@ -333,6 +375,43 @@ def test_files_models_and_environments_added_and_removed():
         "+ pipeline batch added", "+ file monitor.json added", "~ x 1 -> 2",
         "- environment prod removed", "+ environment test added",
         "- model gone removed (environments: dev)", "+ model new added (environments: dev, prod)"]
+
+
+def test_a_removal_carries_what_it_removed_and_its_alarms_are_flagged():
+    monitor = {"alarms": [{"AlarmName": "m-dev-error-rate", "Threshold": 0.01}]}
+    old = {"m/dev": {"monitor.json": monitor, "pointers.json": {}}, "m/prod": {"monitor.json": monitor}, "gone/dev": {}}
+    new = {"m/dev": {"pointers.json": {}}}
+    found = {c.kind: c for c in risks.flag(semantic.changes(old, new))}
+    assert found["file-removed"].old == monitor and found["file-removed"].risk == "alarms removed: m-dev-error-rate"
+    assert found["environment-removed"].old == {"monitor.json": monitor}
+    assert found["environment-removed"].risk.startswith("environment prod removed: apply no longer updates it")
+    assert found["environment-removed"].risk.endswith("; alarms removed: m-dev-error-rate")
+    assert found["model-removed"].old == {"dev": {}} and found["model-removed"].risk.startswith("model gone removed: ")
+    assert describe(found["model-removed"]) == "- model gone removed (environments: dev)"
+
+
+def _alarm(operator: str, threshold) -> dict:
+    return {"alarms": [{"AlarmName": "a", "ComparisonOperator": operator, "Threshold": threshold}]}
+
+
+@pytest.mark.parametrize("operator, old, new, looser", [
+    ("GreaterThanThreshold", 0.01, 0.05, True), ("GreaterThanThreshold", 0.05, 0.01, False),
+    ("GreaterThanOrEqualToThreshold", 250, 300, True), ("LessThanThreshold", 10, 5, True),
+    ("LessThanThreshold", 5, 10, False), ("LessThanOrEqualToThreshold", 1, 0, True),
+    ("LessThanLowerOrGreaterThanUpperThreshold", 2, 3, False),
+])
+def test_a_looser_alarm_threshold_is_flagged_by_its_comparison(operator, old, new, looser):
+    (change,) = risks.flag(semantic.changes({"m/e": {"monitor.json": _alarm(operator, old)}},
+                                            {"m/e": {"monitor.json": _alarm(operator, new)}}))
+    assert describe(change) == f"~ alarms[a].Threshold {old} -> {new}"
+    assert change.risk == (f"looser alarm threshold: a value from {min(old, new)} to {max(old, new)} no longer sets it off"
+                           if looser else ""), change.risk
+
+
+def test_an_alarm_threshold_whose_comparison_changed_too_is_not_judged():
+    before, after = _alarm("GreaterThanThreshold", 1), _alarm("LessThanThreshold", 2)
+    assert not any(change.risk for change in risks.flag(semantic.changes({"m/e": {"monitor.json": before}},
+                                                                         {"m/e": {"monitor.json": after}})))
 
 
 def test_a_manifest_shows_the_compiler_version_not_its_sha256(samples_out):
@@ -503,6 +582,104 @@ def test_a_platform_file_inside_the_repository_is_read_at_each_revision(tmp_path
            "--platform later.yaml: not in HEAD~1")
 
 
+def _branch_after_main_moved(tmp_path: Path) -> Path:
+    """A sample repository on a branch that loosened a gate, while main turned spot training off after
+    the branch left it."""
+    repository = _repository(tmp_path)
+    git(repository, "checkout", "--quiet", "-b", "looser-gate")
+    _edit(repository, "{metric: rmse, below: 12.5}", "{metric: rmse, below: 14}")
+    commit(repository, "looser gate")
+    git(repository, "checkout", "--quiet", "main")
+    _edit(repository, "spot: true", "spot: false")
+    commit(repository, "main: no spot")
+    git(repository, "checkout", "--quiet", "looser-gate")
+    return repository
+
+
+def test_a_branch_is_compared_with_where_it_left_main(tmp_path):
+    repository = _branch_after_main_moved(tmp_path)
+    tips = run_cli("diff", "main", "HEAD", cwd=repository)  # main's own change, reversed
+    assert "EnableManagedSpotTraining false -> true" in tips.stdout, tips.stdout + tips.stderr
+    start = git(repository, "merge-base", "main", "HEAD").strip()
+    for arguments in (("main...HEAD",), ("main...",)):
+        done = run_cli("diff", *arguments, cwd=repository)
+        assert done.returncode == 1, done.stderr
+        assert "rmse < 12.5 -> 14" in done.stdout and "Spot" not in done.stdout, done.stdout
+        assert done.stdout == run_cli("diff", start, "HEAD", cwd=repository).stdout
+    shown = run_cli("diff", "main...HEAD", "--format", "markdown", cwd=repository).stdout
+    short = git(repository, "rev-parse", "--short", start).strip()
+    assert f"### mlopsc diff `main...HEAD`: `{short}` (the merge base) -> `HEAD`\n" in shown
+    document = json.loads(run_cli("diff", "main...HEAD", "--format", "json", cwd=repository).stdout)
+    assert (document["base"], document["head"], document["merge_base"]) == ("main", "HEAD", short)
+    git(repository, "checkout", "--quiet", "main")
+    same = run_cli("diff", "HEAD...HEAD", cwd=repository)
+    tip = git(repository, "rev-parse", "--short", "HEAD").strip()
+    assert (same.returncode, same.stdout) == (0, f"no changes from {tip} (the merge base of HEAD and HEAD) to HEAD\n")
+
+
+def test_merge_base_arguments_that_cannot_work_are_errors(tmp_path):
+    repository = _branch_after_main_moved(tmp_path)
+    _error(run_cli("diff", "main...HEAD", "HEAD", cwd=repository), "main...HEAD names both sides", "hint: pass `main...HEAD` alone")
+    _error(run_cli("diff", "main", cwd=repository), "HEAD is missing", "hint: ", "mlopsc diff origin/main...HEAD")
+    _error(run_cli("diff", "main....", cwd=repository), "main....: . is a folder")
+    git(repository, "checkout", "--quiet", "--orphan", "unrelated")
+    commit(repository, "no common history")
+    _error(run_cli("diff", "main...HEAD", cwd=repository), "main and HEAD have no common ancestor", "hint: fetch their whole history")
+
+
+def _monorepo_with_links(tmp_path: Path) -> Path:
+    """A monorepo: `df` holds the demand-forecast sample, its platform file a link to `../shared-platform.yaml`,
+    and links to outside the repository, to nothing, and to its own folder; committed twice, spot turned off."""
+    repository = tmp_path / "mono"
+    shutil.copytree(SAMPLES / "demand-forecast", repository / "df")
+    shutil.copyfile(SAMPLES / "mlops-platform.yaml", repository / "shared-platform.yaml")
+    outside = tmp_path / "outside.txt"
+    outside.write_text("not part of any revision")
+    for link, target in (("df/mlops-platform.yaml", "../shared-platform.yaml"), ("df/docs-link", str(outside)),
+                         ("df/up-and-out", "../../outside.txt"), ("df/dangling", "nowhere"), ("df/self", "."),
+                         ("df/requirements-link.txt", "requirements.txt")):
+        os.symlink(target, repository / link)
+    git(repository, "init", "--quiet", "--initial-branch=main")
+    commit(repository, "base")
+    _edit(repository / "df", "spot: true", "spot: false")
+    commit(repository, "no spot")
+    return repository
+
+
+def test_symbolic_links_at_a_revision_are_followed_inside_the_repository_only(tmp_path):
+    repository = _monorepo_with_links(tmp_path)
+    assert run_cli("validate", "df", cwd=repository).returncode == 0
+    for cwd, arguments in ((repository, ("--repo", "df")), (repository / "df", ())):
+        done = run_cli("diff", "HEAD~1", "HEAD", *arguments, cwd=cwd)
+        assert done.returncode == 1 and "risk: spot training turned off" in done.stdout, done.stdout + done.stderr
+    os.unlink(repository / "df" / "mlops-platform.yaml")  # the platform file at the revision is the link's target
+    assert run_cli("diff", "HEAD~1", "HEAD", "--repo", "df", cwd=repository).returncode == 1
+
+
+def test_a_revisions_files_are_read_whatever_gitattributes_export_ignore_says(tmp_path):
+    repository = _repository(tmp_path)
+    (repository / ".gitattributes").write_text("docker/ export-ignore\n")
+    commit(repository, "keep docker/ out of git archive")
+    _edit(repository, "spot: true", "spot: false")
+    commit(repository, "no spot")
+    done = run_cli("diff", "HEAD~1", "HEAD", cwd=repository)
+    assert done.returncode == 1 and "spot training turned off" in done.stdout, done.stdout + done.stderr
+
+
+def test_a_revision_and_a_folder_must_hold_the_same_folder(tmp_path):
+    repository = tmp_path / "mono"
+    shutil.copytree(SAMPLES, repository)
+    git(repository, "init", "--quiet", "--initial-branch=main")
+    commit(repository, "base")
+    _error(run_cli("diff", "HEAD", ".", "--repo", "fraud-lambda", cwd=repository),
+           ". is not the folder HEAD is read from (--repo fraud-lambda): the two sides would hold different models",
+           "hint: name the folder on both sides: `mlopsc diff HEAD . --repo .`")
+    _error(run_cli("diff", "fraud-lambda", "HEAD", cwd=repository), "hint: ", "--repo fraud-lambda`")
+    for arguments in (("HEAD", "fraud-lambda", "--repo", "fraud-lambda"), ("HEAD", ".")):
+        done = run_cli("diff", *arguments, cwd=repository)
+        assert done.returncode == 0 and done.stdout.startswith("no changes from HEAD to "), done.stdout + done.stderr
+
+
 # --------------------------------------------------------------------------- markdown and json
 
 def test_markdown_graph_highlights_the_states_added_and_changed(tmp_path):
@@ -539,9 +716,19 @@ def test_markdown_fits_a_comment_and_says_what_it_left_out():
     diff = Diff("main", "HEAD", tuple(sorted(changes, key=sort_key)), {})
     shown = _markdown(diff)
     assert len(shown) <= COMMENT_LIMIT
-    assert re.search(r"\*\d+ more sections not shown: a comment holds at most 65,536 characters\. "
+    assert re.search(r"\*\d+ sections not shown: a comment holds at most 65,536 characters\. "
                      r"The whole diff: `mlopsc diff main HEAD`\*\n$", shown), shown[-300:]
     assert shown.count("<details") == shown.count("</details>")
+
+
+def test_markdown_leaves_out_a_section_too_large_and_keeps_the_later_ones():
+    huge = [Change.of("field", "x" * 70, "y" * 70, model="a-huge", environment="dev", file="pointers.json",
+                      path=("settings", f"k{i}")) for i in range(1000)]
+    small = [Change.of("field", 1, 2, model=f"m{m}", environment="dev", file="pointers.json", path=("x",)) for m in range(3)]
+    shown = _markdown(Diff("main", "HEAD", tuple(sorted(huge + small, key=sort_key)), {}))
+    assert len(shown) <= COMMENT_LIMIT and "a-huge/dev: pointers.json: 1000 changes</summary>" not in shown
+    assert all(f"<summary>m{m}/dev: pointers.json: 1 change</summary>" in shown for m in range(3)), shown[-2000:]
+    assert "*1 section not shown: a comment holds at most 65,536 characters." in shown
 
 
 def test_markdown_never_lets_a_state_name_out_of_its_code():
@@ -566,8 +753,9 @@ def test_json_has_a_stable_documented_shape(tmp_path):
     repository = edited_repository(next(e for e in EDITS if e.name == "gate-threshold"), tmp_path)
     done = run_cli("diff", "HEAD~1", "HEAD", "--format", "json", cwd=repository)
     document = json.loads(done.stdout)
-    assert list(document) == ["format_version", "base", "head", "summary", "changes"]
+    assert list(document) == ["format_version", "base", "head", "merge_base", "summary", "changes"]
     assert document["format_version"] == 1 and (document["base"], document["head"]) == ("HEAD~1", "HEAD")
+    assert document["merge_base"] is None
     assert document["summary"]["changes"] == len(document["changes"]) and document["summary"]["flagged"] == 1
     (gate,) = [c for c in document["changes"] if c["risk"]]
     assert gate == {"model": "demand-forecast", "environment": "default", "file": "retrain.asl.json",
@@ -603,22 +791,57 @@ def _fake(bin_dir: Path, name: str, script: str) -> None:
     path.chmod(path.stat().st_mode | stat.S_IEXEC)
 
 
-def _pull_request(tmp_path: Path) -> Path:
-    """A sample repository on a pull request branch: main is the base, the branch loosens a gate."""
-    repository = _repository(tmp_path)
-    git(repository, "update-ref", "refs/remotes/origin/main", "HEAD")
-    git(repository, "checkout", "--quiet", "-b", "looser-gate")
-    _edit(repository, "{metric: rmse, below: 12.5}", "{metric: rmse, below: 14}")
-    commit(repository, "looser gate")
+def _pull_request(tmp_path: Path, merged: bool) -> Path:
+    """A sample pull request: its branch loosens a gate; main turned spot training off after the branch
+    left it (origin/main). `merged`: HEAD is GitHub's test merge commit (main's tip merged with the
+    branch, as actions/checkout checks a pull request out), else the branch's head (as CodeBuild)."""
+    repository = _branch_after_main_moved(tmp_path)
+    git(repository, "update-ref", "refs/remotes/origin/main", "main")
+    if merged:
+        git(repository, "checkout", "--quiet", "--detach", "main")
+        git(repository, "-c", "user.name=GitHub", "-c", "user.email=noreply@github.com", "merge", "--quiet",
+            "--no-ff", "--no-edit", "looser-gate")
     assert run_cli("compile", ".", "-o", "out", cwd=repository).returncode == 0  # as if the output were committed
     return repository
 
 
-def _bash(command: str, repository: Path, environment: dict):
+def _comment(number: int, login: str, body: str) -> dict:
+    return {"id": number, "user": {"login": login}, "body": body}
+
+
+#: The pull request's comments when the job runs, by case: pages (100 comments a page) -> the id of the
+#: comment the job must update, or None: it posts a new one. A comment that starts with the marker but
+#: is not the job's own (quoted by someone) is never updated.
+COMMENT_CASES = {
+    "no comment yet": lambda bot: ([], None),
+    "another user's comment with the marker": lambda bot: ([[_comment(5, "someone", f"{COMMENT_MARKER} quoted")]], None),
+    "its own comment, on page 2": lambda bot: (
+        [[_comment(n, "someone", f"{COMMENT_MARKER} quoted" if n == 5 else "lgtm") for n in range(1, 101)],
+         [_comment(4242, bot, f"{COMMENT_MARKER}\nan older diff")]], 4242),
+}
+
+
+def _comment_pages(tmp_path: Path, pages: list) -> Path:
+    """One JSON file a page (1.json, 2.json...), for the stubbed gh and curl to answer with."""
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    for number, page in enumerate(pages, 1):
+        (folder / f"{number}.json").write_text(json.dumps(page))
+    return folder
+
+
+def _bash(command: str, repository: Path, environment: dict, errexit: bool = True):
     import subprocess
 
-    return subprocess.run(["bash", "-e", "-c", command], cwd=repository, env=environment, capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(["bash", *(["-e"] if errexit else []), "-c", command], cwd=repository, env=environment,
+                          capture_output=True, text=True, timeout=120)
+
+
+def _codebuild_phase(commands: list, repository: Path, environment: dict):
+    """A buildspec 0.2 phase as CodeBuild runs it: its commands in one shell, each command's exit status
+    checked (the phase stops at the first that fails), not the status of each part of a command."""
+    script = "".join(f"{{\n{command}\n}} || exit $?\n" for command in commands)
+    return _bash(script, repository, environment, errexit=False)
 
 
 def _environment(tmp_path: Path, **variables) -> dict:
@@ -629,15 +852,34 @@ def _environment(tmp_path: Path, **variables) -> dict:
             "FAKE_LOG": str(tmp_path / "calls.log"), **variables}
 
 
-def test_the_github_actions_example_runs_on_a_sample_pull_request(tmp_path):
+#: gh: `gh api <comments> --paginate --jq EXPR` answers EXPR over each page (as gh does); the rest prints nothing.
+FAKE_GH = """if [ "$1" = api ] && [ "$2" != --method ]; then
+  expression=$(printf '%s\\n' "$@" | sed -n '/^--jq$/{n;p;}')
+  for page in "$FAKE_PAGES"/*.json; do [ ! -e "$page" ] || jq -r "$expression" "$page"; done
+fi
+"""
+#: curl: GET /user names the token's user; a page of comments is FAKE_PAGES/<page>.json, else [].
+FAKE_CURL = """arguments="$*"
+case "$arguments" in
+  *" -X "*) ;;
+  */user) echo '{"login": "mlops-reviewer"}' ;;
+  *"page="*) cat "$FAKE_PAGES/${arguments##*page=}.json" 2>/dev/null || echo '[]' ;;
+esac
+"""
+
+
+@pytest.mark.parametrize("case", COMMENT_CASES)
+def test_the_github_actions_example_runs_on_a_sample_pull_request(tmp_path, case):
     workflow = yaml.safe_load(WORKFLOW.read_text())
     job = workflow["jobs"]["review"]
     assert workflow[True] == {"pull_request": None}  # YAML 1.1 reads the key `on` as true
     assert job["steps"][0]["with"]["fetch-depth"] == 0
-    repository = _pull_request(tmp_path)
-    _fake(tmp_path / "bin", "gh", "")  # no comment yet: `gh api` lists none, `gh pr comment` posts one
+    repository = _pull_request(tmp_path, merged=True)
+    pages, updated = COMMENT_CASES[case]("github-actions[bot]")
+    _fake(tmp_path / "bin", "gh", FAKE_GH)
     environment = _environment(tmp_path, **{k: str(v) for k, v in job["env"].items()})
-    environment.update(BASE_REF="main", PR_NUMBER="7", GITHUB_REPOSITORY="acme/demand-forecast", GITHUB_OUTPUT="/dev/null")
+    environment.update(BASE_REF="main", PR_NUMBER="7", GITHUB_REPOSITORY="acme/demand-forecast", GITHUB_OUTPUT="/dev/null",
+                       FAKE_PAGES=str(_comment_pages(tmp_path, pages)))
     ran = []
     for step in job["steps"]:
         if "run" not in step:
@@ -650,29 +892,60 @@ def test_the_github_actions_example_runs_on_a_sample_pull_request(tmp_path):
         ran.append(step["name"])
     assert ran == ["Validate", "Compiled output is current", "What the change does to every pipeline",
                    "Post or update the comment"]
-    comment = (repository / "diff.md").read_text()
+    _says_what_the_branch_changes((repository / "diff.md").read_text())
+    expected = (f"gh api --method PATCH repos/acme/demand-forecast/issues/comments/{updated} -F body=@diff.md"
+                if updated else "gh pr comment 7 --body-file diff.md")
+    assert (tmp_path / "calls.log").read_text().splitlines()[-1] == expected
+
+
+def _says_what_the_branch_changes(comment: str) -> None:
+    """The gate the branch loosened, and nothing of what main did since (spot turned off) undone."""
     assert comment.startswith(COMMENT_MARKER) and "Check gate: $.metrics.values.rmse < 12.5 -> 14" in comment
-    assert (tmp_path / "calls.log").read_text().splitlines()[-1] == "gh pr comment 7 --body-file diff.md"
+    assert "looser gate threshold" in comment and "EnableManagedSpotTraining" not in comment, comment
 
 
-def test_the_codebuild_example_is_a_buildspec_that_runs_on_a_sample_pull_request(tmp_path):
+@pytest.mark.parametrize("case", COMMENT_CASES)
+def test_the_codebuild_example_is_a_buildspec_that_runs_on_a_sample_pull_request(tmp_path, case):
     spec = yaml.safe_load(BUILDSPEC.read_text())
     jsonschema.validate(spec, json.loads((REPO_ROOT / "tests" / "buildspec.schema.json").read_text()))
     assert spec["env"]["variables"]["MLOPS_COMMENT_MARKER"] == COMMENT_MARKER
     assert spec["phases"]["install"]["commands"][0].startswith('python -m pip install --quiet --disable-pip-version-check "mlopsc==')
-    repository = _pull_request(tmp_path)
-    _fake(tmp_path / "bin", "curl", 'case "$*" in *"-X "*) ;; *) echo "[]" ;; esac\n')
+    repository = _pull_request(tmp_path, merged=False)
+    pages, updated = COMMENT_CASES[case]("mlops-reviewer")
+    _fake(tmp_path / "bin", "curl", FAKE_CURL)
     environment = _environment(tmp_path, **spec["env"]["variables"], GITHUB_TOKEN="secret",
                                CODEBUILD_WEBHOOK_TRIGGER="pr/7", CODEBUILD_WEBHOOK_BASE_REF="refs/heads/main",
-                               CODEBUILD_SOURCE_REPO_URL=str(repository))
+                               CODEBUILD_SOURCE_REPO_URL=str(repository), FAKE_PAGES=str(_comment_pages(tmp_path, pages)))
     for phase in ("pre_build", "build"):
-        for command in spec["phases"][phase]["commands"]:
-            done = _bash(command, repository, environment)
-            assert done.returncode == 0, f"{command}:\n{done.stdout}\n{done.stderr}"
+        done = _codebuild_phase(spec["phases"][phase]["commands"], repository, environment)
+        assert done.returncode == 0, f"{phase}:\n{done.stdout}\n{done.stderr}"
     calls = (tmp_path / "calls.log").read_text().splitlines()
-    assert calls[0].startswith("curl -fsS -H Authorization: Bearer secret ") and calls[0].endswith("/issues/7/comments?per_page=100")
-    assert calls[1].startswith("curl -fsS -X POST ") and calls[1].endswith("/issues/7/comments --data @comment.json")
+    api = f"https://api.github.com/repos/{repository}/issues"  # the source URL is the repository's path here
+    auth = "curl -fsS -H Authorization: Bearer secret "
+    listed = [f"{auth}{api}/7/comments?per_page=100&page={page}" for page in range(1, max(len(pages), 1) + 1)]
+    written = (f"curl -fsS -X PATCH -H Authorization: Bearer secret {api}/comments/{updated} --data @comment.json"
+               if updated else f"curl -fsS -X POST -H Authorization: Bearer secret {api}/7/comments --data @comment.json")
+    assert calls == [f"{auth}https://api.github.com/user", *listed, written]
     body = json.loads((repository / "comment.json").read_text())["body"]
-    assert body == (repository / "diff.md").read_text() and body.startswith(COMMENT_MARKER)
-    assert "looser gate threshold" in body
+    assert body == (repository / "diff.md").read_text()
+    _says_what_the_branch_changes(body)
     assert (repository / "diff.md").name in spec["artifacts"]["files"]
+
+
+def test_the_codebuild_example_says_how_to_keep_its_token_from_pull_requests():
+    header = BUILDSPEC.read_text().split("\nversion:")[0]
+    for needle in ("ACTOR_ACCOUNT_ID", "comment-based approval", "NOT read from the pull request's source", "forks"):
+        assert needle in header, needle
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    assert "never build pull requests from forks with the token" in readme
+
+
+def test_the_codebuild_example_stops_when_it_cannot_list_the_comments(tmp_path):
+    spec = yaml.safe_load(BUILDSPEC.read_text())
+    repository = _pull_request(tmp_path, merged=False)
+    _fake(tmp_path / "bin", "curl", 'case "$*" in */user) echo \'{"login": "me"}\' ;; *) exit 22 ;; esac\n')
+    environment = _environment(tmp_path, **spec["env"]["variables"], GITHUB_TOKEN="secret",
+                               CODEBUILD_WEBHOOK_TRIGGER="pr/7", CODEBUILD_SOURCE_REPO_URL=str(repository))
+    (repository / "diff.md").write_text(COMMENT_MARKER)
+    done = _codebuild_phase(spec["phases"]["build"]["commands"][1:], repository, environment)
+    assert done.returncode != 0 and " -X " not in (tmp_path / "calls.log").read_text()  # no duplicate comment

@@ -2,8 +2,12 @@
 
 States are matched by name within each scope (the machine, a Map's item processor, each Parallel
 branch, recursively). A removed and an added state of the same Type whose contents (transitions
-left out) are the same, or else at least RENAME_SIMILARITY alike (difflib's ratio over their
-words and punctuation), are one renamed state. Then, per state: its
+left out) are the same are one renamed state; so are two at least RENAME_SIMILARITY alike
+(difflib's ratio over their words and punctuation, most alike first) when their neighbours agree:
+a state leading to the old one is, or was renamed to, a state leading to the new one (the start
+counts as a state leading to the first one), or neither has any. Agreement is sought until no
+more pair is found, so a renamed stage's states follow its first one; a stage removed and
+another added in its place stay a removal and an addition. Then, per state: its
 transitions (`compiler.graph.transitions`, targets that were renamed count as unchanged), a
 Choice's conditions term by term (a rule is known by where it leads; a comparison by its variable
 and which way it bounds it, so `rmse < 12.5` -> `rmse < 10` is one changed condition), and every
@@ -40,7 +44,7 @@ def _machine(old: dict, new: dict, scope: tuple, start: dict) -> Iterator[Change
     old_states, new_states = _states(old), _states(new)
     removed = [name for name in old_states if name not in new_states]
     added = [name for name in new_states if name not in old_states]
-    renames = _renames(removed, added, old_states, new_states)
+    renames = _renames(removed, added, old, new)
     renamed_from = {new_name: old_name for old_name, new_name in renames.items()}
 
     def rename(name: Any) -> Any:
@@ -68,8 +72,9 @@ def _states(machine: dict) -> dict:
     return {name: state for name, state in (states or {}).items() if isinstance(state, dict)}
 
 
-def _renames(removed: list, added: list, old_states: dict, new_states: dict) -> dict:
-    """old name -> new name: states with the same content first, then the most alike pairs."""
+def _renames(removed: list, added: list, old: dict, new: dict) -> dict:
+    """old name -> new name: states with the same content, then alike pairs their neighbours agree with."""
+    old_states, new_states = _states(old), _states(new)
     old_texts = {name: _tokens(old_states[name]) for name in removed}
     new_texts = {name: _tokens(new_states[name]) for name in added}
     renames: dict = {}
@@ -86,10 +91,41 @@ def _renames(removed: list, added: list, old_states: dict, new_states: dict) -> 
         score = _similarity(old_texts[old_name], new_texts[new_name])
         if score >= RENAME_SIMILARITY:
             candidates.append((-score, old_name, new_name))
-    for _, old_name, new_name in sorted(candidates):
-        if old_name not in renames and new_name not in renames.values():
-            renames[old_name] = new_name
+    _accept_agreed([pair for _, *pair in sorted(candidates)], renames, _predecessors(old), _predecessors(new))
     return renames
+
+
+def _accept_agreed(candidates: list, renames: dict, old_before: dict, new_before: dict) -> None:
+    """Add to renames, until none is left, the first candidate (old, new) whose states are both free
+    and whose predecessors agree: one of the old state's, renamed, is one of the new state's, or
+    neither state has any."""
+    def agrees(old_name: str, new_name: str) -> bool:
+        before, after = old_before.get(old_name, set()), new_before.get(new_name, set())
+        return not (before or after) or bool({renames.get(name, name) for name in before} & after)
+
+    while True:
+        taken = set(renames.values())
+        pair = next(((old_name, new_name) for old_name, new_name in candidates
+                     if old_name not in renames and new_name not in taken and agrees(old_name, new_name)), None)
+        if pair is None:
+            return
+        renames[pair[0]] = pair[1]
+
+
+#: The predecessor of a scope's first state.
+_START = ("start",)
+
+
+def _predecessors(machine: dict) -> dict:
+    """State name -> the names of the states with a transition to it (the first state: also _START)."""
+    before: dict = {}
+    if isinstance(machine, dict) and isinstance(machine.get("StartAt"), str):
+        before.setdefault(machine["StartAt"], set()).add(_START)
+    for name, state in _states(machine).items():
+        for _, target, _ in graph.transitions(state):
+            if isinstance(target, str):
+                before.setdefault(target, set()).add(name)
+    return before
 
 
 def _tokens(state: dict) -> tuple:
@@ -205,7 +241,7 @@ def comparisons(rule: Any) -> list:
 
 def _condition_changes(old: dict, new: dict, rename: Callable, where: dict) -> Iterator[Change]:
     before, after = _rules(old, rename), _rules(new, lambda name: name)
-    _drop_retargeted(before, after)
+    _follow_retargeted(before, after)
     for key in sorted(set(before) | set(after), key=str):
         if key not in before or key not in after:
             yield Change.of("condition", before.get(key, ABSENT), after.get(key, ABSENT), **where)
@@ -218,13 +254,22 @@ def _condition_changes(old: dict, new: dict, rename: Callable, where: dict) -> I
                                 **where)
 
 
-def _drop_retargeted(before: dict, after: dict) -> None:
-    """A rule that only leads somewhere else is a transition change (reported as such), not a
-    condition removed and the same condition added: drop such pairs from both."""
+def _follow_retargeted(before: dict, after: dict) -> None:
+    """A rule that leads somewhere else is the new rule most like it (the same, else sharing the
+    most terms, at least one), filed in `after` under the old rule's key: its move is a transition
+    change (reported as such), its terms are compared one by one (`present: a, b, c (+4 more)`
+    with one pointer more reads as that pointer added)."""
     for old_key in [key for key in before if key not in after]:
-        same = next((key for key in after if key not in before and fields.same(before[old_key], after[key])), None)
-        if same is not None:
-            del before[old_key], after[same]
+        moved = [key for key in after if key not in before]
+        likeness = {key: _likeness(before[old_key], after[key]) for key in moved}
+        best = max(moved, key=likeness.get, default=None)
+        if best is not None and likeness[best][1]:
+            after[old_key] = after.pop(best)
+
+
+def _likeness(old_rule: dict, new_rule: dict) -> tuple:
+    """(the same rule?, how many terms they share)."""
+    return fields.same(old_rule, new_rule), len(_terms(old_rule).keys() & _terms(new_rule).keys())
 
 
 def _rules(state: dict, rename: Callable) -> dict:

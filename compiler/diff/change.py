@@ -26,7 +26,9 @@ class Change:
     """One difference. `scope` + `state` name a state (scope: the enclosing Map/Parallel states,
     outermost first); `path` is a tuple of keys, list positions and `fields.Entry` identities (a
     condition's path is its variable, a transition's its kind); `old`/`new` are parsed values,
-    ABSENT on the side that has none. `risk` says why a reviewer must look (see risks.py)."""
+    ABSENT on the side that has none. `risk` says why a reviewer must look (see risks.py).
+    `context` is, for a field of a file other than a state machine, the (old, new) objects that
+    hold it (an alarm, for its `Threshold`): for the risk rules, not shown nor compared."""
 
     kind: str
     model: str = ""
@@ -38,6 +40,7 @@ class Change:
     old: Any = ABSENT
     new: Any = ABSENT
     risk: str = ""
+    context: tuple = dataclasses.field(default=(), compare=False, repr=False)
 
     @classmethod
     def of(cls, subject: str, old: Any, new: Any, **where) -> "Change":
@@ -81,13 +84,26 @@ def group_key(change: Change) -> tuple:
 @dataclasses.dataclass(frozen=True)
 class Diff:
     """The result of `mlopsc diff`: the changes in reading order, flagged, and HEAD's parsed files
-    (`"model/env"` -> file name -> data), which markdown draws graphs from."""
+    (`"model/env"` -> file name -> data), which markdown draws graphs from. `merge_base` is the
+    commit compared with HEAD when the command said `BASE...HEAD` (abbreviated), else ""."""
 
     base: str
     head: str
     changes: tuple
     head_files: Mapping[str, Mapping[str, Any]]
+    merge_base: str = ""
 
     @property
     def flagged(self) -> tuple:
         return tuple(change for change in self.changes if change.risk)
+
+    @property
+    def arguments(self) -> str:
+        """The sides as the command line named them: `main HEAD`, or `main...HEAD`."""
+        return f"{self.base}...{self.head}" if self.merge_base else f"{self.base} {self.head}"
+
+    @property
+    def span(self) -> str:
+        """What was compared, for people: `main to HEAD`, or `3f2a1bc (the merge base of main and HEAD) to HEAD`."""
+        base = f"{self.merge_base} (the merge base of {self.base} and {self.head})" if self.merge_base else self.base
+        return f"{base} to {self.head}"

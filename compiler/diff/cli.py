@@ -14,10 +14,10 @@ EXIT_CHANGES = 1
 
 @click.command("diff")
 @click.argument("base")
-@click.argument("head")
+@click.argument("head", required=False)
 @click.option("--repo", "repository", default=".", show_default=True, type=click.Path(file_okay=False),
               help="Where git revisions are compiled from: a model repository, or a folder of them, inside a "
-                   "git checkout; its files at each revision are compiled.")
+                   "git checkout; its files at each revision are compiled. A folder on the other side must be it.")
 @click.option("--platform", "platform_file", type=click.Path(dir_okay=False),
               help="The platform file: read at each revision when it is inside the repository. Default: the "
                    "nearest mlops-platform.yaml above each config, at that revision.")
@@ -31,14 +31,16 @@ def diff_command(base, head, repository, platform_file, output_format, graphs) -
     removed, renamed; transitions; gate conditions; fields; buildspec, pointers, triggers, iam.
     Changes a reviewer must look at are flagged (risk).
 
-    BASE and HEAD: each a git revision (compiled from `git archive`, the working tree is not
-    touched), an OUT directory `mlopsc compile` wrote, or a folder of configs (the working tree).
-    Exit code: 0 no change, 1 changes, 2 an error (a side that cannot be read or does not compile).
+    BASE and HEAD: each a git revision (its files read from git, the working tree is not touched),
+    an OUT directory `mlopsc compile` wrote, or a folder of configs (the working tree). One
+    argument `A...B` compares the merge base of A and B with B, as `git diff A...B`: what a
+    branch changes, whatever A did since it left. Exit code: 0 no change, 1 changes, 2 an error
+    (a side that cannot be read or does not compile).
 
     \b
-    mlopsc diff origin/main HEAD
-    mlopsc diff HEAD .                                      # what your uncommitted edit does
-    mlopsc diff origin/main HEAD --format markdown --graph  # a pull request comment
+    mlopsc diff origin/main...HEAD                            # what this branch changes
+    mlopsc diff HEAD .                                        # what your uncommitted edit does
+    mlopsc diff origin/main...HEAD --format markdown --graph  # a pull request comment
     """
     from pathlib import Path
 

@@ -9,12 +9,17 @@ from compiler.diff import risks, semantic, sides
 from compiler.diff.change import Diff
 
 
-def compare(base: str, head: str, repository: Path, platform_file: Optional[str] = None) -> Diff:
-    """BASE -> HEAD. Raises sides.DiffInputError (a side cannot be read, or neither holds a model)
-    and sides.SideInvalid (a side's configs do not compile)."""
-    old = sides.resolve(base, repository, platform_file)
+def compare(base: str, head: Optional[str], repository: Path, platform_file: Optional[str] = None) -> Diff:
+    """BASE -> HEAD, or `A...B` (head None): the merge base of A and B -> B. Raises
+    sides.DiffInputError (a side cannot be read, or neither holds a model) and sides.SideInvalid (a
+    side's configs do not compile)."""
+    base, head, ranged = sides.arguments(base, head)
+    sides.check_scopes(base, head, repository)
+    start = sides.merge_base(base, head, repository) if ranged else ""
+    label = f"{start} (the merge base of {base} and {head})" if start else base
+    old = sides.resolve(start or base, repository, platform_file, label)
     new = sides.resolve(head, repository, platform_file)
     if not old.files and not new.files:
-        raise sides.DiffInputError(f"no mlops.yaml in {repository} at {base} nor at {head}",
+        raise sides.DiffInputError(f"no mlops.yaml in {repository} at {label} nor at {head}",
                                    "run in the model repository, or name it with --repo")
-    return Diff(base, head, tuple(risks.flag(semantic.changes(old.files, new.files))), new.files)
+    return Diff(base, head, tuple(risks.flag(semantic.changes(old.files, new.files))), new.files, start)

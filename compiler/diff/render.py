@@ -6,7 +6,7 @@ change is followed by `risk: <why>`.
 
 JSON (`--format json`), format_version 1:
 
-    {"format_version": 1, "base": "<BASE>", "head": "<HEAD>",
+    {"format_version": 1, "base": "<BASE>", "head": "<HEAD>", "merge_base": "<commit>" or null,
      "summary": {"changes": N, "flagged": N,
                  "groups": [{"model", "environment", "file", "pipeline", "changes", "flagged"}]},
      "changes": [{"model", "environment", "file", "pipeline", "kind", "scope", "state", "path",
@@ -14,8 +14,11 @@ JSON (`--format json`), format_version 1:
 
 `kind` is one of change.KINDS; `scope` the enclosing Map/Parallel states; `path` the dotted field
 path (a condition's variable, a transition's kind); `old`/`new` are left out on the side that has
-no value; `risk` is null unless flagged; `text` is the line `describe` prints. Groups and changes
-are in reading order (change.sort_key); "" stands for "not this level" (a model added has no file).
+no value (the `old` of a removed model, environment or file is what was removed: `{environment:
+{file: content}}`, `{file: content}`, the content); `risk` is null unless flagged; `text` is the
+line `describe` prints. Groups and changes are in reading order (change.sort_key); "" stands for
+"not this level" (a model added has no file). `merge_base` is the commit compared with HEAD when
+the command said `BASE...HEAD`.
 """
 
 from __future__ import annotations
@@ -180,7 +183,7 @@ def _summary(diff: Diff) -> str:
 
 def text(diff: Diff, out: TextIO) -> None:
     if not diff.changes:
-        out.write(one_line(f"no changes from {diff.base} to {diff.head}") + "\n")
+        out.write(one_line(f"no changes from {diff.span}") + "\n")
         return
     for key, changes in _groups(diff):
         out.write(f"{one_line(_title(key))} ({_counts(changes)})\n")
@@ -201,7 +204,7 @@ def markdown(diff: Diff, out: TextIO, graphs: bool = False) -> None:
 
 
 def _markdown_blocks(diff: Diff, graphs: bool) -> list:
-    heading = f"{COMMENT_MARKER}\n### mlopsc diff {_code(diff.base)} -> {_code(diff.head)}\n\n"
+    heading = f"{COMMENT_MARKER}\n### mlopsc diff {_sides(diff)}\n\n"
     if not diff.changes:
         return [heading + "No changes to the compiled pipelines.\n"]
     blocks = [heading + f"**{_summary(diff)}**\n\n", _table(diff)]
@@ -212,6 +215,13 @@ def _markdown_blocks(diff: Diff, graphs: bool) -> list:
     for key, changes in _groups(diff):
         blocks.append(_details(diff, key, changes, graphs))
     return blocks
+
+
+def _sides(diff: Diff) -> str:
+    """`main` -> `HEAD`, or `main...HEAD`: `3f2a1bc` (the merge base) -> `HEAD`."""
+    if diff.merge_base:
+        return f"{_code(diff.arguments)}: {_code(diff.merge_base)} (the merge base) -> {_code(diff.head)}"
+    return f"{_code(diff.base)} -> {_code(diff.head)}"
 
 
 def _table(diff: Diff) -> str:
@@ -245,24 +255,26 @@ def _highlight(changes: list) -> dict:
 
 
 def _fit(blocks: list, diff: Diff, notes: list) -> str:
-    """Whole blocks while they fit COMMENT_LIMIT, then a note naming what was left out."""
+    """The blocks, in order, within COMMENT_LIMIT: a block that does not fit in the room left is
+    skipped (a later, smaller one may still fit), and a note says how many were."""
     text = "".join(blocks)
     if len(text) + len(_note(notes, diff)) <= COMMENT_LIMIT:
         return text + _note(notes, diff)
-    room = COMMENT_LIMIT - len(_note(notes + [f"{len(blocks)} more sections not shown"], diff))
-    text = ""
-    for index, block in enumerate(blocks):
+    room = COMMENT_LIMIT - len(_note(notes + [f"{len(blocks)} sections not shown"], diff))
+    text, skipped = "", 0
+    for block in blocks:
         if len(text) + len(block) > room:
-            return text + _note(notes + [f"{_plural(len(blocks) - index, 'more section')} not shown"], diff)
-        text += block
-    return text + _note(notes, diff)
+            skipped += 1
+        else:
+            text += block
+    return text + _note(notes + [f"{_plural(skipped, 'section')} not shown"], diff)
 
 
 def _note(notes: list, diff: Diff) -> str:
     if not notes:
         return ""
     return (f"*{'; '.join(notes)}: a comment holds at most {COMMENT_LIMIT:,} characters. "
-            f"The whole diff: {_code(f'mlopsc diff {diff.base} {diff.head}')}*\n")
+            f"The whole diff: {_code(f'mlopsc diff {diff.arguments}')}*\n")
 
 
 def _escape(text: str) -> str:
@@ -291,7 +303,7 @@ def as_json(diff: Diff, out: TextIO) -> None:
         groups.append({"model": model, "environment": environment, "file": file, "pipeline": pipeline_of(file),
                        "changes": len(changes), "flagged": _flagged(changes)})
     document = {
-        "format_version": JSON_FORMAT_VERSION, "base": diff.base, "head": diff.head,
+        "format_version": JSON_FORMAT_VERSION, "base": diff.base, "head": diff.head, "merge_base": diff.merge_base or None,
         "summary": {"changes": len(diff.changes), "flagged": len(diff.flagged), "groups": groups},
         "changes": [_change_json(change) for change in diff.changes],
     }

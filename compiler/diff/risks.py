@@ -6,7 +6,9 @@ returns its reason or None; `flag` writes the reasons into the changes' `risk`.
 | removed gate condition | a comparison of a metric (GATE_VARIABLES) removed, or a whole Choice state holding one |
 | looser gate threshold | a metric's numeric bound that lets more through: `<`/`<=` raised, `>`/`>=` lowered, or made inclusive |
 | traffic all at once | a deploy traffic setting changed to `all-at-once` (no canary/linear steps to roll back from) |
-| alarms removed | alarm names (`AlarmName`, `AlarmNames` keys) present before and gone after |
+| alarms removed | alarm names (`AlarmName`, `AlarmNames` keys) present before and gone after, in a field, a state, or a whole file, environment or model removed (`monitor.json`: every alarm) |
+| looser alarm threshold | a CloudWatch alarm's `Threshold` moved the way that fires it less: up for `GreaterThan*`, down for `LessThan*` (its `ComparisonOperator`, the same before and after) |
+| environment or model removed | `apply` no longer updates its pipelines, and deletes nothing it deployed: schedules and alarms stay |
 | spot turned off | `EnableManagedSpotTraining` true before, not after |
 | instance count tenfold | an instance count or capacity multiplied by 10 or more |
 """
@@ -27,6 +29,12 @@ INSTANCE_COUNT_KEYS = frozenset({"InstanceCount", "InitialInstanceCount", "MinCa
 TENFOLD = 10
 #: Keys whose strings are alarm names (lower case).
 ALARM_NAME_KEYS = frozenset({"alarmname", "alarmnames"})
+#: CloudWatch comparison operators -> the way a Threshold moves to fire the alarm less (1 up, -1 down).
+LOOSER_ALARM = {"GreaterThanThreshold": 1, "GreaterThanOrEqualToThreshold": 1,
+                "LessThanThreshold": -1, "LessThanOrEqualToThreshold": -1}
+#: Changes whose old value may name alarms the new one does not: a field, a state, a whole file,
+#: environment or model removed (its content is the old value).
+_ALARM_HOLDERS = ("field-changed", "field-removed", "state-removed", "file-removed", "environment-removed", "model-removed")
 #: What a gate compares: the metrics the evaluate stage wrote (`$.metrics.values['rmse']`, see
 #: compiler/render/asl.py). Other Choice states (pointer checks, the steps of a traffic shift) are
 #: control flow, not gates.
@@ -79,11 +87,32 @@ def traffic_all_at_once(change: Change) -> Optional[str]:
 
 
 def alarms_removed(change: Change) -> Optional[str]:
-    if change.kind not in ("field-changed", "field-removed", "state-removed"):
+    if change.kind not in _ALARM_HOLDERS:
         return None
     key = _last_key(change.path)
     gone = _alarm_names(change.old, key) - _alarm_names(change.new, key)
     return f"alarms removed: {', '.join(sorted(gone))}" if gone else None
+
+
+def looser_alarm_threshold(change: Change) -> Optional[str]:
+    if change.kind != "field-changed" or change.path[-1:] != ("Threshold",) or len(change.context) != 2:
+        return None
+    operators = {alarm.get("ComparisonOperator") if isinstance(alarm, dict) else None for alarm in change.context}
+    way = LOOSER_ALARM.get(operators.pop()) if len(operators) == 1 else None
+    if way is None or not (_is_number(change.old) and _is_number(change.new)) or (change.new - change.old) * way <= 0:
+        return None
+    low, high = sorted((change.old, change.new))
+    return f"looser alarm threshold: a value from {low} to {high} no longer sets it off"
+
+
+def environment_removed(change: Change) -> Optional[str]:
+    if change.kind == "environment-removed":
+        return (f"environment {change.environment} removed: apply no longer updates it, and deletes nothing "
+                "it deployed (its schedules and alarms stay)")
+    if change.kind == "model-removed":
+        return (f"model {change.model} removed: apply no longer updates its environments, and deletes "
+                "nothing they deployed (their schedules and alarms stay)")
+    return None
 
 
 def spot_turned_off(change: Change) -> Optional[str]:
@@ -102,8 +131,8 @@ def instance_count_tenfold(change: Change) -> Optional[str]:
 
 
 RULES: tuple[Callable[[Change], Optional[str]], ...] = (
-    removed_gate_condition, looser_threshold, traffic_all_at_once, alarms_removed, spot_turned_off,
-    instance_count_tenfold,
+    environment_removed, removed_gate_condition, looser_threshold, traffic_all_at_once, alarms_removed,
+    looser_alarm_threshold, spot_turned_off, instance_count_tenfold,
 )
 
 

@@ -1,7 +1,9 @@
 """Two sides' compiled files -> the list of Changes, in reading order. Pure.
 
 A side is `{"<model>/<env>": {file name: parsed content}}`. Models and environments only one side
-has are reported as added or removed (not file by file); state machines are compared by `asl`;
+has are reported as added or removed (not file by file); a removal carries what was removed (a
+model: `{environment: {file: content}}`, an environment: `{file: content}`, a file: its content)
+for the risk rules to read; state machines are compared by `asl`;
 every other file (buildspec.yml, pointers.json, triggers.json, iam.json, and any file a later
 mlopsc writes) by its structure (`fields`). Of manifest.json only what the other files do not
 already say is compared: not the sha256 lines, but the compiler version, the target, the inputs.
@@ -27,7 +29,7 @@ def changes(base: Side, head: Side) -> list:
         if model not in old_models:
             found.append(Change("model-added", model=model, new=sorted(new_models[model])))
         elif model not in new_models:
-            found.append(Change("model-removed", model=model, old=sorted(old_models[model])))
+            found.append(Change("model-removed", model=model, old=dict(sorted(old_models[model].items()))))
         else:
             found.extend(_model(model, old_models[model], new_models[model]))
     return sorted(found, key=sort_key)
@@ -47,7 +49,7 @@ def _model(model: str, old: dict, new: dict) -> Iterator[Change]:
         if environment not in old:
             yield Change("environment-added", **where)
         elif environment not in new:
-            yield Change("environment-removed", **where)
+            yield Change("environment-removed", old=old[environment], **where)
         else:
             yield from _environment(old[environment], new[environment], where)
 
@@ -58,7 +60,7 @@ def _environment(old: Mapping, new: Mapping, where: dict) -> Iterator[Change]:
         if name not in old:
             yield Change("file-added", **at)
         elif name not in new:
-            yield Change("file-removed", **at)
+            yield Change("file-removed", old=old[name], **at)
         else:
             for change in _file(name, old[name], new[name]):
                 yield dataclasses.replace(change, **at)
@@ -69,7 +71,8 @@ def _file(name: str, old: Any, new: Any) -> Iterator[Change]:
         return asl.changes(old, new)
     if name == MANIFEST:
         old, new = _manifest_view(old), _manifest_view(new)
-    return (Change.of("field", before, after, path=path) for path, before, after in fields.differences(old, new))
+    return (Change.of("field", before, after, path=path, context=within)
+            for path, before, after, within in fields.differences_within(old, new))
 
 
 def _manifest_view(manifest: Any) -> Any:

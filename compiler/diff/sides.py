@@ -2,12 +2,22 @@
 
 - an OUT directory `mlopsc compile` wrote (the files its manifests list);
 - a folder holding configs (a model repository, or a folder searched for them): the working tree,
-  compiled in memory;
+  compiled in memory. With a revision on the other side it must be the `--repo` folder: both
+  sides then hold the same models;
 - a git revision of the repository the `--repo` folder is in: that folder's files at the
-  revision, from `git archive` into a temporary directory, compiled in memory. The working tree,
-  the index and the refs are never touched. The platform file comes from the same revision: the
-  nearest `mlops-platform.yaml` above each config up to the repository root, or `--platform` when
-  it names a file inside the repository; a `--platform` outside the repository is used as it is.
+  revision, compiled in memory. The working tree, the index and the refs are never touched. The
+  platform file comes from the same revision: the nearest `mlops-platform.yaml` above each config
+  up to the repository root, or `--platform` when it names a file inside the repository; a
+  `--platform` outside the repository is used as it is.
+
+`A...B` as the only argument is the merge base of A and B (where B's branch left A) against B, as
+`git diff A...B`: what a pull request changes, whatever its base branch did since.
+
+A revision's files are read with `git ls-tree -r -z` and streamed from `git cat-file --batch` into
+a temporary folder, as regular files (`.gitattributes` export-ignore does not hide any). A symbolic
+link that leads to a file or folder inside the repository at that revision is written as that
+file (or that folder's files); one that leads out of the repository, to nothing or into a loop is
+left out: what is outside the repository is not part of the revision. No link is ever created.
 
 A folder that has no config at a revision is an empty side (a model added in HEAD has no BASE).
 """
@@ -19,15 +29,23 @@ import io
 import json
 import os
 import subprocess
-import tarfile
 import tempfile
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Iterator, Optional
 
 import yaml
 
 from compiler import api, discover
 from compiler.render import FORMAT_VERSION, MANIFEST
+
+#: `mlopsc diff A...B`: from the merge base of A and B to B.
+RANGE = "..."
+#: `git ls-tree` modes of a regular file (executable or not) and of a symbolic link; submodules are left out.
+_FILE_MODES = (b"100644", b"100755")
+_LINK_MODE = b"120000"
+#: A revision's folder holding more files than this is refused (folder links can multiply them).
+MAX_FILES = 100_000
+_CHUNK = 1 << 20
 
 
 class DiffInputError(Exception):
@@ -49,23 +67,61 @@ class SideInvalid(Exception):
 
 @dataclasses.dataclass(frozen=True)
 class Side:
-    label: str  # as given: "origin/main", "out"
+    label: str  # as given ("origin/main", "out"), or what it stands for (a merge base)
     files: dict  # "<model>/<env>" -> file name -> parsed content
 
 
-def resolve(spec: str, repository: Path, platform_file: Optional[str]) -> Side:
-    """One side of the diff, as the argument names it: OUT directory, config folder, or revision."""
+def arguments(base: str, head: Optional[str]) -> tuple:
+    """(BASE, HEAD, from their merge base?) as the command line names them: `BASE HEAD`, or one
+    `A...B` (from where B left A, to B; `A...` is `A...HEAD`)."""
+    ranged = RANGE in base and not Path(base).is_dir()
+    if head is not None and ranged:
+        raise DiffInputError(f"{base} names both sides, and {head} a third",
+                             f"pass `{base}` alone, or two sides: `mlopsc diff {base.partition(RANGE)[0]} {head}`")
+    if head is not None:
+        return base, head, False
+    if not ranged:
+        raise DiffInputError(f"HEAD is missing: {base} is one side",
+                             "name both sides (`mlopsc diff origin/main HEAD`), or a branch from its merge base "
+                             "(`mlopsc diff origin/main...HEAD`)")
+    left, _, right = base.partition(RANGE)
+    return left or "HEAD", right or "HEAD", True
+
+
+def kind(spec: str) -> str:
+    """What a side's argument names: "out" (compiled output), "folder" (configs) or "revision"."""
     path = Path(spec)
-    if path.is_dir() and _is_out(path):
-        return Side(spec, read_out(path))
     if path.is_dir():
+        return "out" if _is_out(path) else "folder"
+    return "revision"
+
+
+def check_scopes(base: str, head: str, repository: Path) -> None:
+    """A revision is the --repo folder at that revision: a folder on the other side must be that
+    folder, or the two sides would hold different models."""
+    kinds = {kind(base): base, kind(head): head}
+    if "folder" in kinds and "revision" in kinds and Path(kinds["folder"]).resolve() != repository.resolve():
+        folder, revision = kinds["folder"], kinds["revision"]
+        raise DiffInputError(f"{folder} is not the folder {revision} is read from (--repo {repository}): "
+                             "the two sides would hold different models",
+                             f"name the folder on both sides: `mlopsc diff {base} {head} --repo {folder}`")
+
+
+def resolve(spec: str, repository: Path, platform_file: Optional[str], label: Optional[str] = None) -> Side:
+    """One side of the diff, as the argument names it: OUT directory, config folder, or revision
+    (`label` names it in errors, default: spec)."""
+    label = label or spec
+    what = kind(spec)
+    if what == "out":
+        return Side(label, read_out(Path(spec)))
+    if what == "folder":
         try:
-            return Side(spec, _compile(path, platform_file, spec, relabel=None))
+            return Side(label, _compile(Path(spec), platform_file, label, relabel=None))
         except discover.DiscoveryError:
             raise DiffInputError(f"{spec}: no compiled output (<model>/<env>/{MANIFEST}) and no config in it",
                                  "pass an OUT directory `mlopsc compile -o` wrote, a model repository, "
                                  "or a git revision") from None
-    return Side(spec, _compile_revision(spec, repository, platform_file))
+    return Side(label, _compile_revision(spec, repository, platform_file, label))
 
 
 def _parse(name: str, text: str) -> Any:
@@ -139,27 +195,41 @@ def _relabeled(problem, tree: Path, revision: str):
 
 # --------------------------------------------------------------------------- git revisions
 
-def _compile_revision(revision: str, repository: Path, platform_file: Optional[str]) -> dict:
+def merge_base(base: str, head: str, repository: Path) -> str:
+    """`BASE...HEAD`: the commit HEAD's branch left BASE at (`git merge-base`), abbreviated."""
+    for spec in (base, head):
+        if Path(spec).is_dir():
+            raise DiffInputError(f"{base}{RANGE}{head}: {spec} is a folder, and a merge base joins two git revisions",
+                                 f"compare a folder with two arguments: `mlopsc diff {base} {spec}`")
+    root, _ = _location(repository, base)
+    done = _git(root, "merge-base", _commit(root, base), _commit(root, head))
+    if done.returncode != 0:
+        raise DiffInputError(f"{base} and {head} have no common ancestor in {root}",
+                             "fetch their whole history (actions/checkout with fetch-depth: 0, CodeBuild clone "
+                             "depth 0): a shallow clone has no merge base")
+    return _git(root, "rev-parse", "--short", done.stdout.decode("ascii").strip()).stdout.decode("ascii").strip()
+
+
+def _compile_revision(revision: str, repository: Path, platform_file: Optional[str], label: str) -> dict:
     root, prefix = _location(repository, revision)
     commit = _commit(root, revision)
-    if _git(root, "ls-tree", commit, "--", prefix or ".").stdout.strip() == b"":
+    files = _files(root, commit, prefix)
+    if not files:  # the folder is not there at this revision
         return {}
     with tempfile.TemporaryDirectory(prefix="mlopsc-diff-") as temporary:
         tree = Path(temporary)
         (tree / ".git").mkdir()  # the repository root: platform files are looked for up to here
-        _extract(root, f"{commit}:{prefix}", tree / prefix)
-        for path in _platform_files_above(root, commit, prefix):
-            _write_blob(root, commit, path, tree)
+        _write_blobs(root, {**files, **_platform_files_above(root, commit, prefix)}, tree)
         platform = _platform_at(root, commit, revision, platform_file, tree)
         try:
-            return _compile(tree / prefix, platform, revision, relabel=(tree, revision))
+            return _compile(tree / prefix, platform, label, relabel=(tree, revision))
         except discover.DiscoveryError:  # the folder holds no config at this revision
             return {}
 
 
-def _git(root: Path, *args: str) -> subprocess.CompletedProcess:
+def _git(root: Path, *args: str, stdin: bytes = b"") -> subprocess.CompletedProcess:
     try:
-        return subprocess.run(["git", "-C", str(root), *args], capture_output=True, check=False)
+        return subprocess.run(["git", "-C", str(root), *args], input=stdin, capture_output=True, check=False)
     except FileNotFoundError:
         raise DiffInputError("git is not installed", "install git, or pass OUT directories `mlopsc compile` wrote") from None
 
@@ -186,33 +256,129 @@ def _commit(root: Path, revision: str) -> str:
     return done.stdout.decode("ascii").strip()
 
 
-def _extract(root: Path, tree_ish: str, destination: Path) -> None:
-    done = _git(root, "archive", "--format=tar", tree_ish)
+def _files(root: Path, commit: str, prefix: str) -> dict:
+    """Path in the repository -> blob id: the regular files under prefix at the commit, and what its
+    symbolic links lead to inside the repository (a file, or a folder's files, once per loop); a link
+    out of the repository, to nothing, or into a loop is left out."""
+    (found,) = _follow(root, commit, [prefix])
+    if found is None or found[0] != "tree":
+        return {}
+    files: dict = {}
+    pending = [(prefix, found[1], frozenset({found[1]}))]  # (folder, its tree, the trees it is inside)
+    while pending:
+        folder, tree_id, inside = pending.pop()
+        regular, links = _listing(root, tree_id, folder)
+        files.update(regular)
+        for path, target in zip(links, _follow(root, commit, links)):
+            if target is not None and target[0] == "blob":
+                files[path] = target[1]
+            elif target is not None and target[0] == "tree" and target[1] not in inside:
+                pending.append((path, target[1], inside | {target[1]}))
+        if len(files) > MAX_FILES:
+            raise DiffInputError(f"{prefix or root} holds more than {MAX_FILES:,} files at {commit[:12]}",
+                                 "name the model repository's own folder with --repo")
+    return files
+
+
+def _listing(root: Path, tree_id: str, folder: str) -> tuple:
+    """A tree's regular files ({path: blob id}) and symbolic links ([path]), recursively (`git
+    ls-tree -r -z`), their paths under folder; submodules are left out."""
+    done = _git(root, "ls-tree", "-r", "-z", tree_id)
     if done.returncode != 0:
-        raise DiffInputError(f"git archive {tree_ish} failed: {done.stderr.decode('utf-8', 'replace').strip()}",
-                             "check that the revision exists and is complete (not a partial clone)")
-    destination.mkdir(parents=True, exist_ok=True)
-    with tarfile.open(fileobj=io.BytesIO(done.stdout)) as archive:
-        if hasattr(tarfile, "data_filter"):  # no links out of the destination, no devices
-            archive.extractall(destination, filter="data")
-        else:  # pragma: no cover - Python before 3.10.12
-            archive.extractall(destination)
+        raise _read_failed("ls-tree", tree_id, done)
+    files, links = {}, []
+    for entry in filter(None, done.stdout.split(b"\0")):
+        info, _, name = entry.partition(b"\t")
+        mode, _, blob = info.split(b" ")
+        path = f"{folder}/{os.fsdecode(name)}" if folder else os.fsdecode(name)
+        if mode in _FILE_MODES:
+            files[path] = blob.decode("ascii")
+        elif mode == _LINK_MODE:
+            links.append(path)
+    return files, links
 
 
-def _platform_files_above(root: Path, commit: str, prefix: str) -> list:
+def _follow(root: Path, commit: str, paths: list) -> list:
+    """What each path is at the commit, symbolic links followed inside the repository (`git cat-file
+    --batch-check --follow-symlinks`): ("blob" or "tree", id); None when it leads out of the
+    repository, to nothing or into a loop, or its name holds a newline (it cannot be asked)."""
+    asked = [path for path in paths if "\n" not in path]
+    done = _git(root, "cat-file", "--batch-check", "--follow-symlinks",
+                stdin=b"".join(os.fsencode(f"{commit}:{path}\n") for path in asked))
+    if done.returncode != 0:
+        raise _read_failed("cat-file --batch-check", commit, done)
+    found = dict(zip(asked, _answers(io.BytesIO(done.stdout))))
+    return [found.get(path) for path in paths]
+
+
+def _answers(stream: io.BytesIO) -> Iterator[Optional[tuple]]:
+    """`cat-file --batch-check --follow-symlinks` answers: `<id> <type> <size>` -> (type, id); `<name>
+    missing`, and `symlink|dangling|loop|notdir <size>` followed by that many bytes -> None."""
+    while line := stream.readline():
+        words = line.split()
+        if words[-1] == b"missing":
+            yield None
+        elif words[0] in (b"symlink", b"dangling", b"loop", b"notdir"):
+            stream.read(int(words[1]) + 1)
+            yield None
+        else:
+            yield words[1].decode("ascii"), words[0].decode("ascii")
+
+
+def _write_blobs(root: Path, files: dict, tree: Path) -> None:
+    """Each blob written to tree/<path> as a regular file, streamed from one `git cat-file --batch`."""
+    paths = sorted(files)
+    with tempfile.TemporaryFile() as requests, tempfile.TemporaryFile() as errors:
+        requests.write("".join(f"{files[path]}\n" for path in paths).encode("ascii"))
+        requests.seek(0)
+        with subprocess.Popen(["git", "-C", str(root), "cat-file", "--batch"], stdin=requests,
+                              stdout=subprocess.PIPE, stderr=errors) as process:
+            for path in paths:
+                _copy_blob(process.stdout, _destination(tree, path))
+        if process.returncode != 0:
+            errors.seek(0)
+            raise _read_failed("cat-file --batch", str(root), subprocess.CompletedProcess([], 1, b"", errors.read()))
+
+
+def _copy_blob(stream, target: Path) -> None:
+    header = stream.readline().split()
+    if len(header) != 3 or header[1] != b"blob":
+        raise DiffInputError(f"git cat-file --batch answered {b' '.join(header).decode('utf-8', 'replace')!r}",
+                             "check that the revision is complete (not a partial clone)")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    left = int(header[2])
+    with target.open("wb") as out:
+        while left:
+            chunk = stream.read(min(left, _CHUNK))
+            if not chunk:
+                raise DiffInputError(f"git cat-file --batch ended inside {target.name}",
+                                     "check that the revision is complete (not a partial clone)")
+            out.write(chunk)
+            left -= len(chunk)
+    stream.read(1)  # the newline after the content
+
+
+def _destination(tree: Path, path: str) -> Path:
+    """tree/<path>, for a path of the repository: never `..`, never absolute, never empty parts."""
+    parts = path.split("/")
+    if any(part in ("", ".", "..") for part in parts):
+        raise DiffInputError(f"the repository holds a file named {path!r}", "repair the repository (git fsck)")
+    return tree.joinpath(*parts)
+
+
+def _read_failed(command: str, what: str, done: subprocess.CompletedProcess) -> DiffInputError:
+    return DiffInputError(f"git {command} {what} failed: {done.stderr.decode('utf-8', 'replace').strip()}",
+                          "check that the revision exists and is complete (not a partial clone)")
+
+
+def _platform_files_above(root: Path, commit: str, prefix: str) -> dict:
     """The platform files at the revision in the folders above prefix (those below come with it)."""
     if not prefix:
-        return []
+        return {}
     parts = prefix.split("/")
     candidates = ["/".join(parts[:depth] + ["mlops-platform.yaml"]) for depth in range(len(parts))]
-    listed = _git(root, "ls-tree", "--name-only", commit, "--", *candidates).stdout.decode("utf-8")
-    return [line for line in listed.splitlines() if line]
-
-
-def _write_blob(root: Path, commit: str, path: str, tree: Path) -> None:
-    target = tree / path
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(_git(root, "cat-file", "blob", f"{commit}:{path}").stdout)
+    return {path: found[1] for path, found in zip(candidates, _follow(root, commit, candidates))
+            if found is not None and found[0] == "blob"}
 
 
 def _platform_at(root: Path, commit: str, revision: str, platform_file: Optional[str], tree: Path) -> Optional[str]:
@@ -226,9 +392,10 @@ def _platform_at(root: Path, commit: str, revision: str, platform_file: Optional
         if not given.is_file():
             raise DiffInputError(f"--platform {platform_file}: no such file", "pass the platform team's file") from None
         return str(given)
-    if _git(root, "cat-file", "-e", f"{commit}:{inside}").returncode != 0:
+    (found,) = _follow(root, commit, [inside])
+    if found is None or found[0] != "blob":
         raise DiffInputError(f"--platform {platform_file}: not in {revision}",
                              "a platform file inside the repository is read at each revision: commit it there, "
                              "or pass one outside the repository")
-    _write_blob(root, commit, inside, tree)
+    _write_blobs(root, {inside: found[1]}, tree)
     return str(tree / inside)
