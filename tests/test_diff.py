@@ -226,6 +226,19 @@ def test_a_stage_renamed_in_its_names_and_content_reads_as_renames(samples_out):
     assert not [c for c in found if c.kind in ("state-added", "state-removed", "transition-changed")]
 
 
+def test_twin_states_renamed_pair_by_where_they_lead():
+    def machine(first: str, second: str) -> dict:
+        return {"StartAt": "A", "States": {
+            "A": {"Type": "Choice", "Choices": [{"Variable": "$.ok", "BooleanEquals": True, "Next": first}],
+                  "Default": second},
+            first: {"Type": "Wait", "Seconds": 5, "Next": "Good"},
+            second: {"Type": "Wait", "Seconds": 5, "Next": "Bad"},
+            "Good": {"Type": "Succeed"}, "Bad": {"Type": "Fail"}}}
+    found = _changes(machine("Wait1", "Wait2"), machine("PauseOk", "PauseBad"))
+    assert sorted((c.kind, c.old, c.new) for c in found) == [
+        ("state-renamed", "Wait1", "PauseOk"), ("state-renamed", "Wait2", "PauseBad")]
+
+
 def test_states_unlike_each_other_are_not_a_rename(samples_out):
     old = _definition(samples_out)
     new = copy.deepcopy(old)
@@ -649,11 +662,43 @@ def _monorepo_with_links(tmp_path: Path) -> Path:
 def test_symbolic_links_at_a_revision_are_followed_inside_the_repository_only(tmp_path):
     repository = _monorepo_with_links(tmp_path)
     assert run_cli("validate", "df", cwd=repository).returncode == 0
+    read = sides._files(repository, sides._commit(repository, "HEAD"), "df")
+    links = {path for path in read if not (repository / path).exists() or (repository / path).is_symlink()}
+    # Only links to files inside the repository are read (as their target); out, dangling and folder links are not.
+    assert links == {"df/mlops-platform.yaml", "df/requirements-link.txt"}
+    assert read["df/requirements-link.txt"] == read["df/requirements.txt"]
+    assert not any(path.startswith(("df/self/", "df/docs-link", "df/up-and-out", "df/dangling")) for path in read)
     for cwd, arguments in ((repository, ("--repo", "df")), (repository / "df", ())):
         done = run_cli("diff", "HEAD~1", "HEAD", *arguments, cwd=cwd)
         assert done.returncode == 1 and "risk: spot training turned off" in done.stdout, done.stdout + done.stderr
     os.unlink(repository / "df" / "mlops-platform.yaml")  # the platform file at the revision is the link's target
     assert run_cli("diff", "HEAD~1", "HEAD", "--repo", "df", cwd=repository).returncode == 1
+
+
+def test_problems_at_a_revision_never_name_the_temporary_folder(tmp_path):
+    repository = tmp_path / "mono"
+    shutil.copytree(SAMPLES / "demand-forecast", repository / "a")
+    shutil.copytree(SAMPLES / "demand-forecast", repository / "b")  # the same model name twice
+    shutil.copyfile(SAMPLES / "mlops-platform.yaml", repository / "mlops-platform.yaml")
+    git(repository, "init", "--quiet", "--initial-branch=main")
+    commit(repository, "one model in two folders")
+    done = run_cli("diff", "HEAD", "HEAD", cwd=repository)
+    assert done.returncode == 2 and "is also defined in HEAD:" in done.stdout + done.stderr, done.stdout + done.stderr
+    assert "mlopsc-diff-" not in done.stdout + done.stderr
+
+
+def test_a_web_of_folder_links_is_not_followed(tmp_path):
+    # Folders that each link to all the others once took factorial time to read.
+    repository = _repository(tmp_path)
+    for one in range(8):
+        (repository / "web" / f"d{one}").mkdir(parents=True)
+        for other in range(8):
+            if other != one:
+                os.symlink(f"../d{other}", repository / "web" / f"d{one}" / f"l{other}")
+    commit(repository, "a web of links")
+    read = sides._files(repository, sides._commit(repository, "HEAD"), "")
+    assert not any(path.startswith("web/") for path in read)
+    assert run_cli("diff", "HEAD~1", "HEAD", cwd=repository).returncode == 0
 
 
 def test_a_revisions_files_are_read_whatever_gitattributes_export_ignore_says(tmp_path):

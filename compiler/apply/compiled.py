@@ -24,6 +24,11 @@ COMMIT = re.compile(r"^[0-9a-f]{7,64}$")
 MONITOR = "monitor.json"
 
 
+def is_out(path: Path) -> bool:
+    """An OUT directory `mlopsc compile` wrote: manifests one level down, and no config of its own."""
+    return path.is_dir() and not (path / "mlops.yaml").exists() and any(path.glob(f"*/*/{MANIFEST}"))
+
+
 @dataclasses.dataclass(frozen=True)
 class Target:
     """Where one model environment lives, from the manifest's `target` block."""

@@ -79,11 +79,15 @@ def _renames(removed: list, added: list, old: dict, new: dict) -> dict:
     new_texts = {name: _tokens(new_states[name]) for name in added}
     renames: dict = {}
     unmatched = sorted(added)
-    for old_name in sorted(removed):
-        same = next((new_name for new_name in unmatched if new_texts[new_name] == old_texts[old_name]), None)
-        if same is not None:
-            renames[old_name] = same
-            unmatched.remove(same)
+    # Same content and the same ways out first, so that twin states leading to different places
+    # pair by where they lead; then same content alone.
+    for key in (lambda state, text: (text, _exits(state)), lambda state, text: text):
+        for old_name in sorted(set(removed) - set(renames)):
+            wanted = key(old_states[old_name], old_texts[old_name])
+            same = next((name for name in unmatched if key(new_states[name], new_texts[name]) == wanted), None)
+            if same is not None:
+                renames[old_name] = same
+                unmatched.remove(same)
     candidates = []
     for old_name, new_name in itertools.product(sorted(set(removed) - set(renames)), unmatched):
         if old_states[old_name].get("Type") != new_states[new_name].get("Type"):
@@ -126,6 +130,11 @@ def _predecessors(machine: dict) -> dict:
             if isinstance(target, str):
                 before.setdefault(target, set()).add(name)
     return before
+
+
+def _exits(state: dict) -> tuple:
+    """Where a state leads, by kind, in a stable order."""
+    return tuple(sorted((kind, str(target)) for kind, target, _ in graph.transitions(state)))
 
 
 def _tokens(state: dict) -> tuple:

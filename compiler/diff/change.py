@@ -105,5 +105,9 @@ class Diff:
     @property
     def span(self) -> str:
         """What was compared, for people: `main to HEAD`, or `3f2a1bc (the merge base of main and HEAD) to HEAD`."""
-        base = f"{self.merge_base} (the merge base of {self.base} and {self.head})" if self.merge_base else self.base
-        return f"{base} to {self.head}"
+        return f"{base_label(self.base, self.head, self.merge_base)} to {self.head}"
+
+
+def base_label(base: str, head: str, merge_base: str) -> str:
+    """The base side, for people: `main`, or `3f2a1bc (the merge base of main and HEAD)`."""
+    return f"{merge_base} (the merge base of {base} and {head})" if merge_base else base

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Optional
 
 from compiler.diff import risks, semantic, sides
-from compiler.diff.change import Diff
+from compiler.diff.change import Diff, base_label
 
 
 def compare(base: str, head: Optional[str], repository: Path, platform_file: Optional[str] = None) -> Diff:
@@ -15,9 +15,9 @@ def compare(base: str, head: Optional[str], repository: Path, platform_file: Opt
     side's configs do not compile)."""
     base, head, ranged = sides.arguments(base, head)
     sides.check_scopes(base, head, repository)
-    start = sides.merge_base(base, head, repository) if ranged else ""
-    label = f"{start} (the merge base of {base} and {head})" if start else base
-    old = sides.resolve(start or base, repository, platform_file, label)
+    commit, start = sides.merge_base(base, head, repository) if ranged else ("", "")
+    label = base_label(base, head, start)
+    old = sides.resolve(commit or base, repository, platform_file, label)
     new = sides.resolve(head, repository, platform_file)
     if not old.files and not new.files:
         raise sides.DiffInputError(f"no mlops.yaml in {repository} at {label} nor at {head}",

@@ -15,9 +15,10 @@
 
 A revision's files are read with `git ls-tree -r -z` and streamed from `git cat-file --batch` into
 a temporary folder, as regular files (`.gitattributes` export-ignore does not hide any). A symbolic
-link that leads to a file or folder inside the repository at that revision is written as that
-file (or that folder's files); one that leads out of the repository, to nothing or into a loop is
-left out: what is outside the repository is not part of the revision. No link is ever created.
+link that leads to a file inside the repository at that revision is written as that file; one
+that leads to a folder is not followed (as discovery's walk of a working tree does not follow
+it); one that leads out of the repository, to nothing or into a loop is left out: what is outside
+the repository is not part of the revision. No link is ever created.
 
 A folder that has no config at a revision is an empty side (a model added in HEAD has no BASE).
 """
@@ -36,6 +37,7 @@ from typing import Any, Iterator, Optional
 import yaml
 
 from compiler import api, discover
+from compiler.apply import compiled
 from compiler.render import FORMAT_VERSION, MANIFEST
 
 #: `mlopsc diff A...B`: from the merge base of A and B to B.
@@ -43,7 +45,7 @@ RANGE = "..."
 #: `git ls-tree` modes of a regular file (executable or not) and of a symbolic link; submodules are left out.
 _FILE_MODES = (b"100644", b"100755")
 _LINK_MODE = b"120000"
-#: A revision's folder holding more files than this is refused (folder links can multiply them).
+#: A revision's folder holding more files than this is refused (a repository of data, not of a model).
 MAX_FILES = 100_000
 _CHUNK = 1 << 20
 
@@ -92,7 +94,7 @@ def kind(spec: str) -> str:
     """What a side's argument names: "out" (compiled output), "folder" (configs) or "revision"."""
     path = Path(spec)
     if path.is_dir():
-        return "out" if _is_out(path) else "folder"
+        return "out" if compiled.is_out(path) else "folder"
     return "revision"
 
 
@@ -134,11 +136,6 @@ def _parse(name: str, text: str) -> Any:
 
 
 # --------------------------------------------------------------------------- OUT directories
-
-def _is_out(path: Path) -> bool:
-    """Compiled manifests one level down, and no config of its own (as `mlopsc graph` decides)."""
-    return not (path / "mlops.yaml").exists() and any(path.glob(f"*/*/{MANIFEST}"))
-
 
 def read_out(out: Path) -> dict:
     """Every environment `mlopsc compile -o OUT` wrote: the files each manifest lists, parsed. The
@@ -186,17 +183,21 @@ def _compile(folder: Path, platform_file: Optional[str], label: str, relabel: Op
 
 
 def _relabeled(problem, tree: Path, revision: str):
+    """The problem with every path of the temporary tree named as git names it, `<revision>:<path>`."""
+    folder = f"{tree.resolve().as_posix()}/"
+    message, hint = (text.replace(folder, f"{revision}:") for text in (problem.message, problem.hint))
     try:
         relative = Path(os.path.abspath(problem.file)).resolve().relative_to(tree.resolve())
     except ValueError:
-        return problem
-    return dataclasses.replace(problem, file=f"{revision}:{relative.as_posix()}")
+        return dataclasses.replace(problem, message=message, hint=hint)
+    return dataclasses.replace(problem, file=f"{revision}:{relative.as_posix()}", message=message, hint=hint)
 
 
 # --------------------------------------------------------------------------- git revisions
 
-def merge_base(base: str, head: str, repository: Path) -> str:
-    """`BASE...HEAD`: the commit HEAD's branch left BASE at (`git merge-base`), abbreviated."""
+def merge_base(base: str, head: str, repository: Path) -> tuple:
+    """`BASE...HEAD`: the commit HEAD's branch left BASE at (`git merge-base`), as (full id, its
+    abbreviation for people)."""
     for spec in (base, head):
         if Path(spec).is_dir():
             raise DiffInputError(f"{base}{RANGE}{head}: {spec} is a folder, and a merge base joins two git revisions",
@@ -207,7 +208,8 @@ def merge_base(base: str, head: str, repository: Path) -> str:
         raise DiffInputError(f"{base} and {head} have no common ancestor in {root}",
                              "fetch their whole history (actions/checkout with fetch-depth: 0, CodeBuild clone "
                              "depth 0): a shallow clone has no merge base")
-    return _git(root, "rev-parse", "--short", done.stdout.decode("ascii").strip()).stdout.decode("ascii").strip()
+    commit = done.stdout.decode("ascii").strip()
+    return commit, _git(root, "rev-parse", "--short", commit).stdout.decode("ascii").strip()
 
 
 def _compile_revision(revision: str, repository: Path, platform_file: Optional[str], label: str) -> dict:
@@ -257,26 +259,20 @@ def _commit(root: Path, revision: str) -> str:
 
 
 def _files(root: Path, commit: str, prefix: str) -> dict:
-    """Path in the repository -> blob id: the regular files under prefix at the commit, and what its
-    symbolic links lead to inside the repository (a file, or a folder's files, once per loop); a link
-    out of the repository, to nothing, or into a loop is left out."""
+    """Path in the repository -> blob id: the regular files under prefix at the commit, and the file
+    each symbolic link to a file leads to inside the repository. Links to folders are not followed,
+    as discovery's walk of a working tree does not follow them (and following them could expand a
+    web of links without end); a link out of the repository, to nothing or into a loop is left out."""
     (found,) = _follow(root, commit, [prefix])
     if found is None or found[0] != "tree":
         return {}
-    files: dict = {}
-    pending = [(prefix, found[1], frozenset({found[1]}))]  # (folder, its tree, the trees it is inside)
-    while pending:
-        folder, tree_id, inside = pending.pop()
-        regular, links = _listing(root, tree_id, folder)
-        files.update(regular)
-        for path, target in zip(links, _follow(root, commit, links)):
-            if target is not None and target[0] == "blob":
-                files[path] = target[1]
-            elif target is not None and target[0] == "tree" and target[1] not in inside:
-                pending.append((path, target[1], inside | {target[1]}))
-        if len(files) > MAX_FILES:
-            raise DiffInputError(f"{prefix or root} holds more than {MAX_FILES:,} files at {commit[:12]}",
-                                 "name the model repository's own folder with --repo")
+    files, links = _listing(root, found[1], prefix)
+    for path, target in zip(links, _follow(root, commit, links)):
+        if target is not None and target[0] == "blob":
+            files[path] = target[1]
+    if len(files) > MAX_FILES:
+        raise DiffInputError(f"{prefix or root} holds more than {MAX_FILES:,} files at {commit[:12]}",
+                             "name the model repository's own folder with --repo")
     return files
 
 

@@ -52,7 +52,7 @@ def definitions(paths: list[str], platform_file: Optional[str], environment: str
 
 def _one_model(paths, platform_file, environment, model) -> tuple:
     """(manifest, pointers, {pipeline: definition}) of the one model PATHS and --model name."""
-    if len(paths) == 1 and _is_out(Path(paths[0])):
+    if len(paths) == 1 and compiled.is_out(Path(paths[0])):
         found = {env.target.model: (env.manifest, env.pointers, dict(env.definitions))
                  for env in compiled.read_environments(Path(paths[0]), environment)}
     else:
@@ -62,11 +62,6 @@ def _one_model(paths, platform_file, environment, model) -> tuple:
     if model is None and len(found) != 1:
         raise RunInputError(f"{len(found)} models found: {', '.join(sorted(found))}", "name one with --model")
     return found[model or next(iter(found))]
-
-
-def _is_out(path: Path) -> bool:
-    """An OUT directory: compiled manifests one level down, and no config of its own."""
-    return path.is_dir() and not (path / "mlops.yaml").exists() and any(path.glob(f"*/*/{MANIFEST}"))
 
 
 def _compiled_in_memory(paths: list[str], platform_file: Optional[str], environment: str) -> dict:
