@@ -32,8 +32,6 @@ SAMPLES = REPO_ROOT / "samples"
 SAMPLES_PLATFORM = SAMPLES / "mlops-platform.yaml"
 GOLDEN = REPO_ROOT / "tests" / "golden"
 
-PIPELINES = ("retrain", "deploy", "batch")
-
 
 # --------------------------------------------------------------------------- running the CLI
 
@@ -240,7 +238,8 @@ BENIGN = "plain"
 def _config(strings: tuple, description: str) -> dict:
     """One config touching every free-text field that reaches an output: stage environment values
     (Fargate and SageMaker), container commands, build_args, test commands, hyper-parameters of a
-    SageMaker and a Fargate training stage, deploy environment, and the model description."""
+    SageMaker and a Fargate training stage, deploy environment, the monitor's baseline and drift
+    job, and the model description."""
     environment = {f"USER_VAR_{i:02d}": s for i, s in enumerate(strings)}
     hyperparameters = {f"hp_{i:02d}": s for i, s in enumerate(strings)}
     return {
@@ -262,6 +261,10 @@ def _config(strings: tuple, description: str) -> dict:
             "batch": {"mode": "full", "input": "s3://demo-data/score/", "output": "s3://demo-data/out/",
                       "command": list(strings)},
         },
+        # The monitor's stages (baseline, the lambda target's drift job) carry free text too.
+        "monitor": {"baseline": {"command": list(strings)},
+                    "drift": {"features": {"amount": 0.2}, "job": {"command": list(strings), "environment": environment}},
+                    "health": {"max_error_rate": 0.01}},
     }
 
 
@@ -284,7 +287,7 @@ def hostile_fargate_train_config(name: str = "hostile-fargate") -> dict:
     train = config["pipelines"]["retrain"]["stages"]["train"]
     train.pop("instance_type")
     train.update(compute="fargate")
-    del config["pipelines"]["deploy"]
+    del config["pipelines"]["deploy"], config["monitor"]  # the monitor watches a deployment
     return config
 
 

@@ -2,8 +2,8 @@
 else: no state is added, removed or rewired, no literal becomes a JSONPath or intrinsic.
 
 The config (compile_helpers.hostile_config) puts each HOSTILE string into stage environment values,
-container commands, SageMaker hyper-parameters, the deploy environment, build_args, test commands
-and the model description. (Tags, names and ARNs are restricted by the schema, so they are not
+container commands, SageMaker hyper-parameters, the deploy environment, the monitor's baseline and
+drift job, build_args, test commands and the model description. (Tags, names and ARNs are restricted by the schema, so they are not
 free text.) Its baseline twin has the same structure with plain strings.
 """
 
@@ -31,12 +31,12 @@ def load(out, model, name):
 
 @pytest.fixture(scope="module")
 def hostile(hostile_out):
-    return {p: load(hostile_out["hostile"], MODEL, f"{p}.asl.json") for p in ("retrain", "deploy", "batch")}
+    return {p: load(hostile_out["hostile"], MODEL, f"{p}.asl.json") for p in ("retrain", "deploy", "batch", "drift")}
 
 
 @pytest.fixture(scope="module")
 def baseline(hostile_out):
-    return {p: load(hostile_out["baseline"], MODEL, f"{p}.asl.json") for p in ("retrain", "deploy", "batch")}
+    return {p: load(hostile_out["baseline"], MODEL, f"{p}.asl.json") for p in ("retrain", "deploy", "batch", "drift")}
 
 
 def ecs_environment(state) -> dict:
@@ -44,14 +44,14 @@ def ecs_environment(state) -> dict:
     return {e["Name"]: e["Value"] for e in override["Environment"] if "Value" in e}
 
 
-@pytest.mark.parametrize("pipeline", ["retrain", "deploy", "batch"])
+@pytest.mark.parametrize("pipeline", ["retrain", "deploy", "batch", "drift"])
 def test_same_states_and_wiring_as_the_baseline(hostile, baseline, pipeline):
     assert list(all_states(hostile[pipeline])) == list(all_states(baseline[pipeline]))
     assert wiring(hostile[pipeline]) == wiring(baseline[pipeline])
     assert hostile[pipeline]["StartAt"] == baseline[pipeline]["StartAt"]
 
 
-@pytest.mark.parametrize("pipeline", ["retrain", "deploy", "batch"])
+@pytest.mark.parametrize("pipeline", ["retrain", "deploy", "batch", "drift"])
 def test_same_keys_as_the_baseline(hostile, baseline, pipeline):
     """Every member path (with `.$` suffixes) is the same: no literal turned into a path, no key injected."""
     def paths(definition):
@@ -93,7 +93,7 @@ def test_deploy_environment_is_literal(hostile):
     assert {k: variables[k] for k in EXPECTED_ENV} == EXPECTED_ENV
 
 
-@pytest.mark.parametrize("pipeline", ["retrain", "deploy", "batch"])
+@pytest.mark.parametrize("pipeline", ["retrain", "deploy", "batch", "drift"])
 def test_evaluated_and_structural_values_equal_the_baseline(hostile, baseline, pipeline):
     """Every value the service evaluates (`.$` keys) and every structural field (Next, Type,
     Resource, Variable, ...) is the same as in the plain baseline: user strings reach only
