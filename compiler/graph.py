@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-from typing import Optional
+from typing import Callable, Optional
 
 FORMATS = ("mermaid", "dot")
 
@@ -184,6 +184,36 @@ def _path(value) -> str:
     return re.sub(r"\['([A-Za-z_][A-Za-z0-9_-]*)'\]", r".\1", str(value))
 
 
+# --------------------------------------------------------------------------- node walk, both formats
+
+@dataclasses.dataclass(frozen=True)
+class _Syntax:
+    """How one format writes a node and the subgraphs of Map/Parallel states."""
+
+    node: Callable  # node -> its line
+    group: Callable  # node -> the lines that open its subgraph
+    branch: Callable  # (node, number) -> the lines that open a Parallel branch's subgraph
+    close: str
+
+
+def _nodes(scope: list, indent: str, syntax: _Syntax) -> list:
+    """The lines of every node in scope, a Map/Parallel state and its inner states in a subgraph."""
+    lines = []
+    for node in scope:
+        if not node.children:
+            lines.append(indent + syntax.node(node))
+            continue
+        lines += [indent + line for line in syntax.group(node)] + [indent + "    " + syntax.node(node)]
+        for number, branch in enumerate(node.children, 1):
+            if node.type == "Parallel":
+                lines += [indent + "    " + line for line in syntax.branch(node, number)]
+                lines += _nodes(branch, indent + "        ", syntax) + [indent + "    " + syntax.close]
+            else:
+                lines += _nodes(branch, indent + "    ", syntax)
+        lines.append(indent + syntax.close)
+    return lines
+
+
 # --------------------------------------------------------------------------- Mermaid
 
 _MERMAID_SHAPES = {
@@ -207,28 +237,21 @@ def mermaid_escape(text: str) -> str:
     return "".join(out)
 
 
+def _mermaid_node(node: _Node) -> str:
+    opening, closing = _MERMAID_SHAPES.get(node.type, ('["', '"]'))
+    return f"{node.id}{opening}{mermaid_escape(node.name)}{closing}"
+
+
+_MERMAID_SYNTAX = _Syntax(
+    node=_mermaid_node,
+    group=lambda node: [f'subgraph {node.id}_group [" "]', "    direction TB"],
+    branch=lambda node, number: [f'subgraph {node.id}_branch{number} ["branch {number}"]'],
+    close="end",
+)
+
+
 def _mermaid(nodes: list, edges: list) -> str:
-    lines = ["flowchart TD", '    s0(("start"))']
-
-    def emit(scope: list, indent: str) -> None:
-        for node in scope:
-            opening, closing = _MERMAID_SHAPES.get(node.type, ('["', '"]'))
-            if node.children:
-                lines.append(f'{indent}subgraph {node.id}_group [" "]')
-                lines.append(f"{indent}    direction TB")
-                lines.append(f"{indent}    {node.id}{opening}{mermaid_escape(node.name)}{closing}")
-                for number, branch in enumerate(node.children, 1):
-                    if node.type == "Parallel":
-                        lines.append(f'{indent}    subgraph {node.id}_branch{number} ["branch {number}"]')
-                        emit(branch, indent + "        ")
-                        lines.append(f"{indent}    end")
-                    else:
-                        emit(branch, indent + "    ")
-                lines.append(f"{indent}end")
-            else:
-                lines.append(f"{indent}{node.id}{opening}{mermaid_escape(node.name)}{closing}")
-
-    emit(nodes, "    ")
+    lines = ["flowchart TD", '    s0(("start"))', *_nodes(nodes, "    ", _MERMAID_SYNTAX)]
     arrows = {"next": "-->", "default": "-->", "choice": "-->", "catch": "-.->", "branch": "==>"}
     for edge in edges:
         label = f'|"{mermaid_escape(edge.label)}"|' if edge.label else ""
@@ -283,31 +306,17 @@ def dot_escape(text: str) -> str:
     return "".join(out)
 
 
+_DOT_SYNTAX = _Syntax(
+    node=lambda node: f'{node.id} [label="{dot_escape(node.name)}", {_DOT_SHAPES.get(node.type, "shape=box")}];',
+    group=lambda node: [f"subgraph cluster_{node.id} {{", '    label="";'],
+    branch=lambda node, number: [f"subgraph cluster_{node.id}_branch{number} {{", f'    label="branch {number}";'],
+    close="}",
+)
+
+
 def _dot(nodes: list, edges: list) -> str:
     lines = ["digraph state_machine {", "    node [fontname=Helvetica];", "    edge [fontname=Helvetica];",
-             '    s0 [label="start", shape=circle];']
-
-    def emit(scope: list, indent: str) -> None:
-        for node in scope:
-            shape = _DOT_SHAPES.get(node.type, "shape=box")
-            line = f'{indent}{node.id} [label="{dot_escape(node.name)}", {shape}];'
-            if node.children:
-                lines.append(f"{indent}subgraph cluster_{node.id} {{")
-                lines.append(f'{indent}    label="";')
-                lines.append("    " + line)
-                for number, branch in enumerate(node.children, 1):
-                    if node.type == "Parallel":
-                        lines.append(f"{indent}    subgraph cluster_{node.id}_branch{number} {{")
-                        lines.append(f'{indent}        label="branch {number}";')
-                        emit(branch, indent + "        ")
-                        lines.append(f"{indent}    }}")
-                    else:
-                        emit(branch, indent + "    ")
-                lines.append(f"{indent}}}")
-            else:
-                lines.append(line)
-
-    emit(nodes, "    ")
+             '    s0 [label="start", shape=circle];', *_nodes(nodes, "    ", _DOT_SYNTAX)]
     for edge in edges:
         attributes = []
         if edge.label:
