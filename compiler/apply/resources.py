@@ -250,8 +250,13 @@ class Planner:
             return Change("rule", rule["Name"], "unchanged")
 
         def put():
-            arn = events.put_rule(**fields)["RuleArn"]
-            events.tag_resource(ResourceARN=arn, Tags=[{"Key": k, "Value": v} for k, v in sorted(tags.items())])
+            # Tags go with PutRule, so a rule never exists without them, even when apply is stopped
+            # right after creating it. PutRule ignores the tags of an existing rule (EventBridge API
+            # reference, PutRule): TagResource sets them there.
+            tag_list = [{"Key": k, "Value": v} for k, v in sorted(tags.items())]
+            arn = events.put_rule(**fields, Tags=tag_list)["RuleArn"]
+            if current is not None and current_tags != wanted["tags"]:
+                events.tag_resource(ResourceARN=arn, Tags=tag_list)
             _entries_applied(events.put_targets(Rule=rule["Name"], EventBusName=rule["EventBusName"], Targets=targets),
                              "PutTargets", rule["Name"])
             extra = sorted({t["Id"] for t in current_targets} - {t["Id"] for t in targets})
@@ -263,7 +268,8 @@ class Planner:
 
     def _stale_rules(self, wanted: set) -> list[Change]:
         """Rules of this model environment that OUT no longer has: removing a trigger stops it.
-        Only rules tagged with this model and environment are touched (names alone could collide)."""
+        Only rules tagged with this model and environment are touched (names alone could collide),
+        and untagged leftovers (see `_leftover`)."""
         events = self.clients.events
         changes = []
         for bus in sorted({"default", self.target.event_bus}):
@@ -271,11 +277,23 @@ class Planner:
                 if (bus, rule["Name"]) in wanted:
                     continue
                 tags = tag_map(events.list_tags_for_resource(ResourceARN=rule["Arn"])["Tags"])
-                if not owned(tags, self.target.model, self.target.environment):
+                if owned(tags, self.target.model, self.target.environment):
+                    why = "no longer in triggers.json"
+                elif not tags and self._leftover(rule["Name"], bus):
+                    why = "no longer in triggers.json; untagged, left by an apply stopped while creating it"
+                else:
                     continue
-                changes.append(Change("rule", rule["Name"], "delete", ("no longer in triggers.json",),
-                                      _deleter(events, rule["Name"], bus)))
+                changes.append(Change("rule", rule["Name"], "delete", (why,), _deleter(events, rule["Name"], bus)))
         return changes
+
+    def _leftover(self, name: str, bus: str) -> bool:
+        """An untagged rule of this environment's name prefix is apply's own leftover when all its
+        targets (none, if apply stopped before PutTargets) are this environment's state machines.
+        Apply now tags a rule as it creates it; earlier versions did so in a second call."""
+        target = self.target
+        machines = f"arn:{target.partition}:states:{target.region}:{target.account}:stateMachine:{target.name_prefix}"
+        targets = self.clients.events.list_targets_by_rule(Rule=name, EventBusName=bus)["Targets"]
+        return all(entry["Arn"].startswith(machines) for entry in targets)
 
     # -- the on-commit retrain run -----------------------------------------------------------
     def _run(self, item: dict) -> Optional[Change]:
