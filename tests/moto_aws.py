@@ -36,7 +36,8 @@ def _start(environment: dict):
     port = _free_port()
     # The server logs every request to stderr: a file, not a pipe nobody drains (a full pipe blocks it).
     log = tempfile.TemporaryFile()
-    process = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+    server = Path(__file__).with_name("moto_server_fixed.py")  # moto.server, with a gap fixed
+    process = subprocess.Popen([sys.executable, str(server), "-H", "127.0.0.1", "-p", str(port)],
                                env=environment, stdout=subprocess.DEVNULL, stderr=log)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
@@ -125,12 +126,16 @@ def use_account(account: str, monkeypatch) -> None:
 
 def create_platform(session, out: Path) -> None:
     """The platform's resources, by the names the compiled manifests give (registry table, event
-    bus, the roles), as `mlopsc bootstrap platform` / `model` would create them."""
+    bus, the roles), as `mlopsc bootstrap platform` / `model` would create them; and the data
+    buckets of new-data triggers, which exist before any of them."""
+    from compiler.apply.buckets import data_buckets
+
     dynamodb, events, iam = session.client("dynamodb"), session.client("events"), session.client("iam")
-    tables, buses, roles, topics = set(), set(), set(), set()
+    tables, buses, roles, topics, buckets = set(), set(), set(), set(), set()
     for manifest_file in sorted(out.glob("*/*/manifest.json")):
         target = json.loads(manifest_file.read_text())["target"]
         pointers = json.loads((manifest_file.parent / "pointers.json").read_text())
+        buckets.update(data_buckets(json.loads((manifest_file.parent / "triggers.json").read_text())["rules"]))
         tables.add(pointers["table"])
         buses.add(target["event_bus"])
         roles.update((target["pipeline_role"], target["task_role"]))
@@ -145,6 +150,8 @@ def create_platform(session, out: Path) -> None:
         events.create_event_bus(Name=bus)
     for topic in sorted(topics):
         session.client("sns").create_topic(Name=topic.rsplit(":", 1)[-1])
+    for bucket in sorted(buckets):
+        session.client("s3").create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
     trust = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
                                                                 "Principal": {"Service": "states.amazonaws.com"}}]})
     for arn in sorted(roles):

@@ -114,6 +114,8 @@ def test_apply_to_an_empty_account_creates_everything(aws, samples_out, tmp_path
     outcome = run_apply(samples_out, images)
     assert outcome.failure is None
     planned = actions(outcome)
+    # The data bucket exists before mlopsc: apply turns on its EventBridge delivery (see test_apply_buckets.py).
+    assert planned.pop(("bucket notifications", "acme-ml-data")) == "update"
     assert set(planned.values()) == {"create", "start"}
 
     sfn = aws.client("stepfunctions")
@@ -370,7 +372,8 @@ def test_the_plan_is_printed_before_the_first_write(aws, samples_out, tmp_path, 
                                       "--commit", COMMIT_A, "--commit-time", "100"])
     assert result.exit_code == 1 and "Aborted!" in result.output  # click's answer to an interrupt
     assert "+ pointers mlops-registry MODEL#churn-fargate POINTERS#default" in result.output
-    assert "Plan: 26 to create, 1 run to start." in result.output  # 18 + 6 alarms, a dashboard, a drift rule
+    # 18 + 6 alarms, a dashboard, a drift rule; the update is EventBridge on churn's data bucket.
+    assert "Plan: 26 to create, 1 to update, 1 run to start." in result.output
 
 
 def test_permission_denied_names_the_action(aws, samples_out, tmp_path):
@@ -453,8 +456,9 @@ def test_dry_run_prints_the_plan_and_writes_nothing(aws, samples_out, tmp_path):
     assert result.returncode == 0, result.stderr
     assert "+ state machine churn-fargate-default-retrain\n" in result.stdout
     assert "> run demand-forecast-default-retrain (start)" in result.stdout
-    assert "Plan: 26 to create, 1 run to start." in result.stdout  # 18 + 6 alarms, a dashboard, a drift rule
-    assert "Dry run: 27 changes not applied." in result.stdout
+    # 18 + 6 alarms, a dashboard, a drift rule; the update is EventBridge on churn's data bucket.
+    assert "Plan: 26 to create, 1 to update, 1 run to start." in result.stdout
+    assert "Dry run: 28 changes not applied." in result.stdout
     state = account_state(aws)
     assert state["machines"] == {} and state["pointers"] == [] and state["alarms"] == {} and state["dashboards"] == {}
 

@@ -4,7 +4,8 @@ OUT, and plan one Change per resource (see README, "Applying").
 Order matters and is fixed: task definitions (their ARNs go into the pointers), then the pointers
 item (its conditional write is where an older commit loses), then the monitor's alarms and
 dashboard (a deploy's rollback alarms and the drift rule's alarms must exist before the state
-machines and rules that name them), state machines, trigger rules, stale rules, stale alarms (after
+machines and rules that name them), state machines, EventBridge delivery on the new-data
+triggers' buckets, trigger rules, stale rules, stale alarms (after
 what named them was updated or removed), and last the on-commit retrain run. Every write is
 idempotent, so a re-run after a failure part-way converges.
 """
@@ -18,7 +19,7 @@ from decimal import Decimal
 from typing import Callable, Optional
 
 from compiler import names
-from compiler.apply import diff, monitoring
+from compiler.apply import buckets, diff, monitoring
 from compiler.apply.changes import Change, error_code, or_none, owned, tag_map
 from compiler.apply.compiled import Commit, CompiledEnvironment
 from compiler.apply.errors import AwsError
@@ -66,6 +67,8 @@ class Planner:
         changes += [self._state_machine(pipeline, definition)
                     for pipeline, definition in self.environment.definitions.items()]
         rules = self.environment.triggers["rules"]
+        changes += [buckets.eventbridge_change(self.clients.s3, bucket, self.target.account)
+                    for bucket in buckets.data_buckets(rules)]
         changes += [self._rule(rule) for rule in rules]
         changes += self._stale_rules({(rule["EventBusName"], rule["Name"]) for rule in rules})
         wanted = {alarm["AlarmName"] for alarm in (self.environment.monitor or {}).get("alarms", [])}

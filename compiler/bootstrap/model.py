@@ -32,6 +32,7 @@ import json
 from typing import Mapping, Optional, Sequence
 
 from compiler import __version__, names, resources
+from compiler.apply import buckets
 from compiler.bootstrap import BootstrapError, cfn
 from compiler.bootstrap.cfn import Template, get_att, ref, statement, sub
 from compiler.bootstrap.platform import access_log_bucket_name
@@ -342,7 +343,7 @@ class _Builder:
             *self.key_statements(),
         ]
         if env.home:
-            statements += apply_statements(env.config, env.pointers)
+            statements += apply_statements(env.config, env.pointers, json.loads(env.files["triggers.json"]))
         self.service_role(logical + "Role", "codebuild.amazonaws.com",
                           f"CodeBuild: compiles {self.model} and applies it to {env.name}", statements)
         build_spec = self.build_env.files["buildspec.yml"]
@@ -465,11 +466,11 @@ class _Builder:
 
 # --------------------------------------------------------------------------- apply's permissions
 
-def apply_statements(config: ModelConfig, pointers: dict) -> list:
+def apply_statements(config: ModelConfig, pointers: dict, triggers: dict) -> list:
     """What `mlopsc apply` calls for one environment, scoped to that environment's resources: its
     state machines, trigger rules, monitor alarms and dashboard, registry items (partition key
-    MODEL#<model>), task definition families, and passing its pipeline and task roles to the
-    services that run as them."""
+    MODEL#<model>), task definition families, the notification configuration of its new-data
+    triggers' buckets, and passing its pipeline and task roles to the services that run as them."""
     naming = Naming(config)
     platform = config.platform
     model, environment = config.name, config.environment
@@ -500,6 +501,11 @@ def apply_statements(config: ModelConfig, pointers: dict) -> list:
                   arn("dynamodb", f"table/{platform.registry_table}"),
                   {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": [naming.model_key]}}),
     ]
+    data_buckets = buckets.data_buckets(triggers["rules"])
+    if data_buckets:
+        # Apply enables EventBridge delivery on them, keeping the rest of their configuration.
+        statements.append(statement("DataBucketEvents", ["s3:GetBucketNotification", "s3:PutBucketNotification"],
+                                    [f"arn:{platform.partition}:s3:::{bucket}" for bucket in data_buckets]))
     families = sorted({spec["family"] for spec in pointers["task_definitions"].values()})
     if families:
         statements += [
