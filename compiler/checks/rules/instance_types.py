@@ -1,0 +1,53 @@
+"""SageMaker instance types are ones the job or endpoint that runs them accepts.
+
+Each SageMaker API field takes its own enum of the API model: a training or tuning job's
+ResourceConfig.InstanceType (TrainingInstanceType), a processing job's and a monitoring
+schedule's ClusterConfig.InstanceType (ProcessingInstanceType), an endpoint's production
+variant (ProductionVariantInstanceType). The enums ship in compiler/aws_data (generated from
+botocore), so SageMaker's "ValidationException" hours into a run becomes an error at validate.
+No config key runs a transform job (TransformInstanceType is kept in the data for when one does).
+"""
+
+from compiler.aws_data import sagemaker_instance_types
+from compiler.checks.finding import Finding, did_you_mean
+from compiler.inherit import iter_stages
+
+RULE = "instance-type"
+#: What runs a stage's SageMaker job, by stage name; every other stage runs a processing job.
+TRAINING_STAGES = ("train", "tune")
+JOB = {"TrainingInstanceType": "a training job", "ProcessingInstanceType": "a processing job",
+       "ProductionVariantInstanceType": "an endpoint"}
+
+
+def check(context):
+    reported = set()
+    for path, value, shape in _instance_types(context):
+        if (path, value, shape) in reported:
+            continue  # a stage_defaults value that several stages inherit: one error
+        reported.add((path, value, shape))
+        allowed = sagemaker_instance_types()[shape]
+        if value not in allowed:
+            yield Finding(path, f"{value} is not an instance type SageMaker offers for {JOB[shape]} ({shape})",
+                          _hint(value, allowed, JOB[shape]), RULE)
+
+
+def _instance_types(context):
+    """(config path that set it, instance type, the API enum it must be in) of every SageMaker job
+    and endpoint; schema defaults are skipped (the default is valid everywhere)."""
+    for stage in iter_stages(context.config):
+        sagemaker = stage.name == "tune" or stage.values["compute"] == "sagemaker"
+        if sagemaker and stage.origins.get("instance_type"):
+            shape = "TrainingInstanceType" if stage.name in TRAINING_STAGES else "ProcessingInstanceType"
+            yield stage.origins["instance_type"], stage.values["instance_type"], shape
+    deploy = context.pipelines.get("deploy") or {}
+    endpoint = deploy.get("endpoint") or {}
+    if deploy.get("target") == "sagemaker-endpoint" and "instance_type" in endpoint:
+        yield ("pipelines", "deploy", "endpoint", "instance_type"), endpoint["instance_type"], "ProductionVariantInstanceType"
+
+
+def _hint(value: str, allowed: tuple, job: str) -> str:
+    suggestion = did_you_mean(value, allowed)
+    family = value.rsplit(".", 1)[0] + "."
+    sizes = [choice.removeprefix(family) for choice in allowed if choice.startswith(family)]
+    offered = f"{family[:-1]} comes in: {', '.join(sizes)}" if sizes else f"SageMaker offers no {family[:-1]} type for {job}"
+    return "; ".join(part for part in (suggestion, offered) if part)
