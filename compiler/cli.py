@@ -120,7 +120,7 @@ def apply_command(out, environment, images, commit, commit_time, dry_run, output
         apply_report.outcome_json(outcome, dry_run, sys.stdout)
     else:
         apply_report.result_text(outcome, dry_run, sys.stdout)
-    sys.exit(report.EXIT_INVALID if outcome.failure else report.EXIT_OK)
+    sys.exit(report.EXIT_OK if outcome.ok else report.EXIT_INVALID)
 
 
 @cli.command()

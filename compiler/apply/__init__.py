@@ -15,6 +15,7 @@ from compiler.apply import aws
 from compiler.apply.compiled import Commit, CompiledEnvironment, images_for, read_commit, read_environments, read_images
 from compiler.apply.errors import ApplyError, ApplyInputError, AwsError, Refused
 from compiler.apply.changes import Change
+from compiler.apply.history import History
 from compiler.apply.resources import Planner, Superseded
 
 
@@ -26,6 +27,7 @@ class Request:
     commit: Optional[str] = None
     commit_time: Optional[int] = None
     dry_run: bool = False
+    repository: Path = Path(".")  # the git checkout of --commit: commit order comes from its history
 
 
 @dataclasses.dataclass
@@ -49,7 +51,14 @@ class Outcome:
     plans: list = dataclasses.field(default_factory=list)
     applied: list = dataclasses.field(default_factory=list)  # Changes written
     superseded: list = dataclasses.field(default_factory=list)  # (directory, message)
+    #: (directory, why): environments left as they are because the applied commit is not an
+    #: ancestor of (or equal to) this one; apply exits non-zero, so a pipeline cannot stay green.
+    kept: list = dataclasses.field(default_factory=list)
     failure: Optional[Failure] = None
+
+    @property
+    def ok(self) -> bool:
+        return self.failure is None and not self.kept
 
 
 def load(request: Request) -> tuple[list[CompiledEnvironment], Optional[dict], Optional[Commit]]:
@@ -74,7 +83,8 @@ def apply(request: Request, outcome: Outcome, configure: Optional[Callable] = No
     environments, images, commit = load(request)
     clients = aws.clients(environments[0].target.region, configure)
     _check_target(clients, environments, outcome)
-    planners = {env.directory: Planner(clients, env, images[env.directory], commit) for env in environments}
+    history = History(request.repository)
+    planners = {env.directory: Planner(clients, env, images[env.directory], commit, history) for env in environments}
     for directory, planner in planners.items():
         _check_roles(clients, planner.environment, directory)
         try:
@@ -83,6 +93,7 @@ def apply(request: Request, outcome: Outcome, configure: Optional[Callable] = No
             outcome.failure = _failure(directory, None, aws.explain(error, f"{directory}: reading the current state"))
             return outcome
         outcome.plans.append(EnvironmentPlan(directory, changes))
+        outcome.kept += [(directory, change.details[0]) for change in changes if change.action == "kept"]
     on_plan(outcome)
     if request.dry_run:
         return outcome

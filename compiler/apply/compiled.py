@@ -11,6 +11,7 @@ import dataclasses
 import hashlib
 import json
 import re
+import time as _time
 from pathlib import Path
 from typing import Mapping, Optional
 
@@ -21,6 +22,8 @@ from compiler.render import FORMAT_VERSION, MANIFEST
 ENVIRONMENT = re.compile(r"^[a-z][a-z0-9-]{0,15}$")
 DIGEST_URI = re.compile(r"^(?P<repository>[^@\s]+)@sha256:[0-9a-f]{64}$")
 COMMIT = re.compile(r"^[0-9a-f]{7,64}$")
+#: How far --commit-time may be ahead of this machine's clock (a committer's clock runs fast).
+MAX_CLOCK_SKEW_SECONDS = 15 * 60
 MONITOR = "monitor.json"
 
 
@@ -147,7 +150,7 @@ def read_images(path: Optional[Path]) -> Optional[Images]:
     return Images(dict(sorted(data.items())))
 
 
-def read_commit(sha: Optional[str], time: Optional[int]) -> Optional[Commit]:
+def read_commit(sha: Optional[str], time: Optional[int], now: Optional[float] = None) -> Optional[Commit]:
     if sha is None and time is None:
         return None
     if sha is None or time is None:
@@ -156,6 +159,13 @@ def read_commit(sha: Optional[str], time: Optional[int]) -> Optional[Commit]:
                               '--commit-time "$(git log -1 --format=%ct HEAD)"')
     if not COMMIT.match(sha):
         raise ApplyInputError(f"--commit {sha!r} is not a git commit id", "pass the full hexadecimal commit sha")
+    latest = int(now if now is not None else _time.time()) + MAX_CLOCK_SKEW_SECONDS
+    if time < 0 or time > latest:
+        # Stored, a future time would make every later commit look older (any committer can set
+        # GIT_COMMITTER_DATE): refused, beyond the clock skew allowed between laptops and CI.
+        raise ApplyInputError(f"--commit-time {time} is {'negative' if time < 0 else 'in the future'}",
+                              f"pass the commit's own time (git log -1 --format=%ct HEAD); a committer clock may be "
+                              f"at most {MAX_CLOCK_SKEW_SECONDS // 60} minutes ahead of this machine's")
     return Commit(sha, time)
 
 

@@ -12,6 +12,11 @@ SUMMARY = (("create", "to create"), ("update", "to update"), ("delete", "to dele
            ("unchanged", "unchanged"), ("kept", "kept (older commit)"), ("skip", "skipped"))
 
 
+#: What to do when apply keeps an environment (apply then exits 1, so the pipeline shows it).
+KEPT_HINT = ("apply a commit whose history holds the applied one (merge it first), from a full clone so git can tell; "
+             "a re-run of an older pipeline execution can be ignored")
+
+
 def plan_text(outcome, stream: TextIO) -> None:
     stream.write(f"Plan for account {outcome.account}, region {outcome.region}:\n")
     for plan in outcome.plans:
@@ -42,8 +47,10 @@ def result_text(outcome, dry_run: bool, stream: TextIO) -> None:
                     stream.write(f"  {SYMBOLS[change.action]} {change.kind} {change.name}\n")
             stream.write("Run apply again: it converges from where it stopped.\n")
         return
-    if not pending and any(change.action == "kept" for plan in outcome.plans for change in plan.changes):
-        stream.write("Nothing applied: a newer commit is already applied.\n")
+    for directory, why in outcome.kept:
+        stream.write(f"error: {directory}: left as it is: {why}\n  hint: {KEPT_HINT}\n")
+    if not pending and outcome.kept:
+        stream.write("Nothing applied: the applied commit is not in the history of this one.\n")
     elif not pending:
         stream.write("No changes: AWS already matches OUT.\n")
     elif dry_run:
@@ -64,6 +71,7 @@ def outcome_json(outcome, dry_run: bool, stream: TextIO) -> None:
         "environments": [{"directory": plan.directory, "changes": [change_json(c) for c in plan.changes]}
                          for plan in outcome.plans],
         "superseded": [{"directory": d, "message": m} for d, m in outcome.superseded],
+        "kept": [{"directory": d, "message": m, "hint": KEPT_HINT} for d, m in outcome.kept],
         "error": None if outcome.failure is None else {"directory": outcome.failure.directory,
                                                        "message": outcome.failure.message,
                                                        "hint": outcome.failure.hint},

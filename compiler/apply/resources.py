@@ -16,13 +16,15 @@ import dataclasses
 import hashlib
 import json
 from decimal import Decimal
+from pathlib import Path
 from typing import Callable, Optional
 
 from compiler import names
-from compiler.apply import buckets, diff, monitoring
+from compiler.apply import buckets, diff, history, monitoring
 from compiler.apply.changes import Change, error_code, or_none, owned, tag_map
 from compiler.apply.compiled import Commit, CompiledEnvironment
 from compiler.apply.errors import AwsError
+from compiler.apply.history import History
 
 #: Step Functions logging: errors only, without execution data (inputs may carry data locations).
 LOG_LEVEL = "ERROR"
@@ -43,7 +45,10 @@ class Planner:
     environment: CompiledEnvironment
     images: Optional[dict]  # runtime -> digest URI; None: --images not given
     commit: Optional[Commit]
+    history: History = History(Path("."))  # the checkout of the commit being applied
     registered: dict = dataclasses.field(default_factory=dict)  # task definition key -> ARN
+    #: The applied commit git showed to be an ancestor of this one (the pointer write's condition).
+    ancestor: Optional[str] = None
 
     @property
     def target(self):
@@ -124,15 +129,33 @@ class Planner:
         return _from_dynamodb(response.get("Item", {}))
 
     def _older_commit(self, item: dict) -> Optional[Change]:
-        """An apply of an older commit changes nothing: its state machines would be a step back too."""
+        """An apply of an older commit changes nothing: its state machines would be a step back too.
+
+        Git history decides when it can: a commit whose history holds the applied one is newer
+        whatever the dates say (a commit time can be set by anyone), and one in the history of the
+        applied one is older. Otherwise (diverged, or git cannot tell) commit times decide."""
         if self.commit is None or "commit_time" not in item:
             return None
         applied = (int(item["commit_time"]), item["commit"])
-        if applied[0] < self.commit.time or applied == (self.commit.time, self.commit.sha):
+        if applied == (self.commit.time, self.commit.sha):
             return None
-        return Change("pointers", self._pointers_name, "kept",
-                      (f"commit {item['commit'][:12]} (time {applied[0]}) is already applied; "
-                       f"{self.commit.sha[:12]} (time {self.commit.time}) is not newer, so nothing here changes",))
+        relation = self.history.relation(self.commit.sha, item["commit"])
+        if relation == history.NEWER:
+            self.ancestor = item["commit"]
+            return None
+        if relation != history.OLDER and applied[0] < self.commit.time:
+            return None
+        return Change("pointers", self._pointers_name, "kept", (self._kept_reason(relation, item),))
+
+    def _kept_reason(self, relation: str, item: dict) -> str:
+        ours, theirs = self.commit.sha[:12], item["commit"][:12]
+        times = f"(commit time {item['commit_time']}, not older than {self.commit.time})"
+        return {
+            history.OLDER: f"{ours} is an ancestor of the applied commit {theirs}: it is older",
+            history.DIVERGED: f"the applied commit {theirs} is not in the history of {ours}, and is newer by date {times}",
+            history.UNKNOWN: f"git cannot tell whether the applied commit {theirs} is in the history of {ours} "
+                             f"(no repository here, or a commit it lacks), and it is newer by date {times}",
+        }[relation]
 
     def _desired_pointers(self) -> dict:
         pointers = self.environment.pointers
@@ -171,7 +194,11 @@ class Planner:
         request = dict(TableName=self.environment.pointers["table"], Key=self._key(),
                        UpdateExpression="SET " + ", ".join(f"#{name} = :{name}" for name in desired),
                        ExpressionAttributeNames=names)
-        if self.commit is not None:
+        if self.commit is not None and self.ancestor is not None:
+            # Newer by history: the pointers must still hold the ancestor that was read (or this commit).
+            request["ConditionExpression"] = "#commit = :ancestor OR #commit = :commit"
+            values[":ancestor"] = self.ancestor
+        elif self.commit is not None:
             # Ordered by commit time; the same commit may be re-applied (convergence after a failure).
             request["ConditionExpression"] = ("attribute_not_exists(#commit_time) OR #commit_time < :commit_time "
                                               "OR (#commit_time = :commit_time AND #commit = :commit)")
