@@ -86,3 +86,27 @@ def data_bucket_grants(sample: str) -> list:
     files = result.outputs[f"{config.name}/default"]
     statements = apply_statements(config, json.loads(files["pointers.json"]), json.loads(files["triggers.json"]))
     return [s for s in statements if s["Sid"] == "DataBucketEvents"]
+
+
+def test_after_apply_an_object_landing_reaches_the_new_data_rules_pattern(aws, tmp_path):
+    """End to end on moto: the compiled rule's pattern, on a probe rule whose target is a queue
+    (moto cannot start a state machine from a rule), sees the marker only once apply ran."""
+    out = compile_into(tmp_path / "out", SAMPLES / "churn-fargate")
+    create_platform(aws, out)
+    rules = json.loads((out / "churn-fargate/default/triggers.json").read_text())["rules"]
+    (data_rule,) = [rule for rule in rules if rule["Name"].endswith("-retrain-data")]
+    sqs, events, s3 = aws.client("sqs"), aws.client("events"), aws.client("s3")
+    queue = sqs.create_queue(QueueName="probe")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    events.put_rule(Name="probe", EventPattern=data_rule["EventPattern"])
+    events.put_targets(Rule="probe", Targets=[{"Id": "queue", "Arn": queue_arn}])
+
+    def delivered() -> list:
+        s3.put_object(Bucket=BUCKET, Key="churn/incoming/_SUCCESS", Body=b"")
+        return sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=1).get("Messages", [])
+
+    assert delivered() == []  # EventBridge is off on the bucket: the trigger could never fire
+    assert run_apply(out).failure is None
+    [message] = delivered()
+    event = json.loads(message["Body"])
+    assert event["detail-type"] == "Object Created" and event["detail"]["object"]["key"] == "churn/incoming/_SUCCESS"
