@@ -717,7 +717,8 @@ def applied(monkeypatch, tmp_path, samples: list, environment: str = "default", 
             for cluster in sorted(platform["clusters"]):
                 session.client("ecs").create_cluster(clusterName=cluster)
             create_subnets(session, sorted(platform["subnets"]))
-            for bucket in sorted(platform["buckets"]):
+            made = {bucket["Name"] for bucket in session.client("s3").list_buckets()["Buckets"]}  # data buckets
+            for bucket in sorted(platform["buckets"] - made):
                 session.client("s3").create_bucket(Bucket=bucket,
                                                    CreateBucketConfiguration={"LocationConstraint": REGION})
             for topic in sorted(platform["topics"]):
