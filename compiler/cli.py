@@ -93,8 +93,8 @@ def compile_command(paths, out, environment, platform_file, output_format, check
               help="The build stage's images.json (runtime -> image URI by digest); without it, pointers and "
                    "task definitions are left as they are.")
 @click.option("--commit", help="The commit being applied (full sha); needed with --images.")
-@click.option("--commit-time", type=int, help="Its commit time, unix seconds (git log -1 --format=%ct): "
-                                             "pointers are never replaced by an older commit's.")
+@click.option("--commit-time", type=int, help="Its commit time, unix seconds (git log -1 --format=%ct), at most "
+                                             "15 minutes ahead: orders commits where git history cannot.")
 @click.option("--dry-run", is_flag=True, help="Print the plan and change nothing.")
 @click.option("--format", "output_format", type=click.Choice(["json", "text"]), default="text", show_default=True)
 def apply_command(out, environment, images, commit, commit_time, dry_run, output_format) -> None:
