@@ -71,19 +71,26 @@ def forecast(monkeypatch, tmp_path):
         yield Batch(account, monkeypatch)
 
 
-def batch_only_model(tmp_path: Path, **batch) -> Path:
-    """samples/demand-forecast with only its batch pipeline: no retrain, no deploy, no monitor."""
+def variant(tmp_path: Path, sample: str, name: str, edit) -> Path:
+    """A copy of a sample model repository whose config `edit(config)` changed."""
     root = tmp_path / "models"
-    model = root / "score-only"
-    shutil.copytree(SAMPLES / FORECAST, model, ignore=shutil.ignore_patterns("data", "tests", "src"))
+    model = root / name
+    shutil.copytree(SAMPLES / sample, model, ignore=shutil.ignore_patterns("data", "tests", "src"))
     shutil.copy(SAMPLES / "mlops-platform.yaml", root / "mlops-platform.yaml")
     config = yaml.safe_load((model / "mlops.yaml").read_text())
-    config["model"]["name"] = "score-only"
-    config.pop("monitor")
-    config["pipelines"] = {"batch": {**config["pipelines"]["batch"],
-                                     "input": "s3://acme-ml-data/score-only/scoring/", **batch}}
+    edit(config)
     (model / "mlops.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
     return model
+
+
+def batch_only_model(tmp_path: Path, **batch) -> Path:
+    """samples/demand-forecast with only its batch pipeline: no retrain, no deploy, no monitor."""
+    def edit(config):
+        config["model"]["name"] = "score-only"
+        config.pop("monitor")
+        config["pipelines"] = {"batch": {**config["pipelines"]["batch"],
+                                         "input": "s3://acme-ml-data/score-only/scoring/", **batch}}
+    return variant(tmp_path, FORECAST, "score-only", edit)
 
 
 @pytest.fixture
@@ -161,6 +168,63 @@ def test_a_batch_only_model_scores_with_its_image_alone(score_only):
     [task] = score_only.account.harness.stages.of("batch")
     assert "MLOPS_MODEL_URI" not in task.environment
     assert task.environment["MLOPS_RUN_ID"] == "score-1"
+
+
+CHURN_METRICS = {"auc": 0.91, "logloss": 0.3}  # passes churn-fargate's gate
+
+
+def _retrain_churn(scoring: Batch, run_id: str) -> dict:
+    scoring.account.harness.stages.metrics = CHURN_METRICS
+    run = execute(scoring.sfn, "churn-fargate-default-retrain", run_id, timeout=120)
+    assert run.status == "SUCCEEDED", (run.error, run.cause)
+    scoring.deliver()
+    scoring.account.harness.stages.runs.clear()
+    return scoring.version(run_id)
+
+
+def test_a_model_without_deploy_scores_with_the_version_approval_released(monkeypatch, tmp_path):
+    """Issue 13 item 3: churn-fargate (retrain with `register.approval: auto`, batch, no deploy)
+    could never run its batch: only a deployment moved the approved pointer. Without a deploy
+    pipeline, approving a version releases it: the registry handler moves the pointer on the
+    auto-approved ModelRegistered, and the batch scores with that version's model data."""
+    with applied(monkeypatch, tmp_path, [SAMPLES / "churn-fargate"]) as account:
+        churn = Batch(account, monkeypatch, "churn-fargate")
+        version = _retrain_churn(churn, "retrain-1")
+        assert version["approval"] == "approved"
+        pointers = churn.pointers()
+        assert (pointers["approved_version"], pointers["approved_model_data"]) == ("retrain-1",
+                                                                                   version["model_data"])
+
+        run, events = churn.batch("nightly-1")
+
+        assert run.status == "SUCCEEDED", (run.error, run.cause)
+        [task] = churn.account.harness.stages.of("batch")
+        assert task.environment["MLOPS_MODEL_URI"] == version["model_data"]
+        assert churn.run("batch", "nightly-1")["status"] == "succeeded"
+
+
+def test_a_model_without_deploy_needs_a_person_to_approve_with_manual_approval(monkeypatch, tmp_path):
+    """With `register.approval: manual` the registered version is pending: the batch fails
+    NoApprovedModel, naming `mlopsc registry approve`; once approved (the registry library,
+    as the CLI does) the batch scores with it."""
+    def manual(config):
+        config["pipelines"]["retrain"]["register"]["approval"] = "manual"
+    with applied(monkeypatch, tmp_path, [variant(tmp_path, "churn-fargate", "churn-fargate", manual)]) as account:
+        churn = Batch(account, monkeypatch, "churn-fargate")
+        version = _retrain_churn(churn, "retrain-1")
+        assert version["approval"] == "pending" and "approved_version" not in churn.pointers()
+        early, _ = churn.batch("nightly-1")
+        assert (early.status, early.error) == ("FAILED", "NoApprovedModel")
+        assert "mlopsc registry approve OUT VERSION --env default" in early.cause
+        published(account.topic)  # (the notification of that failure)
+
+        store.Registry.connect(store.locate_one(account.out, "default", "churn-fargate")).approve("retrain-1")
+        churn.deliver()
+        assert churn.pointers()["approved_model_data"] == version["model_data"]
+        run, _ = churn.batch("nightly-2")
+        assert run.status == "SUCCEEDED", (run.error, run.cause)
+        [task] = churn.account.harness.stages.of("batch")
+        assert task.environment["MLOPS_MODEL_URI"] == version["model_data"]
 
 
 # ----------------------------------------------------------------------------- every failure route
