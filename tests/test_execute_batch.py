@@ -248,22 +248,38 @@ def test_a_retrained_model_never_deployed_fails_no_approved_model(forecast):
     assert forecast.account.harness.stages.runs == []
 
 
-def test_pointers_missing(score_only):
-    dynamodb = score_only.account.session.client("dynamodb")
-    dynamodb.update_item(TableName="mlops-registry", Key={"pk": {"S": "MODEL#score-only"},
+@pytest.fixture(params=["score-only", "churn-fargate"])
+def either(request, monkeypatch, tmp_path):
+    """Each failure route runs in both shapes of the batch pipeline: mini (a Distributed Map, a
+    model with only a batch pipeline) and full (samples/churn-fargate, one task, scoring with the
+    version its retrain registered and auto-approved)."""
+    model = request.param
+    path = batch_only_model(tmp_path, tolerated_failure_percent=10) if model == "score-only" else SAMPLES / model
+    with applied(monkeypatch, tmp_path, [path]) as account:
+        scoring = Batch(account, monkeypatch, model)
+        if model == "churn-fargate":
+            _retrain_churn(scoring, "retrain-1")
+        bucket, prefix = split_s3(scoring.pointers()["settings"]["batch"]["input"])
+        scoring.seed(3, prefix=prefix)
+        yield scoring
+
+
+def test_pointers_missing(either):
+    dynamodb = either.account.session.client("dynamodb")
+    dynamodb.update_item(TableName="mlops-registry", Key={"pk": {"S": f"MODEL#{either.model}"},
                                                           "sk": {"S": "POINTERS#default"}},
                          UpdateExpression="REMOVE images")  # as before apply wrote any image
-    run, _ = score_only.batch("score-2")
-    failed_route(score_only.account, run, "Pointers missing", "PointersMissing",
-                 "[mlops] score-only default batch: pointers missing")
-    assert score_only.run("batch", "score-2")["status"] == "failed"
+    run, _ = either.batch("score-2")
+    failed_route(either.account, run, "Pointers missing", "PointersMissing",
+                 f"[mlops] {either.model} default batch: pointers missing")
+    assert either.run("batch", "score-2")["status"] == "failed"
 
 
-def test_registry_read_failed(score_only):
-    score_only.account.session.client("dynamodb").delete_table(TableName="mlops-registry")
-    run = execute(score_only.sfn, "score-only-default-batch", "score-3", timeout=120)
-    failed_route(score_only.account, run, "Registry read failed", "RegistryReadFailed",
-                 "[mlops] score-only default batch: registry read failed")
+def test_registry_read_failed(either):
+    either.account.session.client("dynamodb").delete_table(TableName="mlops-registry")
+    run = execute(either.sfn, f"{either.model}-default-batch", "score-3", timeout=120)
+    failed_route(either.account, run, "Registry read failed", "RegistryReadFailed",
+                 f"[mlops] {either.model} default batch: registry read failed")
     assert run.entered()[:2] == ["Read pointers", "Notify registry read failed"]
 
 
@@ -284,13 +300,27 @@ def _break_bus(monkeypatch, failing: str):
 
 @pytest.mark.parametrize("detail_type, last_before", [("RunStarted", "Publish run started"),
                                                       ("StageSucceeded", "Publish batch succeeded")])
-def test_event_publishing_failed(score_only, monkeypatch, detail_type, last_before):
-    score_only.seed(3, prefix="score-only/scoring/")
+def test_event_publishing_failed(either, monkeypatch, detail_type, last_before):
     _break_bus(monkeypatch, detail_type)
-    run, _ = score_only.batch("score-4")
-    failed_route(score_only.account, run, "Event publishing failed", "EventsFailed",
-                 "[mlops] score-only default batch: event publishing failed")
+    run, _ = either.batch("score-4")
+    failed_route(either.account, run, "Event publishing failed", "EventsFailed",
+                 f"[mlops] {either.model} default batch: event publishing failed")
     assert last_before in run.entered()
+
+
+def test_a_failing_task_fails_the_batch_after_its_retries(either):
+    """The Score Task (full) or a child of the Score Map (mini) fails every attempt: the Catch
+    notifies, publishes StageFailed with the parent's run id, and the registry records it."""
+    # retry.max_attempts: 2 in demand-forecast's stage_defaults, 3 in churn-fargate's
+    attempts = {"score-only": 3, "churn-fargate": 4}[either.model]
+    either.account.harness.stages.fail["batch"] = float("inf")
+    run, events = either.batch("score-8")
+    failed_route(either.account, run, "Batch failed", "BatchFailed",
+                 f"[mlops] {either.model} default batch: batch failed")
+    assert [e["detail-type"] for e in events][-1] == "StageFailed"
+    assert events[-1]["detail"]["run_id"] == "score-8"
+    assert either.run("batch", "score-8")["status"] == "failed"
+    assert len(either.account.harness.stages.of("batch")) == attempts
 
 
 def test_a_failing_batch_beyond_the_tolerated_share_fails_the_map_and_is_recorded(score_only):
