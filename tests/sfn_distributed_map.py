@@ -22,9 +22,11 @@ makes such a state machine run WHOLE in moto, the states around the Map included
     input is `{"Items": [...], "BatchInput": <the evaluated BatchInput>}`.
   * "Distributed Map state": each batch runs as a child execution of the `ItemProcessor` (a
     state machine of its own, so each child has its own `$$.Execution`: Id, Name, Input,
-    StartTime); "Tolerated failure threshold": when the percentage of failed items (a failed
-    batch counts all its items) exceeds `ToleratedFailurePercentage`, no further batch starts and
-    the Map fails with `States.ExceedToleratedFailureThreshold`.
+    StartTime); "Tolerated failure threshold for Distributed Map state": when the percentage of
+    failed items ("failed or timed out items divided by the total number of items"; a failed batch
+    fails all its items) exceeds `ToleratedFailurePercentage`, the Map fails with
+    `States.ExceedToleratedFailureThreshold`. No further batch starts then (AWS "may continue to
+    run child workflows" until the Map Run fails: the outcome is the same).
   * "ResultWriter (Map)": the children's results are written to
     `<Prefix>/<map run id>/SUCCEEDED_0.json` / `FAILED_0.json` and `manifest.json` in the
     evaluated `Bucket`, also when the Map Run fails; the Map's output is
