@@ -265,6 +265,9 @@ def either(request, monkeypatch, tmp_path):
 
 
 def test_pointers_missing(either):
+    """The Check pointers default. apply always writes the images, so the state this route guards
+    against (an image missing, e.g. a runtime added to the config and not yet built) is made by
+    removing the attribute: the one registry change by hand here, and a removal, never a value."""
     dynamodb = either.account.session.client("dynamodb")
     dynamodb.update_item(TableName="mlops-registry", Key={"pk": {"S": f"MODEL#{either.model}"},
                                                           "sk": {"S": "POINTERS#default"}},
