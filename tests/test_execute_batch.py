@@ -218,8 +218,12 @@ def test_a_model_without_deploy_needs_a_person_to_approve_with_manual_approval(m
         assert "mlopsc registry approve OUT VERSION --env default" in early.cause
         published(account.topic)  # (the notification of that failure)
 
-        store.Registry.connect(store.locate_one(account.out, "default", "churn-fargate")).approve("retrain-1")
+        registry = store.Registry.connect(store.locate_one(account.out, "default", "churn-fargate"))
+        registry.approve("retrain-1")
         churn.deliver()
+        with pytest.raises(store.RegistryError, match="released one") as refused:
+            registry.reject("retrain-1")  # what batch scores with: not without a successor
+        assert "approve another version first" in refused.value.hint
         assert churn.pointers()["approved_model_data"] == version["model_data"]
         run, _ = churn.batch("nightly-2")
         assert run.status == "SUCCEEDED", (run.error, run.cause)

@@ -147,6 +147,10 @@ class Registry:
     def reject(self, version: str, reason: Optional[str] = None) -> dict:
         """pending (or approved, but not serving) -> rejected: the deploy pipeline refuses it."""
         if self.pointers().get("approved_version") == version:
+            if "deploy" not in self.place.pipelines:  # approval released it (approve): nothing to roll back
+                raise RegistryError(f"{self._name}: version '{version}' is the released one (approved_version): "
+                                    "batch scores with it", "approve another version first (that releases it), "
+                                    "then reject this one")
             raise RegistryError(f"{self._name}: version '{version}' is the one deployed (approved_version)",
                                 "roll back first (`mlopsc registry rollback`), then reject it")
         self._decide(version, items.REJECTED, reason, [items.PENDING, items.APPROVED])
