@@ -56,9 +56,8 @@ ASL is never changed for a test):
    The `.sync` poll interval drops from 0.5 s to 10 ms. A retried `.sync` attempt gets a task token
    of its own (moto reuses the first attempt's, already interrupted, and the retry "times out").
 6. **Distributed Map**: moto's ASL grammar has no `ItemBatcher`, so it cannot parse the mini-batch
-   pipeline. Creating such a state machine is let through (so `apply` runs unchanged); the batch
-   test executes the Map's item processor as a state machine of its own, with batches cut as the
-   compiled `ItemBatcher` says (see test_execute_batch.py).
+   pipeline. Creating such a state machine is let through (so `apply` runs unchanged); to execute
+   it, `sfn_distributed_map.install` feeds the Map as AWS does (see that module).
 
 Everything is undone when the test ends (pytest's monkeypatch).
 """

@@ -9,7 +9,8 @@ Per event (see items.py for the conditions):
 
 - every handled event: its RUN item (`RUN#<env>#<pipeline>#<run id>`); DriftDetected records the
   alarm and the live version on a drift-started retrain run, DriftChecked ends a drift run;
-- ModelRegistered: the version's code commit and, with automatic approval, who approved it;
+- ModelRegistered: the version's code commit and, with automatic approval, who approved it; with
+  automatic approval in a model without a deploy pipeline, the approved pointer moves to it;
 - DeploymentStarted / Succeeded / Failed / TimedOut / RolledBack: the version's deployment state
   (the failure events carry no version: it comes from the run's DeploymentStarted, or from the
   DEPLOYMENT lock when that names this execution);
@@ -92,6 +93,10 @@ class Registry:
         write = items.registered_version_write(event, commit)
         if write:
             self._apply(write, done)
+        if event.detail.get("approval") == items.APPROVED and items.releases_on_approval(pointers):
+            model_data = event.detail.get("model_data")
+            self._apply(items.approved_pointer_write(event, items.registered_version(event),
+                                                    model_data if isinstance(model_data, str) else None), done)
 
     def _deployment_started(self, event: items.Event, done: dict) -> None:
         version = event.detail["version"]

@@ -342,6 +342,11 @@ def _drift_detected(event: Event) -> Write:
                   names={"#alarm": "drift_alarm"})
 
 
+def registered_version(event: Event) -> str:
+    """The version an event names (checked)."""
+    return _version(event)
+
+
 def _version(event: Event) -> str:
     version = event.detail.get("version")
     if not isinstance(version, str) or not NAME.match(version) or "#" in version:
@@ -390,14 +395,31 @@ def version_deployed_at_write(event: Event, version: str) -> Write:
 
 def approved_pointer_write(event: Event, version: str, model_data: Optional[str]) -> Write:
     """The approved pointer moves when a deployment of `version` succeeds, to the latest such
-    deployment: `approved_version` is what serves (and what deploy and batch use by default)."""
-    condition, names, values = later("approved_order", event.order(1))
-    fields = {"approved_version": version, "approved_execution": event.execution, "approved_at": event.time,
-              "approved_order": event.order(1)}
+    deployment: `approved_version` is what serves (and what deploy and batch use by default).
+    A model without a deploy pipeline has nothing that serves: its pointer moves when a version
+    is approved (automatic approval: ModelRegistered, here; `mlopsc registry approve`:
+    `pointer_write`), which is what its batch pipeline scores with."""
+    return pointer_write(event.model, event.environment, version, model_data, event.execution, event.time,
+                         event.order(1))
+
+
+def pointer_write(model: str, environment: str, version: str, model_data: Optional[str], execution: str,
+                  at: str, order: str) -> Write:
+    """The approved pointer -> `version`, unless a later move (by `order`) landed already."""
+    condition, names, values = later("approved_order", order)
+    fields = {"approved_version": version, "approved_execution": execution, "approved_at": at,
+              "approved_order": order}
     if model_data:
         fields["approved_model_data"] = model_data
-    return update(f"approved pointer -> {version}", key(event.model, pointers_sk(event.environment)), fields,
+    return update(f"approved pointer -> {version}", key(model, pointers_sk(environment)), fields,
                   condition=condition, names=names, values=values)
+
+
+def releases_on_approval(pointers: Mapping) -> bool:
+    """Whether approving a version releases it (moves the approved pointer): a model whose
+    pointers (apply's `settings.pipelines`) list no deploy pipeline."""
+    pipelines = (pointers.get("settings") or {}).get("pipelines")
+    return isinstance(pipelines, list) and "deploy" not in pipelines
 
 
 # --------------------------------------------------------------------------- people's writes

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import json
+import uuid
 from pathlib import Path
 from typing import Optional
 
@@ -120,14 +121,36 @@ class Registry:
     # ------------------------------------------------------------------ changing
 
     def approve(self, version: str, reason: Optional[str] = None) -> dict:
-        """pending -> approved, then ModelApproved (which starts the deploy pipeline)."""
-        self._require_deploy()
+        """pending -> approved, then ModelApproved (which starts the deploy pipeline). A model
+        without a deploy pipeline has nothing to deploy: approving releases the version to its
+        batch pipeline by moving the approved pointer (items.releases_on_approval)."""
+        releases = "deploy" not in self.place.pipelines and "batch" in self.place.pipelines
+        if not releases:
+            self._require_deploy()
         self._decide(version, items.APPROVED, reason, [items.PENDING])
+        if releases:
+            self._release(version)
         return self._publish_approved(version, "approve", reason)
+
+    def _release(self, version: str) -> None:
+        found = self.version(version)
+        at = now()
+        order = items.order_key(at[:19] + "Z", 1, str(uuid.uuid4()))  # as event times are: whole seconds
+        write = items.pointer_write(self.place.model, self.place.environment, version, found.get("model_data"),
+                                    found.get("execution", ""), at, order)
+        try:
+            self._call(f"release version {version}", self.clients.dynamodb.update_item,
+                       **write.request(self.place.table))
+        except _ConditionFailed:
+            pass  # a later approval moved the pointer already: it stays there
 
     def reject(self, version: str, reason: Optional[str] = None) -> dict:
         """pending (or approved, but not serving) -> rejected: the deploy pipeline refuses it."""
         if self.pointers().get("approved_version") == version:
+            if "deploy" not in self.place.pipelines:  # approval released it (approve): nothing to roll back
+                raise RegistryError(f"{self._name}: version '{version}' is the released one (approved_version): "
+                                    "batch scores with it", "approve another version first (that releases it), "
+                                    "then reject this one")
             raise RegistryError(f"{self._name}: version '{version}' is the one deployed (approved_version)",
                                 "roll back first (`mlopsc registry rollback`), then reject it")
         self._decide(version, items.REJECTED, reason, [items.PENDING, items.APPROVED])

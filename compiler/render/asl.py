@@ -118,16 +118,21 @@ def _stage_timeout(stage: Stage) -> int:
     return ctx.spot_max_wait(stage) if stage.spot else stage.timeout_seconds
 
 
-def _container_step(naming: Naming, pipeline: str, stage: Stage, input_uri: str, params, extra_env=None) -> dict:
-    """A stage that runs a container: a Fargate task or a SageMaker processing job."""
-    environment = ctx.stage_environment(naming, pipeline, stage, input_uri, params, extra_env)
+def _container_step(naming: Naming, pipeline: str, stage: Stage, input_uri: str, params, extra_env=None,
+                    task_scope: Naming | None = None) -> dict:
+    """A stage that runs a container: a Fargate task or a SageMaker processing job. The task's
+    parameters read the run id and pointers where `task_scope` says (a Distributed Map's child
+    execution: under `$.BatchInput`); the step's events and failure chain run in the pipeline's
+    own execution, so they always read them where `naming` says."""
+    scope = task_scope or naming
+    environment = ctx.stage_environment(scope, pipeline, stage, input_uri, params, extra_env)
     if stage.compute == "fargate":
         resource = f"arn:{naming.platform.partition}:states:::{ECS_SYNC}"
-        parameters = ctx.ecs_run_task(naming, pipeline, stage, environment)
+        parameters = ctx.ecs_run_task(scope, pipeline, stage, environment)
         selector = {"task_arn.$": "$.TaskArn"}  # runTask.sync outputs the stopped task (DescribeTasks' Tasks[0])
     else:
         resource = f"arn:{naming.platform.partition}:states:::sagemaker:createProcessingJob.sync"
-        parameters = ctx.sagemaker_processing(naming, pipeline, stage, environment)
+        parameters = ctx.sagemaker_processing(scope, pipeline, stage, environment)
         selector = {"job_name.$": "$.ProcessingJobName"}
     return _step(naming, pipeline, stage, resource, parameters, selector)
 
@@ -384,24 +389,49 @@ def _batch(naming: Naming) -> dict:
                     f"{batch.mode} mode: {batch.input} -> {batch.output}")
     context["map"] = _distributed_map(naming, batch) if batch.mode == "mini" else None
     scope = Naming(naming.config, "$.BatchInput.run_id", "$.BatchInput.pointers") if context["map"] else naming
-    extra = {"MLOPS_MODEL_URI": f"{scope.pointers}.approved_model_data.S", "MLOPS_OUTPUT_PREFIX": batch.output}
+    extra = {"MLOPS_OUTPUT_PREFIX": batch.output}
+    approved = _approved_model(naming)
+    if approved:
+        extra["MLOPS_MODEL_URI"] = f"{scope.pointers}.approved_model_data.S"
     if context["map"]:
         extra["MLOPS_BATCH_URI"] = ctx.states_format(f"s3://{naming.platform.artifact_bucket}/{_manifest_key(naming)}",
                                                scope.run_id, "$$.Execution.Name")
-    step = _container_step(scope, "batch", stage, batch.input, None, extra)
+    # The Map's own success event and failure chain run after the Map, in the parent execution,
+    # where `$.BatchInput` does not exist ("Distributed Map state": BatchInput is each child
+    # execution's input): only the Score batch task reads the child's scope.
+    step = _container_step(naming, "batch", stage, batch.input, None, extra, task_scope=scope)
     step.update(name="Score", next="Done")
     if context["map"]:
         # Batches run max_concurrency at a time; the whole map may take that many rounds.
         step["map_timeout"] = step["timeout"] * -(-MAX_EXPECTED_BATCHES // batch.max_concurrency)
     task_keys = ["batch-batch"] if stage.compute == "fargate" else []
-    pointers = _pointers(naming, "batch", [stage.runtime], task_keys)
-    pointers["check"]["And"].append({"Variable": f"{naming.pointers}.approved_model_data.S", "IsPresent": True})
+    pointers = _pointers(naming, "batch", [stage.runtime], task_keys,
+                         then=approved["state"] if approved else "Publish run started")
     context.update({
         "timeout": step.get("map_timeout", step["timeout"]) * (1 + stage.retry.max_attempts) + BOOKKEEPING_SECONDS,
         "pointers": pointers,
+        "approved": approved,
         "step": step,
     })
     return render("batch.asl.json.j2", context)
+
+
+def _approved_model(naming: Naming) -> dict | None:
+    """Which model a batch run scores with (README, "Which model batch uses"): a model that is
+    retrained scores with the registry's approved pointer (`approved_model_data`: the version that
+    last deployed successfully, or, without a deploy pipeline, the version last approved); a model
+    without retrain has no model artifacts, its image is the model (None: nothing to check)."""
+    if not naming.config.retrain:
+        return None
+    how = ("deploy an approved version (the pointer moves when a deployment succeeds)" if naming.config.deploy
+           else "approve a version: mlopsc registry approve OUT VERSION --env " + naming.config.environment)
+    failure = _failure(naming, "batch", "no approved model", "NoApprovedModel",
+                       f"The registry names no approved model version in this environment yet: {how}.",
+                       "RunFailed")
+    return {"state": "Check approved model",
+            "check": {"Variable": f"{naming.pointers}.approved_model_data.S", "IsPresent": True,
+                      "Next": "Publish run started"},
+            "failure": failure}
 
 
 #: Sizing the batch pipeline's overall time-out: the number of batches one run is planned for.
