@@ -14,7 +14,7 @@ from compiler.checks.rules import (
     role_names,
     runtime_refs,
     schedules,
-    secrets_in_environment,
+    secrets_in_config,
     stage_limits,
     tune,
 )
@@ -27,7 +27,7 @@ ALL = (
     build_paths,
     fargate_sizes,
     stage_limits,
-    secrets_in_environment,
+    secrets_in_config,
     reserved_env,
     schedules,
     tune,
