@@ -401,6 +401,27 @@ def test_repositories_per_runtime(parsed, compiled):
     assert all(r["Properties"]["EncryptionConfiguration"].get("KmsKey") == KEY for r in forecast.values())
 
 
+def test_lambda_may_pull_the_serve_images_of_the_models_functions_only(parsed):
+    """The repository policy Lambda needs to pull a function's image (Lambda Developer Guide,
+    "Create a Lambda function using a container image", Amazon ECR permissions) is the model
+    stack's, limited to the model's functions; no deploying role may set a repository policy."""
+    repositories = resources_of(parsed["model-fraud-lambda"], "AWS::ECR::Repository")
+    policies = {r["Properties"]["RepositoryName"]: r["Properties"].get("RepositoryPolicyText") for r in repositories.values()}
+    assert [name for name, policy in policies.items() if policy] == ["fraud-scoring/serve"], policies
+    statements = {s["Sid"]: s for s in policies["fraud-scoring/serve"]["Statement"]}
+    pull = statements["LambdaPull"]
+    assert (pull["Principal"], sorted(pull["Action"])) == (
+        {"Service": "lambda.amazonaws.com"}, ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"])
+    assert pull["Condition"] == {"StringLike": {"aws:sourceArn": [
+        "arn:aws:lambda:eu-west-1:111111111111:function:fraud-scoring",
+        "arn:aws:lambda:eu-west-1:222222222222:function:fraud-scoring"]}}
+    # prod's function is in another account: that account is named too (cross-account pull).
+    assert statements["LambdaPullOtherAccounts"]["Principal"] == {"AWS": ["arn:aws:iam::222222222222:root"]}
+    for label in model_labels(parsed):
+        for statement in (s for p in policies_of(parsed[label]).values() for s in p["Statement"]):
+            assert "ecr:SetRepositoryPolicy" not in as_list(statement["Action"]), (label, statement)
+
+
 def test_log_groups_are_those_the_model_uses(parsed, compiled):
     """The state machines' group is the manifest target's; the tasks' group is Naming.task_log_group,
     for environments with Fargate tasks; each with retention, and the key when the platform has one."""
