@@ -222,7 +222,9 @@ class _Builder:
 
     def log_groups(self, env: _Env) -> None:
         """The environment's log groups: its state machines' (the manifest's target) and, when it
-        runs Fargate tasks, its tasks'. `apply` and the pipelines write to them; nothing creates them."""
+        runs Fargate tasks, its tasks'. `apply` and the pipelines write to them; nothing creates them.
+        Retained: what the pipelines ran and what the model's code printed is the record to read
+        after an incident, so deleting the stack keeps it (its retention still expires it)."""
         kms = env.config.platform.kms_key
         tag_values = {**self.tags, "mlops:environment": env.name}
         wanted = [("StateMachines", env.manifest["target"]["log_group"])]
@@ -230,7 +232,8 @@ class _Builder:
             wanted.append(("Tasks", env.naming.task_log_group))
         for what, name in wanted:
             self.t.add(self.t.id(env.name, what, "LogGroup"), "AWS::Logs::LogGroup",
-                       cfn.log_group_properties(name, _log_key(kms), tag_values), checkov=cfn.log_group_skips(kms))
+                       cfn.log_group_properties(name, _log_key(kms), tag_values), checkov=cfn.log_group_skips(kms),
+                       retain=True)
 
     # -- the model's own roles and policies ---------------------------------------------------
     def model_roles(self) -> None:
@@ -299,8 +302,11 @@ class _Builder:
         name = self.project_name(env)
         log_group = f"/aws/codebuild/{name}"
         self.project_log_groups.add(logical + "LogGroup")
+        # An apply project's log says what was changed in AWS (retained, like the pipelines' logs);
+        # the build project's is reproducible from its commit (deleted with the stack).
         self.t.add(logical + "LogGroup", "AWS::Logs::LogGroup", cfn.log_group_properties(
-            log_group, _log_key(self.kms_key), self.tags), checkov=cfn.log_group_skips(self.kms_key))
+            log_group, _log_key(self.kms_key), self.tags), checkov=cfn.log_group_skips(self.kms_key),
+            retain=env is not None, delete=env is None)
         properties = {
             "Name": name,
             "Description": description,
@@ -524,6 +530,10 @@ def apply_statements(config: ModelConfig, pointers: dict) -> list:
                   arn("dynamodb", f"table/{platform.registry_table}"),
                   {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": [naming.model_key]}}),
     ]
+    if config.deploy and config.deploy.target == "lambda":
+        # apply checks the function's execution role before any write (compiler/apply/function.py).
+        statements.append(statement("CheckFunctionRole", ["lambda:GetFunctionConfiguration"],
+                                    arn("lambda", f"function:{config.deploy.function.name}")))
     families = sorted({spec["family"] for spec in pointers["task_definitions"].values()})
     if families:
         statements += [
