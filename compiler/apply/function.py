@@ -23,7 +23,7 @@ def check_functions(clients, environment: CompiledEnvironment, directory: str) -
     expected = environment.target.task_role
     for name in sorted(set(functions_updated(environment.definitions))):
         try:
-            role = clients.__getattr__("lambda").get_function_configuration(FunctionName=name)["Role"]
+            role = getattr(clients, "lambda").get_function_configuration(FunctionName=name)["Role"]
         except Exception as error:  # noqa: BLE001
             code = getattr(error, "response", {}).get("Error", {}).get("Code", "")
             if code != "ResourceNotFoundException":

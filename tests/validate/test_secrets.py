@@ -89,6 +89,9 @@ ORDINARY = [
     "--password-file=/run/secrets/db",
     "DB_PASSWORD=$DB_PASSWORD",
     "ml.m5.xlarge",
+    "--max-tokens 512",
+    "--tokenizer bert-base-uncased",
+    "TOKEN_FILE=/run/secrets/token",
 ]
 
 
@@ -98,6 +101,12 @@ def test_ordinary_values_are_not_secrets(repo, location):
         edit, _ = LOCATIONS[location](json.dumps(value))
         out = repo.validate(**edit)
         assert (out.exit_code, out.problems) == (0, []), value
+
+
+def test_a_name_that_only_contains_a_secrets_word_is_not_a_secret(repo):
+    out = repo.validate(replace={"        cpu: 1024\n": "        hyperparameters: {max_tokens: '512', tokenizer: bert}\n",
+                                 "    LOG_LEVEL: info\n": "    {LOG_LEVEL: info, MAX_TOKENS: '512', SECRET_NAME: db}\n"})
+    assert (out.exit_code, out.problems) == (0, [])
 
 
 def test_a_value_under_secrets_is_where_it_belongs(repo):

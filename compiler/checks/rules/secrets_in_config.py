@@ -29,7 +29,9 @@ _NOT_SCANNED = frozenset({"secrets"})
 _NOT_AS_PLUGINS = frozenset({"Public IP (ipv4)", "Secret Keyword",
                              "Base64 High Entropy String", "Hex High Entropy String"})
 
-_SECRET_NAME = r"[A-Za-z_-]*(?:PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIAL)[A-Za-z_-]*"
+# A name that ends with a secret's word (DB_PASSWORD, api-key, GITHUB_TOKEN), not one that only
+# contains it (MAX_TOKENS, tokenizer, TOKEN_FILE).
+_SECRET_NAME = r"(?:[A-Za-z0-9]+[_-])*(?:PASSWORD|PASSWD|SECRET|TOKEN|API[_-]?KEY|ACCESS[_-]?KEY|PRIVATE[_-]?KEY|CREDENTIALS?)"
 _NAMED_LIKE_SECRET = re.compile(_SECRET_NAME, re.I)
 # `--password hunter2`, `--api-key=x`, `DB_PASSWORD=x` inside a command or argument.
 _SECRET_FLAG = re.compile(r"(?:^|\s)(?:--?" + _SECRET_NAME + r"[= ]|" + _SECRET_NAME + r"=)(?P<value>[^\s'\"]+)", re.I)
