@@ -229,19 +229,22 @@ def cfn_lint_run(parsed, tmp_path_factory) -> dict[str, list[str]]:
     broken = copy.deepcopy(parsed["platform"])
     broken["Resources"]["ArtifactBucket"]["Properties"]["VersioningConfigurations"] = {"Status": "Enabled"}
     broken["Resources"]["ArtifactBucketPolicy"]["Properties"]["Bucket"] = {"Ref": "NoSuchBucket"}
+    broken["Resources"]["RegistryDeadLetterQueue"].pop("DeletionPolicy", None)
     files = {}
     for label, template in {**parsed, "broken": broken}.items():
         path = root / f"{label}.json"
         path.write_text(json.dumps(template, indent=2))
         files[str(path)] = label
-    done = subprocess.run([CfnLint.executable(), "--format", "parseable", "--regions", "eu-west-1", "--", *files],
-                          capture_output=True, text=True, timeout=300)
+    # I3011 (a stateful resource without DeletionPolicy/UpdateReplacePolicy) is informational in
+    # cfn-lint: included on purpose, so that every such resource carries a decision.
+    done = subprocess.run([CfnLint.executable(), "--format", "parseable", "--regions", "eu-west-1",
+                           "--include-checks", "I3011", "--", *files], capture_output=True, text=True, timeout=300)
     assert done.returncode < 16, f"cfn-lint did not run ({done.returncode}):\n{done.stderr}"
     found: dict[str, list[str]] = {label: [] for label in files.values()}
     for line in done.stdout.splitlines():
         path, _, rest = line.partition(":")
         fields = rest.split(":", 5)
-        if path in files and len(fields) == 6 and fields[4][:1] in "EW":
+        if path in files and len(fields) == 6 and (fields[4][:1] in "EW" or fields[4] == "I3011"):
             found[files[path]].append(f"{fields[4]} line {fields[0]}: {fields[5]}")
     return found
 
@@ -253,7 +256,25 @@ def test_cfn_lint_finds_nothing(cfn_lint_run):
 
 def test_cfn_lint_rejects_a_broken_template(cfn_lint_run):
     rules = {finding.split()[0] for finding in cfn_lint_run["broken"]}
-    assert {"E3002", "E1020"} <= rules, cfn_lint_run["broken"]
+    assert {"E3002", "E1020", "I3011"} <= rules, cfn_lint_run["broken"]
+
+
+#: What deleting or replacing a stack does to each log group and queue (cfn-lint I3011), and why:
+#: the records of what ran and was changed outlive the stack; a build's log is reproducible.
+LIFECYCLE = {"RegistryDeadLetterQueue": "Retain", "RegistryHandlerLogGroup": "Retain",
+             "StateMachinesLogGroup": "Retain", "TasksLogGroup": "Retain", "ApplyLogGroup": "Retain",
+             "BuildProjectLogGroup": "Delete"}
+
+
+def test_every_log_group_and_queue_has_a_decided_lifecycle(parsed):
+    seen = set()
+    for label, template in parsed.items():
+        for logical, resource in template["Resources"].items():
+            if resource["Type"] in ("AWS::Logs::LogGroup", "AWS::SQS::Queue"):
+                kind = next(k for k in LIFECYCLE if logical.endswith(k))
+                seen.add(kind)
+                assert resource["DeletionPolicy"] == resource["UpdateReplacePolicy"] == LIFECYCLE[kind], (label, logical)
+    assert seen == set(LIFECYCLE)
 
 
 # --------------------------------------------------------------------------- output
@@ -399,6 +420,27 @@ def test_repositories_per_runtime(parsed, compiled):
             assert [r["rulePriority"] for r in rules] == [1, 2] and rules[-1]["selection"]["tagStatus"] == "any"
     forecast = resources_of(parsed["model-demand-forecast"], "AWS::ECR::Repository")
     assert all(r["Properties"]["EncryptionConfiguration"].get("KmsKey") == KEY for r in forecast.values())
+
+
+def test_lambda_may_pull_the_serve_images_of_the_models_functions_only(parsed):
+    """The repository policy Lambda needs to pull a function's image (Lambda Developer Guide,
+    "Create a Lambda function using a container image", Amazon ECR permissions) is the model
+    stack's, limited to the model's functions; no deploying role may set a repository policy."""
+    repositories = resources_of(parsed["model-fraud-lambda"], "AWS::ECR::Repository")
+    policies = {r["Properties"]["RepositoryName"]: r["Properties"].get("RepositoryPolicyText") for r in repositories.values()}
+    assert [name for name, policy in policies.items() if policy] == ["fraud-scoring/serve"], policies
+    statements = {s["Sid"]: s for s in policies["fraud-scoring/serve"]["Statement"]}
+    pull = statements["LambdaPull"]
+    assert (pull["Principal"], sorted(pull["Action"])) == (
+        {"Service": "lambda.amazonaws.com"}, ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"])
+    assert pull["Condition"] == {"StringLike": {"aws:sourceArn": [
+        "arn:aws:lambda:eu-west-1:111111111111:function:fraud-scoring",
+        "arn:aws:lambda:eu-west-1:222222222222:function:fraud-scoring"]}}
+    # prod's function is in another account: that account is named too (cross-account pull).
+    assert statements["LambdaPullOtherAccounts"]["Principal"] == {"AWS": ["arn:aws:iam::222222222222:root"]}
+    for label in model_labels(parsed):
+        for statement in (s for p in policies_of(parsed[label]).values() for s in p["Statement"]):
+            assert "ecr:SetRepositoryPolicy" not in as_list(statement["Action"]), (label, statement)
 
 
 def test_log_groups_are_those_the_model_uses(parsed, compiled):
@@ -706,9 +748,12 @@ def test_compile_role_grants_what_apply_calls_and_no_more(parsed):
     assert bucket_calls <= calls
     for label in ("model-churn-fargate", "model-fraud-lambda"):
         actions = set(granted(compile_role_policy(parsed[label], "default" if "churn" in label else "dev")))
+        needed = calls
         if label == "model-fraud-lambda":  # no new-data trigger: apply reads no data bucket
-            calls = calls - bucket_calls
-        missing = [sorted(call) for call in calls if not call & actions]
+            needed = needed - bucket_calls
+        else:  # apply reads a Lambda function only for a model that deploys to one
+            needed = {call for call in needed if not any(a.startswith("lambda:") for a in call)}
+        missing = [sorted(call) for call in needed if not call & actions]
         assert not missing, f"{label}: apply calls these, the compile role does not grant them: {missing}"
         called = set().union(*calls)
         assert actions - base - implicit <= called, f"{label}: granted, never called: {actions - base - implicit - called}"

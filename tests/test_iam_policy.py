@@ -781,7 +781,7 @@ def test_policies_fit_an_inline_role_policy(compiled):
 
 def test_trust_principals():
     assert iam.TRUSTED_SERVICES == {"pipeline": ["events.amazonaws.com", "states.amazonaws.com"],
-                                    "task": ["ecs-tasks.amazonaws.com", "sagemaker.amazonaws.com"]}
+                                    "task": ["ecs-tasks.amazonaws.com", "lambda.amazonaws.com", "sagemaker.amazonaws.com"]}
 
 
 def test_iam_json_carries_roles_trust_and_policies(compiled):
@@ -994,3 +994,33 @@ def test_a_models_metrics_namespace_is_its_own(pair):
             monitor_metrics = {"cloudwatch:namespace": MODEL_MONITOR_NAMESPACE}
             assert allowed(policies["task"], "cloudwatch:PutMetricData", "*", monitor_metrics) == (target == "endpoint")
             assert not allowed(policies["pipeline"], "cloudwatch:PutMetricData", "*", own)
+
+
+def test_managing_network_interfaces_is_limited_to_the_platforms_subnets(compiled):
+    """The task role is also the model's own code: it may delete or share (permission) only the
+    network interfaces of the platform's subnets, those SageMaker makes for its jobs (SageMaker
+    Developer Guide, "Give SageMaker AI Training Jobs Access to Resources in Your Amazon VPC")."""
+    checked = 0
+    for label, (config, _, policies) in compiled.items():
+        if not any("ManageNetworkInterfaces" == s["Sid"] for s in policies["task"]["Statement"]):
+            continue
+        checked += 1
+        interface = arn(config, "ec2", "network-interface/eni-0123456789abcdef0")
+        ours = {"ec2:Subnet": arn(config, "ec2", f"subnet/{config.platform.subnets[0]}")}
+        other = {"ec2:Subnet": arn(config, "ec2", "subnet/subnet-0fffffffffffffff0")}
+        for action in ("ec2:CreateNetworkInterfacePermission", "ec2:DeleteNetworkInterface",
+                       "ec2:DeleteNetworkInterfacePermission"):
+            assert allowed(policies["task"], action, interface, ours), (label, action)
+            assert not allowed(policies["task"], action, interface, other), (label, action)
+            assert not allowed(policies["task"], action, interface, {}), (label, action)
+    assert checked
+
+
+def test_no_role_may_set_a_repository_policy(compiled):
+    """A repository policy could open the model's images to anyone: the model stack sets the one
+    Lambda needs (compiler/bootstrap/model.py), no derived role may."""
+    for label, (config, _, policies) in compiled.items():
+        for runtime in config.runtimes:
+            repository = arn(config, "ecr", f"repository/{config.name}/{runtime.name}")
+            for role, document in policies.items():
+                assert not allowed(document, "ecr:SetRepositoryPolicy", repository), (label, role)

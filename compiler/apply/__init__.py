@@ -14,6 +14,7 @@ from typing import Callable, Optional
 from compiler.apply import aws
 from compiler.apply.compiled import Commit, CompiledEnvironment, images_for, read_commit, read_environments, read_images
 from compiler.apply.errors import ApplyError, ApplyInputError, AwsError, Refused
+from compiler.apply.function import check_functions
 from compiler.apply.changes import Change
 from compiler.apply.history import History
 from compiler.apply.resources import Planner, Superseded
@@ -87,6 +88,7 @@ def apply(request: Request, outcome: Outcome, configure: Optional[Callable] = No
     planners = {env.directory: Planner(clients, env, images[env.directory], commit, history) for env in environments}
     for directory, planner in planners.items():
         _check_roles(clients, planner.environment, directory)
+        check_functions(clients, planner.environment, directory)
         try:
             changes = planner.plan()
         except Exception as error:  # noqa: BLE001 - every botocore failure becomes a message

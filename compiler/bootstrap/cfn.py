@@ -87,17 +87,18 @@ class Template:
             self._ids[key] = candidate
         return self._ids[key]
 
-    def add(self, logical_id: str, kind: str, properties: dict, *, retain: bool = False,
+    def add(self, logical_id: str, kind: str, properties: dict, *, retain: bool = False, delete: bool = False,
             depends_on: Iterable[str] = (), checkov: Iterable[tuple] = ()) -> str:
-        """Add a resource. `checkov` lists (check id, reason) suppressions; each goes into the
+        """Add a resource. `retain`: it outlives the stack and its replacement; `delete`: it goes
+        with them, decided rather than defaulted (cfn-lint I3011 wants one or the other on every
+        stateful resource). `checkov` lists (check id, reason) suppressions; each goes into the
         resource's Metadata with its reason, where checkov reads it and reviewers see it."""
         if logical_id in self.resources:
             raise ValueError(f"logical id {logical_id} is used twice")  # a bug in the template code
         resource: dict = {"Type": kind}
-        if retain:
-            # Data that outlives the stack: deleting or replacing the stack keeps it.
-            resource["DeletionPolicy"] = "Retain"
-            resource["UpdateReplacePolicy"] = "Retain"
+        if retain or delete:
+            # Retain: data that outlives the stack; deleting or replacing the stack keeps it.
+            resource["DeletionPolicy"] = resource["UpdateReplacePolicy"] = "Retain" if retain else "Delete"
         if depends_on:
             resource["DependsOn"] = sorted(depends_on)
         skips = [{"id": check, "comment": reason} for check, reason in sorted(checkov)]

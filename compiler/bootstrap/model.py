@@ -193,13 +193,39 @@ class _Builder:
                 "ImageScanningConfiguration": {"ScanOnPush": True},
                 "EncryptionConfiguration": encryption,
                 "LifecyclePolicy": {"LifecyclePolicyText": json.dumps(lifecycle, sort_keys=True)},
+                **self.lambda_pull_policy(runtime.name),
                 "Tags": cfn.tags(self.tags),
             }, retain=True)
             self.t.output(logical + "Uri", get_att(logical, "RepositoryUri"), f"images of runtime {runtime.name}")
 
+    def lambda_pull_policy(self, runtime: str) -> dict:
+        """The repository policy that lets Lambda pull the images of the model's functions (Lambda
+        Developer Guide, "Create a Lambda function using a container image", Amazon ECR permissions;
+        another account's function also needs that account named). Set here, once, rather than by
+        the deploying role: ecr:SetRepositoryPolicy would let that role open the repository to anyone."""
+        functions = sorted(
+            (env.config.platform.account,
+             f"arn:{env.config.platform.partition}:lambda:{env.config.platform.region}:{env.config.platform.account}"
+             f":function:{env.config.deploy.function.name}")
+            for env in self.envs
+            if env.config.deploy and env.config.deploy.target == "lambda" and env.config.deploy.runtime == runtime)
+        if not functions:
+            return {}
+        statements = [{"Sid": "LambdaPull", "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
+                       "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+                       "Condition": {"StringLike": {"aws:sourceArn": sorted({arn for _, arn in functions})}}}]
+        others = sorted({account for account, _ in functions if account != self.home.account})
+        if others:
+            statements.append({"Sid": "LambdaPullOtherAccounts", "Effect": "Allow",
+                               "Principal": {"AWS": [f"arn:{self.home.partition}:iam::{a}:root" for a in others]},
+                               "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]})
+        return {"RepositoryPolicyText": {"Version": "2012-10-17", "Statement": statements}}
+
     def log_groups(self, env: _Env) -> None:
         """The environment's log groups: its state machines' (the manifest's target) and, when it
-        runs Fargate tasks, its tasks'. `apply` and the pipelines write to them; nothing creates them."""
+        runs Fargate tasks, its tasks'. `apply` and the pipelines write to them; nothing creates them.
+        Retained: what the pipelines ran and what the model's code printed is the record to read
+        after an incident, so deleting the stack keeps it (its retention still expires it)."""
         kms = env.config.platform.kms_key
         tag_values = {**self.tags, "mlops:environment": env.name}
         wanted = [("StateMachines", env.manifest["target"]["log_group"])]
@@ -207,7 +233,8 @@ class _Builder:
             wanted.append(("Tasks", env.naming.task_log_group))
         for what, name in wanted:
             self.t.add(self.t.id(env.name, what, "LogGroup"), "AWS::Logs::LogGroup",
-                       cfn.log_group_properties(name, _log_key(kms), tag_values), checkov=cfn.log_group_skips(kms))
+                       cfn.log_group_properties(name, _log_key(kms), tag_values), checkov=cfn.log_group_skips(kms),
+                       retain=True)
 
     # -- the model's own roles and policies ---------------------------------------------------
     def model_roles(self) -> None:
@@ -276,8 +303,11 @@ class _Builder:
         name = self.project_name(env)
         log_group = f"/aws/codebuild/{name}"
         self.project_log_groups.add(logical + "LogGroup")
+        # An apply project's log says what was changed in AWS (retained, like the pipelines' logs);
+        # the build project's is reproducible from its commit (deleted with the stack).
         self.t.add(logical + "LogGroup", "AWS::Logs::LogGroup", cfn.log_group_properties(
-            log_group, _log_key(self.kms_key), self.tags), checkov=cfn.log_group_skips(self.kms_key))
+            log_group, _log_key(self.kms_key), self.tags), checkov=cfn.log_group_skips(self.kms_key),
+            retain=env is not None, delete=env is None)
         properties = {
             "Name": name,
             "Description": description,
@@ -506,6 +536,10 @@ def apply_statements(config: ModelConfig, pointers: dict, triggers: dict) -> lis
         # Apply enables EventBridge delivery on them, keeping the rest of their configuration.
         statements.append(statement("DataBucketEvents", ["s3:GetBucketNotification", "s3:PutBucketNotification"],
                                     [f"arn:{platform.partition}:s3:::{bucket}" for bucket in data_buckets]))
+    if config.deploy and config.deploy.target == "lambda":
+        # apply checks the function's execution role before any write (compiler/apply/function.py).
+        statements.append(statement("CheckFunctionRole", ["lambda:GetFunctionConfiguration"],
+                                    arn("lambda", f"function:{config.deploy.function.name}")))
     families = sorted({spec["family"] for spec in pointers["task_definitions"].values()})
     if families:
         statements += [

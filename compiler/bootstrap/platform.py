@@ -241,7 +241,9 @@ def _registry_handler(t: Template, platform: PlatformFile) -> None:
         queue.update(KmsMasterKeyId=kms)
     else:
         queue.update(SqsManagedSseEnabled=True)
-    t.add("RegistryDeadLetterQueue", "AWS::SQS::Queue", queue, checkov=[] if kms else [
+    # Retained, like the registry log group below: the events the registry could not record, and
+    # what it did record, are what an operator reads to repair the registry.
+    t.add("RegistryDeadLetterQueue", "AWS::SQS::Queue", queue, retain=True, checkov=[] if kms else [
         ("CKV_AWS_27", "encrypted with SQS managed keys (SSE-SQS; checkov reads only KmsMasterKeyId): EventBridge "
                        "cannot send dead letters to a queue under the AWS managed KMS key; set kms_key in the "
                        "platform file to use a customer managed key")])
@@ -255,7 +257,7 @@ def _registry_handler(t: Template, platform: PlatformFile) -> None:
              "Resource": get_att("RegistryDeadLetterQueue", "Arn"), "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
         ])})
     t.add("RegistryHandlerLogGroup", "AWS::Logs::LogGroup",
-          cfn.log_group_properties(f"/aws/lambda/{name}", kms, TAGS), checkov=cfn.log_group_skips(kms))
+          cfn.log_group_properties(f"/aws/lambda/{name}", kms, TAGS), checkov=cfn.log_group_skips(kms), retain=True)
     statements = [
         cfn.statement("RegistryItems", ["dynamodb:GetItem", "dynamodb:UpdateItem"], table_arn),
         cfn.statement("Logs", ["logs:CreateLogStream", "logs:PutLogEvents"], get_att("RegistryHandlerLogGroup", "Arn")),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Optional
 
+from compiler import redact
 from compiler.diff import risks, semantic, sides
 from compiler.diff.change import Diff, base_label
 
@@ -22,4 +23,11 @@ def compare(base: str, head: Optional[str], repository: Path, platform_file: Opt
     if not old.files and not new.files:
         raise sides.DiffInputError(f"no mlops.yaml in {repository} at {label} nor at {head}",
                                    "run in the model repository, or name it with --repo")
-    return Diff(base, head, tuple(risks.flag(semantic.changes(old.files, new.files))), new.files, start)
+    # Both sides hidden with the same key: equal values keep equal fingerprints, so only real
+    # changes show, and no user environment value reaches text, markdown or json.
+    old_files, new_files = _for_display(old.files), _for_display(new.files)
+    return Diff(base, head, tuple(risks.flag(semantic.changes(old_files, new_files))), new_files, start)
+
+
+def _for_display(files):
+    return {side: {name: redact.for_display(data) for name, data in parsed.items()} for side, parsed in files.items()}

@@ -37,8 +37,9 @@ VERSION = "2012-10-17"
 TRUSTED_SERVICES = {
     # Step Functions runs the state machines; EventBridge starts them (triggers.json RoleArn).
     "pipeline": ["events.amazonaws.com", "states.amazonaws.com"],
-    # Fargate tasks (task role and execution role), SageMaker jobs, models and endpoints.
-    "task": ["ecs-tasks.amazonaws.com", "sagemaker.amazonaws.com"],
+    # Fargate tasks (task role and execution role), SageMaker jobs, models and endpoints, and a
+    # Lambda deploy's function (apply refuses a function with another role: compiler/apply/function.py).
+    "task": ["ecs-tasks.amazonaws.com", "lambda.amazonaws.com", "sagemaker.amazonaws.com"],
 }
 
 #: The only statements with `"Resource": "*"`: Sid -> (actions, why no resource can be named).
@@ -558,11 +559,11 @@ def _update_function_code(call: _Call) -> None:
     runtimes = {runtime.name for runtime in call.scope.config.runtimes}
     if not match or match["runtime"] not in runtimes:
         raise call.fail("ImageUri is not one of the model's image pointers")
-    # Lambda reads a container image with the deploying role's ECR permissions and, when the
-    # repository policy does not yet let Lambda pull, sets it (Lambda's documented requirement).
+    # Lambda reads a container image with the deploying role's ECR permissions; the repository
+    # policy that lets Lambda pull is the model stack's (compiler/bootstrap/model.py), never set
+    # by this role: ecr:SetRepositoryPolicy could open the repository to anyone.
     repository = call.scope.naming.repository(match["runtime"])
-    call.policy.allow("FunctionImage", ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:GetRepositoryPolicy",
-                                        "ecr:SetRepositoryPolicy"],
+    call.policy.allow("FunctionImage", ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:GetRepositoryPolicy"],
                       [call.scope.arn("ecr", f"repository/{iam_literal(repository)}")])
 
 
@@ -814,14 +815,22 @@ def _read_uri(scope: _Scope, what: str, uri: str) -> None:
 
 def _vpc_access(scope: _Scope) -> None:
     """SageMaker jobs and endpoints in the platform's subnets: network interfaces made with the
-    task role. Interfaces are new at every job, so only the subnets and groups can be named."""
+    task role, which is their SageMaker execution role (SageMaker Developer Guide, "Give SageMaker
+    AI Training Jobs Access to Resources in Your Amazon VPC": the execution role needs
+    ec2:CreateNetworkInterface(Permission), ec2:DeleteNetworkInterface(Permission) and the
+    Describe calls). Interfaces are new at every job, so only the subnets and groups can be named;
+    managing an interface is limited to those in the platform's subnets by the `ec2:Subnet`
+    condition key (an ARN; Service Authorization Reference, Amazon EC2, network-interface), so
+    the model's code cannot touch the interfaces of anything else in the account."""
     platform = scope.platform
     interfaces = scope.arn("ec2", "network-interface/*")
+    subnets = [scope.arn("ec2", f"subnet/{s}") for s in platform.subnets]
     scope.policy.allow("SageMakerNetworkInterfaces", ["ec2:CreateNetworkInterface"],
-                       [interfaces, *(scope.arn("ec2", f"subnet/{s}") for s in platform.subnets),
+                       [interfaces, *subnets,
                         *(scope.arn("ec2", f"security-group/{g}") for g in platform.security_groups)])
     scope.policy.allow("ManageNetworkInterfaces", ["ec2:CreateNetworkInterfacePermission", "ec2:DeleteNetworkInterface",
-                                                   "ec2:DeleteNetworkInterfacePermission"], [interfaces])
+                                                   "ec2:DeleteNetworkInterfacePermission"], [interfaces],
+                       {"ArnEquals": {"ec2:Subnet": subnets}})
     scope.policy.allow_unscopable("DescribeNetwork")
 
 

@@ -205,5 +205,5 @@ def test_secret_in_an_overlay_is_reported_there_without_its_value(repo):
     out = repo.validate(append=f"environments:\n  prod:\n    stage_defaults:\n      environment:\n        API_TOKEN: {token}\n")
     problem = out.only()
     assert (problem.where, problem.path) == ("mlops.yaml:30:20", "environments.prod.stage_defaults.environment.API_TOKEN")
-    assert problem.message == "environment variable API_TOKEN looks like a secret"
+    assert problem.message == "the value looks like a secret: GitHub Token"
     assert token not in out.output

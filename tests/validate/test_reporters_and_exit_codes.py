@@ -38,7 +38,7 @@ def test_json_format(repo):
         "hint": "with cpu 1024, memory may be 2048, 3072, 4096, 5120, 6144, 7168, 8192 (MiB)",
         "rule": "fargate-size",
     }
-    assert [(r["line"], r["rule"]) for r in rows] == [(11, "secret-in-environment"), (22, "fargate-size"), (26, "schema")]
+    assert [(r["line"], r["rule"]) for r in rows] == [(11, "secret-in-config"), (22, "fargate-size"), (26, "schema")]
 
 
 def test_json_format_when_valid_is_an_empty_list(repo):

@@ -15,7 +15,7 @@ from compiler.checks.rules import (
     role_names,
     runtime_refs,
     schedules,
-    secrets_in_environment,
+    secrets_in_config,
     stage_limits,
     tune,
 )
@@ -29,7 +29,7 @@ ALL = (
     fargate_sizes,
     instance_types,
     stage_limits,
-    secrets_in_environment,
+    secrets_in_config,
     reserved_env,
     schedules,
     tune,
