@@ -9,7 +9,7 @@ import dataclasses
 from pathlib import Path
 from typing import Iterable, Optional
 
-from compiler import overlay
+from compiler import discover, overlay
 from compiler.checks import schema
 from compiler.checks.context import RuleContext
 from compiler.checks.finding import Finding
@@ -33,13 +33,25 @@ def load_platform(path: Optional[Path]) -> tuple[Optional[Document], list[Proble
     if path is None:
         return None, []
     try:
-        return load_file(path, str(path)), []
+        return load_file(path, str(path), "platform file"), []
     except ConfigError as error:
         return None, [error.problem]
 
 
+def outside_repository(path: Path, root: Path, what: str) -> list[Problem]:
+    """[the problem] when the file at `path` leads outside the repository `root` (see
+    discover.leaves_repository), else []."""
+    if not discover.leaves_repository(path, root):
+        return []
+    message, hint = discover.outside_repository_message(what)
+    return [Problem(str(path), 1, 1, dotted(()), message, hint, "outside-repository")]
+
+
 def check_config(config_path: Path, platform: Optional[Document]) -> Checked:
     display = str(config_path)
+    outside = outside_repository(config_path, discover.repository_root(config_path), "config")
+    if outside:
+        return Checked(display, tuple(outside))
     try:
         document = load_file(config_path, display)
     except ConfigError as error:
