@@ -14,6 +14,7 @@ from compiler.checks import schema
 from compiler.checks.context import RuleContext
 from compiler.checks.finding import Finding
 from compiler.checks.rules import ALL as RULES
+from compiler.checks.rules import service_quotas
 from compiler.load import Document, load_file
 from compiler.problems import ConfigError, Location, Problem, dotted
 
@@ -58,6 +59,9 @@ def check_config(config_path: Path, platform: Optional[Document]) -> Checked:
         return Checked(display, (error.problem,))
     problems: set[Problem] = set()
     problems.update(_to_problems(_overlay_findings(document), document.locations))
+    over_quota = list(_to_problems(service_quotas.check_document(document.data), document.locations))
+    if over_quota:  # resolving thousands of environments would take minutes: say so at once
+        return Checked(display, tuple(sorted(problems | set(over_quota))))
     if platform is not None:
         problems.update(overlay.platform_conflicts(document, platform))
     effective = []
