@@ -131,7 +131,7 @@ def _read_output(path: Path, name: str) -> bytes:
         return files.read_bytes_bounded(path, files.COMPILED_OUTPUT_BYTES, "compiled output")
     except files.UnreadableFile as error:
         raise ApplyInputError(f"{name}/{path.name}: {error.problem}",
-                              f"{error.hint}; compile again: apply reads only what mlopsc compile wrote") from None
+                              f"{error.hint}; compile again: OUT holds only what mlopsc compile wrote") from None
 
 
 def _read_json(path: Path, name: str):

@@ -157,6 +157,14 @@ def test_out_file_read_by_apply(repo, out, kind):
     refused(mlopsc(repo.root, "apply", "out", "--env", "default", "--dry-run"), "triggers.json", kind)
 
 
+@pytest.mark.parametrize("command", (["registry", "list"], ["graph"]))
+@pytest.mark.parametrize("kind", KINDS)
+def test_out_file_read_by_registry_and_runs(repo, out, kind, command):
+    """`registry` and the runs commands (`graph`, `run`, `status`) read OUT as apply does, first."""
+    make_unreadable(out / "demo-model/default/pointers.json", kind)
+    refused(mlopsc(repo.root, *command, "out", "--env", "default"), "pointers.json", kind)
+
+
 @pytest.mark.parametrize("kind", ("dev-zero", "fifo", "too-large"))
 def test_images_json(repo, out, kind):
     make_unreadable(repo.root / "images.json", kind)
