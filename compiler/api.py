@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Optional
 
 from compiler import discover, resolve
-from compiler.checks import check_config, load_platform
+from compiler.checks import check_config, load_platform, outside_repository
 from compiler.model import ModelConfig
 from compiler.problems import Problem
 
@@ -67,6 +67,9 @@ class _PlatformFiles:
         path = self.given or discover.platform_file_for(config_file)
         if path is None:
             return None, []
+        outside = outside_repository(path, discover.repository_root(config_file), "platform file")
+        if outside:
+            return None, outside
         if path not in self.loaded:
             document, problems = load_platform(path)
             self.loaded[path] = (document, tuple(problems))

@@ -71,7 +71,11 @@ def compile_command(paths, out, environment, platform_file, output_format, check
         report.REPORTERS[output_format](problems, sys.stdout)
         sys.exit(report.exit_code(problems))
     if check:
-        stale = write.stale_files(Path(out), result.outputs)
+        try:
+            stale = write.stale_files(Path(out), result.outputs)
+        except write.UnfinishedWrite as error:
+            click.echo(f"mlopsc: {error}\n  hint: {error.hint}", err=True)
+            sys.exit(report.EXIT_USAGE)
         for path in stale:
             click.echo(f"would change: {Path(out, path).as_posix()}")
         click.echo(f"{len(stale)} stale file{'s' if len(stale) != 1 else ''} in {out}" if stale else f"{out} is up to date",

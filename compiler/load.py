@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 from yaml.composer import Composer
 
+from compiler import files
 from compiler.problems import ConfigError, Location
 
 MAX_FILE_BYTES = 1 << 20
@@ -74,19 +75,14 @@ _Loader.yaml_implicit_resolvers = {
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
-def load_file(path: Path, display: str) -> Document:
-    """Read `path` (shown to users as `display`); raise ConfigError with a location on failure."""
+def load_file(path: Path, display: str, what: str = "config") -> Document:
+    """Read `path` (shown to users as `display`; `what` it is, for messages: "config", "platform
+    file"), at most MAX_FILE_BYTES of a regular file (compiler.files); raise ConfigError with a
+    location on failure."""
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise ConfigError(
-                Location(display, 1, 1),
-                f"file is {size} bytes; configs are limited to {MAX_FILE_BYTES} bytes",
-                "a model config is a few kilobytes; is this the right file?",
-            )
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ConfigError(Location(display, 1, 1), f"cannot read file: {exc.strerror}", "check the path and its permissions") from None
+        raw = files.read_bytes_bounded(path, MAX_FILE_BYTES, what)
+    except files.UnreadableFile as error:
+        raise ConfigError(Location(display, 1, 1), error.problem, error.hint) from None
     return load_bytes(raw, display)
 
 

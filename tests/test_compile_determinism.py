@@ -177,7 +177,7 @@ def test_failure_while_swapping_directories_leaves_out_untouched(samples_copy, t
     moved_in = []
 
     def failing_replace(source, target):
-        if Path(source).name.startswith(".mlopsc-") and not Path(source).name.startswith(".mlopsc-old-"):
+        if Path(source).name.startswith("new-") and Path(source).parent.name.startswith(write.PREFIX):
             moved_in.append(target)
             if len(moved_in) == 2:
                 raise OSError(5, "Input/output error (injected)")

@@ -15,6 +15,7 @@ import time as _time
 from pathlib import Path
 from typing import Mapping, Optional
 
+from compiler import files, write
 from compiler.apply.errors import ApplyInputError
 from compiler.render import FORMAT_VERSION, MANIFEST
 
@@ -83,6 +84,10 @@ def read_environments(out: Path, environment: str) -> list[CompiledEnvironment]:
                               "environment names are lower-case letters, digits and '-', starting with a letter")
     if not out.is_dir():
         raise ApplyInputError(f"{out}: no such directory", "pass the OUT directory `mlopsc compile -o OUT` wrote")
+    try:
+        write.check_finished(out)
+    except write.UnfinishedWrite as error:
+        raise ApplyInputError(str(error), error.hint) from None
     found = sorted(path.parent for path in out.glob(f"*/{environment}/{MANIFEST}"))
     if not found:
         compiled = sorted({p.parent.name for p in out.glob(f"*/*/{MANIFEST}")})
@@ -101,7 +106,7 @@ def _read_environment(out: Path, directory: Path) -> CompiledEnvironment:
                               "compile again with this version of mlopsc")
     for entry in manifest["outputs"]:
         path = directory / entry["path"]
-        if not path.is_file() or hashlib.sha256(path.read_bytes()).hexdigest() != entry["sha256"]:
+        if hashlib.sha256(_read_output(path, name)).hexdigest() != entry["sha256"]:
             raise ApplyInputError(f"{name}/{entry['path']}: does not match the sha256 in {MANIFEST}",
                                   "OUT was edited or only partly copied; compile again instead of editing outputs")
     outputs = {entry["path"] for entry in manifest["outputs"]}
@@ -123,10 +128,19 @@ def _read_environment(out: Path, directory: Path) -> CompiledEnvironment:
     )
 
 
+def _read_output(path: Path, name: str) -> bytes:
+    """A file compile wrote, read as compiler.files reads every input: a regular file, bounded."""
+    try:
+        return files.read_bytes_bounded(path, files.COMPILED_OUTPUT_BYTES, "compiled output")
+    except files.UnreadableFile as error:
+        raise ApplyInputError(f"{name}/{path.name}: {error.problem}",
+                              f"{error.hint}; compile again: OUT holds only what mlopsc compile wrote") from None
+
+
 def _read_json(path: Path, name: str):
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
+        return json.loads(_read_output(path, name).decode("utf-8"))
+    except ValueError as error:
         raise ApplyInputError(f"{name}/{path.name}: cannot be read ({error})",
                               "compile again; apply reads only what mlopsc compile wrote") from None
 
@@ -135,8 +149,10 @@ def read_images(path: Optional[Path]) -> Optional[Images]:
     if path is None:
         return None
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
+        data = json.loads(files.read_text_bounded(path, files.IMAGES_BYTES, "images.json"))
+    except files.UnreadableFile as error:
+        raise ApplyInputError(str(error), f"{error.hint}; pass the images.json the build stage wrote") from None
+    except ValueError as error:
         raise ApplyInputError(f"{path}: cannot be read as JSON ({error})",
                               "pass the images.json the build stage wrote (runtime -> image URI by digest)") from None
     if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in data.items()):

@@ -59,7 +59,24 @@ def model_stack(path: str, platform_path: Optional[str], source: model.Source) -
     if not source.repository:
         source = dataclasses.replace(source, repository=configs[0].name)
     text = cfn.to_json(model.template(configs, compiled.outputs, found, source))
+    _check_template_size(text, len(configs))
     return Stack(text=text, notes=tuple(_model_notes(configs, found)))
+
+
+#: CloudFormation's "Template body size in an Amazon S3 object": 1 MB ("AWS CloudFormation quotas",
+#: cloudformation-limits.html), read as the smaller million bytes. The config check
+#: (checks/rules/service_quotas.py) caps environments; a richer config can still exceed it.
+TEMPLATE_BYTES = 1_000_000
+
+
+def _check_template_size(text: str, environments: int) -> None:
+    size = len(text.encode("utf-8"))
+    if size > TEMPLATE_BYTES:
+        raise BootstrapError(f"the model stack's template is {size:,} bytes ({environments} environments); "
+                             f"CloudFormation takes at most 1 MB ({TEMPLATE_BYTES:,} bytes) from S3",
+                             "quota: \"Template body size in an Amazon S3 object\" (1 MB, fixed), "
+                             "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html; "
+                             "split the model into several models, or use fewer environments")
 
 
 def _platform_notes(found: platform_file.PlatformFile) -> list:

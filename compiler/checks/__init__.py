@@ -9,11 +9,12 @@ import dataclasses
 from pathlib import Path
 from typing import Iterable, Optional
 
-from compiler import overlay
+from compiler import discover, overlay
 from compiler.checks import schema
 from compiler.checks.context import RuleContext
 from compiler.checks.finding import Finding
 from compiler.checks.rules import ALL as RULES
+from compiler.checks.rules import service_quotas
 from compiler.load import Document, load_file
 from compiler.problems import ConfigError, Location, Problem, dotted
 
@@ -33,19 +34,34 @@ def load_platform(path: Optional[Path]) -> tuple[Optional[Document], list[Proble
     if path is None:
         return None, []
     try:
-        return load_file(path, str(path)), []
+        return load_file(path, str(path), "platform file"), []
     except ConfigError as error:
         return None, [error.problem]
 
 
+def outside_repository(path: Path, root: Path, what: str) -> list[Problem]:
+    """[the problem] when the file at `path` leads outside the repository `root` (see
+    discover.leaves_repository), else []."""
+    if not discover.leaves_repository(path, root):
+        return []
+    message, hint = discover.outside_repository_message(what)
+    return [Problem(str(path), 1, 1, dotted(()), message, hint, "outside-repository")]
+
+
 def check_config(config_path: Path, platform: Optional[Document]) -> Checked:
     display = str(config_path)
+    outside = outside_repository(config_path, discover.repository_root(config_path), "config")
+    if outside:
+        return Checked(display, tuple(outside))
     try:
         document = load_file(config_path, display)
     except ConfigError as error:
         return Checked(display, (error.problem,))
     problems: set[Problem] = set()
     problems.update(_to_problems(_overlay_findings(document), document.locations))
+    over_quota = list(_to_problems(service_quotas.check_document(document.data), document.locations))
+    if over_quota:  # resolving thousands of environments would take minutes: say so at once
+        return Checked(display, tuple(sorted(problems | set(over_quota))))
     if platform is not None:
         problems.update(overlay.platform_conflicts(document, platform))
     effective = []

@@ -18,7 +18,9 @@ a temporary folder, as regular files (`.gitattributes` export-ignore does not hi
 link that leads to a file inside the repository at that revision is written as that file; one
 that leads to a folder is not followed (as discovery's walk of a working tree does not follow
 it); one that leads out of the repository, to nothing or into a loop is left out: what is outside
-the repository is not part of the revision. No link is ever created.
+the repository is not part of the revision. A config or platform file that is such a link is
+refused, as validate and compile refuse it in a working tree (discover.leaves_repository), rather
+than left out: the side would silently lose a model. No link is ever created.
 
 A folder that has no config at a revision is an empty side (a model added in HEAD has no BASE).
 """
@@ -36,8 +38,10 @@ from typing import Any, Iterator, Optional
 
 import yaml
 
-from compiler import api, discover
+from compiler import api, discover, write
 from compiler.apply import compiled
+from compiler.files import COMPILED_OUTPUT_BYTES, UnreadableFile, read_text_bounded
+from compiler.problems import Problem, dotted
 from compiler.render import FORMAT_VERSION, MANIFEST
 
 #: `mlopsc diff A...B`: from the merge base of A and B to B.
@@ -48,6 +52,8 @@ _LINK_MODE = b"120000"
 #: A revision's folder holding more files than this is refused (a repository of data, not of a model).
 MAX_FILES = 100_000
 _CHUNK = 1 << 20
+#: What _follow says of a link it cannot follow to an object inside the repository.
+_UNFOLLOWED = "unfollowed"
 
 
 class DiffInputError(Exception):
@@ -140,6 +146,10 @@ def _parse(name: str, text: str) -> Any:
 def read_out(out: Path) -> dict:
     """Every environment `mlopsc compile -o OUT` wrote: the files each manifest lists, parsed. The
     sha256 are not checked: a diff compares content, whoever wrote it."""
+    try:
+        write.check_finished(out)
+    except write.UnfinishedWrite as error:
+        raise DiffInputError(str(error), error.hint) from None
     return {manifest.parent.relative_to(out).as_posix(): _read_environment(manifest.parent, out)
             for manifest in sorted(out.glob(f"*/*/{MANIFEST}"))}
 
@@ -163,8 +173,10 @@ def _read_environment(directory: Path, out: Path) -> dict:
 
 def _read(directory: Path, file: str, name: str) -> Any:
     try:
-        return _parse(file, (directory / file).read_text(encoding="utf-8"))
-    except (OSError, ValueError, yaml.YAMLError) as error:
+        return _parse(file, read_text_bounded(directory / file, COMPILED_OUTPUT_BYTES, "compiled output"))
+    except UnreadableFile as error:
+        raise DiffInputError(str(error), f"{error.hint}; compile {name} again: diff reads only what mlopsc compile wrote") from None
+    except (ValueError, yaml.YAMLError) as error:
         raise DiffInputError(f"{directory / file}: cannot be read ({str(error).splitlines()[0]})",
                              f"compile {name} again; diff reads only what mlopsc compile wrote") from None
 
@@ -215,13 +227,16 @@ def merge_base(base: str, head: str, repository: Path) -> tuple:
 def _compile_revision(revision: str, repository: Path, platform_file: Optional[str], label: str) -> dict:
     root, prefix = _location(repository, revision)
     commit = _commit(root, revision)
-    files = _files(root, commit, prefix)
+    try:
+        files = {**_files(root, commit, prefix), **_platform_files_above(root, commit, prefix)}
+    except _UnfollowedInput as refused:
+        raise SideInvalid(label, tuple(dataclasses.replace(p, file=f"{revision}:{p.file}") for p in refused.problems)) from None
     if not files:  # the folder is not there at this revision
         return {}
     with tempfile.TemporaryDirectory(prefix="mlopsc-diff-") as temporary:
         tree = Path(temporary)
         (tree / ".git").mkdir()  # the repository root: platform files are looked for up to here
-        _write_blobs(root, {**files, **_platform_files_above(root, commit, prefix)}, tree)
+        _write_blobs(root, files, tree)
         platform = _platform_at(root, commit, revision, platform_file, tree)
         try:
             return _compile(tree / prefix, platform, label, relabel=(tree, revision))
@@ -267,13 +282,40 @@ def _files(root: Path, commit: str, prefix: str) -> dict:
     if found is None or found[0] != "tree":
         return {}
     files, links = _listing(root, found[1], prefix)
-    for path, target in zip(links, _follow(root, commit, links)):
+    targets = _follow(root, commit, links)
+    _refuse_unfollowed_inputs(dict(zip(links, targets)), commit)
+    for path, target in zip(links, targets):
         if target is not None and target[0] == "blob":
             files[path] = target[1]
     if len(files) > MAX_FILES:
         raise DiffInputError(f"{prefix or root} holds more than {MAX_FILES:,} files at {commit[:12]}",
                              "name the model repository's own folder with --repo")
     return files
+
+
+class _UnfollowedInput(Exception):
+    """A config or platform file at a revision is a link that leads out of the repository, to
+    nothing or into a loop; `problems` locate it as `<commit>:<path>` (relabeled by the caller)."""
+
+    def __init__(self, problems: tuple):
+        super().__init__(f"{len(problems)} linked inputs")
+        self.problems = problems
+
+
+def _refuse_unfollowed_inputs(links: dict, commit: str) -> None:
+    """Raise _UnfollowedInput for each config or platform file among `links` ({path: what
+    _follow found}) that is not a file inside the repository at the commit."""
+    refused = []
+    for path, target in sorted(links.items()):
+        name = path.rpartition("/")[2]
+        if name not in (discover.CONFIG_NAME, discover.PLATFORM_NAME) or target is None or target[0] != _UNFOLLOWED:
+            continue
+        what = "config" if name == discover.CONFIG_NAME else "platform file"
+        message, hint = discover.outside_repository_message(what)
+        refused.append(Problem(path, 1, 1, dotted(()), f"{message} (or to nothing) at this revision", hint,
+                               "outside-repository"))
+    if refused:
+        raise _UnfollowedInput(tuple(refused))
 
 
 def _listing(root: Path, tree_id: str, folder: str) -> tuple:
@@ -296,8 +338,9 @@ def _listing(root: Path, tree_id: str, folder: str) -> tuple:
 
 def _follow(root: Path, commit: str, paths: list) -> list:
     """What each path is at the commit, symbolic links followed inside the repository (`git cat-file
-    --batch-check --follow-symlinks`): ("blob" or "tree", id); None when it leads out of the
-    repository, to nothing or into a loop, or its name holds a newline (it cannot be asked)."""
+    --batch-check --follow-symlinks`): ("blob" or "tree", id); (_UNFOLLOWED, why) when it is a link
+    that leads out of the repository, to nothing or into a loop; None when there is nothing at
+    the path, or its name holds a newline (it cannot be asked)."""
     asked = [path for path in paths if "\n" not in path]
     done = _git(root, "cat-file", "--batch-check", "--follow-symlinks",
                 stdin=b"".join(os.fsencode(f"{commit}:{path}\n") for path in asked))
@@ -309,14 +352,15 @@ def _follow(root: Path, commit: str, paths: list) -> list:
 
 def _answers(stream: io.BytesIO) -> Iterator[Optional[tuple]]:
     """`cat-file --batch-check --follow-symlinks` answers: `<id> <type> <size>` -> (type, id); `<name>
-    missing`, and `symlink|dangling|loop|notdir <size>` followed by that many bytes -> None."""
+    missing` -> None; `symlink|dangling|loop|notdir <size>` followed by that many bytes (a link
+    out of the repository, to nothing, into a loop) -> (_UNFOLLOWED, that word)."""
     while line := stream.readline():
         words = line.split()
         if words[-1] == b"missing":
             yield None
         elif words[0] in (b"symlink", b"dangling", b"loop", b"notdir"):
             stream.read(int(words[1]) + 1)
-            yield None
+            yield _UNFOLLOWED, words[0].decode("ascii")
         else:
             yield words[1].decode("ascii"), words[0].decode("ascii")
 
@@ -372,9 +416,10 @@ def _platform_files_above(root: Path, commit: str, prefix: str) -> dict:
     if not prefix:
         return {}
     parts = prefix.split("/")
-    candidates = ["/".join(parts[:depth] + ["mlops-platform.yaml"]) for depth in range(len(parts))]
-    return {path: found[1] for path, found in zip(candidates, _follow(root, commit, candidates))
-            if found is not None and found[0] == "blob"}
+    candidates = ["/".join(parts[:depth] + [discover.PLATFORM_NAME]) for depth in range(len(parts))]
+    found = dict(zip(candidates, _follow(root, commit, candidates)))
+    _refuse_unfollowed_inputs(found, commit)
+    return {path: target[1] for path, target in found.items() if target is not None and target[0] == "blob"}
 
 
 def _platform_at(root: Path, commit: str, revision: str, platform_file: Optional[str], tree: Path) -> Optional[str]:

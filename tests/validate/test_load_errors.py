@@ -87,7 +87,7 @@ def test_too_large_file(repo):
     out = repo.validate(text=text)
     problem = out.only()
     assert (problem.where, problem.path) == ("mlops.yaml:1:1", "(top level)")
-    assert problem.message == f"file is {len(text)} bytes; configs are limited to 1048576 bytes"
+    assert problem.message == f"file is {len(text):,} bytes; a config is limited to 1,048,576 bytes"
 
 
 def test_not_utf8_points_at_the_bad_byte(repo):

@@ -1,5 +1,7 @@
 """Semantic rules: what the schema cannot say. One rule per module, each with a stable RULE id
-and `check(context) -> Iterator[Finding]`. They run only on configs that passed the schema."""
+and `check(context) -> Iterator[Finding]`. They run only on configs that passed the schema.
+`service_quotas` is the one rule on the file as written (`check_document(data)`), run once per
+config before any environment is resolved (compiler.checks.check_config)."""
 
 from compiler.checks.rules import (
     arns,

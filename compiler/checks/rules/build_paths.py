@@ -33,8 +33,11 @@ def _check_path(root: Path, written: str, path: tuple, want_dir: bool):
     if not _inside(root, target.resolve()):
         yield Finding(path, "is a symbolic link that leads outside the repository",
                       "the build may only use files of this repository", RULE)
-    elif want_dir != target.is_dir():
-        yield Finding(path, "must be a directory" if want_dir else "must be a file, not a directory", "", RULE)
+    elif want_dir and not target.is_dir():
+        yield Finding(path, "must be a directory", "", RULE)
+    elif not want_dir and not target.is_file():  # a FIFO or a device would hang or never end the build
+        yield Finding(path, "must be a regular file, not a directory" if target.is_dir() else "must be a regular file",
+                      "name the Dockerfile itself (a symbolic link to one inside the repository is followed)", RULE)
 
 
 def _inside(root: Path, target: Path) -> bool:
