@@ -513,6 +513,8 @@ def install(monkeypatch, session) -> Harness:
 
     monkeypatch.setattr(CloudWatchResponse, "describe_alarms", describe_alarms)
 
+    _parse_once(monkeypatch)
+    _load_models_once(monkeypatch)
     original_validate = parser_models.StepFunctionsParserBackend._validate_definition
 
     def validate_definition(definition: str):
@@ -525,6 +527,61 @@ def install(monkeypatch, session) -> Harness:
     monkeypatch.setattr(parser_models.StepFunctionsParserBackend, "_validate_definition",
                         staticmethod(validate_definition))
     return harness
+
+
+#: definition -> its ANTLR parse tree (or its syntax errors), for the whole test session
+_PARSE_TREES: dict[str, Any] = {}
+
+
+def _parse_once(monkeypatch) -> None:
+    """moto parses a definition with ANTLR when it is created and again when each execution
+    starts: about 1.5 s for a deploy pipeline, most of a route test's time. The parse tree of a
+    definition never changes, so it is kept; the evaluation components are built afresh from it
+    for every execution (they hold an execution's state), exactly as moto builds them."""
+    from antlr4 import CommonTokenStream, InputStream
+    from moto.stepfunctions.parser.asl.antlr.runtime.ASLLexer import ASLLexer
+    from moto.stepfunctions.parser.asl.antlr.runtime.ASLParser import ASLParser
+    from moto.stepfunctions.parser.asl.parse import asl_parser
+    from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
+
+    def parse(definition: str):
+        if definition not in _PARSE_TREES:
+            listener = asl_parser.SyntaxErrorListener()
+            parser = ASLParser(CommonTokenStream(ASLLexer(InputStream(definition))))
+            parser.removeErrorListeners()
+            parser.addErrorListener(listener)
+            tree = parser.state_machine()
+            _PARSE_TREES[definition] = asl_parser.ASLParserException(errors=listener.errors) if listener.errors \
+                else tree
+        tree = _PARSE_TREES[definition]
+        if isinstance(tree, Exception):
+            raise tree
+        return Preprocessor().visit(tree), tree
+
+    monkeypatch.setattr(asl_parser.AmazonStateLanguageParser, "parse", staticmethod(parse))
+
+
+#: (search paths, method, arguments) -> what botocore's loader returned, for the whole test session
+_LOADED: dict[tuple, Any] = {}
+
+
+def _load_models_once(monkeypatch) -> None:
+    """Every boto3 client the interpreter makes for a Task (one per call) comes from a new
+    session, whose loader decodes the service's JSON model again (SageMaker's is 1.5 MB).
+    botocore treats loaded models as read-only and each loader already keeps them for its own
+    life; here they are kept for the test session."""
+    from botocore import loaders
+
+    for name in ("load_service_model", "load_data_with_path"):
+        original = getattr(loaders.Loader, name)
+
+        def loaded(self, *args, _original=original, _name=name, **kwargs):
+            key = (tuple(self.search_paths), _name, args, tuple(sorted(kwargs.items())))
+            if key not in _LOADED:
+                _LOADED[key] = _original(self, *args, **kwargs)
+            return _LOADED[key]
+
+        monkeypatch.setattr(loaders.Loader, name, loaded)
 
 
 # ----------------------------------------------------------------------------- running executions
@@ -702,7 +759,8 @@ def applied(monkeypatch, tmp_path, samples: list, environment: str = "default", 
             monkeypatch.delenv(name, raising=False)
         for name, value in (("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing"),
                             ("AWS_REGION", REGION), ("AWS_DEFAULT_REGION", REGION), ("MOTO_ACCOUNT_ID", account),
-                            ("AWS_CONFIG_FILE", os.devnull), ("AWS_SHARED_CREDENTIALS_FILE", os.devnull)):
+                            ("AWS_CONFIG_FILE", os.devnull), ("AWS_SHARED_CREDENTIALS_FILE", os.devnull),
+                            ("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")):  # 5,000 AMIs nobody uses: 0.5 s a test
             monkeypatch.setenv(name, value)
         monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
         result = api.compile_outputs([str(s) for s in samples], None, environment)
