@@ -152,6 +152,14 @@ class Harness:
         self.endpoint = "ready"  # what an endpoint create/update does: ready | never_ready | roll_back
         self.sagemaker_requests: list[tuple[str, dict]] = []  # (action, parameters) in order
         self.monitoring_schedules: dict[str, dict] = {}  # name -> the last create/update request
+        #: state name -> the error its call fails with, every attempt (see `fail_state`)
+        self.faults: dict[str, str] = {}
+
+    def fail_state(self, state: str, error: str) -> None:
+        """Every call the Task state `state` makes fails with `error`, named as Step Functions
+        names it. A `.sync` job state fails as a job does: it starts, then ends Failed (SageMaker)
+        or its container exits 1 (ECS), which Step Functions reports as `States.TaskFailed`."""
+        self.faults[state] = error
 
     # --- moto's backends, for what no API can do (stop a task with an exit code, end a job)
     @staticmethod
@@ -225,26 +233,27 @@ class Harness:
         else:
             raise AssertionError(self.endpoint)
 
-    def finish_job(self, action: str, parameters: dict) -> tuple[bool, dict]:
+    def finish_job(self, action: str, parameters: dict, fail: bool = False) -> tuple[bool, dict]:
         """The `.sync` end of a SageMaker job: the stage runs, the job ends Completed or Failed in
-        moto's backend, and the Describe* response is what the state gets."""
+        moto's backend (`fail`: Failed whatever the stage does), and the Describe* response is
+        what the state gets."""
         client, backend = self.session.client("sagemaker"), self._sagemaker_backend()
         if action == "createProcessingJob":
             name = parameters["ProcessingJobName"]
-            code = self.stages.run("processing", parameters.get("Environment", {}), parameters)
+            code = self.stages.run("processing", parameters.get("Environment", {}), parameters) or int(fail)
             job = backend.processing_jobs[name]
             job.processing_job_status = "Completed" if code == 0 else "Failed"
             described = client.describe_processing_job(ProcessingJobName=name)
         elif action == "createTrainingJob":
             name = parameters["TrainingJobName"]
-            code = self.stages.run("training", parameters.get("Environment", {}), parameters)
+            code = self.stages.run("training", parameters.get("Environment", {}), parameters) or int(fail)
             job = backend.training_jobs[name]
             job.training_job_status = "Completed" if code == 0 else "Failed"
             described = client.describe_training_job(TrainingJobName=name)
         elif action == "createHyperParameterTuningJob":
             name = parameters["HyperParameterTuningJobName"]
             definition = parameters["TrainingJobDefinition"]
-            code = self.stages.run("tuning", definition.get("Environment", {}), parameters)
+            code = self.stages.run("tuning", definition.get("Environment", {}), parameters) or int(fail)
             job = backend.hyper_parameter_tuning_jobs[name]
             job.hyper_parameter_tuning_job_status = "Completed" if code == 0 else "Failed"
             job.best_training_job = dict(job.best_training_job, TrainingJobName=f"{name}-001-0a1b2c3d",
@@ -269,6 +278,10 @@ def _account() -> str:
     import os
 
     return os.environ.get("MOTO_ACCOUNT_ID", ACCOUNT)
+
+
+def _state_name(env) -> str:
+    return env.states.context_object.context_object_data["State"]["Name"]
 
 
 def _snake(name: str) -> str:
@@ -296,6 +309,7 @@ def install(monkeypatch, session) -> Harness:
     from botocore.response import StreamingBody
     from moto.stepfunctions.parser import models as parser_models
     from moto.stepfunctions.parser.api import HistoryEventType, InvalidDefinition, TaskFailedEventDetails
+    from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name import CustomErrorName
     from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
         FailureEvent, FailureEventException)
     from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import StatesErrorName
@@ -312,6 +326,8 @@ def install(monkeypatch, session) -> Harness:
         StateTaskServiceAwsSdk)
     from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_callback import (
         StateTaskServiceCallback)
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_dynamodb import (
+        StateTaskServiceDynamoDB)
     from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_ecs import (
         StateTaskServiceEcs)
     from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
@@ -359,10 +375,10 @@ def install(monkeypatch, session) -> Harness:
             task_arn, cluster_arn = submitted["Tasks"][0]["TaskArn"], submitted["Tasks"][0]["ClusterArn"]
             overrides = normalised_parameters.get("overrides", {}).get("containerOverrides", [{}])[0]
             environment = {e["name"]: e["value"] for e in overrides.get("environment", [])}
-            sent = self._sent
+            sent, state = self._sent, _state_name(env)
 
             def resolve():
-                code = harness.stages.run("ecs", environment, sent)
+                code = harness.stages.run("ecs", environment, sent) or int(state in harness.faults)
                 harness.stop_task(task_arn, code)
                 described = ecs.describe_tasks(cluster=cluster_arn, tasks=[task_arn])
                 described.pop("ResponseMetadata", None)
@@ -387,10 +403,10 @@ def install(monkeypatch, session) -> Harness:
 
         def _build_sync_resolver(self, env, resource_runtime_part, normalised_parameters, state_credentials):
             env.stack.pop()
-            action = self.resource.api_action
+            action, state = self.resource.api_action, _state_name(env)
 
             def resolve():
-                ok, described = harness.finish_job(action, normalised_parameters)
+                ok, described = harness.finish_job(action, normalised_parameters, fail=state in harness.faults)
                 if not ok:
                     raise task_failed(env, self._get_sfn_resource(), self._get_sfn_resource_type(), described)
                 return described
@@ -427,6 +443,41 @@ def install(monkeypatch, session) -> Harness:
         return original_factory(service_name)
 
     monkeypatch.setattr(state_task_factory, "state_task_service_for", state_task_service_for)
+
+    original_before = StateTaskService._before_eval_execution
+
+    def before_eval_execution(self, env, resource_runtime_part, raw_parameters, state_credentials):
+        original_before(self, env, resource_runtime_part, raw_parameters, state_credentials)
+        error = harness.faults.get(_state_name(env))
+        if error is None or self.resource.condition == ResourceCondition.Sync:  # .sync: the job fails
+            return
+        if isinstance(self, (StateTaskServiceDynamoDB, StateTaskServiceAwsSdk)) and not error.startswith("States."):
+            raise injected_client_error(self, error)  # named by the integration, as for a real error
+        raise injected_failure(env, self, error)
+
+    def injected_client_error(service, error: str):
+        """The AWS error response behind `error` (`SageMaker.ResourceInUseException` is SageMaker's
+        `ResourceInUse`), as botocore raises it."""
+        code, boto_service = error.split(".", 1)[1], service._get_boto_service_name()
+        if isinstance(service, StateTaskServiceAwsSdk):
+            declared = {shape.name for shape in _operation(boto_service, service.resource.api_action).error_shapes}
+            if code not in declared and code.removesuffix("Exception") in declared:
+                code = code.removesuffix("Exception")
+        modeled = harness.session.client(boto_service).exceptions.from_code(code)  # botocore's class for it
+        return modeled({"Error": {"Code": code, "Message": f"{code} (injected by the test at this state)"},
+                            "ResponseMetadata": {"HTTPStatusCode": 400, "RequestId": "injected"}},
+                           _pascal(service.resource.api_action))
+
+    def injected_failure(env, service, error: str) -> FailureEventException:
+        name = (StatesErrorName(typ=StatesErrorNameType.from_name(error)) if error.startswith("States.")
+                else CustomErrorName(error))
+        return FailureEventException(FailureEvent(
+            env=env, error_name=name, event_type=HistoryEventType.TaskFailed,
+            event_details=EventDetails(taskFailedEventDetails=TaskFailedEventDetails(
+                error=error, cause=f"{error} (injected by the test at this state)",
+                resource=service._get_sfn_resource(), resourceType=service._get_sfn_resource_type()))))
+
+    monkeypatch.setattr(StateTaskService, "_before_eval_execution", before_eval_execution)
 
     from moto.ecs.models import EC2ContainerServiceBackend
 
