@@ -60,6 +60,15 @@ ASL is never changed for a test):
    test executes the Map's item processor as a state machine of its own, with batches cut as the
    compiled `ItemBatcher` says (see test_execute_batch.py).
 
+7. **Responses with every member**: what a state gets from a `.sync` job (the Describe* output,
+   the described ECS task) and from the monitoring schedule calls is botocore's output shape with
+   every member present (`example_of`), moto's or the harness's values laid over it
+   (`with_every_member`): a state reading a member AWS documents finds it, whatever moto fills.
+8. **Failures**: `Harness.fail_state(state, error)` makes every call of a Task fail with the error
+   as Step Functions names it (tests/test_routes.py runs every Catcher's route with it).
+9. **Speed**: each definition's ANTLR parse tree and each botocore model is kept for the session
+   (moto re-parses at every execution start; each Task's client re-decodes its service's JSON).
+
 Everything is undone when the test ends (pytest's monkeypatch).
 """
 
@@ -221,7 +230,8 @@ class Harness:
                 {"Error": {"Code": code, "Message": f"Monitoring schedule {name}: {code}"},
                  "ResponseMetadata": {"HTTPStatusCode": 400, "RequestId": "harness"}}, _pascal(action))
         self.monitoring_schedules[name] = request
-        return {"MonitoringScheduleArn": f"arn:aws:sagemaker:{REGION}:{_account()}:monitoring-schedule/{name.lower()}"}
+        return with_every_member(_operation("sagemaker", action).output_shape, {
+            "MonitoringScheduleArn": f"arn:aws:sagemaker:{REGION}:{_account()}:monitoring-schedule/{name.lower()}"})
 
     def _settle(self, endpoint, new_config: str, previous: Optional[str], pending: str) -> None:
         if self.endpoint == "ready":
@@ -262,9 +272,13 @@ class Harness:
         else:
             raise AssertionError(f"no .sync for sagemaker:{action}")
         described.pop("ResponseMetadata", None)
+        described = with_every_member(_operation("sagemaker", "describe" + action.removeprefix("create")).output_shape,
+                                      json.loads(json.dumps(described, default=str)))
         if code:
             described["FailureReason"] = "AlgorithmError: the stage exited with code 1"
-        return code == 0, json.loads(json.dumps(described, default=str))
+        else:
+            described.pop("FailureReason", None)  # AWS gives one only for a failed job
+        return code == 0, described
 
 
 # moto's SageMaker responses reject or do not know these request keys; the harness records them
@@ -300,6 +314,46 @@ _BOTOCORE = botocore.session.get_session()
 
 def _operation(service: str, action: str):
     return _BOTOCORE.get_service_model(service).operation_model(_pascal(action))
+
+
+def example_of(shape, depth: int = 0):
+    """A value of a botocore shape with EVERY member present (lists and maps of one element,
+    the first enum value, the smallest allowed number), so that a state reading what AWS may
+    return finds it; the scenario's own values are laid over it (`with_every_member`)."""
+    if shape.type_name == "structure":
+        if depth > 8:  # recursive shapes (e.g. nested filters) end here
+            return {}
+        return {name: example_of(member, depth + 1) for name, member in shape.members.items()}
+    if shape.type_name == "list":
+        return [example_of(shape.member, depth + 1)]
+    if shape.type_name == "map":
+        return {"key": example_of(shape.value, depth + 1)}
+    if shape.type_name == "string":
+        return (shape.enum or ["string"])[0]
+    if shape.type_name in ("integer", "long"):
+        return int(shape.metadata.get("min", 1))
+    if shape.type_name in ("double", "float"):
+        return float(shape.metadata.get("min", 1))
+    if shape.type_name == "boolean":
+        return True
+    if shape.type_name == "timestamp":
+        return "2026-11-26T01:47:28.123000+00:00"
+    return ""  # blob
+
+
+def with_every_member(shape, answered, depth: int = 0):
+    """`answered` (what moto or the harness answers) laid over the shape's example: every member
+    of the output AWS documents is there, and the answered values win (a list's answered items,
+    a map's answered entries, each structure in them completed the same way)."""
+    if shape.type_name == "structure" and isinstance(answered, dict):
+        return {**example_of(shape, depth), **{
+            name: (with_every_member(shape.members[name], value, depth + 1) if name in shape.members else value)
+            for name, value in answered.items()}}
+    if shape.type_name == "list" and isinstance(answered, list):
+        return [with_every_member(shape.member, value, depth + 1) for value in answered]
+    if shape.type_name == "map" and isinstance(answered, dict):
+        return {key: with_every_member(shape.value, value, depth + 1) for key, value in answered.items()}
+    return answered
 
 
 # ----------------------------------------------------------------------------- installing it
@@ -382,6 +436,8 @@ def install(monkeypatch, session) -> Harness:
                 harness.stop_task(task_arn, code)
                 described = ecs.describe_tasks(cluster=cluster_arn, tasks=[task_arn])
                 described.pop("ResponseMetadata", None)
+                described["tasks"] = [with_every_member(_operation("ecs", "describeTasks").output_shape.members[
+                    "tasks"].member, json.loads(json.dumps(t, default=str))) for t in described["tasks"]]
                 self._normalise_response(described, service_action_name="describe_tasks")
                 task = json.loads(json.dumps(described["Tasks"][0], default=str))
                 if any(c.get("ExitCode", 0) != 0 for c in task["Containers"]):

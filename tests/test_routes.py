@@ -394,8 +394,7 @@ def _run_route(route: Route, tmp_path_factory) -> None:
     machine = route.machine
     if route.state is None:
         scenario = _scenario(machine, route.scenario, tmp_path_factory)
-        entered = in_fork(lambda: _no_failure(scenario))
-        _ENTERED[(machine.name, route.scenario)] = set(entered)
+        _ENTERED[(machine.name, route.scenario)] = in_fork(lambda: _no_failure(scenario))
         return
     state = machine.definition["States"][route.state]
     catcher = state["Catch"][route.catcher]
@@ -405,7 +404,8 @@ def _run_route(route: Route, tmp_path_factory) -> None:
         f"{catcher['ErrorEquals']}: an earlier Catcher takes them all "
         f"({[c['ErrorEquals'] for c in state['Catch'][:route.catcher]]})")
     named = any(e not in ("States.ALL", "States.TaskFailed") for e in catcher["ErrorEquals"])
-    name, before = _passing(machine, route.state, tmp_path_factory, prefer_live=not named)
+    name, before = _passing(machine, route.state, tmp_path_factory, prefer_live=not named,
+                            natural=error if named else None)
     name = WHERE_THE_ERROR_CAN_HAPPEN.get((machine.pipeline, route.state, error), name)
     scenario = _scenario(machine, name, tmp_path_factory)
     summary = in_fork(lambda: _failing(scenario, route.state, error, catcher["Next"], before))
@@ -419,12 +419,14 @@ _ROUTES_RUN: list = []
 WHERE_THE_ERROR_CAN_HAPPEN = {("deploy", "Lock deployment", "DynamoDB.ConditionalCheckFailedException"): "second"}
 
 
-def _passing(machine: Machine, state: str, tmp_path_factory, prefer_live: bool) -> tuple[str, dict]:
+def _passing(machine: Machine, state: str, tmp_path_factory, prefer_live: bool,
+             natural: Optional[str] = None) -> tuple[str, dict]:
     """A scenario whose route enters `state`, and the failures that route needs before it
     (a Task reached only from another Task's Catcher: that Task fails first). With
     `prefer_live`, the live scenario if it enters the state (a Catcher of any error: the
     scenario does not matter; one of a named error: where that error is most natural, the
-    first scenario in order)."""
+    first scenario in order, unless in another one the Task already fails with the `natural`
+    error by itself: there the injected one is the world AWS produces)."""
     names = scenarios_of(machine)
     live = _LIVE.get("key")
     if prefer_live and live and live[0] == machine.name:
@@ -432,20 +434,23 @@ def _passing(machine: Machine, state: str, tmp_path_factory, prefer_live: bool) 
     for name in names:
         if (machine.name, name) not in _ENTERED:
             scenario = _scenario(machine, name, tmp_path_factory)
-            _ENTERED[(machine.name, name)] = set(in_fork(lambda: _no_failure(scenario, check=False)))
-        if state in _ENTERED[(machine.name, name)]:
+            _ENTERED[(machine.name, name)] = in_fork(lambda: _no_failure(scenario, check=False))
+    if natural:
+        names = sorted(names, key=lambda n: (state, natural) not in _ENTERED[(machine.name, n)]["failed"])
+    for name in names:
+        if state in _ENTERED[(machine.name, name)]["entered"]:
             return name, {}
     states = machine.definition["States"]
     for name, task in states.items():  # reached only from another Task's Catcher
         for index, catcher in enumerate(task.get("Catch", []) if task["Type"] == "Task" else []):
             error = injected_error(task, index)
             if name != state and error and state in tail(machine.definition, catcher["Next"])[0]:
-                scenario, before = _passing(machine, name, tmp_path_factory, prefer_live)
+                scenario, before = _passing(machine, name, tmp_path_factory, prefer_live, natural)
                 return scenario, {**before, name: error}
     raise AssertionError(f"{machine.name}: no scenario ({', '.join(scenarios_of(machine))}) enters {state!r}")
 
 
-def _no_failure(scenario: Scenario, check: bool = True) -> list[str]:
+def _no_failure(scenario: Scenario, check: bool = True) -> dict:
     from sfn_harness import published
 
     run = scenario.run()
@@ -454,7 +459,8 @@ def _no_failure(scenario: Scenario, check: bool = True) -> list[str]:
         assert (run.status, run.error) == (status, error), (run.status, run.error, run.cause, run.entered())
         notices = [n for n in published(scenario.account.topic) if n["message"].get("execution") == run.arn]
         assert bool(notices) == (status == "FAILED"), notices  # a failure pages someone; a success nobody
-    return run.entered()
+    return {"entered": set(run.entered()),
+            "failed": {(s, f["error"]) for s in set(run.entered()) for f in run.failures(s)}}
 
 
 def _failing(scenario: Scenario, state: str, error: str, catcher_next: str, before: dict) -> dict:
