@@ -408,11 +408,9 @@ def _run_route(route: Route, tmp_path_factory) -> None:
                             natural=error if named else None)
     name = WHERE_THE_ERROR_CAN_HAPPEN.get((machine.pipeline, route.state, error), name)
     scenario = _scenario(machine, name, tmp_path_factory)
-    summary = in_fork(lambda: _failing(scenario, route.state, error, catcher["Next"], before))
-    _ROUTES_RUN.append((route.id, summary))
+    in_fork(lambda: _failing(scenario, route.state, error, catcher["Next"], before))
 
 
-_ROUTES_RUN: list = []
 #: (pipeline, Task, error) -> the scenario in which AWS can raise that error there. The lock's
 #: condition (no deployment in progress) can only fail where a DEPLOYMENT item exists: after a
 #: first deployment; failing it where no item exists would be a world AWS cannot produce.
@@ -459,6 +457,7 @@ def _no_failure(scenario: Scenario, check: bool = True) -> dict:
         assert (run.status, run.error) == (status, error), (run.status, run.error, run.cause, run.entered())
         notices = [n for n in published(scenario.account.topic) if n["message"].get("execution") == run.arn]
         assert bool(notices) == (status == "FAILED"), notices  # a failure pages someone; a success nobody
+        _lock_released(scenario, run)
     return {"entered": set(run.entered()),
             "failed": {(s, f["error"]) for s in set(run.entered()) for f in run.failures(s)}}
 
@@ -499,7 +498,21 @@ def _failing(scenario: Scenario, state: str, error: str, catcher_next: str, befo
             sent = run.parameters(name)[-1]
             key = sent.get("Key") or {k: sent["Item"][k] for k in ("pk", "sk")}
             assert item(scenario.account.session, (key["pk"]["S"], key["sk"]["S"]), sent["TableName"]), (name, key)
+    _lock_released(scenario, run)
     return {"error": error, "end": run.error or run.status, "route": route}
+
+
+def _lock_released(scenario: Scenario, run) -> None:
+    """A deployment that took the lock leaves it free when it ends, however it ends: a lock left
+    `deploying` refuses every later deployment (DeploymentInProgress) until someone clears it."""
+    from sfn_harness import item
+
+    if "Lock deployment" not in _succeeded_states(run):
+        return
+    sent = run.parameters("Lock deployment")[-1]
+    held = item(scenario.account.session, (sent["Key"]["pk"]["S"], sent["Key"]["sk"]["S"]), sent["TableName"])
+    assert not (held.get("status") == "deploying" and held.get("execution") == run.arn), (
+        f"the execution ended {run.status} {run.error} with the lock still held: {held}")
 
 
 def _entered_after_last_failure(run, state: str) -> list[str]:
