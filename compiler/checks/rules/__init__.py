@@ -12,6 +12,7 @@ from compiler.checks.rules import (
     platform_required,
     reserved_env,
     role_names,
+    rollback_window,
     runtime_refs,
     schedules,
     secrets_in_environment,
@@ -35,4 +36,5 @@ ALL = (
     deploy,
     batch,
     monitor,
+    rollback_window,
 )
