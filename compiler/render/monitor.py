@@ -332,7 +332,9 @@ def rollback_alarms(config: ModelConfig) -> dict:
     its place, for each `monitor:<alarm>` of a target whose metrics name the version: the same
     health alarm, on the new version's requests only (a whole-alias or whole-endpoint alarm mixes a
     10% canary with the old version's 90%), named `<model>-<env>-rollback-<alarm>`, without
-    actions (the pipeline notifies) or tags. Alarms named by the user are used as they are."""
+    actions (the pipeline notifies) or tags (so `apply`, which deletes the environment's alarms
+    that monitor.json no longer lists only when their tags say they are its own, leaves them to the
+    pipeline). Alarms named by the user are used as they are."""
     deploy = config.deploy
     if deploy is None or deploy.target not in NEW_VERSION_DIMENSIONS or config.monitor is None:
         return {}

@@ -10,7 +10,7 @@ by the user are outside mlopsc's knowledge: README, "Traffic shifting", says wha
 
 from compiler import durations, resources
 from compiler.checks.finding import Finding
-from compiler.checks.rules.monitor import MONITOR_REFERENCE, ROLLBACK_ALARMS
+from compiler.checks.rules.monitor import HEALTH_ALARMS, MONITOR_REFERENCE, ROLLBACK_ALARMS
 
 RULE = "rollback-window"
 TRAFFIC = ("pipelines", "deploy", "traffic")
@@ -23,8 +23,9 @@ def check(context):
     if deploy is None or health is None:
         return
     traffic = deploy.get("traffic") or {}
-    watched = [alarm for alarm in traffic.get("alarms", ())
-               if alarm.startswith(MONITOR_REFERENCE) and alarm.removeprefix(MONITOR_REFERENCE) in ROLLBACK_ALARMS]
+    created = {kind for key, kind in HEALTH_ALARMS.items() if key in health and kind in ROLLBACK_ALARMS}
+    watched = [alarm for alarm in traffic.get("alarms", ())  # a reference to no alarm is rule monitor's
+               if alarm.startswith(MONITOR_REFERENCE) and alarm.removeprefix(MONITOR_REFERENCE) in created]
     if not watched:
         return
     periods = health.get("evaluation_periods", _default_periods())
