@@ -278,3 +278,21 @@ def test_validate_refuses_a_traffic_step_shorter_than_the_rollback_alarm_window(
     assert problem.line == text.splitlines().index("      interval: 5m") + 1
     assert "15 minutes monitor:error-rate needs to reach ALARM" in problem.message
     assert "at least 15m" in problem.hint and "evaluation_periods to at most 1" in problem.hint
+
+
+def test_a_timed_out_update_whose_scaling_cannot_be_registered_is_still_a_time_out(forecast, tmp_path, monkeypatch):
+    """While SageMaker still updates the endpoint, Application Auto Scaling may refuse to register
+    it: the deployment is reported as what it was, timed out, not as a failure of the scaling."""
+    assert execute(forecast.sfn, DEPLOY, "deploy-1", {"version": "v1"}).status == "SUCCEEDED"
+    change_instance_type(forecast, tmp_path, "ml.c5.2xlarge")
+    forecast.harness.endpoint = "never_ready"
+    from moto.applicationautoscaling.models import ApplicationAutoscalingBackend
+    from moto.core.exceptions import JsonRESTError
+
+    def updating(*_args, **_kwargs):
+        raise JsonRESTError("ValidationException", "endpoint demand-forecast is Updating")
+
+    monkeypatch.setattr(ApplicationAutoscalingBackend, "register_scalable_target", updating)
+    run = execute(forecast.sfn, DEPLOY, "deploy-2", {"version": "v2"})
+    assert (run.status, run.error) == ("FAILED", "DeploymentTimedOut")
+    assert deployment(forecast, "demand-forecast")["status"] == "timed_out"
