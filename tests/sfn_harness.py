@@ -46,7 +46,10 @@ ASL is never changed for a test):
    them); Application Auto Scaling's `DeregisterScalableTarget` of a target that is not registered
    answers `ObjectNotFoundException`, as AWS documents (moto answers `ValidationException`);
    CloudWatch's `DescribeAlarms` applies `StateValue` together with `AlarmNames` (moto drops the
-   state filter when names are given, so every named alarm would look like it is firing).
+   state filter when names are given, so every named alarm would look like it is firing); Lambda's
+   `PublishVersion` returns the latest version when code and configuration are unchanged, as AWS
+   documents (moto publishes a new one after any update call); `sfn:*` answers are PascalCase, as
+   Step Functions gives them (moto leaves the API's camelCase).
 5. **Time**. Wait states and Retry intervals return at once; the seconds each asked for are
    recorded (`Clock.waits`, `Clock.retries`) so tests can assert the backoff instead of sleeping
    through it; a test may hook a Wait (`Clock.on_wait`) to act while an execution waits there.
@@ -481,6 +484,8 @@ def install(monkeypatch, session) -> Harness:
             super()._eval_service_task(env, resource_runtime_part, normalised_parameters, state_credentials)
 
         def _normalise_response(self, response, boto_service_name=None, service_action_name=None):
+            if self._get_boto_service_name() == "stepfunctions":  # a camelCase API: Step Functions answers in PascalCase
+                self._from_boto_response(response, _operation("stepfunctions", self.resource.api_action).output_shape)
             if isinstance(response, dict):
                 for key, value in list(response.items()):
                     if isinstance(value, StreamingBody):  # s3:getObject's Body: AWS gives its text
@@ -607,6 +612,8 @@ def install(monkeypatch, session) -> Harness:
 
     monkeypatch.setattr(ApplicationAutoscalingBackend, "deregister_scalable_target", deregister_scalable_target)
 
+    _publish_versions_as_aws(monkeypatch)
+
     from moto.cloudwatch.responses import ActionResult as CloudWatchResult, CloudWatchResponse
 
     def describe_alarms(self):  # moto's, with StateValue applied together with AlarmNames, as AWS does
@@ -688,6 +695,28 @@ def _load_models_once(monkeypatch) -> None:
             return _LOADED[key]
 
         monkeypatch.setattr(loaders.Loader, name, loaded)
+
+
+def _publish_versions_as_aws(monkeypatch) -> None:
+    """Lambda's PublishVersion publishes nothing when the function's code and configuration are
+    those of its latest version, and returns that version (Lambda API reference, PublishVersion);
+    moto publishes anew after any update call, even one that changed nothing."""
+    from moto.awslambda.models import LambdaStorage
+
+    original = LambdaStorage.publish_version
+
+    def published_state(function) -> str:
+        return json.dumps([function.code_sha_256, function.code, function.environment_vars, function.memory_size,
+                           function.timeout], sort_keys=True, default=str)
+
+    def publish_version(self, name_or_arn: str, description: str = ""):
+        function = self.get_function_by_name_or_arn_forbid_qualifier(name_or_arn)
+        versions = self._functions.get(function.function_name, {}).get("versions") or []
+        if versions and published_state(versions[-1]) == published_state(function):
+            function.code_or_config_updated = False
+        return original(self, name_or_arn, description)
+
+    monkeypatch.setattr(LambdaStorage, "publish_version", publish_version)
 
 
 # ----------------------------------------------------------------------------- running executions

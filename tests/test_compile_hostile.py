@@ -89,7 +89,8 @@ def test_fargate_training_gets_the_hyperparameters_as_json(hostile_out):
 
 
 def test_deploy_environment_is_literal(hostile):
-    variables = hostile["deploy"]["States"]["Update function configuration"]["Parameters"]["Environment"]["Variables"]
+    # merged over the function's own variables before "Update function configuration" (issue 13, item 15)
+    variables = hostile["deploy"]["States"]["Deployment environment"]["Parameters"]["own"]
     assert {k: variables[k] for k in EXPECTED_ENV} == EXPECTED_ENV
 
 

@@ -143,7 +143,10 @@ def test_rollback_alarms_named_monitor_are_alarms_of_monitor_json(compiled):
             if alarm.startswith(f"{config.name}-{config.environment}-"):
                 assert alarm in names, (label, alarm)
                 if config.deploy.traffic.mode != "all-at-once":  # all at once has no step to roll back in
-                    assert json.dumps(alarm) in files["deploy.asl.json"], (label, alarm)
+                    # the deploy puts and watches the alarm's twin on the new version (issue 13, item 7)
+                    twin = alarm.replace(f"{config.name}-{config.environment}-",
+                                         f"{config.name}-{config.environment}-rollback-", 1)
+                    assert json.dumps(twin) in files["deploy.asl.json"], (label, twin)
                 referenced += 1
     assert referenced >= 3  # demand-forecast: error-rate and latency-p99; fraud-scoring: error-rate
 

@@ -90,9 +90,11 @@ SAYS = {
 #: More lines than a reviewer's few: removing the whole monitor section removes a feature from three pipelines.
 LINES = {"monitor-removed": 60}
 #: Flagged changes each golden diff has, exactly.
-FLAGGED = {"gate-threshold": 1, "stage-added": 0, "runtime-renamed": 0, "traffic-all-at-once": 2,
-           "alarms-removed": 2, "spot-off": 2, "endpoint-scaled": 3, "stage-swapped": 0, "monitor-loosened": 2,
-           "monitor-removed": 3}
+#: (A monitor: rollback alarm is also put by its own deploy state since issue 13, item 7: removing
+#: it flags that state too.)
+FLAGGED = {"gate-threshold": 1, "stage-added": 0, "runtime-renamed": 0, "traffic-all-at-once": 3,
+           "alarms-removed": 4, "spot-off": 2, "endpoint-scaled": 3, "stage-swapped": 0, "monitor-loosened": 2,
+           "monitor-removed": 5}
 
 
 @pytest.mark.parametrize("edit", EDITS, ids=lambda edit: edit.name)

@@ -60,7 +60,7 @@ def test_endpoint_deployment_succeeds_and_is_recorded_deployed(forecast):
     policy = update["DeploymentConfig"]["BlueGreenUpdatePolicy"]["TrafficRoutingConfiguration"]
     assert (policy["Type"], policy["LinearStepSize"]["Value"], policy["WaitIntervalInSeconds"]) == ("LINEAR", 25, 600)
     assert [a["AlarmName"] for a in update["DeploymentConfig"]["AutoRollbackConfiguration"]["Alarms"]] == [
-        "demand-forecast-default-error-rate", "demand-forecast-default-latency-p99"]  # monitor:<alarm>
+        "demand-forecast-default-rollback-error-rate", "demand-forecast-default-rollback-latency-p99"]  # monitor:<alarm>, new fleet
     assert sagemaker.describe_endpoint(EndpointName="demand-forecast")["EndpointConfigName"] == \
         second.output["deployment"]["endpoint_config"] != config
     assert deployment(forecast, "demand-forecast")["version"] == "v2"
@@ -118,25 +118,26 @@ def test_alarm_during_linear_shift_rolls_back_and_is_recorded(forecast):
     recorded = deployment(forecast, "demand-forecast")
     assert (recorded["status"], recorded["version"], recorded["execution"]) == ("rolled_back", "v2", run.arn)
     assert subjects(forecast) == ["deployment rolled back"]
-    assert "Register scalable target" not in run.entered()
+    assert "Register scalable target" in run.entered()  # scaling is restored on every way out (issue 13, item 8)
 
 
 def test_an_unexpected_error_before_the_update_is_a_failed_deployment_that_frees_the_lock(forecast, monkeypatch):
     # Regression: "Deregister scalable target" caught only ObjectNotFoundException, so any other
     # error ended the execution uncaught: no notification, and the lock left at `deploying`
-    # (every later deployment would fail DeploymentInProgress).
+    # (every later deployment would fail DeploymentInProgress). Since issue 13 (item 8) the
+    # variant is deregistered only for a new instance type; reading the endpoint's config is
+    # the step before the update.
     assert execute(forecast.sfn, "demand-forecast-default-deploy", "deploy-1", {"version": "v1"}).status == "SUCCEEDED"
-    from moto.applicationautoscaling.models import ApplicationAutoscalingBackend
     from moto.core.exceptions import JsonRESTError
+    from moto.sagemaker.models import SageMakerModelBackend
 
     def busy(*_):
-        raise JsonRESTError("ConcurrentUpdateException", "another update is in progress")
+        raise JsonRESTError("ThrottlingException", "rate exceeded")
 
-    monkeypatch.setattr(ApplicationAutoscalingBackend, "deregister_scalable_target", busy)
+    monkeypatch.setattr(SageMakerModelBackend, "describe_endpoint_config", busy)
     run = execute(forecast.sfn, "demand-forecast-default-deploy", "deploy-2", {"version": "v2"})
     assert (run.status, run.error) == ("FAILED", "DeploymentFailed")
-    assert [f["error"] for f in run.failures("Deregister scalable target")] == [
-        "ApplicationAutoScaling.ConcurrentUpdateException"] * 4  # 3 retries, then the catch
+    assert len(run.failures("Read endpoint config")) == 4  # 3 retries, then the catch
     assert subjects(forecast) == ["deployment failed"]
     assert deployment(forecast, "demand-forecast")["status"] == "failed"
     assert "Update endpoint" not in run.entered()
@@ -194,7 +195,7 @@ def test_lambda_canary_deploys_then_an_alarm_during_the_canary_rolls_back(fraud)
     def alarm_fires(execution, state, seconds):
         if execution == "deploy-2" and state == "Wait traffic interval":
             assert alias(fraud)["RoutingConfig"]["AdditionalVersionWeights"]  # 10% on the new version now
-            fraud.session.client("cloudwatch").set_alarm_state(AlarmName="fraud-scoring-prod-error-rate",
+            fraud.session.client("cloudwatch").set_alarm_state(AlarmName="fraud-scoring-prod-rollback-error-rate",
                                                                StateValue="ALARM", StateReason="errors during the canary")
 
     fraud.harness.clock.on_wait = alarm_fires
@@ -210,7 +211,7 @@ def test_lambda_canary_deploys_then_an_alarm_during_the_canary_rolls_back(fraud)
     assert (recorded["status"], recorded["version"], recorded["execution"]) == ("rolled_back", "v2", second.arn)
     assert subjects(fraud) == ["deployment rolled back"]
     state = published(fraud.topic)[0]["message"]["state"]
-    assert [a["AlarmName"] for a in state["alarms"]["firing"]] == ["fraud-scoring-prod-error-rate"]  # rolled back for the alarm
+    assert [a["AlarmName"] for a in state["alarms"]["firing"]] == ["fraud-scoring-prod-rollback-error-rate"]  # rolled back for the alarm
     assert "Promote version" not in second.entered()
 
 

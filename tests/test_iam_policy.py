@@ -448,10 +448,19 @@ def _sdk_calls(config, definition: dict, integration: str, p: dict) -> list[tupl
         definition = p["MonitoringScheduleConfig"]["MonitoringJobDefinition"]
         return [(action, arn(config, "sagemaker", f"monitoring-schedule/{p['MonitoringScheduleName'].lower()}"), {}),
                 ("iam:PassRole", definition["RoleArn"], {"iam:PassedToService": "sagemaker.amazonaws.com"})]
+    if service == "sagemaker" and p.get("EndpointConfigName.$") == "$.endpoint.config":
+        # the config the endpoint serves: one an earlier deployment created (issue 13, item 8)
+        prefix = names.job_prefix(config.deploy.endpoint.name, "config", "endpoint_config")
+        return [(action, arn(config, "sagemaker", f"endpoint-config/{prefix.lower()}-{SAMPLE_TOKEN}"), {})]
     if service == "sagemaker":
         return [(action, arn(config, "sagemaker", f"endpoint/{p['EndpointName'].lower()}"), {})]
+    if service == "sfn":  # the execution the deployment lock names (issue 13, item 6)
+        machine = names.state_machine(config.name, config.environment, "deploy")
+        return [(action, arn(config, "states", f"execution:{machine}:{RUN_ID}"), {})]
     if service == "applicationautoscaling":
         return [(action, arn(config, "application-autoscaling", "scalable-target/056d5bd3f7e5e9d4a2b6bdf5c8a1e9f1a"), {})]
+    if service == "cloudwatch" and "AlarmName" in p:  # a deployment's rollback alarm (issue 13, item 7)
+        return [(action, arn(config, "cloudwatch", f"alarm:{p['AlarmName']}"), {})]
     if service == "cloudwatch":
         return [(action, arn(config, "cloudwatch", f"alarm:{alarm}"), {}) for alarm in p["AlarmNames"]]
     if service == "ecs":

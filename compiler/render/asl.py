@@ -12,6 +12,7 @@ import jinja2
 from compiler import names
 from compiler.model import ModelConfig, Poll, RetrainPipeline, Stage
 from compiler.render import context as ctx
+from compiler.render import monitor as alarms
 from compiler.render.context import Naming
 
 ECS_SYNC = "ecs:runTask.sync"
@@ -568,17 +569,9 @@ def _deploy(naming: Naming) -> dict:
                 f"{deploy.target} with {deploy.traffic.mode} traffic"),
         "pointers": _pointers(naming, "deploy", [deploy.runtime], []),
         "failures": failures,
-        "lock": {
-            "TableName": naming.platform.registry_table, "Key": deployment_key,
-            "UpdateExpression": "SET #status = :deploying, #execution = :execution, #version = :version, #started = :started",
-            "ConditionExpression": "attribute_not_exists(#status) OR #status <> :deploying",
-            "ExpressionAttributeNames": {"#status": "status", "#execution": "execution", "#version": "version",
-                                         "#started": "started_at"},
-            "ExpressionAttributeValues": {":deploying": {"S": "deploying"}, ":execution": {"S.$": "$$.Execution.Id"},
-                                          ":version": {"S.$": "$.request.version"},
-                                          ":started": {"S.$": "$$.State.EnteredTime"}},
-        },
+        "lock": _lock(naming, deployment_key, "attribute_not_exists(#status) OR #status <> :deploying", {}),
         "read_lock": {"TableName": naming.platform.registry_table, "Key": deployment_key, "ConsistentRead": True},
+        "lock_takeover": _lock_takeover(naming, deployment_key),
         "read_version": {"TableName": naming.platform.registry_table, "ConsistentRead": True,
                          "Key": {"pk": {"S": naming.model_key},
                                  "sk": {"S.$": ctx.states_format(naming.version_key_prefix() + "{}", "$.request.version")}}},
@@ -602,6 +595,32 @@ def _deploy(naming: Naming) -> dict:
         failures.update(context["monitoring"].pop("failures"))
     context["timeout"] = _deploy_timeout(deploy, context)
     return render("deploy.asl.json.j2", context)
+
+
+#: The lock item's attributes a deployment writes when it takes the lock (and a takeover too).
+LOCK_UPDATE = "SET #status = :deploying, #execution = :execution, #version = :version, #started = :started"
+
+
+def _lock(naming: Naming, deployment_key: dict, condition: str, values: dict) -> dict:
+    return {"TableName": naming.platform.registry_table, "Key": deployment_key, "UpdateExpression": LOCK_UPDATE,
+            "ConditionExpression": condition,
+            "ExpressionAttributeNames": {"#status": "status", "#execution": "execution", "#version": "version",
+                                         "#started": "started_at"},
+            "ExpressionAttributeValues": {":deploying": {"S": "deploying"}, ":execution": {"S.$": "$$.Execution.Id"},
+                                          ":version": {"S.$": "$.request.version"},
+                                          ":started": {"S.$": "$$.State.EnteredTime"}, **values}}
+
+
+def _lock_takeover(naming: Naming, deployment_key: dict) -> dict:
+    """A lock still `deploying` whose execution is no longer RUNNING (it failed before recording
+    its outcome, hit States.Runtime, timed out or was stopped: Step Functions API reference,
+    DescribeExecution: status RUNNING | SUCCEEDED | FAILED | TIMED_OUT | ABORTED | PENDING_REDRIVE)
+    is taken over, on the condition that it still names that execution."""
+    return {
+        "describe": {"ExecutionArn.$": "$.running.Item.execution.S"},
+        "take": _lock(naming, deployment_key, "#status = :deploying AND #execution = :ended",
+                      {":ended": {"S.$": "$.running.Item.execution.S"}}),
+    }
 
 
 def _deploy_timeout(deploy, context: dict) -> int:
@@ -639,27 +658,39 @@ def _sagemaker_target(naming: Naming, deploy, failures, serve_image, model_data,
         routing["LinearStepSize"] = {"Type": "CAPACITY_PERCENT", "Value": traffic.percent}
     deployment = {"BlueGreenUpdatePolicy": {"TrafficRoutingConfiguration": routing,
                                             "TerminationWaitInSeconds": min(traffic.bake_seconds, 3600)}}
-    if traffic.alarms:
-        deployment["AutoRollbackConfiguration"] = {"Alarms": [{"AlarmName": a} for a in traffic.alarms]}
+    rollback_names, puts = _rollback_alarms(naming)
+    if rollback_names:
+        deployment["AutoRollbackConfiguration"] = {"Alarms": [{"AlarmName": a} for a in rollback_names]}
     update = {"EndpointName": endpoint.name, "EndpointConfigName.$": "$.deployment.endpoint_config",
-              "DeploymentConfig": deployment, "RetainAllVariantProperties": False}
+              "DeploymentConfig": deployment, **_retained_variant_properties(endpoint)}
+    failures["endpoint_failed"] = _endpoint_failed(naming, failures, endpoint.name)
+    # Where each end of the update goes: straight to its outcome, or, with autoscaling, through
+    # the states that register the scaling again first (the outcome is then routed on).
+    ends = {"deployed": "Record deployed", "rolled_back": failures["rolled_back"]["notify_state"],
+            "failed": failures["failed"]["notify_state"], "timed_out": failures["timed_out"]["notify_state"]}
+    outcome_states = ({outcome: f"Restore scaling: {outcome.replace('_', ' ')}" for outcome in ends}
+                      if endpoint.autoscaling_max else ends)
     poll = _poll(naming, "endpoint", deploy.poll, f"arn:{platform.partition}:states:::aws-sdk:sagemaker:describeEndpoint",
                  {"EndpointName": endpoint.name},
                  {"status.$": "$.EndpointStatus", "config.$": "$.EndpointConfigName"},
                  [{"And": [{"Variable": "$.status.status", "StringEquals": "InService"},
                            {"Variable": "$.status.config", "StringEqualsPath": "$.deployment.endpoint_config"}],
-                   "Next": "Register scalable target" if endpoint.autoscaling_max else "Record deployed"},
-                  {"Variable": "$.status.status", "StringEquals": "InService", "Next": failures["rolled_back"]["notify_state"]},
+                   "Next": outcome_states["deployed"]},
+                  {"Variable": "$.status.status", "StringEquals": "InService", "Next": outcome_states["rolled_back"]},
                   {"Or": [{"Variable": "$.status.status", "StringEquals": "Failed"},
                           {"Variable": "$.status.status", "StringEquals": "UpdateRollbackFailed"}],
-                   "Next": failures["failed"]["notify_state"]}],
-                 failures["timed_out"], failures["failed"])
+                   "Next": outcome_states["failed"]}],
+                 {"notify_state": outcome_states["timed_out"]}, {"notify_state": outcome_states["failed"]})
     resource_id = f"endpoint/{endpoint.name}/variant/{ctx.SAGEMAKER_VARIANT}"
     scalable = {"ServiceNamespace": "sagemaker", "ResourceId": resource_id,
                 "ScalableDimension": "sagemaker:variant:DesiredInstanceCount"}
     autoscaling = None
     if endpoint.autoscaling_max:
         autoscaling = {
+            "describe_config": {"EndpointConfigName.$": "$.endpoint.config"},
+            "instance_type": endpoint.instance_type,
+            "outcomes": list(ends.items()),
+            "routes": [{"Variable": "$.outcome.next", "StringEquals": then, "Next": then} for then in ends.values()],
             "deregister": scalable,
             "register": {**scalable, "MinCapacity": endpoint.autoscaling_min, "MaxCapacity": endpoint.autoscaling_max},
             "policy": {**scalable, "PolicyName": f"{endpoint.name}-invocations", "PolicyType": "TargetTrackingScaling",
@@ -675,13 +706,54 @@ def _sagemaker_target(naming: Naming, deploy, failures, serve_image, model_data,
                            "model.$": ctx.states_format(model_prefix + "-{}", "$.deployment.token"),
                            "endpoint_config.$": ctx.states_format(config_prefix + "-{}", "$.deployment.token")},
         "create_model": create_model, "endpoint_config": endpoint_config,
+        "watch_states": _watch_states(puts, "Find endpoint"),
         "describe_endpoint": {"EndpointName": endpoint.name},
+        "endpoint_not_found": ENDPOINT_NOT_FOUND,
+        "outcome_states": outcome_states,
         "create_endpoint": {"EndpointName": endpoint.name, "EndpointConfigName.$": "$.deployment.endpoint_config",
                             "Tags": naming.tags("deploy")},
         "update_endpoint": update, "autoscaling": autoscaling,
         "polls": {"endpoint": poll},
         "can_roll_back": True,
     }
+
+
+#: DescribeEndpoint of an endpoint that does not exist. SageMaker's API model declares no error for
+#: DescribeEndpoint (botocore sagemaker/2017-07-24/service-2.json: DescribeEndpoint has "errors": []):
+#: a missing endpoint is SageMaker's common ValidationException (SageMaker API reference, "Common
+#: Errors": ValidationException, HTTP 400) with the message `Could not find endpoint "<arn>".`.
+#: Step Functions names an SDK error `SageMaker.<name>` and puts the service's message in the Cause
+#: (Step Functions developer guide, "AWS SDK service integrations": ServiceName.ErrorName), and the
+#: name of an error the API model does not declare is not documented: so a SageMaker error whose
+#: message says the endpoint cannot be found means "create it"; throttling (retried first),
+#: AccessDenied and anything else fail the deployment instead of trying to create an endpoint
+#: that exists.
+ENDPOINT_NOT_FOUND = {"And": [{"Variable": "$.error.Error", "StringMatches": "SageMaker.*"},
+                              {"Variable": "$.error.Cause", "StringMatches": "*Could not find endpoint*"}],
+                      "Next": "Create endpoint"}
+
+
+def _retained_variant_properties(endpoint) -> dict:
+    """With autoscaling, an update keeps the variant's current (scaled) instance count instead of
+    going back to InitialInstanceCount; the new data capture configuration is taken from the new
+    endpoint config all the same (SageMaker API reference, UpdateEndpoint:
+    RetainAllVariantProperties, ExcludeRetainedVariantProperties; developer guide, "Update endpoints
+    that use auto scaling"). Without autoscaling, the configured instance_count is the truth."""
+    if not endpoint.autoscaling_max:
+        return {"RetainAllVariantProperties": False}
+    return {"RetainAllVariantProperties": True,
+            "ExcludeRetainedVariantProperties": [{"VariantPropertyType": "DataCaptureConfig"}]}
+
+
+def _endpoint_failed(naming: Naming, failures: dict, endpoint: str) -> dict:
+    """An endpoint in `Failed` status: "DeleteEndpoint is the only operation that can be performed
+    on a failed endpoint" (SageMaker API reference, DescribeEndpoint: EndpointStatus). It serves
+    nothing, but deleting is left to the operator, who should read its FailureReason first."""
+    failed = failures["failed"]
+    return _failure(naming, "deploy", "endpoint failed", "EndpointFailed",
+                    f"The endpoint {endpoint} is in Failed status, which only DeleteEndpoint accepts: read its "
+                    f"FailureReason (aws sagemaker describe-endpoint --endpoint-name {endpoint}), delete it, "
+                    "and deploy again.", "DeploymentFailed", record=failed["record"])
 
 
 #: Content types the endpoint's data capture records as text (CSV or JSON) instead of base64:
@@ -799,10 +871,27 @@ def _traffic_weights(traffic) -> list:
     return []
 
 
-def _alarm_check(naming: Naming, traffic) -> dict | None:
-    if not traffic.alarms:
+def _rollback_alarms(naming: Naming) -> tuple[list, list]:
+    """(the names of the alarms that roll a deployment back, the PutMetricAlarm arguments of those
+    the pipeline puts for the version it deploys): a `monitor:<alarm>` is replaced by its
+    `rollback-<alarm>` twin on the new version's metrics (render/monitor.py `rollback_alarms`)."""
+    twins = alarms.rollback_alarms(naming.config)
+    names_ = [twins[alarm]["AlarmName"] if alarm in twins else alarm for alarm in naming.config.deploy.traffic.alarms]
+    return names_, [twins[alarm] for alarm in naming.config.deploy.traffic.alarms if alarm in twins]
+
+
+def _watch_states(puts: list, then: str) -> list:
+    """One PutMetricAlarm state per rollback alarm of the new version, chained, then `then`."""
+    states = [{"name": f"Watch new version: {put['AlarmName']}", "parameters": put} for put in puts]
+    for state, following in zip(states, states[1:] + [{"name": then}]):
+        state["next"] = following["name"]
+    return states
+
+
+def _alarm_check(names_: list) -> dict | None:
+    if not names_:
         return None
-    return {"AlarmNames": list(traffic.alarms), "StateValue": "ALARM"}
+    return {"AlarmNames": list(names_), "StateValue": "ALARM"}
 
 
 def _lambda_target(naming: Naming, deploy, failures, serve_image, model_data, environment) -> dict:
@@ -827,10 +916,22 @@ def _lambda_target(naming: Naming, deploy, failures, serve_image, model_data, en
     weight_map = ("States.StringToJson(States.Format('\\{\"{}\": {}\\}', $.published.version, "
                   "States.ArrayGetItem($.shift.weights, $.shift.step)))")
     alias = {"FunctionName": function.name, "Name": function.alias}
+    rollback_names, puts = _rollback_alarms(naming)
+    # Alarms are watched between traffic steps and during the bake time; with neither,
+    # there is no moment to roll back in.
+    can_roll_back = bool(rollback_names and (weights or deploy.traffic.bake_seconds))
     return {
-        "first_target_state": "Update function configuration",
+        "first_target_state": "Read function configuration",
+        "read_configuration": {"FunctionName": function.name},
+        # UpdateFunctionConfiguration replaces the whole Environment (Lambda API reference,
+        # UpdateFunctionConfiguration: Environment): ours are merged over the function's current
+        # variables, so those someone else set (a secret's name, a feature flag) stay.
+        "own_variables": variables,
+        "merged_environment": {"Variables.$": "States.JsonMerge($.function.configuration.Environment.Variables, "
+                                              "$.environment.own, false)"},
+        "own_environment": {"Variables.$": "$.environment.own"},
         "update_configuration": {"FunctionName": function.name, "MemorySize": function.memory,
-                                 "Timeout": function.timeout_seconds, "Environment": {"Variables": variables}},
+                                 "Timeout": function.timeout_seconds, "Environment": {"Variables.$": "$.environment.Variables"}},
         "update_code": {"FunctionName": function.name, "ImageUri.$": serve_image},
         "publish_version": {"FunctionName": function.name, "Description.$": ctx.states_format("mlops version {}", "$.request.version")},
         "get_alias": alias,
@@ -840,13 +941,12 @@ def _lambda_target(naming: Naming, deploy, failures, serve_image, model_data, en
                   "RoutingConfig": {"AdditionalVersionWeights.$": weight_map}},
         "promote": {**alias, "FunctionVersion.$": "$.published.version", "RoutingConfig": {"AdditionalVersionWeights": {}}},
         "roll_back": {**alias, "FunctionVersion.$": "$.alias.previous", "RoutingConfig": {"AdditionalVersionWeights": {}}},
-        "alarms": _alarm_check(naming, deploy.traffic),
+        "alarms": _alarm_check(rollback_names),
+        "watch_states": _watch_states(puts if can_roll_back else [], "Start traffic shift" if weights else "Promote version"),
         "interval": deploy.traffic.interval_seconds or 0,
         "bake": deploy.traffic.bake_seconds,
         "polls": {"configuration update": config_poll, "code update": code_poll},
-        # Alarms are watched between traffic steps and during the bake time; with neither,
-        # there is no moment to roll back in.
-        "can_roll_back": bool(deploy.traffic.alarms and (weights or deploy.traffic.bake_seconds)),
+        "can_roll_back": can_roll_back,
     }
 
 

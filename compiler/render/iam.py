@@ -500,6 +500,16 @@ def _endpoint(action: str, call: _Call) -> None:
         _read_alarms(call, [alarm.get("AlarmName") for alarm in rollback])
 
 
+def _describe_endpoint_config(call: _Call) -> None:
+    """The config the endpoint serves now (read for its instance type): one the deploy pipeline
+    created, so named with the endpoint's config prefix and a run token."""
+    if call.parameters.get("EndpointConfigName.$") != "$.endpoint.config":
+        raise call.fail("EndpointConfigName is not the endpoint's current config")
+    prefix = names.job_prefix(call.scope.config.deploy.endpoint.name, "config", "endpoint_config").lower()
+    call.policy.allow("SageMakerEndpoint", ["sagemaker:DescribeEndpointConfig"],
+                      [call.scope.arn("sagemaker", f"endpoint-config/{iam_literal(prefix)}-*")])
+
+
 def _monitoring_schedule(action: str, call: _Call) -> None:
     """The endpoint's Model Monitor schedule, by its fixed name; its jobs run as the task role."""
     name = call.pattern("MonitoringScheduleName").lower()
@@ -520,14 +530,46 @@ def _endpoint_autoscaling(call: _Call) -> None:
     if not match:
         raise call.fail("ResourceId is not a SageMaker endpoint variant")
     call.policy.allow_unscopable("EndpointAutoscaling")
-    # Application Auto Scaling checks the caller may read and resize the endpoint it registers.
+    # Application Auto Scaling checks that its caller may do what it will do on the caller's
+    # behalf (Application Auto Scaling User Guide, "Permissions required for API actions on
+    # target services and CloudWatch"): read and resize the endpoint and read its endpoint
+    # configs (the deploy pipeline's, by their prefix) ...
+    endpoint = match["name"].lower()
+    config_prefix = names.job_prefix(endpoint, "config", "endpoint_config")  # as _describe_endpoint_config
     call.policy.allow("EndpointAutoscalingTarget",
-                      ["sagemaker:DescribeEndpoint", "sagemaker:UpdateEndpointWeightsAndCapacities"],
-                      [call.scope.arn("sagemaker", f"endpoint/{iam_literal(match['name'].lower())}")])
+                      ["sagemaker:DescribeEndpoint", "sagemaker:DescribeEndpointConfig",
+                       "sagemaker:UpdateEndpointWeightsAndCapacities"],
+                      [call.scope.arn("sagemaker", f"endpoint/{iam_literal(endpoint)}"),
+                       call.scope.arn("sagemaker", f"endpoint-config/{iam_literal(config_prefix)}-*")])
+    # ... and, for a target tracking policy, create, read and delete the CloudWatch alarms it
+    # manages: they are named `TargetTracking-<ResourceId>-Alarm...` (the resource is scoped as
+    # AWSApplicationAutoscalingSageMakerEndpointPolicy scopes it: `alarm:TargetTracking*`).
+    call.policy.allow("TargetTrackingAlarms",
+                      ["cloudwatch:DeleteAlarms", "cloudwatch:DescribeAlarms", "cloudwatch:PutMetricAlarm"],
+                      [call.scope.arn("cloudwatch", f"alarm:TargetTracking-{iam_literal(call.literal('ResourceId'))}-*")])
     # The first registration in an account creates SageMaker's autoscaling service-linked role.
     call.policy.allow("AutoscalingServiceLinkedRole", ["iam:CreateServiceLinkedRole"],
                       [call.scope.arn("iam", f"role/{AUTOSCALING_ROLE}", regional=False)],
                       {"StringEquals": {"iam:AWSServiceName": [AUTOSCALING_SERVICE]}})
+
+
+def _describe_execution(call: _Call) -> None:
+    """The deploy pipeline asks whether the execution its lock names still runs: executions of
+    this pipeline's own state machine only."""
+    if call.parameters.get("ExecutionArn.$") != "$.running.Item.execution.S":
+        raise call.fail("ExecutionArn is not the execution the deployment lock names")
+    machine = call.scope.naming.state_machine(call.pipeline)
+    call.policy.allow("DeploymentLock", ["states:DescribeExecution"],
+                      [call.scope.arn("states", f"execution:{iam_literal(machine)}:*")])
+
+
+def _put_rollback_alarm(call: _Call) -> None:
+    """The deploy pipeline's rollback alarms of the version it deploys (`<model>-<env>-rollback-*`)."""
+    name = call.literal("AlarmName")
+    if not name.startswith(call.scope.naming.alarm("rollback-")) or call.pipeline != "deploy":
+        raise call.fail(f"{name} is not a rollback alarm of the model's deployments")
+    call.policy.allow("RollbackAlarms", ["cloudwatch:PutMetricAlarm"],
+                      [call.scope.arn("cloudwatch", f"alarm:{iam_literal(name)}")])
 
 
 def _describe_alarms(call: _Call) -> None:
@@ -653,6 +695,7 @@ _HANDLERS: dict[str, Callable[[_Call], None]] = {
     "sagemaker:createEndpoint": functools.partial(_endpoint, "sagemaker:CreateEndpoint"),
     "sagemaker:updateEndpoint": functools.partial(_endpoint, "sagemaker:UpdateEndpoint"),
     "aws-sdk:sagemaker:describeEndpoint": functools.partial(_endpoint, "sagemaker:DescribeEndpoint"),
+    "aws-sdk:sagemaker:describeEndpointConfig": _describe_endpoint_config,
     "aws-sdk:sagemaker:createMonitoringSchedule": functools.partial(_monitoring_schedule,
                                                                     "sagemaker:CreateMonitoringSchedule"),
     "aws-sdk:sagemaker:updateMonitoringSchedule": functools.partial(_monitoring_schedule,
@@ -661,6 +704,8 @@ _HANDLERS: dict[str, Callable[[_Call], None]] = {
     "aws-sdk:applicationautoscaling:registerScalableTarget": _endpoint_autoscaling,
     "aws-sdk:applicationautoscaling:putScalingPolicy": _endpoint_autoscaling,
     "aws-sdk:cloudwatch:describeAlarms": _describe_alarms,
+    "aws-sdk:cloudwatch:putMetricAlarm": _put_rollback_alarm,
+    "aws-sdk:sfn:describeExecution": _describe_execution,
     "aws-sdk:lambda:getFunctionConfiguration": functools.partial(_function, "lambda:GetFunctionConfiguration"),
     "aws-sdk:lambda:updateFunctionConfiguration": functools.partial(_function, "lambda:UpdateFunctionConfiguration"),
     "aws-sdk:lambda:updateFunctionCode": _update_function_code,

@@ -308,3 +308,55 @@ def _placed(widget: dict, x: int, y: int, width: int, height: int) -> dict:
 
 def _bottom(widgets: list) -> int:
     return max(widget["y"] + widget["height"] for widget in widgets)
+
+
+# --------------------------------------------------------------------------- rollback alarms of a deployment
+
+#: The dimension that narrows a serving metric to the version being deployed, with the JSONPath of
+#: its value in the deploy pipeline. Lambda: `ExecutedVersion`, the version that ran an invocation
+#: through a weighted alias (Lambda developer guide, "Types of metrics for Lambda functions" /
+#: dimensions); SageMaker: `EndpointConfigName`, "published ... after the new fleet starts receiving
+#: traffic" (SageMaker developer guide, "Auto-Rollback Configuration and Monitoring", "Monitor model
+#: latency on the new fleet").
+NEW_VERSION_DIMENSIONS = {"lambda": ("ExecutedVersion", "$.published.version"),
+                          "sagemaker-endpoint": ("EndpointConfigName", "$.deployment.endpoint_config")}
+
+
+def rollback_window_seconds(evaluation_periods: int) -> int:
+    """How long a health alarm needs at least to go to ALARM: all its 5-minute periods breaching."""
+    return HEALTH_PERIOD_SECONDS * evaluation_periods
+
+
+def rollback_alarms(config: ModelConfig) -> dict:
+    """traffic.alarms name -> the PutMetricAlarm arguments of the alarm the deploy pipeline puts in
+    its place, for each `monitor:<alarm>` of a target whose metrics name the version: the same
+    health alarm, on the new version's requests only (a whole-alias or whole-endpoint alarm mixes a
+    10% canary with the old version's 90%), named `<model>-<env>-rollback-<alarm>`, without
+    actions (the pipeline notifies) or tags (so `apply`, which deletes the environment's alarms
+    that monitor.json no longer lists only when their tags say they are its own, leaves them to the
+    pipeline). Alarms named by the user are used as they are."""
+    deploy = config.deploy
+    if deploy is None or deploy.target not in NEW_VERSION_DIMENSIONS or config.monitor is None:
+        return {}
+    name, path = NEW_VERSION_DIMENSIONS[deploy.target]
+    health = {alarm["AlarmName"]: alarm for alarm in health_alarms(config)}
+    naming = Naming(config)
+    kinds = {naming.alarm(kind): kind for kind in ("error-rate", "latency-p99")}
+    return {alarm: _for_new_version(health[alarm], naming.alarm(f"rollback-{kinds[alarm]}"),
+                                    {"Name": name, "Value.$": path})
+            for alarm in deploy.traffic.alarms if alarm in health and alarm in kinds}
+
+
+def _for_new_version(alarm: dict, name: str, dimension: dict) -> dict:
+    narrowed = {key: value for key, value in alarm.items()
+                if key not in ("AlarmActions", "OKActions", "ActionsEnabled", "Tags")}
+    narrowed["AlarmName"] = name
+    narrowed["AlarmDescription"] = f"{alarm['AlarmDescription']}; the version being deployed only (rollback)"
+    narrowed["ActionsEnabled"] = False
+    if "Dimensions" in narrowed:
+        narrowed["Dimensions"] = [*narrowed["Dimensions"], dimension]
+    for query in narrowed.get("Metrics", ()):
+        if "MetricStat" in query:
+            metric = query["MetricStat"]["Metric"]
+            metric["Dimensions"] = [*metric["Dimensions"], dimension]
+    return {key: narrowed[key] for key in ALARM_KEYS if key in narrowed}

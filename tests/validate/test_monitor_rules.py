@@ -97,7 +97,8 @@ def test_traffic_alarm_reference_must_exist(repo):
 def test_traffic_alarm_reference_compiles_to_the_alarm_name(repo):
     deploy = DEPLOY.format(target="sagemaker-endpoint") + (
         "    traffic: {mode: canary, percent: 10, interval: 5m, alarms: [monitor:error-rate, team-alarm]}\n")
-    repo.write(repo.config(append=deploy + "monitor:\n  health: {max_error_rate: 0.02}\n"))
+    # one 5-minute period: the rollback alarm can fire within the 5-minute interval (rule rollback-window)
+    repo.write(repo.config(append=deploy + "monitor:\n  health: {max_error_rate: 0.02, evaluation_periods: 1}\n"))
     from compiler import api
     result = api.compile_outputs([str(repo.root)], str(repo.root / "platform.yaml"), None)
     assert result.validation.problems == ()

@@ -15,6 +15,7 @@ from compiler.checks.rules import (
     platform_required,
     reserved_env,
     role_names,
+    rollback_window,
     runtime_refs,
     schedules,
     secrets_in_config,
@@ -39,4 +40,5 @@ ALL = (
     deploy,
     batch,
     monitor,
+    rollback_window,
 )

@@ -1,0 +1,128 @@
+"""Issue 13, item 6: a deployment lock whose execution is no longer running does not block.
+
+The lock (the DEPLOYMENT item, `status: deploying`) names the execution that took it. Before,
+an execution that ended without recording its outcome (failed in the failure chain itself, hit
+States.Runtime, timed out, was stopped) left the lock `deploying` for ever: every later deployment
+failed DeploymentInProgress. Now the next deployment asks Step Functions (DescribeExecution: status
+RUNNING | SUCCEEDED | FAILED | TIMED_OUT | ABORTED | PENDING_REDRIVE, Step Functions API reference)
+and takes the lock over when that execution has ended, on the condition that the lock still names it.
+Executed in moto (sfn_harness.py), one test per way an execution can end.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from sfn_harness import execute, start, wait_for
+from test_execute_deploy import deployment, forecast  # noqa: F401 (fixture)
+
+DEPLOY = "demand-forecast-default-deploy"
+
+
+def parser_execution(arn: str):
+    from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+
+    backend = stepfunctions_parser_backends["111111111111"]["eu-west-1"]
+    return next(execution for execution in backend._get_executions() if execution.exec_arn == arn)
+
+
+def stopped_while_polling(account) -> str:
+    """deploy-a takes the lock and is stopped (StopExecution) while it waits for the endpoint."""
+    account.harness.endpoint = "never_ready"
+
+    def stop_it(execution, state, seconds):
+        if execution == "deploy-a" and state == "Wait for endpoint":
+            account.sfn.stop_execution(executionArn=arn)
+
+    account.harness.clock.on_wait = stop_it
+    arn = start(account.sfn, DEPLOY, "deploy-a", {"version": "v1"})
+    ended = wait_for(account.sfn, arn)
+    account.harness.clock.on_wait, account.harness.endpoint = None, "ready"
+    assert ended.status == "ABORTED"
+    return arn
+
+
+def timed_out(account) -> str:
+    """As Step Functions leaves an execution that ran past the state machine's TimeoutSeconds
+    (moto does not wait hours: the stopped execution is given that end)."""
+    from moto.stepfunctions.parser.api import ExecutionStatus
+
+    arn = stopped_while_polling(account)
+    parser_execution(arn).exec_status = ExecutionStatus.TIMED_OUT
+    return arn
+
+
+def runtime_error(account) -> str:
+    """States.Runtime, which no Catch takes in AWS (a JSONPath that matches nothing, an intrinsic
+    given the wrong type): moto's interpreter lets Catch take it, so the stopped execution is given
+    that end, as Step Functions leaves it."""
+    from moto.stepfunctions.parser.api import ExecutionStatus
+
+    arn = stopped_while_polling(account)
+    execution = parser_execution(arn)
+    execution.exec_status, execution.error = ExecutionStatus.FAILED, "States.Runtime"
+    execution.cause = "The JSONPath '$.model_version.Item.model_data.S' could not be found in the input"
+    return arn
+
+
+def failed_before_recording(account, monkeypatch) -> str:
+    """The failure chain's own write (`Record deployment failed`) fails after its retries: the
+    execution ends FAILED with the lock still `deploying`."""
+    from moto.core.exceptions import JsonRESTError
+    from moto.dynamodb.models import DynamoDBBackend
+    from moto.sagemaker.models import SageMakerModelBackend
+
+    original_update = DynamoDBBackend.update_item
+
+    def throttled_outcome(self, table_name, key, update_expression, *args, **kwargs):
+        if "#finished" in (update_expression or ""):
+            raise JsonRESTError("ProvisionedThroughputExceededException", "throughput exceeded")
+        return original_update(self, table_name, key, update_expression, *args, **kwargs)
+
+    def no_capacity(self, *args, **kwargs):
+        raise JsonRESTError("ResourceLimitExceeded", "no capacity for ml.c5.xlarge")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(DynamoDBBackend, "update_item", throttled_outcome)
+        patched.setattr(SageMakerModelBackend, "create_model", no_capacity)
+        run = execute(account.sfn, DEPLOY, "deploy-a", {"version": "v1"})
+    assert run.status == "FAILED" and "Record deployment failed" in run.entered(), (run.error, run.cause)
+    return run.arn
+
+
+ENDINGS = {"aborted": (lambda account, _: stopped_while_polling(account), "ABORTED"),
+           "timed out": (lambda account, _: timed_out(account), "TIMED_OUT"),
+           "States.Runtime": (lambda account, _: runtime_error(account), "FAILED"),
+           "failed before recording": (failed_before_recording, "FAILED")}
+
+
+@pytest.mark.parametrize("ending", sorted(ENDINGS))
+def test_a_lock_left_by_an_ended_execution_is_taken_over(forecast, monkeypatch, ending):
+    end, status = ENDINGS[ending]
+    ended_arn = end(forecast, monkeypatch)
+    assert forecast.sfn.describe_execution(executionArn=ended_arn)["status"] == status
+    left = deployment(forecast, "demand-forecast")
+    assert (left["status"], left["execution"]) == ("deploying", ended_arn)  # what blocked every later deployment
+
+    run = execute(forecast.sfn, DEPLOY, "deploy-b", {"version": "v2"})
+    assert run.status == "SUCCEEDED", (run.error, run.cause, run.failures("Is the lock's execution running?"),
+                                       run.failures("Take over lock"))
+    assert "Take over lock" in run.entered()
+    recorded = deployment(forecast, "demand-forecast")
+    assert (recorded["status"], recorded["execution"], recorded["version"]) == ("deployed", run.arn, "v2")
+
+
+def test_a_lock_whose_execution_still_runs_blocks(forecast):
+    forecast.harness.endpoint = "never_ready"
+    second = {}
+
+    def while_first_waits(execution, state, seconds):
+        if execution == "deploy-a" and state == "Wait for endpoint" and not second:
+            second["run"] = execute(forecast.sfn, DEPLOY, "deploy-b", {"version": "v2"})
+
+    forecast.harness.clock.on_wait = while_first_waits
+    first = wait_for(forecast.sfn, start(forecast.sfn, DEPLOY, "deploy-a", {"version": "v1"}))
+    blocked = second["run"]
+    assert (blocked.status, blocked.error) == ("FAILED", "DeploymentInProgress")
+    assert "Is the lock's execution running?" in blocked.entered() and "Take over lock" not in blocked.entered()
+    assert first.error == "DeploymentTimedOut"
