@@ -22,6 +22,26 @@ WRITE_RETRY = [{"ErrorEquals": ["DynamoDB.ProvisionedThroughputExceededException
                 "IntervalSeconds": 2, "MaxAttempts": 3, "BackoffRate": 2.0}]
 #: Room for the pipeline's own bookkeeping states on top of its stages' time-outs.
 BOOKKEEPING_SECONDS = 3600
+#: The error names a Catch takes as a whole class rather than as an answer: a Catcher with only
+#: these is the fallback after the specific ones, and does not stop their retries.
+CATCH_ALL_ERRORS = frozenset({"States.ALL", "States.TaskFailed"})
+
+
+def retriers(retry: list | None, catch: list | None) -> list:
+    """A Task's Retry field: `retry`, preceded by a Retrier that never retries the errors its
+    Catch names specifically (ConditionalCheckFailed, ResourceNotFound, ObjectNotFound, ...).
+
+    Those errors are answers, not transient failures, and `States.TaskFailed` in SERVICE_RETRY
+    "matches any known error name except States.Timeout", so without this they would be retried
+    before being caught (a conditional write that had succeeded fails its retry on its own
+    condition). Step Functions scans the Retriers in order and applies the first whose
+    ErrorEquals names the error; MaxAttempts 0 "indicates that the error should never be
+    retried" (Step Functions Developer Guide, "Handling errors in Step Functions workflows":
+    "Error names", "Retrying after an error"; ASL specification, "Retrying after error")."""
+    if not retry:
+        return []
+    answers = sorted({error for catcher in catch or () for error in catcher["ErrorEquals"]} - CATCH_ALL_ERRORS)
+    return ([{"ErrorEquals": answers, "MaxAttempts": 0}] if answers else []) + list(retry)
 
 
 def _tojson(value) -> str:
@@ -41,6 +61,7 @@ def environment() -> jinja2.Environment:
     env.filters["members"] = _members
     # Plain JSON: the output is JSON, not HTML, so Jinja's HTML-safe escaping is wasted work.
     env.filters["tojson"] = _tojson
+    env.globals["retriers"] = retriers
     return env
 
 
@@ -269,8 +290,7 @@ def _drift_gate(naming: Naming) -> dict | None:
                                      {"Variable": "$.alarm", "IsPresent": True}, {"Variable": "$.alarm", "IsString": True}],
                              "Next": LIVE_VERSION},
         "live": _live_version(naming, "Claim drift window", NO_LIVE_VERSION),
-        "claim": {"TableName": naming.platform.registry_table, "Item": item,
-                  "ConditionExpression": "attribute_not_exists(pk)"},
+        "claim": _put_once(naming, item),
         "cooling_down": f"A drift-started retrain of this UTC {period} has started already: this one starts nothing.",
         "event": ctx.put_event(naming, "retrain", "DriftDetected",
                                {"alarm.$": "$.alarm", "live_version.$": "$.live.version", "window.$": window}),
@@ -278,6 +298,18 @@ def _drift_gate(naming: Naming) -> dict | None:
                             "The drift alarm could not be recorded in the registry, so no retrain started.", "RunFailed"),
     }
 
+
+
+def _put_once(naming: Naming, item: dict) -> dict:
+    """A registry PutItem that writes `item` only if no other execution has written it (the item
+    names its execution). The write is idempotent for its own execution: when a write that
+    succeeded is retried (its answer was lost: a time-out, a 5xx after the commit), the retry
+    finds the item it wrote and succeeds, instead of failing its own condition."""
+    assert item["execution"] == {"S.$": "$$.Execution.Id"}, "the item must name its execution"
+    return {"TableName": naming.platform.registry_table, "Item": item,
+            "ConditionExpression": "attribute_not_exists(pk) OR #execution = :execution",
+            "ExpressionAttributeNames": {"#execution": "execution"},
+            "ExpressionAttributeValues": {":execution": {"S.$": "$$.Execution.Id"}}}
 
 
 def _live_version(naming: Naming, found: str, nothing: str) -> dict:
@@ -367,8 +399,7 @@ def _register(naming: Naming, retrain: RetrainPipeline) -> dict:
         item["baseline_uri"] = {"S.$": baseline}
         detail["baseline_uri.$"] = baseline
     return {
-        "put_item": {"TableName": naming.platform.registry_table, "Item": item,
-                     "ConditionExpression": "attribute_not_exists(pk)"},
+        "put_item": _put_once(naming, item),
         "event": ctx.put_event(naming, "retrain", "ModelRegistered", detail),
         "failure": _failure(naming, "retrain", "registration failed", "RegistrationFailed",
                             "The new model version could not be recorded in the registry.", "RunFailed"),
