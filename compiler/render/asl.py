@@ -351,10 +351,17 @@ _COMPARISONS = {"below": "NumericLessThan", "above": "NumericGreaterThan",
                 "at_most": "NumericLessThanEquals", "at_least": "NumericGreaterThanEquals"}
 
 
+def metric_variable(metric: str) -> str:
+    """The JSONPath of a gate metric in the parsed metrics.json: each dot of the metric steps into a
+    nested object (`regression_metrics.mse.value`, the layout of SageMaker's evaluation.json), a
+    plain name is a top-level key. Bracket notation, as the names may hold ':' and '-'."""
+    return "$.metrics.values" + "".join(f"['{key}']" for key in metric.split("."))
+
+
 def _gate(naming: Naming, retrain: RetrainPipeline) -> dict:
     checks = []
     for condition in retrain.gate:
-        variable = f"$.metrics.values['{condition.metric}']"
+        variable = metric_variable(condition.metric)
         checks += [{"Variable": variable, "IsPresent": True}, {"Variable": variable, "IsNumeric": True},
                    {"Variable": variable, _COMPARISONS[condition.comparison]: condition.threshold}]
     described = ", ".join(f"{c.metric} {c.comparison.replace('_', ' ')} {c.threshold}" for c in retrain.gate)
