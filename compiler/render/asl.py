@@ -135,8 +135,22 @@ def _retry(stage: Stage) -> list:
              "MaxAttempts": retry.max_attempts, "BackoffRate": retry.backoff_rate}]
 
 
+#: What a stage's state allows on top of the stage's own limit (`timeout`, or the spot wait): the
+#: job's limit counts its running time, while the state also waits through what comes before and
+#: after it. SageMaker provisions the instances and pulls the image first (status `Starting`),
+#: gives a stopped algorithm 120 s after SIGTERM to save its artifacts, then uploads the output
+#: (SageMaker API reference, StoppingCondition; DescribeTrainingJob, SecondaryStatus); Fargate
+#: provisions the task's network interface and pulls the image (task lifecycle PROVISIONING,
+#: PENDING). With the same limit, the state would time out first, mid-upload, as States.Timeout
+#: instead of the job's own clear failure. On Fargate, where nothing else limits a task, the
+#: stage's limit is the state's: `timeout` plus this margin.
+STATE_MARGIN_SECONDS = 900
+
+
 def _stage_timeout(stage: Stage) -> int:
-    return ctx.spot_max_wait(stage) if stage.spot else stage.timeout_seconds
+    """A stage's state time-out: the job's own limit and the margin."""
+    limit = ctx.spot_max_wait(stage) if stage.spot else stage.timeout_seconds
+    return limit + STATE_MARGIN_SECONDS
 
 
 def _container_step(naming: Naming, pipeline: str, stage: Stage, input_uri: str, params, extra_env=None) -> dict:
