@@ -167,7 +167,7 @@ def test_an_endpoint_deployment_captures_requests_and_schedules_drift_checks(for
     baseline = f"{ARTIFACTS}/demand-forecast/retrain/v1/baseline/"
     assert job["BaselineConfig"] == {"ConstraintsResource": {"S3Uri": f"{baseline}constraints.json"},
                                      "StatisticsResource": {"S3Uri": f"{baseline}statistics.json"}}
-    assert job["MonitoringInputs"][0]["EndpointInput"]["EndpointName"] == "demand-forecast"
+    assert job["MonitoringInputs"][0]["EndpointInput"]["EndpointName"] == "demand-forecast-default"
     assert job["MonitoringAppSpecification"]["ImageUri"] == \
         "468650794304.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-model-monitor-analyzer"
     assert job["Environment"] == {"publish_cloudwatch_metrics": "Enabled"}
@@ -257,7 +257,7 @@ def test_an_endpoints_own_drift_job_reads_the_capture_files_sagemaker_writes(for
     assert forecast_job.harness.monitoring_schedules == {}
     assert not [action for action, _ in forecast_job.harness.sagemaker_requests if "MonitoringSchedule" in action]
     sagemaker = forecast_job.session.client("sagemaker")
-    endpoint = sagemaker.describe_endpoint(EndpointName="demand-forecast")
+    endpoint = sagemaker.describe_endpoint(EndpointName="demand-forecast-default")
     endpoint_config = sagemaker.describe_endpoint_config(EndpointConfigName=endpoint["EndpointConfigName"])
     destination = endpoint_config["DataCaptureConfig"]["DestinationS3Uri"]
     variant = endpoint_config["ProductionVariants"][0]["VariantName"]
@@ -267,7 +267,7 @@ def test_an_endpoints_own_drift_job_reads_the_capture_files_sagemaker_writes(for
     (job,) = [r for r in forecast_job.harness.stages.runs if r.stage == "drift"]
     environment = job.request["Environment"]
     captured = f"{destination}{endpoint['EndpointName']}/{variant}/"
-    assert captured == f"{ARTIFACTS}/demand-forecast/default/monitor/capture/demand-forecast/AllTraffic/"
+    assert captured == f"{ARTIFACTS}/demand-forecast/default/monitor/capture/demand-forecast-default/AllTraffic/"
     assert (environment["MLOPS_CAPTURE_URI"], environment["MLOPS_INPUT_URI"]) == (captured, captured)
     assert (environment["MLOPS_DRIFT_WINDOW_HOURS"], environment["MLOPS_MODEL_VERSION"]) == ("24", "v1")
     assert environment["MLOPS_METRICS_NAMESPACE"] == "mlops/demand-forecast"

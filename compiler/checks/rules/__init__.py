@@ -1,5 +1,7 @@
 """Semantic rules: what the schema cannot say. One rule per module, each with a stable RULE id
-and `check(context) -> Iterator[Finding]`. They run only on configs that passed the schema."""
+and `check(context) -> Iterator[Finding]`. They run only on configs that passed the schema.
+ACROSS rules look at every valid environment of every config at once:
+`check_across(entries) -> Iterator[(entry index, Finding)]`."""
 
 from compiler.checks.rules import (
     arns,
@@ -8,6 +10,7 @@ from compiler.checks.rules import (
     deploy,
     fargate_sizes,
     gate,
+    live_names,
     monitor,
     platform_required,
     reserved_env,
@@ -36,3 +39,5 @@ ALL = (
     batch,
     monitor,
 )
+
+ACROSS = (live_names,)
