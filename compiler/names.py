@@ -7,6 +7,7 @@ Names are readable; a short deterministic hash appears only when a limit forces 
 from __future__ import annotations
 
 import hashlib
+import json
 
 #: Per-attempt token in job names: the first group of States.UUID(), 8 hex characters.
 RUN_TOKEN_LENGTH = 8
@@ -102,3 +103,17 @@ def role_name(arn: str) -> str:
     """The role name of an IAM role ARN (the part after the last '/', past any path)."""
     return arn.rsplit("/", 1)[-1]
 
+
+#: A tuning job's training jobs cannot be given an entrypoint (CreateHyperParameterTuningJob's
+#: HyperParameterAlgorithmSpecification has no ContainerEntrypoint, unlike CreateTrainingJob's
+#: AlgorithmSpecification): SageMaker runs the image as `docker run IMAGE train` ("How Amazon
+#: SageMaker AI Runs Your Training Image"). The stage's command reaches the container in this
+#: variable (its training definition's Environment), a JSON array, for the image's `train` to run.
+COMMAND_VARIABLE = "MLOPS_COMMAND"
+#: SageMaker's limit on a value of a tuning job's Environment (HyperParameterTrainingJobEnvironmentValue).
+COMMAND_VALUE_LIMIT = 512
+
+
+def command_value(command) -> str:
+    """MLOPS_COMMAND's value: the command as a compact JSON array."""
+    return json.dumps(list(command), ensure_ascii=False, separators=(",", ":"))

@@ -349,8 +349,10 @@ def _live_version(naming: Naming, found: str, nothing: str) -> dict:
 
 def _tune_step(naming: Naming, retrain: RetrainPipeline, input_uri: str) -> dict:
     tune = retrain.tune
-    env = ctx.stage_environment(naming, "retrain", tune.stage, input_uri, None,
-                                {"MLOPS_DATA_URI": retrain.data_source})
+    extra = {"MLOPS_DATA_URI": retrain.data_source}
+    if tune.stage.command is not None:
+        extra[names.COMMAND_VARIABLE] = names.command_value(tune.stage.command)
+    env = ctx.stage_environment(naming, "retrain", tune.stage, input_uri, None, extra)
     parameters = ctx.sagemaker_tuning(naming, tune, dict(retrain.hyperparameters), env, input_uri)
     step = _step(naming, "retrain", tune.stage,
                  f"arn:{naming.platform.partition}:states:::sagemaker:createHyperParameterTuningJob.sync", parameters,
