@@ -75,3 +75,12 @@ def test_the_sample_train_program_runs_mlops_command(tmp_path, command, expected
                           env={**os.environ, "MLOPS_COMMAND": json.dumps(command)})
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == expected
+
+
+def test_compute_on_the_tune_stage_is_refused_as_it_changes_nothing(tmp_path):
+    """Tuning is always SageMaker's: `compute: sagemaker` there was accepted and changed nothing."""
+    config = yaml.safe_load((SAMPLES / "demand-forecast" / "mlops.yaml").read_text())
+    config["pipelines"]["retrain"]["stages"]["tune"]["compute"] = "sagemaker"
+    result = api.validate([str(make_repo(tmp_path, "demand-forecast", config))])
+    (problem,) = [p for p in result.problems if p.rule == "tune"]
+    assert problem.path == "pipelines.retrain.stages.tune.compute" and "always runs SageMaker" in problem.message
