@@ -13,9 +13,6 @@ def check(context):
     if tune is None:
         return
     yield from _command(context)
-    if "compute" in tune:
-        yield Finding(BASE + ("compute",), "the tune stage always runs SageMaker training jobs (a tuning job); "
-                      "`compute` changes nothing here", "remove `compute` from the tune stage", RULE, at_key=True)
     strategy = tune.get("strategy", "bayesian")
     for name, spec in sorted(tune["parameters"].items()):
         yield from _parameter(BASE + ("parameters", name), name, spec, strategy)
