@@ -89,7 +89,7 @@ def test_each_batch_of_a_few_hundred_objects_is_written_then_scored(forecast):
     scored = []
     for run, payload, task in zip(runs, inputs, forecast.harness.stages.runs):
         environment = task.environment
-        manifest_uri = f"s3://acme-ml-artifacts/demand-forecast/batch/batch-run/batches/{run.name}.json"
+        manifest_uri = f"s3://acme-ml-artifacts/demand-forecast/default/batch/batch-run/batches/{run.name}.json"
         assert environment["MLOPS_BATCH_URI"] == manifest_uri  # the batch's own object list
         bucket, key = split_s3(manifest_uri)
         written = s3.get_object(Bucket=bucket, Key=key)
@@ -98,7 +98,7 @@ def test_each_batch_of_a_few_hundred_objects_is_written_then_scored(forecast):
         assert written["ServerSideEncryption"] == "aws:kms"
         assert environment["MLOPS_MODEL_URI"] == MODEL_DATA
         assert environment["MLOPS_RUN_ID"] == "batch-run"
-        assert environment["MLOPS_OUTPUT_URI"] == "s3://acme-ml-artifacts/demand-forecast/batch/batch-run/batch/"
+        assert environment["MLOPS_OUTPUT_URI"] == "s3://acme-ml-artifacts/demand-forecast/default/batch/batch-run/batch/"
         assert environment["MLOPS_INPUT_URI"] == "s3://acme-ml-data/demand-forecast/scoring/"
         assert task.request["TaskDefinition"] == item(forecast.session, ("MODEL#demand-forecast", "POINTERS#default"))[
             "task_definitions"]["batch-batch"]

@@ -33,7 +33,7 @@ from sfn_harness import applied, execute, item, published, start_state_machines_
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 MODEL, ENV, TABLE = "demand-forecast", "default", "mlops-registry"
 RETRAIN, DEPLOY = f"{MODEL}-{ENV}-retrain", f"{MODEL}-{ENV}-deploy"
-ARTIFACTS = f"s3://acme-ml-artifacts/{MODEL}/retrain"
+ARTIFACTS = f"s3://acme-ml-artifacts/{MODEL}/{ENV}/retrain"
 
 
 class Life:

@@ -27,10 +27,17 @@ def sample_config(folder: str) -> dict:
     return yaml.safe_load((SAMPLES / folder / "mlops.yaml").read_text())
 
 
+def own_batch_output(config: dict, env: str) -> dict:
+    """An overlay giving the environment a batch output of its own, as staging and prod need."""
+    if not config["pipelines"].get("batch"):
+        return {}
+    return {"pipelines": {"batch": {"output": f"s3://acme-ml-artifacts/{config['model']['name']}/{env}/predictions/"}}}
+
+
 def staging_and_prod(config: dict) -> dict:
     """The sample with two environments in the platform's one account and region."""
     config = dict(config)
-    config["environments"] = {"staging": {}, "prod": {}}
+    config["environments"] = {env: own_batch_output(config, env) for env in ("staging", "prod")}
     return config
 
 
@@ -99,8 +106,8 @@ def test_an_explicit_endpoint_name_two_environments_share_is_refused_where_it_is
 
 def test_an_explicit_name_per_environment_or_per_account_is_accepted(tmp_path):
     config = staging_and_prod(sample_config("demand-forecast"))
-    config["environments"]["staging"] = {"pipelines": {"deploy": {"endpoint": {"name": "forecast-staging"}}}}
-    config["environments"]["prod"] = {"pipelines": {"deploy": {"endpoint": {"name": "forecast-live"}}}}
+    config["environments"]["staging"]["pipelines"]["deploy"] = {"endpoint": {"name": "forecast-staging"}}
+    config["environments"]["prod"]["pipelines"]["deploy"] = {"endpoint": {"name": "forecast-live"}}
     assert api.validate([str(make_repo(tmp_path / "a", "demand-forecast", config))]).ok
     # fraud-lambda's explicit function name is shared by dev and prod, which are different accounts
     assert api.validate([str(SAMPLES / "fraud-lambda")]).ok
@@ -108,7 +115,7 @@ def test_an_explicit_name_per_environment_or_per_account_is_accepted(tmp_path):
 
 def test_an_explicit_function_name_in_one_account_is_refused(tmp_path):
     config = sample_config("fraud-lambda")
-    config["environments"] = {"dev": config["environments"]["dev"], "staging": {}}
+    config["environments"] = {"dev": config["environments"]["dev"], "staging": own_batch_output(config, "staging")}
     result = api.validate([str(make_repo(tmp_path, "fraud-lambda", config))])
     assert {p.path for p in problems_of(result)} == {"pipelines.deploy.function.name"}, result.problems
 
@@ -116,10 +123,10 @@ def test_an_explicit_function_name_in_one_account_is_refused(tmp_path):
 def test_two_models_of_a_monorepo_whose_names_meet_are_refused(tmp_path):
     first = sample_config("churn-fargate")
     first["model"]["name"] = "churn"
-    first["environments"] = {"eu-prod": {}}
+    first["environments"] = {"eu-prod": own_batch_output(first, "eu-prod")}
     second = sample_config("churn-fargate")
     second["model"]["name"] = "churn-eu"
-    second["environments"] = {"prod": {}}
+    second["environments"] = {"prod": own_batch_output(second, "prod")}
     make_repo(tmp_path, "first", first)
     make_repo(tmp_path, "second", second)
     result = api.validate([str(tmp_path / "first"), str(tmp_path / "second")])
@@ -128,3 +135,23 @@ def test_two_models_of_a_monorepo_whose_names_meet_are_refused(tmp_path):
     assert len(problems) == 2 and {p.path for p in problems} == {"model.name"}, result.problems
     assert {p.file.split("/")[-2] for p in problems} == {"first", "second"}
     assert "'churn-eu-prod'" in problems[0].message
+
+
+@pytest.mark.parametrize("folder", SAMPLE_FOLDERS)
+def test_runs_of_staging_and_prod_write_apart_in_a_shared_artifact_bucket(tmp_path, folder):
+    """A run's files are under <model>/<environment>/: run ids are execution names, unique per
+    state machine only, and apply names the on-commit run of every environment alike."""
+    import re
+
+    config = sample_config(folder)
+    for target in ("function", "endpoint", "service"):  # explicit names: refused when shared (above)
+        (config["pipelines"].get("deploy") or {}).get(target, {}).pop("name", None)
+    result = api.compile_outputs([str(make_repo(tmp_path, folder, staging_and_prod(config)))])
+    assert result.validation.ok, result.validation.problems
+    model = config["model"]["name"]
+    for env in ("staging", "prod"):
+        text = "\n".join(t for name, t in result.outputs[f"{model}/{env}"].items() if name.endswith(".asl.json"))
+        keys = re.findall(r"s3://acme-ml-artifacts/([^'\"]*)", text)
+        assert keys
+        assert all(key.startswith(f"{model}/{env}/") for key in keys), sorted({k for k in keys if not k.startswith(f"{model}/{env}/")})
+
