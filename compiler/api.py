@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Optional
 
 from compiler import discover, resolve
-from compiler.checks import check_config, load_platform, outside_repository
+from compiler.checks import check_across, check_config, load_platform, outside_repository
 from compiler.model import ModelConfig
 from compiler.problems import Problem
 
@@ -31,6 +31,7 @@ def validate(paths: list[str], platform_file: Optional[str] = None) -> Validatio
     problems: list[Problem] = []
     models: list[ModelConfig] = []
     first_file: dict[str, str] = {}
+    valid = []
     for config_file in files:
         platform, platform_problems = platforms.for_config(config_file)
         if platform_problems:
@@ -49,9 +50,11 @@ def validate(paths: list[str], platform_file: Optional[str] = None) -> Validatio
                                     "duplicate-model"))
             continue
         first_file[name] = str(config_file)
+        valid.append(checked)
         sources = _sources(config_file, checked)
         models.extend(resolve.model_config(effective.data, effective.environment, sources)
                       for effective in checked.environments)
+    problems.extend(check_across(valid))
     return Validation(tuple(str(f) for f in files), tuple(sorted(set(problems))), tuple(models))
 
 

@@ -7,6 +7,7 @@ Names are readable; a short deterministic hash appears only when a limit forces 
 from __future__ import annotations
 
 import hashlib
+import json
 
 #: Per-attempt token in job names: the first group of States.UUID(), 8 hex characters.
 RUN_TOKEN_LENGTH = 8
@@ -68,16 +69,29 @@ def job_prefix(model: str, kind: str, limit_name: str = "sagemaker_job") -> str:
     return fit(f"{model}-{kind}", LIMITS[limit_name] - RUN_TOKEN_LENGTH - 1)
 
 
-def endpoint(model: str, configured: str | None) -> str:
-    return configured or model
+def stem(model: str, environment: str) -> str:
+    """`<model>-<environment>`: the start of every name this module derives for one model in one
+    environment, so that staging and prod in one account never share a live resource. (Two pairs
+    with the same stem, e.g. model `churn` in `eu-prod` and `churn-eu` in `prod`, would: the
+    `live-names` rule refuses them.)"""
+    return f"{model}-{environment}"
+
+
+# An explicitly configured serving name (endpoint.name, function.name, service.name) is the live
+# resource's exact name, used as given in every environment that has it: it names something
+# outside mlopsc's naming (an endpoint clients already call). The `live-names` rule refuses one
+# that two environments, or two models, would share in the same account and region.
+
+def endpoint(model: str, environment: str, configured: str | None) -> str:
+    return configured or fit(stem(model, environment), LIMITS["endpoint"])
 
 
 def lambda_function(model: str, environment: str, configured: str | None) -> str:
-    return configured or fit(f"{model}-{environment}", LIMITS["lambda_function"])
+    return configured or fit(stem(model, environment), LIMITS["lambda_function"])
 
 
 def ecs_service(model: str, environment: str, configured: str | None) -> str:
-    return configured or f"{model}-{environment}"
+    return configured or fit(stem(model, environment), LIMITS["ecs_service"])
 
 
 def role_arn(arn: str, model: str) -> str:
@@ -88,3 +102,18 @@ def role_arn(arn: str, model: str) -> str:
 def role_name(arn: str) -> str:
     """The role name of an IAM role ARN (the part after the last '/', past any path)."""
     return arn.rsplit("/", 1)[-1]
+
+
+#: A tuning job's training jobs cannot be given an entrypoint (CreateHyperParameterTuningJob's
+#: HyperParameterAlgorithmSpecification has no ContainerEntrypoint, unlike CreateTrainingJob's
+#: AlgorithmSpecification): SageMaker runs the image as `docker run IMAGE train` ("How Amazon
+#: SageMaker AI Runs Your Training Image"). The stage's command reaches the container in this
+#: variable (its training definition's Environment), a JSON array, for the image's `train` to run.
+COMMAND_VARIABLE = "MLOPS_COMMAND"
+#: SageMaker's limit on a value of a tuning job's Environment (HyperParameterTrainingJobEnvironmentValue).
+COMMAND_VALUE_LIMIT = 512
+
+
+def command_value(command) -> str:
+    """MLOPS_COMMAND's value: the command as a compact JSON array."""
+    return json.dumps(list(command), ensure_ascii=False, separators=(",", ":"))

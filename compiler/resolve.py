@@ -184,7 +184,7 @@ def _deploy(deploy: dict, model: str, environment: str) -> DeployPipeline:
             alarms=tuple(_alarm_name(alarm, model, environment) for alarm in traffic.get("alarms", ())),
         ),
         poll=Poll(durations.seconds(poll["interval"]), float(poll["backoff_rate"]), poll["max_attempts"]),
-        endpoint=_endpoint(deploy.get("endpoint"), model) if target == "sagemaker-endpoint" else None,
+        endpoint=_endpoint(deploy.get("endpoint"), model, environment) if target == "sagemaker-endpoint" else None,
         function=_function(deploy.get("function"), model, environment) if target == "lambda" else None,
         service=_service(deploy.get("service"), model, environment) if target == "ecs-service" else None,
     )
@@ -196,11 +196,11 @@ def _alarm_name(alarm: str, model: str, environment: str) -> str:
     return alarm
 
 
-def _endpoint(given: Optional[dict], model: str) -> Endpoint:
+def _endpoint(given: Optional[dict], model: str, environment: str) -> Endpoint:
     endpoint = {"instance_type": inherit.default("instance_type"), **_with_defaults("endpoint", given)}
     scaling = endpoint.get("autoscaling")
     return Endpoint(
-        name=names.endpoint(model, endpoint.get("name")),
+        name=names.endpoint(model, environment, endpoint.get("name")),
         instance_type=endpoint["instance_type"],
         instance_count=endpoint["instance_count"],
         autoscaling_min=scaling["min"] if scaling else None,

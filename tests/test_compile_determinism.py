@@ -87,7 +87,8 @@ def test_manifest_has_no_absolute_paths_or_timestamps(samples_out):
     for manifest_file in manifests:
         text = manifest_file.read_text()
         manifest = json.loads(text)
-        assert list(manifest) == ["format_version", "compiler", "model", "environment", "target", "inputs", "outputs"]
+        assert list(manifest) == ["format_version", "compiler", "model", "environment", "description", "owner", "target",
+                                  "inputs", "outputs"]
         assert not timestamp.search(text), f"{manifest_file}: looks like a timestamp"
         for needle in (str(REPO_ROOT), str(samples_out), os.path.expanduser("~"), "/tmp"):
             assert needle not in text, f"{manifest_file} mentions {needle}"

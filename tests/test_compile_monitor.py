@@ -113,13 +113,13 @@ def test_the_metrics_are_where_the_deploy_target_publishes_them(compiled):
     config, files = compiled["demand-forecast/default"]
     alarms = alarms_by_kind(config, files)
     assert alarms["drift-lag_7"]["Namespace"] == "aws/sagemaker/Endpoints/data-metrics"
-    assert alarms["drift-lag_7"]["Dimensions"] == [{"Name": "Endpoint", "Value": "demand-forecast"},
+    assert alarms["drift-lag_7"]["Dimensions"] == [{"Name": "Endpoint", "Value": "demand-forecast-default"},
                                                    {"Name": "MonitoringSchedule", "Value": "demand-forecast-default-drift"}]
     variant = json.loads(files["deploy.asl.json"])
     variants = [state["Parameters"]["ProductionVariants"] for state in variant["States"].values()
                 if "ProductionVariants" in state.get("Parameters", {})]
     assert variants and all(v[0]["VariantName"] == monitor_render.SAGEMAKER_VARIANT for v in variants)
-    assert alarms["latency-p99"]["Dimensions"] == [{"Name": "EndpointName", "Value": "demand-forecast"},
+    assert alarms["latency-p99"]["Dimensions"] == [{"Name": "EndpointName", "Value": "demand-forecast-default"},
                                                    {"Name": "VariantName", "Value": "AllTraffic"}]
     config, files = compiled["fraud-scoring/dev"]
     alarms = alarms_by_kind(config, files)
@@ -273,7 +273,7 @@ def test_an_endpoint_with_its_own_drift_job_runs_the_drift_pipeline_and_no_model
     (capture,) = [state["Parameters"] for state in deploy.values() if "DataCaptureConfig" in state.get("Parameters", {})]
     variant = capture["ProductionVariants"][0]["VariantName"]
     # SageMaker writes <DestinationS3Uri><endpoint>/<variant>/yyyy/mm/dd/hh/ (model-monitor-data-capture-endpoint).
-    captured = f"{capture['DataCaptureConfig']['DestinationS3Uri']}demand-forecast/{variant}/"
+    captured = f"{capture['DataCaptureConfig']['DestinationS3Uri']}demand-forecast-default/{variant}/"
     environment = all_states(definitions["drift"])["Drift"]["Parameters"]["Environment"]
     assert environment["MLOPS_CAPTURE_URI"] == environment["MLOPS_INPUT_URI"] == captured
     assert environment["MLOPS_DRIFT_WINDOW_HOURS"] == "24"  # a daily schedule

@@ -133,9 +133,9 @@ def test_a_mini_batch_runs_whole_and_its_run_ends_succeeded_in_the_registry(fore
         environment = task.environment
         assert environment["MLOPS_MODEL_URI"] == version["model_data"]  # the approved, deployed version
         assert environment["MLOPS_RUN_ID"] == "batch-run"  # the parent's run id, through BatchInput
-        assert environment["MLOPS_OUTPUT_URI"] == "s3://acme-ml-artifacts/demand-forecast/batch/batch-run/batch/"
+        assert environment["MLOPS_OUTPUT_URI"] == "s3://acme-ml-artifacts/demand-forecast/default/batch/batch-run/batch/"
         assert environment["MLOPS_BATCH_URI"].startswith(
-            "s3://acme-ml-artifacts/demand-forecast/batch/batch-run/batches/")
+            "s3://acme-ml-artifacts/demand-forecast/default/batch/batch-run/batches/")
         assert task.request["TaskDefinition"] == forecast.pointers()["task_definitions"]["batch-batch"]
         scored += [entry["Key"] for entry in manifest_of(forecast.account, environment["MLOPS_BATCH_URI"])]
     assert sorted(scored) == keys  # every object exactly once, nothing outside the prefix
@@ -146,7 +146,7 @@ def test_a_mini_batch_runs_whole_and_its_run_ends_succeeded_in_the_registry(fore
     # ResultWriter: the Map's output is the manifest's place, kept under $.batches.manifest.
     details = run.output["batches"]["manifest"]
     assert details == {"Bucket": "acme-ml-artifacts",
-                       "Key": f"demand-forecast/batch/batch-run/map-results/{map_run.id}/manifest.json"}
+                       "Key": f"demand-forecast/default/batch/batch-run/map-results/{map_run.id}/manifest.json"}
     manifest = json.loads(forecast.account.session.client("s3").get_object(**details)["Body"].read())
     assert manifest["MapRunArn"] == map_run.arn and len(manifest["ResultFiles"]["SUCCEEDED"]) == 1
     assert published(forecast.account.topic) == []

@@ -39,7 +39,7 @@ def test_endpoint_deployment_succeeds_and_is_recorded_deployed(forecast):
     recorded = deployment(forecast, "demand-forecast")
     assert (recorded["status"], recorded["version"], recorded["execution"]) == ("deployed", "v1", run.arn)
     sagemaker = forecast.session.client("sagemaker")
-    endpoint = sagemaker.describe_endpoint(EndpointName="demand-forecast")
+    endpoint = sagemaker.describe_endpoint(EndpointName="demand-forecast-default")
     config = run.output["deployment"]["endpoint_config"]
     assert (endpoint["EndpointStatus"], endpoint["EndpointConfigName"]) == ("InService", config)
     model = sagemaker.describe_model(ModelName=run.output["deployment"]["model"])
@@ -49,7 +49,7 @@ def test_endpoint_deployment_succeeds_and_is_recorded_deployed(forecast):
     targets = forecast.session.client("application-autoscaling").describe_scalable_targets(
         ServiceNamespace="sagemaker")["ScalableTargets"]
     assert [(t["ResourceId"], t["MinCapacity"], t["MaxCapacity"]) for t in targets] == [
-        ("endpoint/demand-forecast/variant/AllTraffic", 2, 6)]
+        ("endpoint/demand-forecast-default/variant/AllTraffic", 2, 6)]
     assert forecast.harness.clock.waits_in("Wait for endpoint") == [30]
     assert published(forecast.topic) == []
 
@@ -61,7 +61,7 @@ def test_endpoint_deployment_succeeds_and_is_recorded_deployed(forecast):
     assert (policy["Type"], policy["LinearStepSize"]["Value"], policy["WaitIntervalInSeconds"]) == ("LINEAR", 25, 600)
     assert [a["AlarmName"] for a in update["DeploymentConfig"]["AutoRollbackConfiguration"]["Alarms"]] == [
         "demand-forecast-default-rollback-error-rate", "demand-forecast-default-rollback-latency-p99"]  # monitor:<alarm>, new fleet
-    assert sagemaker.describe_endpoint(EndpointName="demand-forecast")["EndpointConfigName"] == \
+    assert sagemaker.describe_endpoint(EndpointName="demand-forecast-default")["EndpointConfigName"] == \
         second.output["deployment"]["endpoint_config"] != config
     assert deployment(forecast, "demand-forecast")["version"] == "v2"
 
@@ -106,14 +106,14 @@ def test_second_deployment_fails_fast_naming_the_first_and_the_first_times_out(f
 
 def test_alarm_during_linear_shift_rolls_back_and_is_recorded(forecast):
     assert execute(forecast.sfn, "demand-forecast-default-deploy", "deploy-1", {"version": "v1"}).status == "SUCCEEDED"
-    first_config = forecast.session.client("sagemaker").describe_endpoint(EndpointName="demand-forecast")[
+    first_config = forecast.session.client("sagemaker").describe_endpoint(EndpointName="demand-forecast-default")[
         "EndpointConfigName"]
 
     forecast.harness.endpoint = "roll_back"  # an alarm fired: SageMaker rolls back to the old config
     run = execute(forecast.sfn, "demand-forecast-default-deploy", "deploy-2", {"version": "v2"})
 
     assert (run.status, run.error) == ("FAILED", "DeploymentRolledBack")
-    assert forecast.session.client("sagemaker").describe_endpoint(EndpointName="demand-forecast")[
+    assert forecast.session.client("sagemaker").describe_endpoint(EndpointName="demand-forecast-default")[
         "EndpointConfigName"] == first_config
     recorded = deployment(forecast, "demand-forecast")
     assert (recorded["status"], recorded["version"], recorded["execution"]) == ("rolled_back", "v2", run.arn)

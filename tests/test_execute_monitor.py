@@ -66,7 +66,7 @@ def test_the_baseline_runs_after_train_on_trains_input_and_is_registered(forecas
     runs = forecast.harness.stages.runs
     assert [(r.kind, r.stage) for r in runs] == [("processing", "transform"), ("tuning", "tune"), ("training", "train"),
                                                  ("processing", "baseline"), ("processing", "evaluate")]
-    out = f"{ARTIFACTS}/demand-forecast/retrain/run-b"
+    out = f"{ARTIFACTS}/demand-forecast/default/retrain/run-b"
     train, baseline, evaluate = runs[2].request, runs[3].request, runs[4].request
     assert baseline["Environment"]["MLOPS_INPUT_URI"] == train["Environment"]["MLOPS_INPUT_URI"] == f"{out}/transform/"
     assert baseline["Environment"]["MLOPS_OUTPUT_URI"] == f"{out}/baseline/"
@@ -93,7 +93,7 @@ def test_a_drift_alarm_retrains_once_per_window_and_records_the_live_version(fra
     assert first.status == "SUCCEEDED", (first.error, first.cause)
     assert [r.stage for r in fraud.harness.stages.runs] == ["validate", "train", "baseline", "evaluate"]
     environments = ecs_environments(fraud)
-    out = f"{ARTIFACTS}/fraud-scoring/retrain/drift-1"
+    out = f"{ARTIFACTS}/fraud-scoring/dev/retrain/drift-1"
     assert environments["baseline"]["MLOPS_INPUT_URI"] == environments["train"]["MLOPS_INPUT_URI"] == f"{out}/validate/"
     assert item(fraud.session, ("MODEL#fraud-scoring", "VERSION#dev#drift-1"))["baseline_uri"] == f"{out}/baseline/"
     key = ("MODEL#fraud-scoring", items.drift_prefix("dev") + "2026-11-26")
@@ -167,7 +167,7 @@ def test_an_endpoint_deployment_captures_requests_and_schedules_drift_checks(for
     baseline = f"{ARTIFACTS}/demand-forecast/retrain/v1/baseline/"
     assert job["BaselineConfig"] == {"ConstraintsResource": {"S3Uri": f"{baseline}constraints.json"},
                                      "StatisticsResource": {"S3Uri": f"{baseline}statistics.json"}}
-    assert job["MonitoringInputs"][0]["EndpointInput"]["EndpointName"] == "demand-forecast"
+    assert job["MonitoringInputs"][0]["EndpointInput"]["EndpointName"] == "demand-forecast-default"
     assert job["MonitoringAppSpecification"]["ImageUri"] == \
         "468650794304.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-model-monitor-analyzer"
     assert job["Environment"] == {"publish_cloudwatch_metrics": "Enabled"}
@@ -221,7 +221,7 @@ def test_the_drift_job_compares_the_live_versions_baseline_and_needs_a_deploymen
         "MLOPS_BASELINE_URI": f"{ARTIFACTS}/fraud-scoring/retrain/v1/baseline/", "MLOPS_CAPTURE_URI": capture,
         "MLOPS_DRIFT_WINDOW_HOURS": "1", "MLOPS_INPUT_URI": capture, "MLOPS_METRICS_NAMESPACE": "mlops/fraud-scoring",
         "MLOPS_MODEL_VERSION": "v1", "MLOPS_PIPELINE": "drift"}
-    assert environment["MLOPS_OUTPUT_URI"] == f"{ARTIFACTS}/fraud-scoring/drift/drift-1/drift/"
+    assert environment["MLOPS_OUTPUT_URI"] == f"{ARTIFACTS}/fraud-scoring/dev/drift/drift-1/drift/"
     assert fraud.harness.stages.runs[0].request["TaskDefinition"].endswith("task-definition/fraud-scoring-dev-drift-drift:1")
     checked = run.parameters("Publish drift checked")[0]["Entries"][0]
     assert (checked["DetailType"], checked["Detail"]["version"]) == ("DriftChecked", "v1")
@@ -257,7 +257,7 @@ def test_an_endpoints_own_drift_job_reads_the_capture_files_sagemaker_writes(for
     assert forecast_job.harness.monitoring_schedules == {}
     assert not [action for action, _ in forecast_job.harness.sagemaker_requests if "MonitoringSchedule" in action]
     sagemaker = forecast_job.session.client("sagemaker")
-    endpoint = sagemaker.describe_endpoint(EndpointName="demand-forecast")
+    endpoint = sagemaker.describe_endpoint(EndpointName="demand-forecast-default")
     endpoint_config = sagemaker.describe_endpoint_config(EndpointConfigName=endpoint["EndpointConfigName"])
     destination = endpoint_config["DataCaptureConfig"]["DestinationS3Uri"]
     variant = endpoint_config["ProductionVariants"][0]["VariantName"]
@@ -267,7 +267,7 @@ def test_an_endpoints_own_drift_job_reads_the_capture_files_sagemaker_writes(for
     (job,) = [r for r in forecast_job.harness.stages.runs if r.stage == "drift"]
     environment = job.request["Environment"]
     captured = f"{destination}{endpoint['EndpointName']}/{variant}/"
-    assert captured == f"{ARTIFACTS}/demand-forecast/default/monitor/capture/demand-forecast/AllTraffic/"
+    assert captured == f"{ARTIFACTS}/demand-forecast/default/monitor/capture/demand-forecast-default/AllTraffic/"
     assert (environment["MLOPS_CAPTURE_URI"], environment["MLOPS_INPUT_URI"]) == (captured, captured)
     assert (environment["MLOPS_DRIFT_WINDOW_HOURS"], environment["MLOPS_MODEL_VERSION"]) == ("24", "v1")
     assert environment["MLOPS_METRICS_NAMESPACE"] == "mlops/demand-forecast"

@@ -58,7 +58,7 @@ def test_retrain_success_runs_every_stage_in_order_and_registers_the_version(chu
         assert environment["MLOPS_MODEL"] == "churn-fargate" and environment["MLOPS_ENVIRONMENT"] == "default"
         assert environment["MLOPS_PIPELINE"] == "retrain" and environment["MLOPS_RUN_ID"] == "run-ok"
         assert environment["MLOPS_INPUT_URI"] == previous
-        assert environment["MLOPS_OUTPUT_URI"] == f"{ARTIFACTS}/churn-fargate/retrain/run-ok/{stage}/"
+        assert environment["MLOPS_OUTPUT_URI"] == f"{ARTIFACTS}/churn-fargate/default/retrain/run-ok/{stage}/"
         assert environment["MLOPS_DATA_URI"] == "s3://acme-ml-data/churn/incoming/"
         assert task["taskDefinitionArn"].endswith(f"task-definition/churn-fargate-default-retrain-{stage}:1")
         assert task["startedBy"] == "AWS Step Functions" and task["lastStatus"] == "STOPPED"
@@ -71,7 +71,7 @@ def test_retrain_success_runs_every_stage_in_order_and_registers_the_version(chu
     version = version_item(churn, "churn-fargate", "run-ok")
     assert version["approval"] == "approved"  # approval: auto
     assert json.loads(version["metrics"]) == {"auc": 0.91, "logloss": 0.31}
-    assert version["model_data"] == f"{ARTIFACTS}/churn-fargate/retrain/run-ok/train/"
+    assert version["model_data"] == f"{ARTIFACTS}/churn-fargate/default/retrain/run-ok/train/"
     pointers = item(churn.session, ("MODEL#churn-fargate", "POINTERS#default"))
     assert version["images"] == pointers["images"]
     assert version["code_commit"] == pointers["commit"] and len(pointers["commit"]) == 40  # the applied commit
@@ -147,7 +147,7 @@ def test_sagemaker_retrain_tunes_trains_evaluates_and_registers_a_pending_versio
     runs = forecast.harness.stages.runs
     assert [(r.kind, r.stage) for r in runs] == [("processing", "transform"), ("tuning", "tune"), ("training", "train"),
                                                  ("processing", "baseline"), ("processing", "evaluate")]
-    out = f"{ARTIFACTS}/demand-forecast/retrain/run-sm"
+    out = f"{ARTIFACTS}/demand-forecast/default/retrain/run-sm"
     transform, tune, train, _baseline, evaluate = (r.request for r in runs)  # the baseline: test_execute_monitor.py
     assert transform["Environment"]["MLOPS_INPUT_URI"] == "s3://acme-ml-data/demand-forecast/sales/"
     assert transform["Environment"]["MLOPS_OUTPUT_URI"] == f"{out}/transform/"

@@ -33,7 +33,7 @@ from sfn_harness import applied, execute, item, published, start_state_machines_
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 MODEL, ENV, TABLE = "demand-forecast", "default", "mlops-registry"
 RETRAIN, DEPLOY = f"{MODEL}-{ENV}-retrain", f"{MODEL}-{ENV}-deploy"
-ARTIFACTS = f"s3://acme-ml-artifacts/{MODEL}/retrain"
+ARTIFACTS = f"s3://acme-ml-artifacts/{MODEL}/{ENV}/retrain"
 
 
 class Life:
@@ -155,7 +155,7 @@ def test_a_model_from_apply_to_rollback(life):
     assert events[0]["handled"]["ignored"] == "ModelApproved"
     assert "Create endpoint" in deploy_1.entered()
     _assert_deployed(life, "retrain-1", deploy_1.arn)
-    endpoint = life.account.session.client("sagemaker").describe_endpoint(EndpointName=MODEL)
+    endpoint = life.account.session.client("sagemaker").describe_endpoint(EndpointName=f"{MODEL}-{ENV}")
     assert endpoint["EndpointConfigName"] == deploy_1.output["deployment"]["endpoint_config"]
 
     # --- 3. a second retrain, approved (the library this time) and deployed: the endpoint is updated.

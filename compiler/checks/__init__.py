@@ -13,7 +13,7 @@ from compiler import discover, overlay
 from compiler.checks import schema
 from compiler.checks.context import RuleContext
 from compiler.checks.finding import Finding
-from compiler.checks.rules import ALL as RULES
+from compiler.checks.rules import ACROSS, ALL as RULES
 from compiler.checks.rules import service_quotas
 from compiler.load import Document, load_file
 from compiler.problems import ConfigError, Location, Problem, dotted
@@ -75,6 +75,19 @@ def check_config(config_path: Path, platform: Optional[Document]) -> Checked:
     ordered = tuple(sorted(problems))
     # Only a config with no problems at all becomes a model.
     return Checked(display, ordered, () if ordered else tuple(effective), document, platform)
+
+
+def check_across(checked: list) -> list[Problem]:
+    """The ACROSS rules over every environment of every valid config in `checked` (a monorepo's
+    models are checked together); each problem is located in the config that holds the value."""
+    effective = [(item, env) for item in checked for env in item.environments]
+    entries = [(f"{env.data['model']['name']} ({env.environment}, {item.config_file})", env.environment, env.data)
+               for item, env in effective]
+    problems = set()
+    for rule in ACROSS:
+        for index, finding in rule.check_across(entries):
+            problems.update(_to_problems([finding], effective[index][1].locations))
+    return sorted(problems)
 
 
 def _semantic(context: RuleContext, trusted: bool) -> list[Finding]:

@@ -52,6 +52,9 @@ def _manifest(config: ModelConfig, files: dict[str, str]) -> dict:
         "compiler": {"name": "mlopsc", "version": __version__},
         "model": config.name,
         "environment": config.environment,
+        # model.description and model.owner: for the people and tools that read OUT (who to ask).
+        "description": config.description,
+        "owner": config.owner,
         "target": _target(config),
         "inputs": [{"path": source.path, "sha256": source.sha256} for source in config.sources],
         "outputs": [{"path": name, "sha256": _sha256(text)} for name, text in sorted(files.items())],

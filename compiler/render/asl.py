@@ -23,6 +23,26 @@ WRITE_RETRY = [{"ErrorEquals": ["DynamoDB.ProvisionedThroughputExceededException
                 "IntervalSeconds": 2, "MaxAttempts": 3, "BackoffRate": 2.0}]
 #: Room for the pipeline's own bookkeeping states on top of its stages' time-outs.
 BOOKKEEPING_SECONDS = 3600
+#: The error names a Catch takes as a whole class rather than as an answer: a Catcher with only
+#: these is the fallback after the specific ones, and does not stop their retries.
+CATCH_ALL_ERRORS = frozenset({"States.ALL", "States.TaskFailed"})
+
+
+def retriers(retry: list | None, catch: list | None) -> list:
+    """A Task's Retry field: `retry`, preceded by a Retrier that never retries the errors its
+    Catch names specifically (ConditionalCheckFailed, ResourceNotFound, ObjectNotFound, ...).
+
+    Those errors are answers, not transient failures, and `States.TaskFailed` in SERVICE_RETRY
+    "matches any known error name except States.Timeout", so without this they would be retried
+    before being caught (a conditional write that had succeeded fails its retry on its own
+    condition). Step Functions scans the Retriers in order and applies the first whose
+    ErrorEquals names the error; MaxAttempts 0 "indicates that the error should never be
+    retried" (Step Functions Developer Guide, "Handling errors in Step Functions workflows":
+    "Error names", "Retrying after an error"; ASL specification, "Retrying after error")."""
+    if not retry:
+        return []
+    answers = sorted({error for catcher in catch or () for error in catcher["ErrorEquals"]} - CATCH_ALL_ERRORS)
+    return ([{"ErrorEquals": answers, "MaxAttempts": 0}] if answers else []) + list(retry)
 
 
 def _tojson(value) -> str:
@@ -42,6 +62,7 @@ def environment() -> jinja2.Environment:
     env.filters["members"] = _members
     # Plain JSON: the output is JSON, not HTML, so Jinja's HTML-safe escaping is wasted work.
     env.filters["tojson"] = _tojson
+    env.globals["retriers"] = retriers
     return env
 
 
@@ -115,8 +136,22 @@ def _retry(stage: Stage) -> list:
              "MaxAttempts": retry.max_attempts, "BackoffRate": retry.backoff_rate}]
 
 
+#: What a stage's state allows on top of the stage's own limit (`timeout`, or the spot wait): the
+#: job's limit counts its running time, while the state also waits through what comes before and
+#: after it. SageMaker provisions the instances and pulls the image first (status `Starting`),
+#: gives a stopped algorithm 120 s after SIGTERM to save its artifacts, then uploads the output
+#: (SageMaker API reference, StoppingCondition; DescribeTrainingJob, SecondaryStatus); Fargate
+#: provisions the task's network interface and pulls the image (task lifecycle PROVISIONING,
+#: PENDING). With the same limit, the state would time out first, mid-upload, as States.Timeout
+#: instead of the job's own clear failure. On Fargate, where nothing else limits a task, the
+#: stage's limit is the state's: `timeout` plus this margin.
+STATE_MARGIN_SECONDS = 900
+
+
 def _stage_timeout(stage: Stage) -> int:
-    return ctx.spot_max_wait(stage) if stage.spot else stage.timeout_seconds
+    """A stage's state time-out: the job's own limit and the margin."""
+    limit = ctx.spot_max_wait(stage) if stage.spot else stage.timeout_seconds
+    return limit + STATE_MARGIN_SECONDS
 
 
 def _container_step(naming: Naming, pipeline: str, stage: Stage, input_uri: str, params, extra_env=None,
@@ -275,8 +310,7 @@ def _drift_gate(naming: Naming) -> dict | None:
                                      {"Variable": "$.alarm", "IsPresent": True}, {"Variable": "$.alarm", "IsString": True}],
                              "Next": LIVE_VERSION},
         "live": _live_version(naming, "Claim drift window", NO_LIVE_VERSION),
-        "claim": {"TableName": naming.platform.registry_table, "Item": item,
-                  "ConditionExpression": "attribute_not_exists(pk)"},
+        "claim": _put_once(naming, item),
         "cooling_down": f"A drift-started retrain of this UTC {period} has started already: this one starts nothing.",
         "event": ctx.put_event(naming, "retrain", "DriftDetected",
                                {"alarm.$": "$.alarm", "live_version.$": "$.live.version", "window.$": window}),
@@ -284,6 +318,18 @@ def _drift_gate(naming: Naming) -> dict | None:
                             "The drift alarm could not be recorded in the registry, so no retrain started.", "RunFailed"),
     }
 
+
+
+def _put_once(naming: Naming, item: dict) -> dict:
+    """A registry PutItem that writes `item` only if no other execution has written it (the item
+    names its execution). The write is idempotent for its own execution: when a write that
+    succeeded is retried (its answer was lost: a time-out, a 5xx after the commit), the retry
+    finds the item it wrote and succeeds, instead of failing its own condition."""
+    assert item["execution"] == {"S.$": "$$.Execution.Id"}, "the item must name its execution"
+    return {"TableName": naming.platform.registry_table, "Item": item,
+            "ConditionExpression": "attribute_not_exists(pk) OR #execution = :execution",
+            "ExpressionAttributeNames": {"#execution": "execution"},
+            "ExpressionAttributeValues": {":execution": {"S.$": "$$.Execution.Id"}}}
 
 
 def _live_version(naming: Naming, found: str, nothing: str) -> dict:
@@ -309,8 +355,10 @@ def _live_version(naming: Naming, found: str, nothing: str) -> dict:
 
 def _tune_step(naming: Naming, retrain: RetrainPipeline, input_uri: str) -> dict:
     tune = retrain.tune
-    env = ctx.stage_environment(naming, "retrain", tune.stage, input_uri, None,
-                                {"MLOPS_DATA_URI": retrain.data_source})
+    extra = {"MLOPS_DATA_URI": retrain.data_source}
+    if tune.stage.command is not None:
+        extra[names.COMMAND_VARIABLE] = names.command_value(tune.stage.command)
+    env = ctx.stage_environment(naming, "retrain", tune.stage, input_uri, None, extra)
     parameters = ctx.sagemaker_tuning(naming, tune, dict(retrain.hyperparameters), env, input_uri)
     step = _step(naming, "retrain", tune.stage,
                  f"arn:{naming.platform.partition}:states:::sagemaker:createHyperParameterTuningJob.sync", parameters,
@@ -325,10 +373,17 @@ _COMPARISONS = {"below": "NumericLessThan", "above": "NumericGreaterThan",
                 "at_most": "NumericLessThanEquals", "at_least": "NumericGreaterThanEquals"}
 
 
+def metric_variable(metric: str) -> str:
+    """The JSONPath of a gate metric in the parsed metrics.json: each dot of the metric steps into a
+    nested object (`regression_metrics.mse.value`, the layout of SageMaker's evaluation.json), a
+    plain name is a top-level key. Bracket notation, as the names may hold ':' and '-'."""
+    return "$.metrics.values" + "".join(f"['{key}']" for key in metric.split("."))
+
+
 def _gate(naming: Naming, retrain: RetrainPipeline) -> dict:
     checks = []
     for condition in retrain.gate:
-        variable = f"$.metrics.values['{condition.metric}']"
+        variable = metric_variable(condition.metric)
         checks += [{"Variable": variable, "IsPresent": True}, {"Variable": variable, "IsNumeric": True},
                    {"Variable": variable, _COMPARISONS[condition.comparison]: condition.threshold}]
     described = ", ".join(f"{c.metric} {c.comparison.replace('_', ' ')} {c.threshold}" for c in retrain.gate)
@@ -373,8 +428,7 @@ def _register(naming: Naming, retrain: RetrainPipeline) -> dict:
         item["baseline_uri"] = {"S.$": baseline}
         detail["baseline_uri.$"] = baseline
     return {
-        "put_item": {"TableName": naming.platform.registry_table, "Item": item,
-                     "ConditionExpression": "attribute_not_exists(pk)"},
+        "put_item": _put_once(naming, item),
         "event": ctx.put_event(naming, "retrain", "ModelRegistered", detail),
         "failure": _failure(naming, "retrain", "registration failed", "RegistrationFailed",
                             "The new model version could not be recorded in the registry.", "RunFailed"),

@@ -94,8 +94,11 @@ class Naming:
 
     # -- S3 locations ---------------------------------------------------------------------
     def run_prefix(self, pipeline: str) -> str:
-        """Key prefix of one run's files; `{}` stands for the run id (States.Format)."""
-        return f"{self.config.name}/{pipeline}/{{}}/"
+        """Key prefix of one run's files; `{}` stands for the run id (States.Format). The
+        environment is part of it: run ids are execution names, unique per state machine only,
+        and apply names the on-commit run of every environment alike, so staging's and prod's
+        runs in one artifact bucket would otherwise write the same objects."""
+        return f"{self.config.name}/{self.config.environment}/{pipeline}/{{}}/"
 
     def stage_output(self, pipeline: str, stage: str) -> str:
         """States.Format expression for a stage's output URI."""

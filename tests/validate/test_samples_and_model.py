@@ -73,7 +73,7 @@ def test_defaults_are_filled(models):
     assert demand.retrain.train.retry.errors == ("States.TaskFailed",)   # retry.errors default
     assert demand.retrain.train.cpu == 1024                               # default, even on SageMaker
     assert demand.batch.tolerated_failure_percent == 0.0
-    assert demand.deploy.endpoint.name == "demand-forecast"               # defaults to the model name
+    assert demand.deploy.endpoint.name == "demand-forecast-default"       # defaults to <model>-<environment>
     fraud = models[("fraud-scoring", "prod")]
     assert fraud.deploy.poll.max_attempts == 12 and fraud.deploy.poll.backoff_rate == 1.5
     assert fraud.deploy.function.alias == "live"

@@ -1,7 +1,9 @@
 """Semantic rules: what the schema cannot say. One rule per module, each with a stable RULE id
 and `check(context) -> Iterator[Finding]`. They run only on configs that passed the schema.
 `service_quotas` is the one rule on the file as written (`check_document(data)`), run once per
-config before any environment is resolved (compiler.checks.check_config)."""
+config before any environment is resolved (compiler.checks.check_config).
+ACROSS rules look at every valid environment of every config at once:
+`check_across(entries) -> Iterator[(entry index, Finding)]`."""
 
 from compiler.checks.rules import (
     arns,
@@ -11,6 +13,7 @@ from compiler.checks.rules import (
     fargate_sizes,
     gate,
     instance_types,
+    live_names,
     monitor,
     platform_required,
     reserved_env,
@@ -42,3 +45,5 @@ ALL = (
     monitor,
     rollback_window,
 )
+
+ACROSS = (live_names,)

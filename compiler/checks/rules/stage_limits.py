@@ -14,7 +14,7 @@ MAX_RUNTIME = {"training": 28 * 86400, "processing": 7 * 86400}
 def check(context):
     for stage in iter_stages(context.config):
         compute = "sagemaker" if stage.name == "tune" else stage.values["compute"]
-        if stage.name == "tune" and stage.raw.get("compute") == "fargate":
+        if stage.name == "tune" and "compute" in stage.raw:  # `sagemaker` too: accepted, it would change nothing
             yield Finding(stage.path + ("compute",), "the tune stage always runs as a SageMaker tuning job",
                           "remove `compute` from the tune stage", RULE)
         wrong = FARGATE_ONLY if compute == "sagemaker" else SAGEMAKER_ONLY

@@ -1,0 +1,373 @@
+"""Every key the schema accepts changes the compiled output, or is refused (issue 13, item 5).
+
+For every leaf of schemas/config-v1.schema.json that a config can set, a sample config that has
+the key's section is compiled as it is and with that one key set to another valid value; the two
+outputs (every file of every environment) must differ, or validate must refuse the changed config.
+A key that is accepted and changes nothing would be silently ignored.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from compile_helpers import SAMPLES, SAMPLES_PLATFORM, make_repo
+from compiler import api
+
+SCHEMA = json.loads((Path(__file__).resolve().parents[1] / "schemas" / "config-v1.schema.json").read_text())
+STAGE_SECTIONS = {("pipelines", "retrain", "stages", s) for s in ("validate", "transform", "tune", "train", "evaluate")} | {
+    ("pipelines", "batch"), ("monitor", "baseline"), ("monitor", "drift", "job"), ("stage_defaults",)}
+
+
+# --------------------------------------------------------------------------- the schema's leaves
+
+def _resolve(reference: str) -> dict:
+    node = SCHEMA
+    for part in reference[2:].split("/"):
+        node = node[part]
+    return node
+
+
+def _merged(schema: dict) -> dict:
+    found = dict(_merged(_resolve(schema["$ref"]))) if "$ref" in schema else {}
+    for part in schema.get("allOf", []):
+        found.update(_merged(part))
+    found.update(schema.get("properties", {}))
+    return found
+
+
+def _additional(schema: dict):
+    if "additionalProperties" in schema:
+        return schema["additionalProperties"]
+    return _additional(_resolve(schema["$ref"])) if "$ref" in schema else None
+
+
+def _flat(schema: dict) -> dict:
+    """A leaf's own schema, its $ref followed (type, enum, minimum, ...)."""
+    return {**(_flat(_resolve(schema["$ref"])) if "$ref" in schema else {}),
+            **{k: v for k, v in schema.items() if k != "$ref"}}
+
+
+def leaves(schema: dict = SCHEMA, path: tuple = ()) -> dict:
+    """path -> schema of every leaf; `*` stands for a key of a map (runtimes, parameters, ...)."""
+    properties = _merged(schema)
+    if properties:
+        found = {}
+        for key, sub in properties.items():
+            found.update(leaves(sub, path + (key,)))
+        return found
+    additional = _additional(schema)
+    if isinstance(additional, dict) and _merged(additional):
+        return leaves(additional, path + ("*",))
+    return {path: _flat(schema)}
+
+
+LEAVES = leaves()
+
+
+# --------------------------------------------------------------------------- the configs they are set in
+
+def _sample(folder: str) -> dict:
+    return yaml.safe_load((SAMPLES / folder / "mlops.yaml").read_text())
+
+
+def _ecs_service() -> dict:
+    config = _sample("churn-fargate")
+    config["pipelines"]["deploy"] = {"target": "ecs-service", "runtime": "trainer",
+                                     "service": {"desired_count": 2, "cpu": 512, "memory": 1024, "port": 8080},
+                                     "traffic": {"mode": "all-at-once"}}
+    return config
+
+
+def _drift_job_on_sagemaker() -> dict:
+    config = _sample("fraud-lambda")
+    job = config["monitor"]["drift"]["job"]
+    for fargate_only in ("cpu", "memory"):
+        job.pop(fargate_only, None)
+    job.update(compute="sagemaker", instance_type="ml.m5.large")
+    return config
+
+
+def _lambda_single_environment() -> dict:
+    """fraud-lambda without its overlays (each of which sets its own function memory)."""
+    config = _sample("fraud-lambda")
+    del config["environments"]
+    return config
+
+
+def _churn_inheriting_command() -> dict:
+    """churn-fargate whose validate stage runs stage_defaults' command."""
+    config = _sample("churn-fargate")
+    del config["pipelines"]["retrain"]["stages"]["validate"]["command"]
+    config["stage_defaults"]["command"] = ["python", "-m", "churn.validate"]
+    return config
+
+
+BASES = {"churn-fargate": lambda: _sample("churn-fargate"), "demand-forecast": lambda: _sample("demand-forecast"),
+         "fraud-lambda": lambda: _sample("fraud-lambda"), "ecs-service": _ecs_service,
+         "drift-sagemaker": _drift_job_on_sagemaker, "lambda-single": _lambda_single_environment,
+         "churn-defaults": _churn_inheriting_command}
+
+
+def _get(config, path):
+    for key in path:
+        if not isinstance(config, dict) or key not in config:
+            return None
+        config = config[key]
+    return config
+
+
+def _concrete(config: dict, path: tuple) -> tuple | None:
+    """`path` with each `*` replaced by a key the config has there (one that has the next key)."""
+    concrete = ()
+    for index, key in enumerate(path):
+        if key == "*":
+            entries = _get(config, concrete) or {}
+            keys = sorted(entries)
+            if not keys:
+                return None
+            following = path[index + 1] if index + 1 < len(path) else None
+            key = next((k for k in keys if isinstance(entries[k], dict) and following in entries[k]), keys[0])
+        concrete += (key,)
+    return concrete
+
+
+def _depth(config: dict, path: tuple) -> int:
+    """How much of `path` the config has already."""
+    concrete = _concrete(config, path) or ()
+    return max((n for n in range(len(concrete) + 1) if _get(config, concrete[:n]) is not None), default=0)
+
+
+#: Where a leaf is tried: the first base whose config has the leaf's parent (else its section).
+PREFERRED = {
+    ("pipelines", "deploy", "service"): ["ecs-service"],
+    ("monitor", "drift", "job"): ["drift-sagemaker", "fraud-lambda"],
+    ("pipelines", "deploy", "target"): ["fraud-lambda"],
+    ("pipelines", "deploy", "function"): ["lambda-single"],
+    ("stage_defaults", "command"): ["churn-defaults"],
+    # SageMaker settings of the defaults: a config whose stages run on SageMaker
+    ("stage_defaults", "instance_type"): ["demand-forecast"], ("stage_defaults", "instance_count"): ["demand-forecast"],
+    ("stage_defaults", "volume_gb"): ["demand-forecast"], ("stage_defaults", "spot"): ["demand-forecast"],
+}
+
+
+def _bases_for(path: tuple) -> list[str]:
+    for prefix, names in PREFERRED.items():
+        if path[: len(prefix)] == prefix:
+            return names
+    return list(BASES)
+
+
+# --------------------------------------------------------------------------- another valid value
+
+#: Values for leaves whose schema alone does not give one (patterns, references, cross-rules).
+VALUES = {
+    "version": None,  # the only version there is: nothing else to set
+    "model.name": "renamed-model",
+    "model.description": "Another description.",
+    "model.owner": "another-team",
+    "model.tags": {"extra": "tag"},
+    "runtimes.*.dockerfile": "docker/other.Dockerfile",
+    "runtimes.*.context": "docker",
+    "runtimes.*.build_args": {"EXTRA": "1"},
+    "build.test_commands": ["make test"],
+    "build.image": "aws/codebuild/standard:6.0",
+    "pipelines.retrain.data.source": "s3://acme-ml-data/other/",
+    "pipelines.retrain.triggers.schedule": "rate(7 days)",
+    "pipelines.retrain.triggers.new_data.prefix": "other/",
+    "pipelines.retrain.triggers.new_data.marker": "_DONE",
+    "pipelines.retrain.stages.tune.objective.metric": "other:metric",
+    "pipelines.retrain.stages.tune.objective.regex": "other=([0-9.]+)",
+    "pipelines.retrain.stages.tune.parameters.*.values": ["a", "b", "c"],
+    "pipelines.retrain.stages.train.hyperparameters": {"extra": 1},
+    "pipelines.retrain.stages.evaluate.gate": [{"metric": "other", "below": 1}],
+    "pipelines.deploy.environment": {"EXTRA": "1"},
+    "pipelines.deploy.endpoint.name": "other-endpoint",
+    "pipelines.deploy.endpoint.instance_type": "ml.c5.2xlarge",
+    "pipelines.deploy.endpoint.autoscaling.min": 1,
+    "pipelines.deploy.service.cpu": 256,
+    "pipelines.deploy.target": "ecs-service",
+    "pipelines.deploy.function.name": "other-function",
+    "pipelines.deploy.function.alias": "other",
+    "pipelines.deploy.service.name": "other-service",
+    "pipelines.deploy.traffic.alarms": ["some-alarm"],
+    "pipelines.batch.input": "s3://acme-ml-data/other-input/",
+    "pipelines.batch.output": "s3://acme-ml-artifacts/other-output/",
+    "pipelines.batch.schedule": "rate(7 days)",
+    "monitor.drift.features": ["other_feature"],
+}
+STAGE_VALUES = {"command": ["python", "-m", "other"], "environment": {"EXTRA": "1"},
+                "secrets": {"EXTRA_SECRET": "arn:aws:secretsmanager:eu-west-1:111111111111:secret:other-AbCdEf"},
+                "retry.errors": ["States.Timeout"], "instance_type": "ml.c5.2xlarge"}
+MOVES = {"account": ("111111111111", "333333333333"), "region": ("eu-west-1", "us-east-1")}
+PLATFORM_VALUES = {"artifact_bucket": "other-artifacts",
+                   "registry_table": "other-registry", "event_bus": "other-bus",
+                   "notification_topic": "arn:aws:sns:eu-west-1:111111111111:other-topic", "ecs_cluster": "other",
+                   "subnets": ["subnet-0123456789abcdef0"], "security_groups": ["sg-0fedcba9876543210"],
+                   "roles.pipeline": "arn:aws:iam::111111111111:role/other-{model}-pipeline",
+                   "roles.task": "arn:aws:iam::111111111111:role/other-{model}-task",
+                   "kms_key": "arn:aws:kms:eu-west-1:111111111111:key/11111111-2222-3333-4444-555555555555"}
+
+
+def _other(schema: dict, current):
+    """Another valid value, from the schema: enum, boolean, bounded number, duration."""
+    current = schema.get("default") if current is None else current
+    if "enum" in schema:  # the next value up (a larger size keeps a Fargate cpu/memory pair valid), else any other
+        later = schema["enum"][schema["enum"].index(current) + 1:] if current in schema["enum"] else []
+        return next((v for v in later + schema["enum"] if v != current), None)
+    kind = schema.get("type")
+    if kind == "boolean":
+        return not current if current is not None else not schema.get("default", False)
+    if kind in ("integer", "number"):
+        value = current if current is not None else schema.get("default", schema.get("minimum", 1))
+        low, high = schema.get("minimum", float("-inf")), schema.get("maximum", float("inf"))
+        step = 1 if kind == "integer" else 0.5
+        return value + step if value + step <= high else value - step if value - step >= low else None
+    if schema.get("pattern", "").startswith("^[1-9][0-9]{0,6}[smhd]"):  # a duration
+        return "7m" if current != "7m" else "8m"
+    return None
+
+
+def _value_for(path: tuple, schema: dict, current, config: dict):
+    dotted = ".".join(path)
+    if path[-1] == "runtime":  # another runtime the config defines
+        return next((name for name in sorted(config.get("runtimes", {})) if name != current), None)
+    if dotted in VALUES:
+        return VALUES[dotted]
+    for section in STAGE_SECTIONS:
+        if path[: len(section)] == section and ".".join(path[len(section):]) in STAGE_VALUES:
+            return STAGE_VALUES[".".join(path[len(section):])]
+    return _other(schema, current)
+
+
+def _effective(config: dict, path: tuple):
+    """The value the key has now: set there, or inherited (a stage from stage_defaults; tune
+    from train first), so that the new value differs from what the stage already gets."""
+    found = _get(config, path)
+    if found is not None:
+        return found
+    for section in STAGE_SECTIONS:
+        if path[: len(section)] == section and section != ("stage_defaults",):
+            key = path[len(section):]
+            layers = [("pipelines", "retrain", "stages", "train")] if section[-1] == "tune" else []
+            for layer in layers + [("stage_defaults",)]:
+                if _get(config, layer + key) is not None:
+                    return _get(config, layer + key)
+    return None
+
+
+def _set(config: dict, path: tuple, value) -> None:
+    for key in path[:-1]:
+        config = config.setdefault(key, {})
+    config[path[-1]] = value
+
+
+# --------------------------------------------------------------------------- compile and compare
+
+def _compile(tmp_path: Path, name: str, config: dict, platform: dict):
+    parent = tmp_path / name
+    parent.mkdir()
+    (parent / "mlops-platform.yaml").write_text(yaml.safe_dump(platform, sort_keys=False))
+    repo = make_repo(parent, "repo", config, platform=parent / "mlops-platform.yaml")
+    return api.compile_outputs([str(repo)])
+
+
+def _about(problem, path: tuple, value) -> bool:
+    """A problem is about the changed key: it names the key, or its section (another key of the
+    section no longer fits, e.g. Fargate sizes after `compute` changed), or the new value (a
+    deploy `target` whose section is missing), or it judges a stage's keys against a changed
+    `compute`."""
+    section = ".".join(k for k in path[:-1] if k != "*")
+    return path[-1] in problem.path or (bool(section) and problem.path.startswith(section)) or \
+        (isinstance(value, str) and f"target {value}" in f"{problem.message} {problem.hint}") or \
+        (path[-1] == "compute" and problem.rule == "stage-limit")
+
+
+#: Keys that change the output of another command than compile, where they are tested.
+OTHER_OUTPUTS = {
+    ("build", "compute_type"): "mlopsc bootstrap model: the CodeBuild project (test_bootstrap.py "
+                               "test_build_project_runs_the_generated_buildspec)",
+    ("build", "image"): "mlopsc bootstrap model: the CodeBuild project (same test)",
+}
+
+
+def _cases():
+    for path, schema in sorted(LEAVES.items()):
+        if path[:1] == ("environments",):
+            continue  # overlays: the same keys, merged before compiling (test below)
+        if path not in OTHER_OUTPUTS:
+            yield pytest.param(path, schema, id=".".join(path))
+
+
+@pytest.mark.parametrize("path, schema", list(_cases()))
+def test_setting_the_key_changes_the_output_or_is_refused(tmp_path, path, schema):
+    platform = yaml.safe_load(SAMPLES_PLATFORM.read_text())
+    value = None
+    if path[0] == "platform":
+        base_name, base = "churn-fargate", BASES["churn-fargate"]()
+        key = ".".join(path[1:])
+        before_platform, after_platform = platform, copy.deepcopy(platform)
+        if key in MOVES:  # the account or region: with the ARNs that name it, so they stay consistent
+            after_platform = yaml.safe_load(yaml.safe_dump(platform).replace(*MOVES[key]))
+        else:
+            _set(after_platform, path[1:], PLATFORM_VALUES[key])
+        before = _compile(tmp_path, "before", base, before_platform)
+        after = _compile(tmp_path, "after", base, after_platform)
+    else:
+        candidates = [(n, BASES[n]()) for n in _bases_for(path)]
+        base_name, base = max(candidates, key=lambda candidate: _depth(candidate[1], path))  # the first of the deepest
+        concrete = _concrete(base, path) or tuple(k for k in path if k != "*")
+        value = _value_for(path, schema, _effective(base, concrete), base)
+        if value is None:
+            pytest.skip(f"{'.'.join(path)}: the schema allows no other value")
+        changed = copy.deepcopy(base)
+        _set(changed, concrete, value)
+        before = _compile(tmp_path, "before", base, platform)
+        after = _compile(tmp_path, "after", changed, platform)
+    assert before.validation.ok, (base_name, before.validation.problems)
+    if not after.validation.ok:  # refused: by a problem about this key or its section
+        assert any(_about(problem, path, value) for problem in after.validation.problems), after.validation.problems
+        return
+    assert _meaning(after.outputs) != _meaning(before.outputs), \
+        f"{'.'.join(path)} (in {base_name}) is accepted and changes nothing"
+
+
+def _meaning(outputs: dict) -> dict:
+    """The outputs without what any edit changes: the manifest's hashes of the files read (the
+    config's own text) and of the files written (covered by the files themselves)."""
+    found = {}
+    for target, files in outputs.items():
+        for name, text in files.items():
+            if name == "manifest.json":
+                manifest = json.loads(text)
+                manifest.pop("inputs")
+                manifest.pop("outputs")
+                text = json.dumps(manifest, sort_keys=True)
+            found[f"{target}/{name}"] = text
+    return found
+
+
+def test_every_leaf_is_tried():
+    tried = [p for p in LEAVES if p[:1] != ("environments",) and p not in OTHER_OUTPUTS]
+    assert len(tried) > 200 and ("pipelines", "retrain", "stages", "tune", "command") in tried
+    assert set(OTHER_OUTPUTS) <= set(LEAVES)
+
+
+def test_the_build_keys_exempted_here_reach_the_bootstrap_template():
+    source = (Path(__file__).parent / "test_bootstrap.py").read_text()
+    assert 'project["Environment"]["ComputeType"] == config.build.compute_type' in source
+    assert 'project["Environment"]["Image"] == config.build.image' in source
+
+
+def test_an_environment_overlay_changes_the_output(tmp_path):
+    config = _sample("churn-fargate")
+    changed = copy.deepcopy(config)
+    changed["environments"] = {"default": {"stage_defaults": {"timeout": "45m"}}}
+    platform = yaml.safe_load(SAMPLES_PLATFORM.read_text())
+    before, after = _compile(tmp_path, "before", config, platform), _compile(tmp_path, "after", changed, platform)
+    assert before.validation.ok and after.validation.ok, after.validation.problems
+    assert _meaning(after.outputs) != _meaning(before.outputs)
