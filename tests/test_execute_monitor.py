@@ -214,19 +214,15 @@ def test_an_endpoint_deployment_captures_requests_and_schedules_drift_checks(for
 def test_a_version_without_a_baseline_deploys_and_its_monitoring_is_not_updated(monkeypatch, tmp_path):
     with before_drift_monitoring(monkeypatch, tmp_path, "demand-forecast", "demand-forecast", "default",
                                  FORECAST_METRICS) as (forecast, versions):
-        _deploy_without_baseline(forecast, versions)
+        run = versions.deploy("v0")
 
-
-def _deploy_without_baseline(forecast, versions) -> None:
-    run = versions.deploy("v0")
-
-    assert (run.status, run.error) == ("FAILED", "MonitoringNotUpdated")
-    lock = item(forecast.session, ("MODEL#demand-forecast", "DEPLOYMENT#default"))
-    assert (lock["status"], lock["version"]) == ("deployed", "v0")  # the deployment itself succeeded
-    assert "Publish deployment succeeded" in run.entered()
-    assert forecast.harness.monitoring_schedules == {}
-    assert [n["subject"] for n in published(forecast.topic)] == [
-        "[mlops] demand-forecast default deploy: monitoring baseline missing"]
+        assert (run.status, run.error) == ("FAILED", "MonitoringNotUpdated")
+        lock = item(forecast.session, ("MODEL#demand-forecast", "DEPLOYMENT#default"))
+        assert (lock["status"], lock["version"]) == ("deployed", "v0")  # the deployment itself succeeded
+        assert "Publish deployment succeeded" in run.entered()
+        assert forecast.harness.monitoring_schedules == {}
+        assert [n["subject"] for n in published(forecast.topic)] == [
+            "[mlops] demand-forecast default deploy: monitoring baseline missing"]
 
 
 # ----------------------------------------------------------------------------- the drift pipeline
