@@ -924,8 +924,8 @@ def create_serving_functions(session, out, environment: str, digest: str) -> Non
             {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {
                 "Service": ["lambda.amazonaws.com", "states.amazonaws.com"]}}]}))
         pointers = json.loads((manifest.parent / "pointers.json").read_text())["images"]
-        served = {m.group(1) for m in re.finditer(r"images\.M\['([^']+)'\]", json.dumps(definitions["deploy.asl.json"]))}
-        (runtime,) = served
+        deploy = json.dumps(definitions["deploy.asl.json"])
+        (runtime,) = {m.group(1) for m in re.finditer(r"images\.M\['([^']+)'\]", deploy)}  # the one it serves
         for name in names:
             functions.create_function(FunctionName=name, PackageType="Image", Role=task_role,
                                       Code={"ImageUri": f"{pointers[runtime]['repository']}@sha256:{digest}"})

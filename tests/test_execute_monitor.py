@@ -102,14 +102,15 @@ def test_a_drift_alarm_retrains_once_per_window_and_records_the_live_version(fra
     versions = Registry(fraud, monkeypatch, "fraud-scoring", "dev")
     fraud.harness.stages.metrics = FRAUD_METRICS
     # Fixed start times: the window is cut from them, not from today's clock.
-    fraud.harness.clock.start_times.update({"drift-0": "2026-11-25T12:00:00.000Z",
-                                            "drift-1": "2026-11-26T01:47:28.123Z", "drift-2": "2026-11-26T23:59:59.999Z",
-                                            "drift-3": "2026-11-27T00:00:00.000Z"})
+    fraud.harness.clock.start_times.update({
+        "drift-0": "2026-11-25T12:00:00.000Z", "drift-1": "2026-11-26T01:47:28.123Z",
+        "drift-2": "2026-11-26T23:59:59.999Z", "drift-3": "2026-11-27T00:00:00.000Z"})
     alarm = {"trigger": "drift", "alarm": DRIFT_ALARM}
 
     # Nothing deployed yet: the item says so.
     versions.register("drift-0", payload=alarm)
-    assert item(fraud.session, ("MODEL#fraud-scoring", items.drift_prefix("dev") + "2026-11-25"))["live_version"] == "none"
+    window_0 = item(fraud.session, ("MODEL#fraud-scoring", items.drift_prefix("dev") + "2026-11-25"))
+    assert window_0["live_version"] == "none"
 
     versions.release("v-live")  # registered, approved, deployed: the live version
     first = execute(fraud.sfn, "fraud-scoring-dev-retrain", "drift-1", alarm)
@@ -261,7 +262,8 @@ def test_the_drift_job_compares_the_live_versions_baseline_and_needs_a_deploymen
     fraud.harness.faults.clear()
     again = execute(fraud.sfn, "fraud-scoring-dev-drift", "drift-2")
     assert again.status == "SUCCEEDED", (again.error, again.cause)
-    assert "Live: approved version" in again.entered() and ecs_environments(fraud)["drift"]["MLOPS_MODEL_VERSION"] == "v1"
+    assert "Live: approved version" in again.entered()
+    assert ecs_environments(fraud)["drift"]["MLOPS_MODEL_VERSION"] == "v1"
     # the failed deployment paged someone; no drift run did
     assert [n["message"]["execution"] for n in published(fraud.topic)] == [failed.arn]
 
