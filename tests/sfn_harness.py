@@ -798,21 +798,81 @@ def item(session, key: tuple[str, str], table: str = "mlops-registry") -> dict:
     return {k: TypeDeserializer().deserialize(v) for k, v in found.items()}
 
 
-def approve(account, model: str, version: str, environment: str = "default", baseline: bool = True) -> None:
-    """A registered, approved version (as the retrain pipeline and the registry leave it): the
-    registration copies the pointers' images, which the deploy then serves with, and records
-    where the baseline stage wrote the version's baseline (`baseline=False`: a version registered
-    before the model had one)."""
-    dynamodb = account.session.client("dynamodb")
-    pointers = dynamodb.get_item(TableName="mlops-registry", Key={
-        "pk": {"S": f"MODEL#{model}"}, "sk": {"S": f"POINTERS#{environment}"}})["Item"]
-    prefix = f"s3://acme-ml-artifacts/{model}/retrain/{version}"
-    registered = {"pk": {"S": f"MODEL#{model}"}, "sk": {"S": f"VERSION#{environment}#{version}"},
-                  "version": {"S": version}, "approval": {"S": "approved"}, "images": pointers["images"],
-                  "model_data": {"S": f"{prefix}/train/model.tar.gz"}}
-    if baseline:
-        registered["baseline_uri"] = {"S": f"{prefix}/baseline/"}
-    dynamodb.put_item(TableName="mlops-registry", Item=registered)
+class Registry:
+    """One model's registry in an applied account, changed by the production path only: versions
+    are registered by whole retrain runs, approved or rolled back through the registry library (as
+    `mlopsc registry approve|rollback`), whose ModelApproved event starts the deploy pipeline
+    through the `<model>-<env>-deploy-approved` rule apply created, and every event published is
+    handed to the registry's handler (test_full_life.Life). No test writes a registry item.
+
+    Creating one installs the rule hook (`start_state_machines_from_rules`): from then on every
+    approval starts a deployment, so a test's deployments are the ones its approvals start.
+    Steps are kept a second apart: the handler orders a version's events by their whole second."""
+
+    def __init__(self, account, monkeypatch, model: str, environment: str = "default"):
+        from test_full_life import Life
+
+        self.account, self.model, self.environment = account, model, environment
+        self.life = Life(account, monkeypatch)
+        self.started = self.life.started
+
+    @property
+    def store(self):
+        from compiler.registry import store
+
+        return store.Registry.connect(store.locate_one(self.account.out, self.environment, self.model))
+
+    def register(self, version: str, metrics: Optional[dict] = None, payload: Optional[dict] = None) -> Execution:
+        """A whole retrain run named `version` (its evaluate stage writes `metrics`): it registers
+        the version. The stages it ran are forgotten, so a test sees only its own."""
+        from test_full_life import _next_second
+
+        harness = self.account.harness
+        if metrics is not None:
+            harness.stages.metrics = metrics
+        _next_second()
+        run = execute(self.account.sfn, f"{self.model}-{self.environment}-retrain", version,
+                      payload or {"trigger": "schedule"})
+        assert run.status == "SUCCEEDED", (run.error, run.cause)
+        self.life.deliver()
+        harness.stages.runs.clear()
+        return run
+
+    def approve(self, version: str) -> str:
+        """Approve (the registry library, as the CLI): returns the ARN of the deploy it started."""
+        return self._started(lambda: self.store.approve(version))
+
+    def rollback(self, to: str) -> str:
+        """Deploy `to` again (`mlopsc registry rollback --to`): returns the ARN of the deploy."""
+        return self._started(lambda: self.store.rollback(to))
+
+    def _started(self, decide) -> str:
+        from test_full_life import _next_second
+
+        _next_second()
+        before = len(self.started)
+        decide()
+        assert len(self.started) == before + 1, "the decision started no deployment"
+        return self.started[-1]["arn"]
+
+    def deploy(self, version: str, rollback: bool = False) -> Execution:
+        """Approve `version` (or roll back to it) and follow the deployment it starts to its end;
+        its events then reach the handler (the approved pointer follows a succeeded one)."""
+        arn = self.rollback(version) if rollback else self.approve(version)
+        return self.finished(arn)
+
+    def finished(self, arn: str) -> Execution:
+        run = wait_for(self.account.sfn, arn)
+        self.life.deliver()
+        return run
+
+    def release(self, version: str, metrics: Optional[dict] = None) -> Execution:
+        """Registered, approved and deployed: the version live, as the platform leaves it."""
+        self.register(version, metrics)
+        run = self.deploy(version)
+        assert run.status == "SUCCEEDED", (run.error, run.cause)
+        self.account.harness.stages.runs.clear()
+        return run
 
 
 def create_subnets(session, subnet_ids: list[str]) -> None:
@@ -875,6 +935,31 @@ def _platform_of(out) -> dict:
     return found
 
 
+def create_serving_functions(session, out, environment: str, digest: str) -> None:
+    """The Lambda functions the deploy pipelines update, as the platform team creates them before
+    apply (which refuses a missing one, compiler/apply/function.py): from the image of the runtime
+    the deploy serves with, with the environment's task role as execution role (README,
+    "Deploying to Lambda"). The role is given Lambda's trust too, as the platform would."""
+    from compiler.apply.function import functions_updated
+
+    iam, functions = session.client("iam"), session.client("lambda")
+    for manifest in sorted(out.glob(f"*/{environment}/manifest.json")):
+        definitions = {path.name: json.loads(path.read_text()) for path in sorted(manifest.parent.glob("*.asl.json"))}
+        names = sorted(set(functions_updated(definitions)))
+        if not names:
+            continue
+        task_role = json.loads(manifest.read_text())["target"]["task_role"]
+        iam.update_assume_role_policy(RoleName=task_role.rsplit("/", 1)[-1], PolicyDocument=json.dumps(
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {
+                "Service": ["lambda.amazonaws.com", "states.amazonaws.com"]}}]}))
+        pointers = json.loads((manifest.parent / "pointers.json").read_text())["images"]
+        deploy = json.dumps(definitions["deploy.asl.json"])
+        (runtime,) = {m.group(1) for m in re.finditer(r"images\.M\['([^']+)'\]", deploy)}  # the one it serves
+        for name in names:
+            functions.create_function(FunctionName=name, PackageType="Image", Role=task_role,
+                                      Code={"ImageUri": f"{pointers[runtime]['repository']}@sha256:{digest}"})
+
+
 def applied(monkeypatch, tmp_path, samples: list, environment: str = "default", account: str = ACCOUNT):
     """A context manager: moto (executing state machines) with the harness installed, the platform's
     resources created, and the samples compiled and applied by `compiler.apply.apply` as
@@ -922,6 +1007,7 @@ def applied(monkeypatch, tmp_path, samples: list, environment: str = "default", 
                     images[runtime] = f"{pointer['repository']}@sha256:{'1' * 64}"
             images_path = tmp_path / "images.json"
             images_path.write_text(json.dumps(images))
+            create_serving_functions(session, out, environment, "1" * 64)
             outcome = apply.Outcome()
             apply.apply(apply.Request(out, environment, images_path, "a" * 40, 100), outcome)
             assert outcome.failure is None, outcome.failure
@@ -946,6 +1032,32 @@ def applied(monkeypatch, tmp_path, samples: list, environment: str = "default", 
                         sfn.stop_execution(executionArn=run["executionArn"])
 
     return context()
+
+
+def apply_again(account, samples: list, environment: str = "default", digest: str = "1" * 64,
+                commit: str = "b" * 40, commit_time: int = 200) -> None:
+    """A later commit applied to the account, as `mlopsc apply` does after a merge: `samples`
+    compiled into the same OUT and applied with every image at `digest` (a new build) and a newer
+    commit time (the pointers follow it). Runs apply started are awaited."""
+    from compiler import api, apply, write
+
+    result = api.compile_outputs([str(s) for s in samples], None, environment)
+    assert result.validation.ok, result.validation.problems
+    write.write(account.out, result.outputs)
+    images = {}
+    for pointers_file in sorted(account.out.glob(f"*/{environment}/pointers.json")):
+        for runtime, pointer in json.loads(pointers_file.read_text())["images"].items():
+            images[runtime] = f"{pointer['repository']}@sha256:{digest}"
+    images_path = account.out.parent / f"images-{commit}.json"
+    images_path.write_text(json.dumps(images))
+    outcome = apply.Outcome()
+    apply.apply(apply.Request(account.out, environment, images_path, commit, commit_time), outcome)
+    assert outcome.failure is None and not outcome.kept and not outcome.superseded, (
+        outcome.failure, outcome.kept, outcome.superseded)
+    for machine in account.sfn.list_state_machines()["stateMachines"]:
+        for run in account.sfn.list_executions(stateMachineArn=machine["stateMachineArn"],
+                                               statusFilter="RUNNING")["executions"]:
+            wait_for(account.sfn, run["executionArn"])
 
 
 # ----------------------------------------------------------------------------- EventBridge rules -> state machines

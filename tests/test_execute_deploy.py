@@ -1,6 +1,11 @@
 """The deploy pipelines, executed in moto (see sfn_harness.py): samples/demand-forecast deploys to
 a SageMaker endpoint (linear traffic, SageMaker's alarm auto-rollback), samples/fraud-lambda
-(`fraud-scoring`, prod) to a Lambda alias in canary steps with the alarms checked between them."""
+(`fraud-scoring`, prod) to a Lambda alias in canary steps with the alarms checked between them.
+
+Versions are registered by whole retrain runs and approved through the registry library; each
+deployment here is the one its approval (or rollback) started through the deploy-approved rule
+apply created, and the registry's handler is fed every event (sfn_harness.Registry). No test
+writes a registry item, but for the one version without images (see that test)."""
 
 from __future__ import annotations
 
@@ -9,9 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from sfn_harness import applied, approve, execute, item, published, start, wait_for
+from sfn_harness import Registry, applied, apply_again, execute, item, published
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
+FORECAST_METRICS = {"rmse": 11.0, "mape": 0.1}  # within demand-forecast's gate
+FRAUD_METRICS = {"auc": 0.95, "recall": 0.7, "false_positive_rate": 0.01}
 
 
 def deployment(account, model: str, environment: str = "default") -> dict:
@@ -26,14 +33,17 @@ def subjects(account) -> list[str]:
 
 @pytest.fixture
 def forecast(monkeypatch, tmp_path):
+    """Versions v1 and v2 registered by retrain runs, pending (`register.approval: manual`)."""
     with applied(monkeypatch, tmp_path, [SAMPLES / "demand-forecast"]) as account:
-        approve(account, "demand-forecast", "v1")
-        approve(account, "demand-forecast", "v2")
+        account.registry = Registry(account, monkeypatch, "demand-forecast")
+        for version in ("v1", "v2"):
+            account.registry.register(version, FORECAST_METRICS)
+        account.harness.clock.waits.clear()
         yield account
 
 
 def test_endpoint_deployment_succeeds_and_is_recorded_deployed(forecast):
-    run = execute(forecast.sfn, "demand-forecast-default-deploy", "deploy-1", {"version": "v1"})
+    run = forecast.registry.deploy("v1")
 
     assert run.status == "SUCCEEDED", (run.error, run.cause)
     recorded = deployment(forecast, "demand-forecast")
@@ -43,8 +53,9 @@ def test_endpoint_deployment_succeeds_and_is_recorded_deployed(forecast):
     config = run.output["deployment"]["endpoint_config"]
     assert (endpoint["EndpointStatus"], endpoint["EndpointConfigName"]) == ("InService", config)
     model = sagemaker.describe_model(ModelName=run.output["deployment"]["model"])
-    assert model["PrimaryContainer"]["ModelDataUrl"] == \
-        "s3://acme-ml-artifacts/demand-forecast/retrain/v1/train/model.tar.gz"
+    registered = item(forecast.session, ("MODEL#demand-forecast", "VERSION#default#v1"))["model_data"]
+    assert model["PrimaryContainer"]["ModelDataUrl"] == registered
+    assert registered.startswith("s3://acme-ml-artifacts/demand-forecast/retrain/v1/train/")
     assert "Create endpoint" in run.entered() and "Update endpoint" not in run.entered()  # first deployment
     targets = forecast.session.client("application-autoscaling").describe_scalable_targets(
         ServiceNamespace="sagemaker")["ScalableTargets"]
@@ -54,7 +65,7 @@ def test_endpoint_deployment_succeeds_and_is_recorded_deployed(forecast):
     assert published(forecast.topic) == []
 
     # A second version updates the endpoint in place, with the blue/green linear policy and alarms.
-    second = execute(forecast.sfn, "demand-forecast-default-deploy", "deploy-2", {"version": "v2"})
+    second = forecast.registry.deploy("v2")
     assert second.status == "SUCCEEDED", (second.error, second.cause)
     update = second.parameters("Update endpoint")[0]
     policy = update["DeploymentConfig"]["BlueGreenUpdatePolicy"]["TrafficRoutingConfiguration"]
@@ -71,13 +82,15 @@ def test_second_deployment_fails_fast_naming_the_first_and_the_first_times_out(f
     second = {}
 
     def while_first_waits(execution, state, seconds):
-        # The first deployment holds the lock and polls its endpoint: start another one now.
-        if execution == "deploy-a" and state == "Wait for endpoint" and not second:
-            second["run"] = execute(forecast.sfn, "demand-forecast-default-deploy", "deploy-b", {"version": "v2"})
+        # The first deployment holds the lock and polls its endpoint: approve another version now.
+        if state == "Wait for endpoint" and not second:
+            second["waiting"] = execution
+            second["run"] = forecast.registry.finished(forecast.registry.approve("v2"))
 
     forecast.harness.clock.on_wait = while_first_waits
-    first_arn = start(forecast.sfn, "demand-forecast-default-deploy", "deploy-a", {"version": "v1"})
-    first = wait_for(forecast.sfn, first_arn)
+    first_arn = forecast.registry.approve("v1")
+    first = forecast.registry.finished(first_arn)
+    assert second["waiting"] == first.name
 
     # The second one: refused at once, its notification names the running execution.
     blocked = second["run"]
@@ -85,11 +98,11 @@ def test_second_deployment_fails_fast_naming_the_first_and_the_first_times_out(f
     notice = [n for n in published(forecast.topic) if n["message"]["execution"] == blocked.arn]
     assert [n["message"]["running_execution"] for n in notice] == [first_arn]
     assert "Create model" not in blocked.entered()
-    assert forecast.harness.clock.waits_in("Wait for endpoint", "deploy-b") == []
+    assert forecast.harness.clock.waits_in("Wait for endpoint", blocked.name) == []
 
     # The first one: the endpoint never became ready; polled with growing waits, then timed out.
     assert (first.status, first.error) == ("FAILED", "DeploymentTimedOut")
-    waits = forecast.harness.clock.waits_in("Wait for endpoint", "deploy-a")
+    waits = forecast.harness.clock.waits_in("Wait for endpoint", first.name)
     assert waits == [30, 45, 68, 101, 152, 228, 342, 513, 769, 1153, 1730, 2595, 3892, 5839, 8758]  # poll: 30s x1.5, 15
     assert all(later > earlier for earlier, later in zip(waits, waits[1:]))
     assert sum(waits) < json.loads((forecast.out / "demand-forecast/default/deploy.asl.json").read_text())[
@@ -99,18 +112,20 @@ def test_second_deployment_fails_fast_naming_the_first_and_the_first_times_out(f
     assert (recorded["status"], recorded["execution"], recorded["version"]) == ("timed_out", first_arn, "v1")
     assert sorted(subjects(forecast)) == ["deployment in progress", "deployment timed out"]
 
-    # The lock is free again: the next deployment proceeds.
+    # The lock is free again: the next deployment (v2 again, `mlopsc registry rollback --to v2`) proceeds.
     forecast.harness.endpoint, forecast.harness.clock.on_wait = "ready", None
-    assert execute(forecast.sfn, "demand-forecast-default-deploy", "deploy-c", {"version": "v2"}).status == "SUCCEEDED"
+    again = forecast.registry.deploy("v2", rollback=True)
+    assert again.status == "SUCCEEDED", (again.error, again.cause)
+    assert deployment(forecast, "demand-forecast")["version"] == "v2"
 
 
 def test_alarm_during_linear_shift_rolls_back_and_is_recorded(forecast):
-    assert execute(forecast.sfn, "demand-forecast-default-deploy", "deploy-1", {"version": "v1"}).status == "SUCCEEDED"
+    assert forecast.registry.deploy("v1").status == "SUCCEEDED"
     first_config = forecast.session.client("sagemaker").describe_endpoint(EndpointName="demand-forecast-default")[
         "EndpointConfigName"]
 
     forecast.harness.endpoint = "roll_back"  # an alarm fired: SageMaker rolls back to the old config
-    run = execute(forecast.sfn, "demand-forecast-default-deploy", "deploy-2", {"version": "v2"})
+    run = forecast.registry.deploy("v2")
 
     assert (run.status, run.error) == ("FAILED", "DeploymentRolledBack")
     assert forecast.session.client("sagemaker").describe_endpoint(EndpointName="demand-forecast-default")[
@@ -127,7 +142,7 @@ def test_an_unexpected_error_before_the_update_is_a_failed_deployment_that_frees
     # (every later deployment would fail DeploymentInProgress). Since issue 13 (item 8) the
     # variant is deregistered only for a new instance type; reading the endpoint's config is
     # the step before the update.
-    assert execute(forecast.sfn, "demand-forecast-default-deploy", "deploy-1", {"version": "v1"}).status == "SUCCEEDED"
+    assert forecast.registry.deploy("v1").status == "SUCCEEDED"
     from moto.core.exceptions import JsonRESTError
     from moto.sagemaker.models import SageMakerModelBackend
 
@@ -135,7 +150,7 @@ def test_an_unexpected_error_before_the_update_is_a_failed_deployment_that_frees
         raise JsonRESTError("ThrottlingException", "rate exceeded")
 
     monkeypatch.setattr(SageMakerModelBackend, "describe_endpoint_config", busy)
-    run = execute(forecast.sfn, "demand-forecast-default-deploy", "deploy-2", {"version": "v2"})
+    run = forecast.registry.deploy("v2")
     assert (run.status, run.error) == ("FAILED", "DeploymentFailed")
     assert len(run.failures("Read endpoint config")) == 4  # 3 retries, then the catch
     assert subjects(forecast) == ["deployment failed"]
@@ -144,9 +159,8 @@ def test_an_unexpected_error_before_the_update_is_a_failed_deployment_that_frees
 
 
 def test_deploying_an_unapproved_version_is_refused(forecast):
-    forecast.harness.stages.metrics = {"rmse": 11.0, "mape": 0.1}
-    retrain = execute(forecast.sfn, "demand-forecast-default-retrain", "v3")  # registers v3, pending (manual)
-    assert retrain.status == "SUCCEEDED", (retrain.error, retrain.cause)
+    """Started by hand (`mlopsc run deploy --input '{"version": "v3"}'`), not by an approval."""
+    forecast.registry.register("v3", FORECAST_METRICS)  # registers v3, pending (manual)
     assert item(forecast.session, ("MODEL#demand-forecast", "VERSION#default#v3"))["approval"] == "pending"
     run = execute(forecast.sfn, "demand-forecast-default-deploy", "deploy-3", {"version": "v3"})
     assert (run.status, run.error) == ("FAILED", "VersionNotDeployable")
@@ -159,18 +173,16 @@ def test_deploying_an_unapproved_version_is_refused(forecast):
 def fraud(monkeypatch, tmp_path):
     with applied(monkeypatch, tmp_path, [SAMPLES / "fraud-lambda"], environment="prod",
                  account="222222222222") as account:
+        # The function (sfn_harness.create_serving_functions) and the alarm the canary checks are
+        # the platform's; mlopsc only points at them.
         session = account.session
-        role = session.client("iam").create_role(RoleName="fraud-scoring-function", AssumeRolePolicyDocument=json.dumps(
-            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
-                                                     "Principal": {"Service": "lambda.amazonaws.com"}}]}))["Role"]["Arn"]
-        image = item(session, ("MODEL#fraud-scoring", "POINTERS#prod"))["images"]["serve"]
-        session.client("lambda").create_function(FunctionName="fraud-scoring", PackageType="Image", Role=role,
-                                                 Code={"ImageUri": image})
         session.client("cloudwatch").put_metric_alarm(
             AlarmName="fraud-scoring-prod-error-rate", MetricName="Errors", Namespace="AWS/Lambda", Statistic="Sum",
             Period=60, EvaluationPeriods=1, Threshold=1, ComparisonOperator="GreaterThanOrEqualToThreshold")
-        approve(account, "fraud-scoring", "v1", "prod")
-        approve(account, "fraud-scoring", "v2", "prod")
+        account.registry = Registry(account, monkeypatch, "fraud-scoring", "prod")
+        for version in ("v1", "v2"):
+            account.registry.register(version, FRAUD_METRICS)
+        account.harness.clock.waits.clear()
         yield account
 
 
@@ -179,7 +191,7 @@ def alias(account) -> dict:
 
 
 def test_lambda_canary_deploys_then_an_alarm_during_the_canary_rolls_back(fraud):
-    first = execute(fraud.sfn, "fraud-scoring-prod-deploy", "deploy-1", {"version": "v1"})
+    first = fraud.registry.deploy("v1")
     assert first.status == "SUCCEEDED", (first.error, first.cause)
     assert "Create alias" in first.entered()  # no alias yet: nothing to shift traffic from
     assert deployment(fraud, "fraud-scoring", "prod")["status"] == "deployed"
@@ -193,13 +205,13 @@ def test_lambda_canary_deploys_then_an_alarm_during_the_canary_rolls_back(fraud)
         "s3://acme-ml-artifacts-prod/fraud-scoring/prod/monitor/capture/", "5")
 
     def alarm_fires(execution, state, seconds):
-        if execution == "deploy-2" and state == "Wait traffic interval":
+        if execution != first.name and state == "Wait traffic interval":
             assert alias(fraud)["RoutingConfig"]["AdditionalVersionWeights"]  # 10% on the new version now
             fraud.session.client("cloudwatch").set_alarm_state(AlarmName="fraud-scoring-prod-rollback-error-rate",
                                                                StateValue="ALARM", StateReason="errors during the canary")
 
     fraud.harness.clock.on_wait = alarm_fires
-    second = execute(fraud.sfn, "fraud-scoring-prod-deploy", "deploy-2", {"version": "v2"})
+    second = fraud.registry.deploy("v2")
 
     assert (second.status, second.error) == ("FAILED", "DeploymentRolledBack")
     shifted = second.parameters("Shift traffic")
@@ -216,8 +228,8 @@ def test_lambda_canary_deploys_then_an_alarm_during_the_canary_rolls_back(fraud)
 
 
 def test_lambda_canary_without_alarm_promotes_the_new_version(fraud):
-    assert execute(fraud.sfn, "fraud-scoring-prod-deploy", "deploy-1", {"version": "v1"}).status == "SUCCEEDED"
-    second = execute(fraud.sfn, "fraud-scoring-prod-deploy", "deploy-2", {"version": "v2"})
+    assert fraud.registry.deploy("v1").status == "SUCCEEDED"
+    second = fraud.registry.deploy("v2")
     assert second.status == "SUCCEEDED", (second.error, second.cause)
     live = alias(fraud)
     assert live["FunctionVersion"] == second.output["published"]["version"]
@@ -226,26 +238,29 @@ def test_lambda_canary_without_alarm_promotes_the_new_version(fraud):
     assert published(fraud.topic) == []
 
 
-
-
 def test_a_version_is_served_with_the_image_it_was_registered_with(forecast):
     """A rollback or promotion serves the old model with its own serving image, not the one the
-    latest build put in the pointers; a version without that image is refused before the lock."""
+    latest build put in the pointers; a version without that image is refused before the lock.
+
+    The newer image comes from a later build applied (`apply_again`). A version item without
+    `images` has no production path today (`Register model version` copies the pointers' images,
+    which apply always writes): the deploy's guard is for an item registered before versions
+    recorded their images. That state is made by removing the attribute, the one registry change
+    by hand in this file, and a removal, never a value."""
     dynamodb = forecast.session.client("dynamodb")
     registered = item(forecast.session, ("MODEL#demand-forecast", "VERSION#default#v1"))["images"]["serve"]
     newer = registered.split("@")[0] + "@sha256:" + "f" * 64
-    dynamodb.update_item(TableName="mlops-registry",
-                         Key={"pk": {"S": "MODEL#demand-forecast"}, "sk": {"S": "POINTERS#default"}},
-                         UpdateExpression="SET images.serve = :newer", ExpressionAttributeValues={":newer": {"S": newer}})
+    apply_again(forecast, [SAMPLES / "demand-forecast"], digest="f" * 64)
+    assert item(forecast.session, ("MODEL#demand-forecast", "POINTERS#default"))["images"]["serve"] == newer
 
-    run = execute(forecast.sfn, "demand-forecast-default-deploy", "deploy-1", {"version": "v1"})
+    run = forecast.registry.deploy("v1")
     assert run.status == "SUCCEEDED", (run.error, run.cause)
     model = forecast.session.client("sagemaker").describe_model(ModelName=run.output["deployment"]["model"])
     assert model["PrimaryContainer"]["Image"] == registered != newer
 
     dynamodb.update_item(TableName="mlops-registry",
                          Key={"pk": {"S": "MODEL#demand-forecast"}, "sk": {"S": "VERSION#default#v2"}},
-                         UpdateExpression="REMOVE images")
-    refused = execute(forecast.sfn, "demand-forecast-default-deploy", "deploy-2", {"version": "v2"})
+                         UpdateExpression="REMOVE images")  # as an item registered before versions had images
+    refused = forecast.registry.deploy("v2")
     assert (refused.status, refused.error) == ("FAILED", "VersionNotDeployable")
     assert deployment(forecast, "demand-forecast")["version"] == "v1"  # the lock was never taken

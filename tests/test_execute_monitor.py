@@ -2,10 +2,16 @@
 pipeline's baseline stage, the cool-down of a retrain started by a drift alarm, the endpoint's data
 capture and Model Monitor schedule (samples/demand-forecast), and the drift pipeline that runs the
 model's own drift job (samples/fraud-lambda, `fraud-scoring`, dev: Fargate; and demand-forecast's
-endpoint with a drift job of its own, a SageMaker processing job, for accounts without Model Monitor)."""
+endpoint with a drift job of its own, a SageMaker processing job, for accounts without Model Monitor).
+
+Registry items come from the production path only (sfn_harness.Registry): versions from whole
+retrain runs, deployments started by approvals through the deploy-approved rule, every event fed
+to the registry's handler. A version without a baseline is one registered before the model had
+drift monitoring: retrained under a config without it, then the sample applied (`apply_again`)."""
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import pytest
@@ -13,12 +19,13 @@ import yaml
 
 from compile_helpers import make_repo
 from compiler.registry import items
-from sfn_harness import applied, approve, execute, item, published
+from sfn_harness import Registry, applied, apply_again, execute, item, published
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 ARTIFACTS = "s3://acme-ml-artifacts"
 DRIFT_ALARM = "fraud-scoring-dev-drift-log_amount"
 FRAUD_METRICS = {"auc": 0.95, "recall": 0.7, "false_positive_rate": 0.01}
+FORECAST_METRICS = {"rmse": 11.0, "mape": 0.1}
 
 
 @pytest.fixture
@@ -43,11 +50,21 @@ def fraud(monkeypatch, tmp_path):
         yield account
 
 
-def deployed(account, model: str, environment: str, version: str, status: str = "deployed") -> None:
-    """The DEPLOYMENT item as the deploy pipeline leaves it."""
-    account.session.client("dynamodb").put_item(TableName="mlops-registry", Item={
-        "pk": {"S": f"MODEL#{model}"}, "sk": {"S": f"DEPLOYMENT#{environment}"},
-        "status": {"S": status}, "version": {"S": version}})
+@contextlib.contextmanager
+def before_drift_monitoring(monkeypatch, tmp_path, sample: str, model: str, environment: str, metrics: dict):
+    """An account where version v0 was registered before the model had drift monitoring (the
+    sample without `monitor.baseline`, `drift` and `capture`: no baseline stage, so no
+    `baseline_uri`), then the sample itself applied by a later commit. Yields (account, registry)."""
+    config = yaml.safe_load((SAMPLES / sample / "mlops.yaml").read_text())
+    for key in ("baseline", "drift", "capture"):
+        config["monitor"].pop(key)
+    repository = make_repo(tmp_path / "repositories", sample, config, SAMPLES / "mlops-platform.yaml")
+    with applied(monkeypatch, tmp_path, [repository], environment) as account:
+        versions = Registry(account, monkeypatch, model, environment)
+        versions.register("v0", metrics)
+        assert "baseline_uri" not in item(account.session, (f"MODEL#{model}", f"VERSION#{environment}#v0"))
+        apply_again(account, [SAMPLES / sample], environment)
+        yield account, versions
 
 
 def ecs_environments(account) -> dict:
@@ -81,14 +98,21 @@ def test_the_baseline_runs_after_train_on_trains_input_and_is_registered(forecas
 
 # ----------------------------------------------------------------------------- drift-started retrain
 
-def test_a_drift_alarm_retrains_once_per_window_and_records_the_live_version(fraud):
-    deployed(fraud, "fraud-scoring", "dev", "v-live")
+def test_a_drift_alarm_retrains_once_per_window_and_records_the_live_version(fraud, monkeypatch):
+    versions = Registry(fraud, monkeypatch, "fraud-scoring", "dev")
     fraud.harness.stages.metrics = FRAUD_METRICS
     # Fixed start times: the window is cut from them, not from today's clock.
-    fraud.harness.clock.start_times.update({"drift-1": "2026-11-26T01:47:28.123Z", "drift-2": "2026-11-26T23:59:59.999Z",
-                                            "drift-3": "2026-11-27T00:00:00.000Z"})
+    fraud.harness.clock.start_times.update({
+        "drift-0": "2026-11-25T12:00:00.000Z", "drift-1": "2026-11-26T01:47:28.123Z",
+        "drift-2": "2026-11-26T23:59:59.999Z", "drift-3": "2026-11-27T00:00:00.000Z"})
     alarm = {"trigger": "drift", "alarm": DRIFT_ALARM}
 
+    # Nothing deployed yet: the item says so.
+    versions.register("drift-0", payload=alarm)
+    window_0 = item(fraud.session, ("MODEL#fraud-scoring", items.drift_prefix("dev") + "2026-11-25"))
+    assert window_0["live_version"] == "none"
+
+    versions.release("v-live")  # registered, approved, deployed: the live version
     first = execute(fraud.sfn, "fraud-scoring-dev-retrain", "drift-1", alarm)
     assert first.status == "SUCCEEDED", (first.error, first.cause)
     assert [r.stage for r in fraud.harness.stages.runs] == ["validate", "train", "baseline", "evaluate"]
@@ -113,12 +137,10 @@ def test_a_drift_alarm_retrains_once_per_window_and_records_the_live_version(fra
     assert item(fraud.session, key) == recorded
     assert item(fraud.session, ("MODEL#fraud-scoring", "VERSION#dev#drift-2")) == {}
 
-    # The next day is a new window; with nothing deployed, the item says so.
-    fraud.session.client("dynamodb").delete_item(TableName="mlops-registry", Key={
-        "pk": {"S": "MODEL#fraud-scoring"}, "sk": {"S": "DEPLOYMENT#dev"}})
+    # The next day is a new window.
     third = execute(fraud.sfn, "fraud-scoring-dev-retrain", "drift-3", alarm)
     assert third.status == "SUCCEEDED", (third.error, third.cause)
-    assert item(fraud.session, ("MODEL#fraud-scoring", items.drift_prefix("dev") + "2026-11-27"))["live_version"] == "none"
+    assert item(fraud.session, ("MODEL#fraud-scoring", items.drift_prefix("dev") + "2026-11-27"))["live_version"] == "v-live"
     assert published(fraud.topic) == []
 
 
@@ -140,12 +162,13 @@ def test_a_run_not_started_by_drift_is_never_cooled_down(fraud):
 
 # ----------------------------------------------------------------------------- the endpoint's monitoring
 
-def test_an_endpoint_deployment_captures_requests_and_schedules_drift_checks(forecast):
+def test_an_endpoint_deployment_captures_requests_and_schedules_drift_checks(forecast, monkeypatch):
     from botocore.validate import validate_parameters
 
+    versions = Registry(forecast, monkeypatch, "demand-forecast")
     for version in ("v1", "v2"):
-        approve(forecast, "demand-forecast", version)
-    first = execute(forecast.sfn, "demand-forecast-default-deploy", "deploy-1", {"version": "v1"})
+        versions.register(version, FORECAST_METRICS)
+    first = versions.deploy("v1")
 
     assert first.status == "SUCCEEDED", (first.error, first.cause)
     sagemaker = forecast.session.client("sagemaker")
@@ -178,7 +201,7 @@ def test_an_endpoint_deployment_captures_requests_and_schedules_drift_checks(for
     entered = first.entered()
     assert entered.index("Publish deployment succeeded") < entered.index("Create monitoring schedule")
 
-    second = execute(forecast.sfn, "demand-forecast-default-deploy", "deploy-2", {"version": "v2"})
+    second = versions.deploy("v2")
     assert second.status == "SUCCEEDED", (second.error, second.cause)
     assert [f["error"] for f in second.failures("Create monitoring schedule")] == ["SageMaker.ResourceInUseException"]
     assert "Update monitoring schedule" in second.entered()
@@ -189,30 +212,32 @@ def test_an_endpoint_deployment_captures_requests_and_schedules_drift_checks(for
     assert published(forecast.topic) == []
 
 
-def test_a_version_without_a_baseline_deploys_and_its_monitoring_is_not_updated(forecast):
-    approve(forecast, "demand-forecast", "v0", baseline=False)
-    run = execute(forecast.sfn, "demand-forecast-default-deploy", "deploy-0", {"version": "v0"})
+def test_a_version_without_a_baseline_deploys_and_its_monitoring_is_not_updated(monkeypatch, tmp_path):
+    with before_drift_monitoring(monkeypatch, tmp_path, "demand-forecast", "demand-forecast", "default",
+                                 FORECAST_METRICS) as (forecast, versions):
+        run = versions.deploy("v0")
 
-    assert (run.status, run.error) == ("FAILED", "MonitoringNotUpdated")
-    lock = item(forecast.session, ("MODEL#demand-forecast", "DEPLOYMENT#default"))
-    assert (lock["status"], lock["version"]) == ("deployed", "v0")  # the deployment itself succeeded
-    assert "Publish deployment succeeded" in run.entered()
-    assert forecast.harness.monitoring_schedules == {}
-    assert [n["subject"] for n in published(forecast.topic)] == [
-        "[mlops] demand-forecast default deploy: monitoring baseline missing"]
+        assert (run.status, run.error) == ("FAILED", "MonitoringNotUpdated")
+        lock = item(forecast.session, ("MODEL#demand-forecast", "DEPLOYMENT#default"))
+        assert (lock["status"], lock["version"]) == ("deployed", "v0")  # the deployment itself succeeded
+        assert "Publish deployment succeeded" in run.entered()
+        assert forecast.harness.monitoring_schedules == {}
+        assert [n["subject"] for n in published(forecast.topic)] == [
+            "[mlops] demand-forecast default deploy: monitoring baseline missing"]
 
 
 # ----------------------------------------------------------------------------- the drift pipeline
 
-def test_the_drift_job_compares_the_live_versions_baseline_and_needs_a_deployment(fraud):
+def test_the_drift_job_compares_the_live_versions_baseline_and_needs_a_deployment(fraud, monkeypatch):
     nothing = execute(fraud.sfn, "fraud-scoring-dev-drift", "drift-none")
     assert (nothing.status, nothing.entered()[-1]) == ("SUCCEEDED", "Nothing deployed")
     assert fraud.harness.stages.runs == [] and "Publish run started" not in nothing.entered()
 
-    approve(fraud, "fraud-scoring", "v1", "dev")
-    deployed(fraud, "fraud-scoring", "dev", "v1")
+    versions = Registry(fraud, monkeypatch, "fraud-scoring", "dev")
+    versions.release("v1", FRAUD_METRICS)
     run = execute(fraud.sfn, "fraud-scoring-dev-drift", "drift-1")
     assert run.status == "SUCCEEDED", (run.error, run.cause)
+    assert "Live: last deployment" in run.entered()
     environment = ecs_environments(fraud)["drift"]
     capture = f"{ARTIFACTS}/fraud-scoring/dev/monitor/capture/"
     assert {k: environment[k] for k in ("MLOPS_BASELINE_URI", "MLOPS_CAPTURE_URI", "MLOPS_DRIFT_WINDOW_HOURS",
@@ -227,31 +252,41 @@ def test_the_drift_job_compares_the_live_versions_baseline_and_needs_a_deploymen
     assert (checked["DetailType"], checked["Detail"]["version"]) == ("DriftChecked", "v1")
 
     # A later deployment failed: the version still serving is the one the approved pointer names.
-    deployed(fraud, "fraud-scoring", "dev", "v2", status="failed")
-    fraud.session.client("dynamodb").update_item(
-        TableName="mlops-registry", Key={"pk": {"S": "MODEL#fraud-scoring"}, "sk": {"S": "POINTERS#dev"}},
-        UpdateExpression="SET approved_version = :v", ExpressionAttributeValues={":v": {"S": "v1"}})
+    versions.register("v2", FRAUD_METRICS)
+    fraud.harness.fail_state("Update function code", "Lambda.ServiceException")
+    failed = versions.deploy("v2")
+    assert (failed.status, failed.error) == ("FAILED", "DeploymentFailed")
+    lock = item(fraud.session, ("MODEL#fraud-scoring", "DEPLOYMENT#dev"))
+    assert (lock["status"], lock["version"]) == ("failed", "v2")
+    assert item(fraud.session, ("MODEL#fraud-scoring", "POINTERS#dev"))["approved_version"] == "v1"
+    fraud.harness.faults.clear()
     again = execute(fraud.sfn, "fraud-scoring-dev-drift", "drift-2")
     assert again.status == "SUCCEEDED", (again.error, again.cause)
-    assert "Live: approved version" in again.entered() and ecs_environments(fraud)["drift"]["MLOPS_MODEL_VERSION"] == "v1"
-    assert published(fraud.topic) == []
+    assert "Live: approved version" in again.entered()
+    assert ecs_environments(fraud)["drift"]["MLOPS_MODEL_VERSION"] == "v1"
+    # the failed deployment paged someone; no drift run did
+    assert [n["message"]["execution"] for n in published(fraud.topic)] == [failed.arn]
 
 
-def test_a_live_version_without_a_baseline_is_notified(fraud):
-    approve(fraud, "fraud-scoring", "v0", "dev", baseline=False)
-    deployed(fraud, "fraud-scoring", "dev", "v0")
-    run = execute(fraud.sfn, "fraud-scoring-dev-drift", "drift-0")
-    assert (run.status, run.error) == ("FAILED", "BaselineMissing")
-    assert fraud.harness.stages.runs == []
-    assert [n["subject"] for n in published(fraud.topic)] == ["[mlops] fraud-scoring dev drift: baseline missing"]
+def test_a_live_version_without_a_baseline_is_notified(monkeypatch, tmp_path):
+    with before_drift_monitoring(monkeypatch, tmp_path, "fraud-lambda", "fraud-scoring", "dev",
+                                 FRAUD_METRICS) as (fraud, versions):
+        deployed = versions.deploy("v0")
+        assert deployed.status == "SUCCEEDED", (deployed.error, deployed.cause)
+        fraud.harness.stages.runs.clear()
+        run = execute(fraud.sfn, "fraud-scoring-dev-drift", "drift-0")
+        assert (run.status, run.error) == ("FAILED", "BaselineMissing")
+        assert fraud.harness.stages.runs == []
+        assert [n["subject"] for n in published(fraud.topic)] == ["[mlops] fraud-scoring dev drift: baseline missing"]
 
 
-def test_an_endpoints_own_drift_job_reads_the_capture_files_sagemaker_writes(forecast_job):
+def test_an_endpoints_own_drift_job_reads_the_capture_files_sagemaker_writes(forecast_job, monkeypatch):
     """Deployed without a Model Monitor schedule; the drift pipeline's job reads the hour folders
     SageMaker's data capture writes under `<DestinationS3Uri><endpoint>/<variant>/`
     (model-monitor-data-capture-endpoint.html, "View Captured Data")."""
-    approve(forecast_job, "demand-forecast", "v1")
-    deployment = execute(forecast_job.sfn, "demand-forecast-default-deploy", "deploy-1", {"version": "v1"})
+    versions = Registry(forecast_job, monkeypatch, "demand-forecast")
+    versions.register("v1", FORECAST_METRICS)
+    deployment = versions.deploy("v1")
     assert deployment.status == "SUCCEEDED", (deployment.error, deployment.cause)
     assert deployment.entered()[-1] == "Done" and "Baseline recorded?" not in deployment.entered()
     assert forecast_job.harness.monitoring_schedules == {}

@@ -213,25 +213,15 @@ class Scenario:
         return self
 
     def _serving_platform(self) -> None:
-        """What the platform team creates and mlopsc only points at: the serving Lambda function
-        and the alarms a canary checks (as in test_execute_deploy.py)."""
+        """What the platform team creates and mlopsc only points at: the alarms a canary checks
+        (as in test_execute_deploy.py); the serving Lambda functions exist before apply, which
+        checks them (sfn_harness.create_serving_functions)."""
         session = self.account.session
         states = {name: state for path in sorted(self.account.out.glob(
             f"{self.machine.model}/{self.machine.environment}/*.asl.json"))
                   for name, state in json.loads(path.read_text())["States"].items()}
-        functions = {s["Parameters"]["FunctionName"] for s in states.values()
-                     if s.get("Resource", "").startswith("arn:aws:states:::aws-sdk:lambda:")}
         alarms = {a for s in states.values() if s.get("Resource", "").endswith("cloudwatch:describeAlarms")
                   for a in s["Parameters"].get("AlarmNames", [])}
-        for function in sorted(functions):
-            role = session.client("iam").create_role(RoleName=f"{function}-function", AssumeRolePolicyDocument=json.dumps(
-                {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
-                                                         "Principal": {"Service": "lambda.amazonaws.com"}}]}))["Role"]["Arn"]
-            from sfn_harness import item
-
-            image = item(session, (f"MODEL#{self.machine.model}", f"POINTERS#{self.machine.environment}"))["images"]["serve"]
-            session.client("lambda").create_function(FunctionName=function, PackageType="Image", Role=role,
-                                                     Code={"ImageUri": image})
         for alarm in sorted(alarms):
             session.client("cloudwatch").put_metric_alarm(
                 AlarmName=alarm, MetricName="Errors", Namespace="AWS/Lambda", Statistic="Sum", Period=60,
