@@ -6,14 +6,14 @@ States.Runtime, timed out, was stopped) left the lock `deploying` for ever: ever
 failed DeploymentInProgress. Now the next deployment asks Step Functions (DescribeExecution: status
 RUNNING | SUCCEEDED | FAILED | TIMED_OUT | ABORTED | PENDING_REDRIVE, Step Functions API reference)
 and takes the lock over when that execution has ended, on the condition that the lock still names it.
-Executed in moto (sfn_harness.py), one test per way an execution can end.
+Executed in moto (sfn_harness.py), one test per way an execution can end. Every deployment here
+is the one an approval started (sfn_harness.Registry): the registry is never written by hand.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from sfn_harness import execute, start, wait_for
 from test_execute_deploy import deployment, forecast  # noqa: F401 (fixture)
 
 DEPLOY = "demand-forecast-default-deploy"
@@ -26,19 +26,28 @@ def parser_execution(arn: str):
     return next(execution for execution in backend._get_executions() if execution.exec_arn == arn)
 
 
+def execution_arn(account, name: str) -> str:
+    (machine,) = [m["stateMachineArn"] for m in account.sfn.list_state_machines()["stateMachines"]
+                  if m["name"] == DEPLOY]
+    return machine.replace(":stateMachine:", ":execution:") + f":{name}"
+
+
 def stopped_while_polling(account) -> str:
-    """deploy-a takes the lock and is stopped (StopExecution) while it waits for the endpoint."""
+    """v1's deployment (its approval started it) takes the lock and is stopped (StopExecution)
+    while it waits for the endpoint."""
     account.harness.endpoint = "never_ready"
+    stopped = []
 
     def stop_it(execution, state, seconds):
-        if execution == "deploy-a" and state == "Wait for endpoint":
-            account.sfn.stop_execution(executionArn=arn)
+        if state == "Wait for endpoint" and not stopped:
+            stopped.append(execution)
+            account.sfn.stop_execution(executionArn=execution_arn(account, execution))
 
     account.harness.clock.on_wait = stop_it
-    arn = start(account.sfn, DEPLOY, "deploy-a", {"version": "v1"})
-    ended = wait_for(account.sfn, arn)
+    arn = account.registry.approve("v1")
+    ended = account.registry.finished(arn)
     account.harness.clock.on_wait, account.harness.endpoint = None, "ready"
-    assert ended.status == "ABORTED"
+    assert (ended.status, stopped) == ("ABORTED", [ended.name])
     return arn
 
 
@@ -85,7 +94,7 @@ def failed_before_recording(account, monkeypatch) -> str:
     with monkeypatch.context() as patched:
         patched.setattr(DynamoDBBackend, "update_item", throttled_outcome)
         patched.setattr(SageMakerModelBackend, "create_model", no_capacity)
-        run = execute(account.sfn, DEPLOY, "deploy-a", {"version": "v1"})
+        run = account.registry.deploy("v1")
     assert run.status == "FAILED" and "Record deployment failed" in run.entered(), (run.error, run.cause)
     return run.arn
 
@@ -104,7 +113,7 @@ def test_a_lock_left_by_an_ended_execution_is_taken_over(forecast, monkeypatch, 
     left = deployment(forecast, "demand-forecast")
     assert (left["status"], left["execution"]) == ("deploying", ended_arn)  # what blocked every later deployment
 
-    run = execute(forecast.sfn, DEPLOY, "deploy-b", {"version": "v2"})
+    run = forecast.registry.deploy("v2")
     assert run.status == "SUCCEEDED", (run.error, run.cause, run.failures("Is the lock's execution running?"),
                                        run.failures("Take over lock"))
     assert "Take over lock" in run.entered()
@@ -117,11 +126,14 @@ def test_a_lock_whose_execution_still_runs_blocks(forecast):
     second = {}
 
     def while_first_waits(execution, state, seconds):
-        if execution == "deploy-a" and state == "Wait for endpoint" and not second:
-            second["run"] = execute(forecast.sfn, DEPLOY, "deploy-b", {"version": "v2"})
+        # The first deployment holds the lock and polls its endpoint: approve another version now.
+        if state == "Wait for endpoint" and not second:
+            second["waiting"] = execution
+            second["run"] = forecast.registry.finished(forecast.registry.approve("v2"))
 
     forecast.harness.clock.on_wait = while_first_waits
-    first = wait_for(forecast.sfn, start(forecast.sfn, DEPLOY, "deploy-a", {"version": "v1"}))
+    first = forecast.registry.finished(forecast.registry.approve("v1"))
+    assert second["waiting"] == first.name
     blocked = second["run"]
     assert (blocked.status, blocked.error) == ("FAILED", "DeploymentInProgress")
     assert "Is the lock's execution running?" in blocked.entered() and "Take over lock" not in blocked.entered()
