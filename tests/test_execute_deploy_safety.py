@@ -1,6 +1,10 @@
 """Issue 13, deploy pipeline defects that only a real account shows, executed in moto (sfn_harness.py):
 the endpoint lookup (item 10), autoscaling through updates, rollbacks and failures (item 8), a
-redeploy of the live Lambda version (item 9) and the function's own environment (item 15)."""
+redeploy of the live Lambda version (item 9) and the function's own environment (item 15).
+
+Every deployment is the one an approval started (sfn_harness.Registry), but for the redeploy of
+the live version, which the registry refuses and `mlopsc run deploy` starts by hand; no test
+writes a registry item."""
 
 from __future__ import annotations
 
@@ -9,11 +13,11 @@ import shutil
 
 import pytest
 
-from sfn_harness import execute, published, wait_for
+from sfn_harness import apply_again, published, start
 from test_execute_deploy import SAMPLES, alias, deployment, forecast, fraud, subjects  # noqa: F401 (fixtures)
 
-DEPLOY = "demand-forecast-default-deploy"
-SCALED = "endpoint/demand-forecast/variant/AllTraffic"
+SCALED = "endpoint/demand-forecast-default/variant/AllTraffic"
+POLICY = "demand-forecast-default-invocations"
 
 
 def scalable_targets(account) -> list:
@@ -37,7 +41,7 @@ def sagemaker_backend():
 def test_an_endpoint_that_cannot_be_read_is_not_created_again(forecast, monkeypatch):
     """AccessDenied (or throttling past its retries) on DescribeEndpoint is not "no endpoint": the
     deployment fails instead of calling CreateEndpoint on an endpoint that exists."""
-    assert execute(forecast.sfn, DEPLOY, "deploy-1", {"version": "v1"}).status == "SUCCEEDED"
+    assert forecast.registry.deploy("v1").status == "SUCCEEDED"
     from moto.core.exceptions import JsonRESTError
     from moto.sagemaker.models import SageMakerModelBackend
 
@@ -45,7 +49,7 @@ def test_an_endpoint_that_cannot_be_read_is_not_created_again(forecast, monkeypa
         raise JsonRESTError("AccessDeniedException", f"not authorized to perform sagemaker:DescribeEndpoint on {name}")
 
     monkeypatch.setattr(SageMakerModelBackend, "describe_endpoint", denied)
-    run = execute(forecast.sfn, DEPLOY, "deploy-2", {"version": "v2"})
+    run = forecast.registry.deploy("v2")
     assert (run.status, run.error) == ("FAILED", "DeploymentFailed")
     assert "Create endpoint" not in run.entered() and "Update endpoint" not in run.entered()
     assert deployment(forecast, "demand-forecast")["status"] == "failed"  # the lock is free again
@@ -53,7 +57,7 @@ def test_an_endpoint_that_cannot_be_read_is_not_created_again(forecast, monkeypa
 
 def test_a_missing_endpoint_is_created(forecast):
     """The documented not-found answer (ValidationException, `Could not find endpoint`) creates it."""
-    run = execute(forecast.sfn, DEPLOY, "deploy-1", {"version": "v1"})
+    run = forecast.registry.deploy("v1")
     assert run.status == "SUCCEEDED", (run.error, run.cause)
     # moto, like Step Functions for an error SageMaker's API model does not declare, names it after the
     # service's base exception; what identifies it is SageMaker's message.
@@ -65,10 +69,10 @@ def test_a_missing_endpoint_is_created(forecast):
 def test_an_endpoint_in_failed_status_is_reported_not_updated(forecast):
     """"DeleteEndpoint is the only operation that can be performed on a failed endpoint" (SageMaker
     API reference, DescribeEndpoint: EndpointStatus): the deployment says so and frees the lock."""
-    assert execute(forecast.sfn, DEPLOY, "deploy-1", {"version": "v1"}).status == "SUCCEEDED"
-    sagemaker_backend().endpoints["demand-forecast"].endpoint_status = "Failed"  # as SageMaker leaves it
+    assert forecast.registry.deploy("v1").status == "SUCCEEDED"
+    sagemaker_backend().endpoints["demand-forecast-default"].endpoint_status = "Failed"  # as SageMaker leaves it
 
-    run = execute(forecast.sfn, DEPLOY, "deploy-2", {"version": "v2"})
+    run = forecast.registry.deploy("v2")
     assert (run.status, run.error) == ("FAILED", "EndpointFailed")
     assert "delete it" in run.cause
     assert "Update endpoint" not in run.entered() and "Create endpoint" not in run.entered()
@@ -82,38 +86,26 @@ def test_an_update_keeps_the_scaled_fleet_and_its_scaling(forecast):
     """Same instance type: no deregistration (SageMaker developer guide, "Update endpoints that use
     auto scaling": only an instance type change or a removed variant needs it), and the update
     keeps the current instance count (RetainAllVariantProperties) instead of InitialInstanceCount."""
-    assert execute(forecast.sfn, DEPLOY, "deploy-1", {"version": "v1"}).status == "SUCCEEDED"
-    run = execute(forecast.sfn, DEPLOY, "deploy-2", {"version": "v2"})
+    assert forecast.registry.deploy("v1").status == "SUCCEEDED"
+    run = forecast.registry.deploy("v2")
     assert run.status == "SUCCEEDED", (run.error, run.cause)
     assert "Deregister scalable target" not in run.entered(), run.output["serving"]
     update = run.parameters("Update endpoint")[0]
     assert update["RetainAllVariantProperties"] is True
     assert update["ExcludeRetainedVariantProperties"] == [{"VariantPropertyType": "DataCaptureConfig"}]
     assert scalable_targets(forecast) == [(SCALED, 2, 6)]
-    assert scaling_policies(forecast) == ["demand-forecast-invocations"]
+    assert scaling_policies(forecast) == [POLICY]
 
 
 def change_instance_type(account, tmp_path, instance_type: str) -> None:
     """The model's config now asks for another instance type: compiled and applied again, as
     `mlopsc apply` would after the commit."""
-    from compiler import api, apply, write
-
     root = tmp_path / "changed"
     shutil.copytree(SAMPLES / "demand-forecast", root / "demand-forecast")
     shutil.copy(SAMPLES / "mlops-platform.yaml", root / "mlops-platform.yaml")
     config = root / "demand-forecast" / "mlops.yaml"
     config.write_text(config.read_text().replace("instance_type: ml.c5.xlarge", f"instance_type: {instance_type}"))
-    result = api.compile_outputs([str(root / "demand-forecast")], None, "default")
-    assert result.validation.ok, result.validation.problems
-    out = tmp_path / "out-changed"
-    write.write(out, result.outputs)
-    outcome = apply.Outcome()
-    apply.apply(apply.Request(out, "default", tmp_path / "images.json", "b" * 40, 200), outcome)  # a later commit
-    assert outcome.failure is None, outcome.failure
-    for machine in account.sfn.list_state_machines()["stateMachines"]:
-        for started in account.sfn.list_executions(stateMachineArn=machine["stateMachineArn"],
-                                                   statusFilter="RUNNING")["executions"]:
-            wait_for(account.sfn, started["executionArn"])
+    apply_again(account, [root / "demand-forecast"])  # a later commit, the same images
     from moto.sns.models import sns_backends
 
     sns_backends["111111111111"]["eu-west-1"].topics[account.topic].sent_notifications.clear()
@@ -125,21 +117,21 @@ def change_instance_type(account, tmp_path, instance_type: str) -> None:
 def test_scaling_is_registered_again_on_every_way_out_of_an_instance_type_change(forecast, tmp_path, endpoint, error):
     """A new instance type needs the variant deregistered first; whatever the update's end, the
     endpoint is scaled again afterwards (before: a rollback or time-out left it unscaled)."""
-    assert execute(forecast.sfn, DEPLOY, "deploy-1", {"version": "v1"}).status == "SUCCEEDED"
+    assert forecast.registry.deploy("v1").status == "SUCCEEDED"
     change_instance_type(forecast, tmp_path, "ml.c5.2xlarge")
     forecast.harness.endpoint = endpoint
 
-    run = execute(forecast.sfn, DEPLOY, "deploy-2", {"version": "v2"})
+    run = forecast.registry.deploy("v2")
     assert (run.error or "DeploymentSucceeded") == error, (run.error, run.cause)
     entered = run.entered()
     assert entered.index("Deregister scalable target") < entered.index("Update endpoint") < \
         entered.index("Register scalable target") < entered.index("Put scaling policy")
     assert scalable_targets(forecast) == [(SCALED, 2, 6)]
-    assert scaling_policies(forecast) == ["demand-forecast-invocations"]
+    assert scaling_policies(forecast) == [POLICY]
 
 
 def test_an_update_that_is_refused_still_restores_the_scaling(forecast, tmp_path, monkeypatch):
-    assert execute(forecast.sfn, DEPLOY, "deploy-1", {"version": "v1"}).status == "SUCCEEDED"
+    assert forecast.registry.deploy("v1").status == "SUCCEEDED"
     change_instance_type(forecast, tmp_path, "ml.c5.2xlarge")
     harness = forecast.harness
     original = harness.sagemaker
@@ -153,7 +145,7 @@ def test_an_update_that_is_refused_still_restores_the_scaling(forecast, tmp_path
         return original(action, parameters)
 
     monkeypatch.setattr(harness, "sagemaker", refuse_update)
-    run = execute(forecast.sfn, DEPLOY, "deploy-2", {"version": "v2"})
+    run = forecast.registry.deploy("v2")
     assert (run.status, run.error) == ("FAILED", "DeploymentFailed")
     assert "Register scalable target" in run.entered()
     assert scalable_targets(forecast) == [(SCALED, 2, 6)]
@@ -165,11 +157,13 @@ def test_redeploying_the_live_lambda_version_succeeds_without_shifting_traffic(f
     """PublishVersion returns the existing version when code and configuration did not change
     (Lambda API reference, PublishVersion); an alias cannot weight traffic toward its own version.
     Before: "Shift traffic" failed and the redeploy was reported as a rollback."""
-    first = execute(fraud.sfn, "fraud-scoring-prod-deploy", "deploy-1", {"version": "v1"})
+    first = fraud.registry.deploy("v1")
     assert first.status == "SUCCEEDED", (first.error, first.cause)
     live = alias(fraud)["FunctionVersion"]
 
-    again = execute(fraud.sfn, "fraud-scoring-prod-deploy", "deploy-1-again", {"version": "v1"})
+    # The registry refuses to approve or roll back to the deployed version: `mlopsc run deploy --input
+    # '{"version": "v1"}'` starts it by hand; its events reach the handler all the same.
+    again = fraud.registry.finished(start(fraud.sfn, "fraud-scoring-prod-deploy", "deploy-1-again", {"version": "v1"}))
     assert again.status == "SUCCEEDED", (again.error, again.cause)
     assert again.output["published"]["version"] == live == alias(fraud)["FunctionVersion"]
     assert "Shift traffic" not in again.entered() and "Roll back alias" not in again.entered()
@@ -186,7 +180,7 @@ def test_variables_set_on_the_function_by_others_are_kept(fraud):
     functions.update_function_configuration(FunctionName="fraud-scoring", Environment={"Variables": {
         "FEATURE_FLAGS": "strict", "MLOPS_MODEL_VERSION": "stale"}})
 
-    run = execute(fraud.sfn, "fraud-scoring-prod-deploy", "deploy-1", {"version": "v1"})
+    run = fraud.registry.deploy("v1")
     assert run.status == "SUCCEEDED", (run.error, run.cause)
     variables = functions.get_function_configuration(FunctionName="fraud-scoring")["Environment"]["Variables"]
     assert variables["FEATURE_FLAGS"] == "strict"  # the owner's
@@ -208,13 +202,14 @@ def test_a_failing_canary_is_rolled_back_by_the_alarm_on_its_own_version(fraud):
     Lambda developer guide, "Types of metrics for Lambda functions"), not the alias's, where a 10%
     canary is diluted by 90% of the old version; and the canary's interval covers the alarm's
     Period x EvaluationPeriods, the least time it needs to reach ALARM."""
-    assert execute(fraud.sfn, "fraud-scoring-prod-deploy", "deploy-1", {"version": "v1"}).status == "SUCCEEDED"
+    first = fraud.registry.deploy("v1")
+    assert first.status == "SUCCEEDED"
     v1 = alias(fraud)["FunctionVersion"]
     cloudwatch = fraud.session.client("cloudwatch")
     seen = {}
 
     def new_version_fails(execution, state, seconds):
-        if execution == "deploy-2" and state == "Wait traffic interval":
+        if execution != first.name and state == "Wait traffic interval":
             (alarm,) = cloudwatch.describe_alarms(AlarmNames=["fraud-scoring-prod-rollback-error-rate"])["MetricAlarms"]
             seen["alarm"], seen["wait"] = alarm, seconds
             # the new version's errors, as CloudWatch would evaluate them after the window: ALARM
@@ -222,7 +217,7 @@ def test_a_failing_canary_is_rolled_back_by_the_alarm_on_its_own_version(fraud):
                                        StateReason="errors of the new version")
 
     fraud.harness.clock.on_wait = new_version_fails
-    run = execute(fraud.sfn, "fraud-scoring-prod-deploy", "deploy-2", {"version": "v2"})
+    run = fraud.registry.deploy("v2")
 
     assert (run.status, run.error) == ("FAILED", "DeploymentRolledBack")
     new_version = run.parameters("Shift traffic")[0]["RoutingConfig"]["AdditionalVersionWeights"]
@@ -243,8 +238,8 @@ def test_the_endpoint_rolls_back_on_alarms_of_its_new_fleet(forecast):
     developer guide, "Auto-Rollback Configuration and Monitoring", "Monitor model latency on the
     new fleet"): the AutoRollbackConfiguration names alarms on it, and each traffic step waits
     for their whole window."""
-    assert execute(forecast.sfn, DEPLOY, "deploy-1", {"version": "v1"}).status == "SUCCEEDED"
-    run = execute(forecast.sfn, DEPLOY, "deploy-2", {"version": "v2"})
+    assert forecast.registry.deploy("v1").status == "SUCCEEDED"
+    run = forecast.registry.deploy("v2")
     assert run.status == "SUCCEEDED", (run.error, run.cause)
     config = run.output["deployment"]["endpoint_config"]
     update = run.parameters("Update endpoint")[0]["DeploymentConfig"]
@@ -283,16 +278,16 @@ def test_validate_refuses_a_traffic_step_shorter_than_the_rollback_alarm_window(
 def test_a_timed_out_update_whose_scaling_cannot_be_registered_is_still_a_time_out(forecast, tmp_path, monkeypatch):
     """While SageMaker still updates the endpoint, Application Auto Scaling may refuse to register
     it: the deployment is reported as what it was, timed out, not as a failure of the scaling."""
-    assert execute(forecast.sfn, DEPLOY, "deploy-1", {"version": "v1"}).status == "SUCCEEDED"
+    assert forecast.registry.deploy("v1").status == "SUCCEEDED"
     change_instance_type(forecast, tmp_path, "ml.c5.2xlarge")
     forecast.harness.endpoint = "never_ready"
     from moto.applicationautoscaling.models import ApplicationAutoscalingBackend
     from moto.core.exceptions import JsonRESTError
 
     def updating(*_args, **_kwargs):
-        raise JsonRESTError("ValidationException", "endpoint demand-forecast is Updating")
+        raise JsonRESTError("ValidationException", "endpoint demand-forecast-default is Updating")
 
     monkeypatch.setattr(ApplicationAutoscalingBackend, "register_scalable_target", updating)
-    run = execute(forecast.sfn, DEPLOY, "deploy-2", {"version": "v2"})
+    run = forecast.registry.deploy("v2")
     assert (run.status, run.error) == ("FAILED", "DeploymentTimedOut")
     assert deployment(forecast, "demand-forecast")["status"] == "timed_out"
