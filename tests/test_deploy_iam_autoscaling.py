@@ -21,7 +21,7 @@ from compiler.render import asl, iam
 from test_iam_policy import allowed
 
 PREFIX = "arn:aws:cloudwatch:eu-west-1:111111111111:alarm:"
-RESOURCE_ID = "endpoint/demand-forecast/variant/AllTraffic"
+RESOURCE_ID = "endpoint/demand-forecast-default/variant/AllTraffic"  # live names per environment
 
 
 @pytest.fixture(scope="module")
@@ -43,11 +43,14 @@ def test_target_tracking_alarms_of_the_endpoint_may_be_managed(pipeline_policy, 
 def test_other_alarms_stay_out_of_reach(pipeline_policy, action):
     assert not allowed(pipeline_policy, action, f"{PREFIX}demand-forecast-default-error-rate")
     assert not allowed(pipeline_policy, action, f"{PREFIX}TargetTracking-endpoint/other-model/variant/AllTraffic-AlarmHigh-x")
+    # another environment's endpoint of the same model
+    assert not allowed(pipeline_policy, action,
+                       f"{PREFIX}TargetTracking-endpoint/demand-forecast-prod/variant/AllTraffic-AlarmHigh-x")
 
 
 def test_the_endpoint_and_its_configs_may_be_read(pipeline_policy):
-    endpoint = "arn:aws:sagemaker:eu-west-1:111111111111:endpoint/demand-forecast"
-    config = "arn:aws:sagemaker:eu-west-1:111111111111:endpoint-config/demand-forecast-config-0f1e2d3c"
+    endpoint = "arn:aws:sagemaker:eu-west-1:111111111111:endpoint/demand-forecast-default"
+    config = "arn:aws:sagemaker:eu-west-1:111111111111:endpoint-config/demand-forecast-default-config-0f1e2d3c"
     assert allowed(pipeline_policy, "sagemaker:DescribeEndpoint", endpoint)
     assert allowed(pipeline_policy, "sagemaker:UpdateEndpointWeightsAndCapacities", endpoint)
     assert allowed(pipeline_policy, "sagemaker:DescribeEndpointConfig", config)
