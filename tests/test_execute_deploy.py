@@ -55,7 +55,7 @@ def test_endpoint_deployment_succeeds_and_is_recorded_deployed(forecast):
     model = sagemaker.describe_model(ModelName=run.output["deployment"]["model"])
     registered = item(forecast.session, ("MODEL#demand-forecast", "VERSION#default#v1"))["model_data"]
     assert model["PrimaryContainer"]["ModelDataUrl"] == registered
-    assert registered.startswith("s3://acme-ml-artifacts/demand-forecast/retrain/v1/train/")
+    assert registered.startswith("s3://acme-ml-artifacts/demand-forecast/default/retrain/v1/train/")  # <model>/<env>/
     assert "Create endpoint" in run.entered() and "Update endpoint" not in run.entered()  # first deployment
     targets = forecast.session.client("application-autoscaling").describe_scalable_targets(
         ServiceNamespace="sagemaker")["ScalableTargets"]
