@@ -187,7 +187,7 @@ def test_an_endpoint_deployment_captures_requests_and_schedules_drift_checks(for
     # A daily run analyses the whole UTC day before it (offsets from its scheduled time).
     assert (schedule["MonitoringType"], schedule["ScheduleConfig"]) == ("DataQuality", {
         "ScheduleExpression": "cron(0 0 ? * * *)", "DataAnalysisStartTime": "-PT24H", "DataAnalysisEndTime": "-PT0H"})
-    baseline = f"{ARTIFACTS}/demand-forecast/retrain/v1/baseline/"
+    baseline = f"{ARTIFACTS}/demand-forecast/default/retrain/v1/baseline/"
     assert job["BaselineConfig"] == {"ConstraintsResource": {"S3Uri": f"{baseline}constraints.json"},
                                      "StatisticsResource": {"S3Uri": f"{baseline}statistics.json"}}
     assert job["MonitoringInputs"][0]["EndpointInput"]["EndpointName"] == "demand-forecast-default"
@@ -208,7 +208,7 @@ def test_an_endpoint_deployment_captures_requests_and_schedules_drift_checks(for
     job = forecast.harness.monitoring_schedules["demand-forecast-default-drift"]["MonitoringScheduleConfig"][
         "MonitoringJobDefinition"]
     assert job["BaselineConfig"]["ConstraintsResource"]["S3Uri"] == \
-        f"{ARTIFACTS}/demand-forecast/retrain/v2/baseline/constraints.json"
+        f"{ARTIFACTS}/demand-forecast/default/retrain/v2/baseline/constraints.json"
     assert published(forecast.topic) == []
 
 
@@ -243,7 +243,7 @@ def test_the_drift_job_compares_the_live_versions_baseline_and_needs_a_deploymen
     assert {k: environment[k] for k in ("MLOPS_BASELINE_URI", "MLOPS_CAPTURE_URI", "MLOPS_DRIFT_WINDOW_HOURS",
                                         "MLOPS_INPUT_URI", "MLOPS_METRICS_NAMESPACE", "MLOPS_MODEL_VERSION",
                                         "MLOPS_PIPELINE")} == {
-        "MLOPS_BASELINE_URI": f"{ARTIFACTS}/fraud-scoring/retrain/v1/baseline/", "MLOPS_CAPTURE_URI": capture,
+        "MLOPS_BASELINE_URI": f"{ARTIFACTS}/fraud-scoring/dev/retrain/v1/baseline/", "MLOPS_CAPTURE_URI": capture,
         "MLOPS_DRIFT_WINDOW_HOURS": "1", "MLOPS_INPUT_URI": capture, "MLOPS_METRICS_NAMESPACE": "mlops/fraud-scoring",
         "MLOPS_MODEL_VERSION": "v1", "MLOPS_PIPELINE": "drift"}
     assert environment["MLOPS_OUTPUT_URI"] == f"{ARTIFACTS}/fraud-scoring/dev/drift/drift-1/drift/"
