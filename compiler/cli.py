@@ -60,12 +60,19 @@ def compile_command(paths, out, environment, platform_file, output_format, check
     and manifest to OUT/<model>/<env>/."""
     from pathlib import Path
 
-    from compiler import api, discover, write
+    from compiler import api, discover, verify, write
 
     try:
         result = api.compile_outputs(list(paths) or ["."], platform_file, environment)
     except (discover.DiscoveryError, api.UnknownEnvironment) as error:
         raise click.UsageError(str(error)) from None
+    except verify.UnprovenDefinition as error:  # nothing was written (nor compared, with --check)
+        for finding in error.findings:
+            click.echo(report.one_line(f"{out}/{finding.text()}"), err=True)
+        click.echo(f"mlopsc: internal error: {len(error.findings)} read(s) in the state machines above are not proven "
+                   f"on every route (mlopsc verify); this is a bug in mlopsc, please report it; nothing was written",
+                   err=True)
+        sys.exit(report.EXIT_BUG)
     problems = list(result.validation.problems)
     if problems:
         report.REPORTERS[output_format](problems, sys.stdout)
@@ -157,3 +164,6 @@ cli.add_command(graph_command)
 
 from compiler.diff.cli import diff_command  # noqa: E402 - its modules live in their own package
 cli.add_command(diff_command)
+
+from compiler.verify.cli import verify_command  # noqa: E402 - imports only click until it runs
+cli.add_command(verify_command)
