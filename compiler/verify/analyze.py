@@ -491,21 +491,18 @@ def narrow(value, rule, truth: bool):
         return value
     if WILD in steps:
         return value
-    present = rule.get("IsPresent") == truth if "IsPresent" in rule else True
     presence, found, depth = lookup(value, steps)
-    if present:
-        if presence == ABSENT and depth == len(steps) - 1 or presence == ABSENT and _absent_parent(value, steps, depth):
+    if "IsPresent" not in rule:  # any other test: it ran, so the Variable was there (its read is checked apart)
+        return value if presence == ABSENT else put(value, steps, found if presence in READABLE else UNKNOWN, YES)
+    if rule["IsPresent"] == truth:  # the path is there on this route
+        if presence == ABSENT:
             return BOTTOM
         return put(value, steps, found if presence in READABLE else UNKNOWN, YES)
-    if presence == YES:
+    if presence == YES:  # the path is not there on this route
         return BOTTOM
-    if depth == len(steps) - 1 and presence != ABSENT:  # the parent is there: the member is not
+    if presence == OPEN or presence == MAYBE and depth == len(steps) - 1:
         return put(value, steps, UNKNOWN, ABSENT)
     return value
-
-
-def _absent_parent(value, steps, depth) -> bool:
-    return lookup(value, steps[:depth + 1])[0] == ABSENT
 
 
 _DYNAMIC: dict = {}

@@ -61,7 +61,9 @@ INTEGRATIONS = sorted({
     "aws-sdk:sagemaker:updateMonitoringSchedule", "aws-sdk:sagemaker:updateEndpointWeightsAndCapacities",
 })
 
-#: Members whose content is an opaque document: lambda:invoke's Payload is the function's own JSON.
+#: Members whose content is an opaque document, present in every result Step Functions returns:
+#: lambda:invoke's Payload is the function's own JSON ("Invoke an AWS Lambda function with Step
+#: Functions", Step Functions Developer Guide: the task's output holds the response, its Payload).
 OPAQUE = {("lambda", "InvocationResponse", "Payload")}
 
 
@@ -106,7 +108,8 @@ class Collector:
                     self.shapes["?"] = "?"
                 else:
                     members[pascal(member)] = self.ref(service, spec["shape"])
-            node = {"o": members, "r": sorted(pascal(m) for m in shape.get("required", []))}
+            required = set(shape.get("required", [])) | {m for m in members if members[m] == "?"}
+            node = {"o": members, "r": sorted(pascal(m) for m in required)}
         elif kind == "list":
             node = {"a": self.ref(service, shape["member"]["shape"])}
         elif kind == "map":
