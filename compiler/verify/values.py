@@ -235,7 +235,9 @@ def known_members(value) -> str:
         if len(names) > 8:
             names = names[:8] + [f"... {len(names) - 8} more"]
         more = {ABSENT: "", MAYBE: ", any other member only maybe", OPEN: ", others unknown"}[value.rest]
-        return "{" + ", ".join(names) + "}" + more if names or not more else "a map whose keys are not known"
+        if not names and value.rest == MAYBE:
+            return "an object with no member known to be there"
+        return "{" + ", ".join(names) + "}" + more
     if isinstance(value, Arr):
         return "a list that may be empty" if not value.nonempty else "a list"
     if isinstance(value, Tup):
