@@ -3,15 +3,17 @@ every route into them (see analyze.py for how, contracts.py for the inputs assum
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from typing import Optional
 
 
-@dataclasses.dataclass(frozen=True)
 class Finding:
-    file: str
-    problem: object  # analyze.Problem
+    """A problem of one file. (A plain class: a dataclass costs compile() calls at import, in every compile.)"""
+
+    __slots__ = ("file", "problem")
+
+    def __init__(self, file: str, problem):
+        self.file, self.problem = file, problem  # problem: analyze.Problem
 
     def text(self) -> str:
         return f"{self.file}: {self.problem.text()}"

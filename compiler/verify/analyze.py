@@ -10,7 +10,6 @@ object" in the Step Functions Developer Guide."""
 
 from __future__ import annotations
 
-import dataclasses
 from collections import deque
 from typing import Optional
 
@@ -34,13 +33,26 @@ WRITTEN_RESULT = Obj({"MapRunArn": (YES, SCALAR),
                       "ResultWriterDetails": (YES, Obj({"Bucket": (YES, SCALAR), "Key": (YES, SCALAR)}))})
 
 
-@dataclasses.dataclass(frozen=True)
 class Problem:
-    state: str  # "Map/Child" inside a Map or Parallel
-    field: str  # "Parameters.Key.$", "Choices[0].Variable", "" for the state as a whole
-    path: str
-    route: tuple  # state names, the read state last; () when not a read
-    detail: str  # what the input has there / what is wrong
+    """One unproven read (or a state-level problem: route ())."""
+
+    __slots__ = ("state", "field", "path", "route", "detail")
+
+    def __init__(self, state: str, field: str, path: str, route: tuple, detail: str):
+        self.state = state  # "Map/Child" inside a Map or Parallel
+        self.field = field  # "Parameters.Key.$", "Choices[0].Variable", "" for the state as a whole
+        self.path = path
+        self.route = route  # state names, the read state last; () when not a read
+        self.detail = detail  # what the input has there / what is wrong
+
+    def __eq__(self, other):
+        return isinstance(other, Problem) and all(getattr(self, k) == getattr(other, k) for k in self.__slots__)
+
+    def __hash__(self):
+        return hash((self.state, self.field, self.path, self.route))
+
+    def __repr__(self):
+        return f"Problem({self.text()!r})"
 
     def text(self) -> str:
         if self.route:
@@ -150,8 +162,10 @@ class Machine:
                 sources = self.preds.setdefault(target, [])
                 if name not in sources:
                     sources.append(name)
-                incoming = self._incoming(target)
-                if target not in self.inputs or not equal(self.inputs[target], incoming):
+                # Edges only grow (each is joined with what it carried before), so the input does too.
+                previous = self.inputs.get(target)
+                incoming = value if previous is None else join(previous, value)
+                if previous is None or not equal(previous, incoming):
                     self.visits[target] = self.visits.get(target, 0) + 1
                     if self.visits[target] > WIDEN_AFTER:
                         incoming = truncate(incoming, 6)
@@ -164,12 +178,6 @@ class Machine:
         if problems is not None:
             self.check(problems)
         return UNKNOWN if output is BOTTOM else output
-
-    def _incoming(self, target: str):
-        value = self.entry if target == self.start else BOTTOM
-        for source in self.preds.get(target, ()):
-            value = join(value, self.edges[(source, target)])
-        return value
 
     # -------------------------------------------------------------- the proof
     def check(self, problems: list) -> None:

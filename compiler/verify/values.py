@@ -97,15 +97,7 @@ def join(a, b):
     if a is UNKNOWN or b is UNKNOWN:
         return UNKNOWN
     if isinstance(a, Obj) and isinstance(b, Obj):
-        members = {}
-        for name in a.members.keys() | b.members.keys():
-            pa, va = a.member(name)
-            pb, vb = b.member(name)
-            presence = _join_presence(pa, pb)
-            value = vb if pa == ABSENT else va if pb == ABSENT else join(va, vb)
-            members[name] = (presence, value)
-        rest_value = UNKNOWN if a.rest == ABSENT and b.rest == ABSENT else join(a.rest_value, b.rest_value)
-        return Obj(dict(sorted(members.items())), _join_presence(a.rest, b.rest), rest_value)
+        return _join_objects(a, b)
     if isinstance(a, Obj) or isinstance(b, Obj):  # an object on one route, something else on another
         obj = a if isinstance(a, Obj) else b
         return Obj({k: (MAYBE if p != ABSENT else ABSENT, v) for k, (p, v) in obj.members.items()},
@@ -117,6 +109,22 @@ def join(a, b):
     if a is SCALAR and b is SCALAR:
         return SCALAR
     return UNKNOWN
+
+
+def _join_objects(a: Obj, b: Obj) -> Obj:
+    members = {}
+    a_members, b_members = a.members, b.members
+    for name, (pa, va) in a_members.items():
+        found = b_members.get(name)
+        pb, vb = found if found is not None else (b.rest, UNKNOWN if b.rest == ABSENT else b.rest_value)
+        presence = pa if pa == pb else _join_presence(pa, pb)
+        members[name] = (presence, vb if pa == ABSENT else va if pb == ABSENT or va is vb else join(va, vb))
+    for name, (pb, vb) in b_members.items():
+        if name not in a_members:
+            pa = a.rest
+            members[name] = (_join_presence(pa, pb), vb if pa == ABSENT else join(a.rest_value, vb))
+    rest_value = UNKNOWN if a.rest == ABSENT and b.rest == ABSENT else join(a.rest_value, b.rest_value)
+    return Obj(members, a.rest if a.rest == b.rest else _join_presence(a.rest, b.rest), rest_value)
 
 
 def _item(array):
