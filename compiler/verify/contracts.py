@@ -7,7 +7,8 @@ Who starts an execution, and with what (keep in step with them):
   ModelRegistered/ModelApproved events, compiler/registry, reach it through that rule);
 - `mlopsc apply`'s on-commit run (compiler/apply/resources.py): retrain {"trigger": "commit", "commit"};
 - `mlopsc run` (compiler/runs): {"trigger": "manual"} by default, else the user's --input object.
-A member not listed may still come with `mlopsc run --input`, so reading one needs a guard."""
+Every member is optional: `mlopsc run --input` sends the user's object as it is (it may lack
+`trigger`), and a member not listed may come with it too, so reading any of them needs a guard."""
 
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ def pipeline_input(pipeline: str) -> dict:
     """The JSON Schema of the execution input of one of mlopsc's pipelines."""
     properties = {"trigger": {"type": "string", "enum": TRIGGERS[pipeline]}}
     properties.update({name: _STRING for name in OPTIONAL_MEMBERS[pipeline]})
-    return {"type": "object", "properties": properties, "required": ["trigger"]}
+    return {"type": "object", "properties": properties, "required": []}
 
 
 PIPELINES = tuple(TRIGGERS)
