@@ -251,3 +251,19 @@ def test_problem_text_names_a_route_lacking_the_read():
         "state 'Use': InputPath reads $.a, missing on the route Start -> No a -> Use "
         "($.a is absent; there $ is an object with no member known to be there)"]
     assert isinstance(problems[0], analyze.Problem)
+
+
+def test_readme_example_is_real_output(monkeypatch):
+    root = Path(__file__).resolve().parents[1]
+    monkeypatch.chdir(root)  # the example names its file relative to the repository
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    example = re.search(r"```text\n\$ mlopsc verify (\S+)\n(.*?)\n```", readme, re.S)
+    result = invoke("verify", example.group(1))
+    assert result.stdout + result.stderr == example.group(2) + "\n"
+
+
+def test_an_unreadable_input_schema_is_a_usage_error(tmp_path):
+    definition = write_definition(tmp_path, "m.asl.json", PROVEN)
+    schema = tmp_path / "input.json"
+    schema.write_text("{not json")
+    assert invoke("verify", str(definition), "--input-schema", str(schema)).exit_code == 2

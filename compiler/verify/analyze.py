@@ -114,7 +114,7 @@ def _detail(parsed: Path, value, presence: str, depth: int) -> str:
     elif isinstance(step, int):
         state = "may not exist: the list may be shorter"
     elif isinstance(parent, Obj) and step in parent.members:
-        state = "may be absent (optional)"
+        state = "may be absent (optional in a response, or missing on some route)"
     else:
         state = "is not guaranteed (no route puts it there: guard it with IsPresent)"
     return f"{missing} {state}; there {where} is {known_members(parent)}"
