@@ -267,3 +267,13 @@ def test_an_unreadable_input_schema_is_a_usage_error(tmp_path):
     schema = tmp_path / "input.json"
     schema.write_text("{not json")
     assert invoke("verify", str(definition), "--input-schema", str(schema)).exit_code == 2
+
+
+def test_a_file_that_is_not_a_definition_is_a_problem(tmp_path):
+    (tmp_path / "broken.asl.json").write_text("{not json")
+    write_definition(tmp_path, "list.asl.json", [1, 2])
+    result = invoke("verify", str(tmp_path))
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith(f"{(tmp_path / 'broken.asl.json').as_posix()}: not JSON: ")
+    assert lines[1] == f"{(tmp_path / 'list.asl.json').as_posix()}: not a state machine definition (no States)"

@@ -58,7 +58,7 @@ class Problem:
         if self.route:
             return (f"state '{self.state}': {self.field} reads {self.path}, missing on the route "
                     f"{' -> '.join(self.route)} ({self.detail})")
-        return f"state '{self.state}': {self.detail}"
+        return f"state '{self.state}': {self.detail}" if self.state else self.detail
 
 
 def context_object(execution_input, task_token: bool = False, map_item=None):
@@ -123,8 +123,7 @@ def _detail(parsed: Path, value, presence: str, depth: int) -> str:
 class Machine:
     """One StartAt/States graph: the state machine, a Parallel branch or a Map's item processor."""
 
-    def __init__(self, spec: dict, prefix: str, strict: bool, map_item=None, execution_input=UNKNOWN,
-                 distributed_child: bool = False):
+    def __init__(self, spec: dict, prefix: str, strict: bool, map_item=None, execution_input=UNKNOWN):
         self.spec, self.prefix, self.strict = spec, prefix, strict
         self.states: dict = spec.get("States") if isinstance(spec.get("States"), dict) else {}
         self.start = spec.get("StartAt")
