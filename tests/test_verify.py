@@ -277,3 +277,30 @@ def test_a_file_that_is_not_a_definition_is_a_problem(tmp_path):
     lines = result.stdout.splitlines()
     assert lines[0].startswith(f"{(tmp_path / 'broken.asl.json').as_posix()}: not JSON: ")
     assert lines[1] == f"{(tmp_path / 'list.asl.json').as_posix()}: not a state machine definition (no States)"
+
+
+def test_verify_never_crashes_on_a_mangled_definition():
+    """Any JSON in any field of a real definition: problems, never an exception."""
+    from hypothesis import HealthCheck, given, settings, strategies as st
+
+    base = json.loads((GOLDEN / "demand-forecast" / "default" / "batch.asl.json").read_text(encoding="utf-8"))
+    states = sorted(base["States"])
+    fields = ["Type", "Next", "End", "InputPath", "OutputPath", "ResultPath", "Parameters", "ResultSelector", "Catch",
+              "Choices", "Default", "ItemReader", "ItemBatcher", "ItemProcessor", "ItemSelector", "ItemsPath",
+              "ResultWriter", "Branches", "SecondsPath", "ErrorPath", "Resource"]
+    json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.sampled_from(
+        ["$", "$.a", "$$.Map.Item.Value", "$.pointers.Item", "States.Format('{}', $.x)", "States.Nope(", "$[", "Done"]),
+        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(["a", "a.$", "Next", "Variable",
+                                                                                        "And", "Not", "IsPresent"]),
+                                                                       inner, max_size=3), max_leaves=8)
+
+    @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(st.lists(st.tuples(st.sampled_from(states), st.sampled_from(fields), json_values), min_size=1, max_size=4))
+    def mangled(edits):
+        definition = json.loads(json.dumps(base))
+        for state, field, value in edits:
+            definition["States"][state][field] = value
+        for problem in verify.verify_definition(definition, mlopsc_output=True):
+            assert isinstance(problem.text(), str)
+
+    mangled()

@@ -263,6 +263,8 @@ class Machine:
     def transfer(self, name: str, raw, reads: Reads, problems: Optional[list]) -> tuple:
         """([(next state, value it receives)], the machine's output if the state ends it)."""
         state = self.states[name]
+        if not isinstance(state, dict):  # not a state: asl-validator says so; nothing flows from it
+            return [], BOTTOM
         kind = state.get("Type")
         if state.get("QueryLanguage") == "JSONata" or self.spec.get("QueryLanguage") == "JSONata":
             return [(target, UNKNOWN) for target in _targets(state)], UNKNOWN  # JSONata is not analysed
@@ -289,8 +291,8 @@ class Machine:
             branch_input = self.template("Parameters", state, effective, context, reads)
             branch_input = effective if branch_input is None else branch_input
             results = []
-            for index, branch in enumerate(state.get("Branches") or []):
-                child = Machine(branch, f"{self.prefix}{name}[{index}]/", self.strict, self.map_item, self.execution_input)
+            for index, branch in enumerate(_list(state.get("Branches"))):
+                child = Machine(_dict(branch), f"{self.prefix}{name}[{index}]/", self.strict, self.map_item, self.execution_input)
                 results.append(child.run(branch_input, problems))
             result = Tup(tuple(results))
         elif kind == "Map":
@@ -301,7 +303,7 @@ class Machine:
         result = result if selected is None else selected
         combined = self.result_path(state.get("ResultPath", "$"), raw, result)
         successors, end = self.leave(state, combined, context, reads)
-        for catch in state.get("Catch") or []:
+        for catch in _list(state.get("Catch")):
             if isinstance(catch, dict) and isinstance(catch.get("Next"), str):
                 successors.append((catch["Next"], self.result_path(catch.get("ResultPath", "$"), raw, ERROR_OUTPUT)))
         return successors, end
@@ -400,7 +402,7 @@ class Machine:
         reader = state.get("ItemReader")
         if isinstance(reader, dict):
             self._template("ItemReader.Parameters", reader.get("Parameters", {}), effective, context, reads)
-            config = reader.get("ReaderConfig") or {}
+            config = _dict(reader.get("ReaderConfig"))
             if isinstance(config.get("MaxItemsPath"), str):
                 self.expression("ItemReader.ReaderConfig.MaxItemsPath", config["MaxItemsPath"], effective, context, reads)
             item = S3_OBJECT if aws.integration(reader.get("Resource")) == "s3:listObjectsV2" else UNKNOWN
@@ -422,8 +424,8 @@ class Machine:
             child_input = Obj(batch)
         elif child_input is None:
             child_input = item
-        processor = state.get("ItemProcessor") or state.get("Iterator") or {}
-        distributed = (processor.get("ProcessorConfig") or {}).get("Mode") == "DISTRIBUTED"
+        processor = _dict(state.get("ItemProcessor") or state.get("Iterator"))
+        distributed = _dict(processor.get("ProcessorConfig")).get("Mode") == "DISTRIBUTED"
         child = Machine(processor, f"{self.prefix}{name}/", self.strict, item,
                         child_input if distributed else self.execution_input)
         output = child.run(child_input, problems)
@@ -436,7 +438,7 @@ class Machine:
     def choice(self, state, effective, context, reads) -> list:
         successors = []
         remaining = effective  # the input when every earlier rule was false
-        for index, rule in enumerate(state.get("Choices") or []):
+        for index, rule in enumerate(_list(state.get("Choices"))):
             if not isinstance(rule, dict):
                 continue
             self.rule_reads(f"Choices[{index}]", rule, remaining, context, reads)
@@ -454,9 +456,11 @@ class Machine:
     def rule_reads(self, where, rule, value, context, reads):
         """The reads of a Choice rule. And/Or stop at the first operand that decides them, so each
         operand is read where the ones before it did not decide."""
+        if not isinstance(rule, dict):
+            return
         if "And" in rule or "Or" in rule:
             operator = "And" if "And" in rule else "Or"
-            for index, operand in enumerate(rule[operator] or []):
+            for index, operand in enumerate(_list(rule[operator])):
                 self.rule_reads(f"{where}.{operator}[{index}]", operand, value, context, reads)
                 value = narrow(value, operand, operator == "And")
             return
@@ -477,7 +481,7 @@ def narrow(value, rule, truth: bool):
         return value
     if "And" in rule or "Or" in rule:
         conjunctive = ("And" in rule) == truth  # And true / Or false: every operand has `truth`
-        operands = rule.get("And") if "And" in rule else rule.get("Or")
+        operands = _list(rule.get("And") if "And" in rule else rule.get("Or"))
         if conjunctive:
             for operand in operands or []:
                 value = narrow(value, operand, truth)
@@ -541,9 +545,18 @@ def _literal(template):
 
 def _targets(state: dict) -> list:
     targets = [state.get("Next"), state.get("Default")]
-    targets += [rule.get("Next") for rule in state.get("Choices") or [] if isinstance(rule, dict)]
-    targets += [catch.get("Next") for catch in state.get("Catch") or [] if isinstance(catch, dict)]
+    targets += [rule.get("Next") for rule in _list(state.get("Choices")) if isinstance(rule, dict)]
+    targets += [catch.get("Next") for catch in _list(state.get("Catch")) if isinstance(catch, dict)]
     return [target for target in targets if isinstance(target, str)]
+
+
+def _list(value) -> list:
+    """A list field of a definition asl-validator would refuse (anything else) reads as empty."""
+    return value if isinstance(value, list) else []
+
+
+def _dict(value) -> dict:
+    return value if isinstance(value, dict) else {}
 
 
 def join_all(values):
