@@ -279,6 +279,9 @@ def test_a_file_that_is_not_a_definition_is_a_problem(tmp_path):
     assert lines[1] == f"{(tmp_path / 'list.asl.json').as_posix()}: not a state machine definition (no States)"
 
 
+WHOLE = "(the whole state)"
+
+
 def test_verify_never_crashes_on_a_mangled_definition():
     """Any JSON in any field of a real definition: problems, never an exception."""
     from hypothesis import HealthCheck, given, settings, strategies as st
@@ -287,7 +290,7 @@ def test_verify_never_crashes_on_a_mangled_definition():
     states = sorted(base["States"])
     fields = ["Type", "Next", "End", "InputPath", "OutputPath", "ResultPath", "Parameters", "ResultSelector", "Catch",
               "Choices", "Default", "ItemReader", "ItemBatcher", "ItemProcessor", "ItemSelector", "ItemsPath",
-              "ResultWriter", "Branches", "SecondsPath", "ErrorPath", "Resource"]
+              "ResultWriter", "Branches", "SecondsPath", "ErrorPath", "Resource", WHOLE]
     json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.sampled_from(
         ["$", "$.a", "$$.Map.Item.Value", "$.pointers.Item", "States.Format('{}', $.x)", "States.Nope(", "$[", "Done"]),
         lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(["a", "a.$", "Next", "Variable",
@@ -299,7 +302,10 @@ def test_verify_never_crashes_on_a_mangled_definition():
     def mangled(edits):
         definition = json.loads(json.dumps(base))
         for state, field, value in edits:
-            definition["States"][state][field] = value
+            if field == WHOLE:
+                definition["States"][state] = value
+            elif isinstance(definition["States"][state], dict):
+                definition["States"][state][field] = value
         for problem in verify.verify_definition(definition, mlopsc_output=True):
             assert isinstance(problem.text(), str)
 
