@@ -91,7 +91,8 @@ class Compilation:
 
 def compile_outputs(paths: list[str], platform_file: Optional[str] = None,
                     environment: Optional[str] = None) -> Compilation:
-    """Validate, then render every model and environment in memory (nothing is written)."""
+    """Validate, then render every model and environment in memory (nothing is written) and prove
+    its state machines (raises verify.UnprovenDefinition when one is not proven)."""
     from compiler import render
 
     validation = validate(paths, platform_file)
