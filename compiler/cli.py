@@ -67,12 +67,7 @@ def compile_command(paths, out, environment, platform_file, output_format, check
     except (discover.DiscoveryError, api.UnknownEnvironment) as error:
         raise click.UsageError(str(error)) from None
     except verify.UnprovenDefinition as error:  # nothing was written (nor compared, with --check)
-        for finding in error.findings:
-            click.echo(report.one_line(f"{out}/{finding.text()}"), err=True)
-        click.echo(f"mlopsc: internal error: {len(error.findings)} read(s) in the state machines above are not proven "
-                   f"on every route (mlopsc verify); this is a bug in mlopsc, please report it; nothing was written",
-                   err=True)
-        sys.exit(report.EXIT_BUG)
+        _unproven(error, f"{out}/")
     problems = list(result.validation.problems)
     if problems:
         report.REPORTERS[output_format](problems, sys.stdout)
@@ -138,9 +133,22 @@ def schema() -> None:
     click.echo(resources.schema_text(), nl=False)
 
 
+def _unproven(error, prefix: str = "") -> None:
+    """A state machine mlopsc rendered that `verify` cannot prove (any command that compiles): a bug."""
+    for finding in error.findings:
+        click.echo(report.one_line(f"{prefix}{finding.text()}"), err=True)
+    click.echo(f"mlopsc: internal error: {len(error.findings)} read(s) in the state machines above are not proven "
+               "on every route (mlopsc verify); this is a bug in mlopsc, please report it; nothing was written", err=True)
+    sys.exit(report.EXIT_BUG)
+
+
 def main() -> None:
+    from compiler.verify import UnprovenDefinition
+
     try:
         cli.main(prog_name="mlopsc")
+    except UnprovenDefinition as error:  # run, diff and bootstrap compile in memory too
+        _unproven(error)
     except Exception as error:  # noqa: BLE001 - the last resort: a bug, reported as one
         if os.environ.get("MLOPSC_DEBUG"):
             traceback.print_exc()

@@ -310,3 +310,20 @@ def test_verify_never_crashes_on_a_mangled_definition():
             assert isinstance(problem.text(), str)
 
     mangled()
+
+
+def test_other_commands_that_compile_report_an_unprovable_definition(monkeypatch, capsys):
+    """`mlopsc graph` (like run, diff and bootstrap) compiles in memory: the same exit 70 and problems."""
+    from compiler import cli as cli_module
+    from compiler import render
+
+    original = render.render_files
+    monkeypatch.setattr(render, "render_files", lambda model: {**original(model), "retrain.asl.json": UNPROVABLE})
+    monkeypatch.setattr("sys.argv", ["mlopsc", "graph", str(SAMPLES / "churn-fargate"), "--env", "default",
+                                     "--platform", str(SAMPLES_PLATFORM)])
+    with pytest.raises(SystemExit) as exit_:
+        cli_module.main()
+    assert exit_.value.code == 70
+    err = capsys.readouterr().err
+    assert "churn-fargate/default/retrain.asl.json: state 'Read': Parameters.v.$ reads $.nowhere" in err
+    assert "this is a bug in mlopsc" in err
