@@ -48,7 +48,8 @@ def test_corpus(path):
 #: Every field verify reads, with a corpus definition that reads it and one refused read of it.
 FIELDS = ["InputPath", "Parameters", "ResultSelector", "ItemSelector", "OutputPath", "ItemsPath", "Variable",
           "StringEqualsPath", "NumericGreaterThanPath", "ItemReader.Parameters", "ItemReader.ReaderConfig.MaxItemsPath",
-          "ItemBatcher.MaxItemsPerBatchPath", "ResultWriter.Parameters", "SecondsPath", "TimestampPath", "ErrorPath",
+          "ItemBatcher.MaxItemsPerBatchPath", "ItemBatcher.MaxInputBytesPerBatchPath", "ItemBatcher.BatchInput",
+          "MaxConcurrencyPath", "ToleratedFailurePercentagePath", "ResultWriter.Parameters", "SecondsPath", "TimestampPath", "ErrorPath",
           "CausePath", "TimeoutSecondsPath", "HeartbeatSecondsPath"]
 INTRINSICS = ["States.Format", "States.StringToJson", "States.Array", "States.MathAdd", "States.UUID",
               "States.JsonMerge", "States.ArrayGetItem", "States.StringSplit", "States.JsonToString"]
