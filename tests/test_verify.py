@@ -135,6 +135,12 @@ def test_pipeline_contracts_follow_what_starts_them():
             assert trigger in schema["properties"]["trigger"]["enum"]
             seen += 1
     assert seen
+    from compiler.runs.pipelines import parse_input
+
+    manual = json.loads(parse_input(None))  # `mlopsc run` without --input
+    for pipeline in contracts.PIPELINES:
+        schema = contracts.pipeline_input(pipeline)
+        assert set(manual) <= set(schema["properties"]) and manual["trigger"] in schema["properties"]["trigger"]["enum"]
 
 
 # ------------------------------------------------------------------------------ compile refuses

@@ -10,7 +10,8 @@ What Step Functions returns (member names are PascalCase, as Step Functions retu
   output shape ("Call other AWS services" and "AWS SDK service integrations", Step Functions
   Developer Guide);
 - `.sync` ("Run a Job"): what the service's Describe* call returns for the job, e.g.
-  createTrainingJob.sync -> DescribeTrainingJob, ecs:runTask.sync -> the Task of DescribeTasks,
+  createTrainingJob.sync -> DescribeTrainingJob, ecs:runTask.sync -> the Task of DescribeTasks
+  ("Run Amazon ECS or Fargate tasks with Step Functions": parameters and results in PascalCase),
   states:startExecution.sync -> DescribeExecution.
 
 Encoding (compact, one entry per botocore shape): a shape is "s" (scalar), "?" (unknown: lambda's
