@@ -334,3 +334,13 @@ def test_other_commands_that_compile_report_an_unprovable_definition(monkeypatch
     err = capsys.readouterr().err
     assert "churn-fargate/default/retrain.asl.json: state 'Read': Parameters.v.$ reads $.nowhere" in err
     assert "this is a bug in mlopsc" in err
+
+
+def test_rules_after_one_that_always_matches_are_not_read():
+    """Choice evaluates its rules in order: once one matches every input, the later ones are never read."""
+    definition = {"StartAt": "C", "States": {
+        "C": {"Type": "Choice", "Choices": [{"Variable": "$.a", "IsPresent": True, "Next": "Done"},
+                                            {"Variable": "$.b", "StringEquals": "x", "Next": "Done"}]},
+        "Done": {"Type": "Succeed"}}}
+    schema = {"type": "object", "properties": {"a": {"type": "string"}}, "required": ["a"], "additionalProperties": False}
+    assert verify.verify_definition(definition, schema) == []

@@ -439,6 +439,8 @@ class Machine:
         successors = []
         remaining = effective  # the input when every earlier rule was false
         for index, rule in enumerate(_list(state.get("Choices"))):
+            if remaining is BOTTOM:  # an earlier rule matches every input: this one is never evaluated
+                break
             if not isinstance(rule, dict):
                 continue
             self.rule_reads(f"Choices[{index}]", rule, remaining, context, reads)
