@@ -344,3 +344,13 @@ def test_rules_after_one_that_always_matches_are_not_read():
         "Done": {"Type": "Succeed"}}}
     schema = {"type": "object", "properties": {"a": {"type": "string"}}, "required": ["a"], "additionalProperties": False}
     assert verify.verify_definition(definition, schema) == []
+
+
+def test_an_and_stops_at_an_operand_that_is_always_false():
+    definition = {"StartAt": "C", "States": {
+        "C": {"Type": "Choice", "Choices": [{"And": [{"Variable": "$.a", "IsPresent": False},
+                                                     {"Variable": "$.a", "StringEquals": "x"}], "Next": "Done"}],
+              "Default": "Done"},
+        "Done": {"Type": "Succeed"}}}
+    schema = {"type": "object", "properties": {"a": {"type": "string"}}, "required": ["a"]}
+    assert verify.verify_definition(definition, schema) == []

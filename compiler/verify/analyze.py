@@ -463,6 +463,8 @@ class Machine:
         if "And" in rule or "Or" in rule:
             operator = "And" if "And" in rule else "Or"
             for index, operand in enumerate(_list(rule[operator])):
+                if value is BOTTOM:  # the operands before decide on every input: this one is not evaluated
+                    return
                 self.rule_reads(f"{where}.{operator}[{index}]", operand, value, context, reads)
                 value = narrow(value, operand, operator == "And")
             return
