@@ -74,7 +74,7 @@ def test_corpus_covers_every_field():
 
 # ------------------------------------------------------------------------------ mlopsc's own output
 
-GOLDEN_DEFINITIONS = sorted(GOLDEN.glob("*/*/*.asl.json"))
+GOLDEN_DEFINITIONS = sorted(GOLDEN.rglob("*.asl.json"))
 
 
 @pytest.mark.parametrize("path", GOLDEN_DEFINITIONS, ids=lambda p: p.relative_to(GOLDEN).as_posix())

@@ -6,7 +6,13 @@ up in that input; a path not present on every route is a problem, reported with 
 lacks it. The semantics followed are those of "Input and output processing" (InputPath,
 Parameters, ResultSelector, ResultPath, OutputPath), "Choice", "Map" (ItemReader, ItemBatcher,
 ItemSelector, ResultWriter), "Parallel", "Error handling" (Catch: {Error, Cause}) and "Context
-object" in the Step Functions Developer Guide."""
+object" in the Step Functions Developer Guide.
+
+What it does not know, and how that errs: routes are joined member by member (a proof never
+relies on one member being there because another is absent: such a read is refused until guarded
+on its own); a list's length is known only for literals, States.Array and Parallel results, so
+States.ArrayGetItem's index is not checked; JSONata states are not analysed (anything flows on).
+Everything else errs on the side of refusing."""
 
 from __future__ import annotations
 
