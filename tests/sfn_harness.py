@@ -59,6 +59,15 @@ ASL is never changed for a test):
    pipeline. Creating such a state machine is let through (so `apply` runs unchanged); to execute
    it, `sfn_distributed_map.install` feeds the Map as AWS does (see that module).
 
+7. **Responses with every member**: what a state gets from a `.sync` job (the Describe* output,
+   the described ECS task) and from the monitoring schedule calls is botocore's output shape with
+   every member present (`example_of`), moto's or the harness's values laid over it
+   (`with_every_member`): a state reading a member AWS documents finds it, whatever moto fills.
+8. **Failures**: `Harness.fail_state(state, error)` makes every call of a Task fail with the error
+   as Step Functions names it (tests/test_routes.py runs every Catcher's route with it).
+9. **Speed**: each definition's ANTLR parse tree and each botocore model is kept for the session
+   (moto re-parses at every execution start; each Task's client re-decodes its service's JSON).
+
 Everything is undone when the test ends (pytest's monkeypatch).
 """
 
@@ -151,6 +160,14 @@ class Harness:
         self.endpoint = "ready"  # what an endpoint create/update does: ready | never_ready | roll_back
         self.sagemaker_requests: list[tuple[str, dict]] = []  # (action, parameters) in order
         self.monitoring_schedules: dict[str, dict] = {}  # name -> the last create/update request
+        #: state name -> the error its call fails with, every attempt (see `fail_state`)
+        self.faults: dict[str, str] = {}
+
+    def fail_state(self, state: str, error: str) -> None:
+        """Every call the Task state `state` makes fails with `error`, named as Step Functions
+        names it. A `.sync` job state fails as a job does: it starts, then ends Failed (SageMaker)
+        or its container exits 1 (ECS), which Step Functions reports as `States.TaskFailed`."""
+        self.faults[state] = error
 
     # --- moto's backends, for what no API can do (stop a task with an exit code, end a job)
     @staticmethod
@@ -212,7 +229,8 @@ class Harness:
                 {"Error": {"Code": code, "Message": f"Monitoring schedule {name}: {code}"},
                  "ResponseMetadata": {"HTTPStatusCode": 400, "RequestId": "harness"}}, _pascal(action))
         self.monitoring_schedules[name] = request
-        return {"MonitoringScheduleArn": f"arn:aws:sagemaker:{REGION}:{_account()}:monitoring-schedule/{name.lower()}"}
+        return with_every_member(_operation("sagemaker", action).output_shape, {
+            "MonitoringScheduleArn": f"arn:aws:sagemaker:{REGION}:{_account()}:monitoring-schedule/{name.lower()}"})
 
     def _settle(self, endpoint, new_config: str, previous: Optional[str], pending: str) -> None:
         if self.endpoint == "ready":
@@ -224,26 +242,27 @@ class Harness:
         else:
             raise AssertionError(self.endpoint)
 
-    def finish_job(self, action: str, parameters: dict) -> tuple[bool, dict]:
+    def finish_job(self, action: str, parameters: dict, fail: bool = False) -> tuple[bool, dict]:
         """The `.sync` end of a SageMaker job: the stage runs, the job ends Completed or Failed in
-        moto's backend, and the Describe* response is what the state gets."""
+        moto's backend (`fail`: Failed whatever the stage does), and the Describe* response is
+        what the state gets."""
         client, backend = self.session.client("sagemaker"), self._sagemaker_backend()
         if action == "createProcessingJob":
             name = parameters["ProcessingJobName"]
-            code = self.stages.run("processing", parameters.get("Environment", {}), parameters)
+            code = self.stages.run("processing", parameters.get("Environment", {}), parameters) or int(fail)
             job = backend.processing_jobs[name]
             job.processing_job_status = "Completed" if code == 0 else "Failed"
             described = client.describe_processing_job(ProcessingJobName=name)
         elif action == "createTrainingJob":
             name = parameters["TrainingJobName"]
-            code = self.stages.run("training", parameters.get("Environment", {}), parameters)
+            code = self.stages.run("training", parameters.get("Environment", {}), parameters) or int(fail)
             job = backend.training_jobs[name]
             job.training_job_status = "Completed" if code == 0 else "Failed"
             described = client.describe_training_job(TrainingJobName=name)
         elif action == "createHyperParameterTuningJob":
             name = parameters["HyperParameterTuningJobName"]
             definition = parameters["TrainingJobDefinition"]
-            code = self.stages.run("tuning", definition.get("Environment", {}), parameters)
+            code = self.stages.run("tuning", definition.get("Environment", {}), parameters) or int(fail)
             job = backend.hyper_parameter_tuning_jobs[name]
             job.hyper_parameter_tuning_job_status = "Completed" if code == 0 else "Failed"
             job.best_training_job = dict(job.best_training_job, TrainingJobName=f"{name}-001-0a1b2c3d",
@@ -252,9 +271,13 @@ class Harness:
         else:
             raise AssertionError(f"no .sync for sagemaker:{action}")
         described.pop("ResponseMetadata", None)
+        described = with_every_member(_operation("sagemaker", "describe" + action.removeprefix("create")).output_shape,
+                                      json.loads(json.dumps(described, default=str)))
         if code:
             described["FailureReason"] = "AlgorithmError: the stage exited with code 1"
-        return code == 0, json.loads(json.dumps(described, default=str))
+        else:
+            described.pop("FailureReason", None)  # AWS gives one only for a failed job
+        return code == 0, described
 
 
 # moto's SageMaker responses reject or do not know these request keys; the harness records them
@@ -268,6 +291,10 @@ def _account() -> str:
     import os
 
     return os.environ.get("MOTO_ACCOUNT_ID", ACCOUNT)
+
+
+def _state_name(env) -> str:
+    return env.states.context_object.context_object_data["State"]["Name"]
 
 
 def _snake(name: str) -> str:
@@ -288,6 +315,46 @@ def _operation(service: str, action: str):
     return _BOTOCORE.get_service_model(service).operation_model(_pascal(action))
 
 
+def example_of(shape, depth: int = 0):
+    """A value of a botocore shape with EVERY member present (lists and maps of one element,
+    the first enum value, the smallest allowed number), so that a state reading what AWS may
+    return finds it; the scenario's own values are laid over it (`with_every_member`)."""
+    if shape.type_name == "structure":
+        if depth > 8:  # recursive shapes (e.g. nested filters) end here
+            return {}
+        return {name: example_of(member, depth + 1) for name, member in shape.members.items()}
+    if shape.type_name == "list":
+        return [example_of(shape.member, depth + 1)]
+    if shape.type_name == "map":
+        return {"key": example_of(shape.value, depth + 1)}
+    if shape.type_name == "string":
+        return (shape.enum or ["string"])[0]
+    if shape.type_name in ("integer", "long"):
+        return int(shape.metadata.get("min", 1))
+    if shape.type_name in ("double", "float"):
+        return float(shape.metadata.get("min", 1))
+    if shape.type_name == "boolean":
+        return True
+    if shape.type_name == "timestamp":
+        return "2026-11-26T01:47:28.123000+00:00"
+    return ""  # blob
+
+
+def with_every_member(shape, answered, depth: int = 0):
+    """`answered` (what moto or the harness answers) laid over the shape's example: every member
+    of the output AWS documents is there, and the answered values win (a list's answered items,
+    a map's answered entries, each structure in them completed the same way)."""
+    if shape.type_name == "structure" and isinstance(answered, dict):
+        return {**example_of(shape, depth), **{
+            name: (with_every_member(shape.members[name], value, depth + 1) if name in shape.members else value)
+            for name, value in answered.items()}}
+    if shape.type_name == "list" and isinstance(answered, list):
+        return [with_every_member(shape.member, value, depth + 1) for value in answered]
+    if shape.type_name == "map" and isinstance(answered, dict):
+        return {key: with_every_member(shape.value, value, depth + 1) for key, value in answered.items()}
+    return answered
+
+
 # ----------------------------------------------------------------------------- installing it
 
 def install(monkeypatch, session) -> Harness:
@@ -295,6 +362,7 @@ def install(monkeypatch, session) -> Harness:
     from botocore.response import StreamingBody
     from moto.stepfunctions.parser import models as parser_models
     from moto.stepfunctions.parser.api import HistoryEventType, InvalidDefinition, TaskFailedEventDetails
+    from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name import CustomErrorName
     from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
         FailureEvent, FailureEventException)
     from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import StatesErrorName
@@ -311,6 +379,8 @@ def install(monkeypatch, session) -> Harness:
         StateTaskServiceAwsSdk)
     from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_callback import (
         StateTaskServiceCallback)
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_dynamodb import (
+        StateTaskServiceDynamoDB)
     from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_ecs import (
         StateTaskServiceEcs)
     from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
@@ -358,13 +428,15 @@ def install(monkeypatch, session) -> Harness:
             task_arn, cluster_arn = submitted["Tasks"][0]["TaskArn"], submitted["Tasks"][0]["ClusterArn"]
             overrides = normalised_parameters.get("overrides", {}).get("containerOverrides", [{}])[0]
             environment = {e["name"]: e["value"] for e in overrides.get("environment", [])}
-            sent = self._sent
+            sent, state = self._sent, _state_name(env)
 
             def resolve():
-                code = harness.stages.run("ecs", environment, sent)
+                code = harness.stages.run("ecs", environment, sent) or int(state in harness.faults)
                 harness.stop_task(task_arn, code)
                 described = ecs.describe_tasks(cluster=cluster_arn, tasks=[task_arn])
                 described.pop("ResponseMetadata", None)
+                described["tasks"] = [with_every_member(_operation("ecs", "describeTasks").output_shape.members[
+                    "tasks"].member, json.loads(json.dumps(t, default=str))) for t in described["tasks"]]
                 self._normalise_response(described, service_action_name="describe_tasks")
                 task = json.loads(json.dumps(described["Tasks"][0], default=str))
                 if any(c.get("ExitCode", 0) != 0 for c in task["Containers"]):
@@ -386,10 +458,10 @@ def install(monkeypatch, session) -> Harness:
 
         def _build_sync_resolver(self, env, resource_runtime_part, normalised_parameters, state_credentials):
             env.stack.pop()
-            action = self.resource.api_action
+            action, state = self.resource.api_action, _state_name(env)
 
             def resolve():
-                ok, described = harness.finish_job(action, normalised_parameters)
+                ok, described = harness.finish_job(action, normalised_parameters, fail=state in harness.faults)
                 if not ok:
                     raise task_failed(env, self._get_sfn_resource(), self._get_sfn_resource_type(), described)
                 return described
@@ -426,6 +498,41 @@ def install(monkeypatch, session) -> Harness:
         return original_factory(service_name)
 
     monkeypatch.setattr(state_task_factory, "state_task_service_for", state_task_service_for)
+
+    original_before = StateTaskService._before_eval_execution
+
+    def before_eval_execution(self, env, resource_runtime_part, raw_parameters, state_credentials):
+        original_before(self, env, resource_runtime_part, raw_parameters, state_credentials)
+        error = harness.faults.get(_state_name(env))
+        if error is None or self.resource.condition == ResourceCondition.Sync:  # .sync: the job fails
+            return
+        if isinstance(self, (StateTaskServiceDynamoDB, StateTaskServiceAwsSdk)) and not error.startswith("States."):
+            raise injected_client_error(self, error)  # named by the integration, as for a real error
+        raise injected_failure(env, self, error)
+
+    def injected_client_error(service, error: str):
+        """The AWS error response behind `error` (`SageMaker.ResourceInUseException` is SageMaker's
+        `ResourceInUse`), as botocore raises it."""
+        code, boto_service = error.split(".", 1)[1], service._get_boto_service_name()
+        if isinstance(service, StateTaskServiceAwsSdk):
+            declared = {shape.name for shape in _operation(boto_service, service.resource.api_action).error_shapes}
+            if code not in declared and code.removesuffix("Exception") in declared:
+                code = code.removesuffix("Exception")
+        modeled = harness.session.client(boto_service).exceptions.from_code(code)  # botocore's class for it
+        return modeled({"Error": {"Code": code, "Message": f"{code} (injected by the test at this state)"},
+                            "ResponseMetadata": {"HTTPStatusCode": 400, "RequestId": "injected"}},
+                           _pascal(service.resource.api_action))
+
+    def injected_failure(env, service, error: str) -> FailureEventException:
+        name = (StatesErrorName(typ=StatesErrorNameType.from_name(error)) if error.startswith("States.")
+                else CustomErrorName(error))
+        return FailureEventException(FailureEvent(
+            env=env, error_name=name, event_type=HistoryEventType.TaskFailed,
+            event_details=EventDetails(taskFailedEventDetails=TaskFailedEventDetails(
+                error=error, cause=f"{error} (injected by the test at this state)",
+                resource=service._get_sfn_resource(), resourceType=service._get_sfn_resource_type()))))
+
+    monkeypatch.setattr(StateTaskService, "_before_eval_execution", before_eval_execution)
 
     from moto.ecs.models import EC2ContainerServiceBackend
 
@@ -512,6 +619,8 @@ def install(monkeypatch, session) -> Harness:
 
     monkeypatch.setattr(CloudWatchResponse, "describe_alarms", describe_alarms)
 
+    _parse_once(monkeypatch)
+    _load_models_once(monkeypatch)
     original_validate = parser_models.StepFunctionsParserBackend._validate_definition
 
     def validate_definition(definition: str):
@@ -524,6 +633,61 @@ def install(monkeypatch, session) -> Harness:
     monkeypatch.setattr(parser_models.StepFunctionsParserBackend, "_validate_definition",
                         staticmethod(validate_definition))
     return harness
+
+
+#: definition -> its ANTLR parse tree (or its syntax errors), for the whole test session
+_PARSE_TREES: dict[str, Any] = {}
+
+
+def _parse_once(monkeypatch) -> None:
+    """moto parses a definition with ANTLR when it is created and again when each execution
+    starts: about 1.5 s for a deploy pipeline, most of a route test's time. The parse tree of a
+    definition never changes, so it is kept; the evaluation components are built afresh from it
+    for every execution (they hold an execution's state), exactly as moto builds them."""
+    from antlr4 import CommonTokenStream, InputStream
+    from moto.stepfunctions.parser.asl.antlr.runtime.ASLLexer import ASLLexer
+    from moto.stepfunctions.parser.asl.antlr.runtime.ASLParser import ASLParser
+    from moto.stepfunctions.parser.asl.parse import asl_parser
+    from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
+
+    def parse(definition: str):
+        if definition not in _PARSE_TREES:
+            listener = asl_parser.SyntaxErrorListener()
+            parser = ASLParser(CommonTokenStream(ASLLexer(InputStream(definition))))
+            parser.removeErrorListeners()
+            parser.addErrorListener(listener)
+            tree = parser.state_machine()
+            _PARSE_TREES[definition] = asl_parser.ASLParserException(errors=listener.errors) if listener.errors \
+                else tree
+        tree = _PARSE_TREES[definition]
+        if isinstance(tree, Exception):
+            raise tree
+        return Preprocessor().visit(tree), tree
+
+    monkeypatch.setattr(asl_parser.AmazonStateLanguageParser, "parse", staticmethod(parse))
+
+
+#: (search paths, method, arguments) -> what botocore's loader returned, for the whole test session
+_LOADED: dict[tuple, Any] = {}
+
+
+def _load_models_once(monkeypatch) -> None:
+    """Every boto3 client the interpreter makes for a Task (one per call) comes from a new
+    session, whose loader decodes the service's JSON model again (SageMaker's is 1.5 MB).
+    botocore treats loaded models as read-only and each loader already keeps them for its own
+    life; here they are kept for the test session."""
+    from botocore import loaders
+
+    for name in ("load_service_model", "load_data_with_path"):
+        original = getattr(loaders.Loader, name)
+
+        def loaded(self, *args, _original=original, _name=name, **kwargs):
+            key = (tuple(self.search_paths), _name, args, tuple(sorted(kwargs.items())))
+            if key not in _LOADED:
+                _LOADED[key] = _original(self, *args, **kwargs)
+            return _LOADED[key]
+
+        monkeypatch.setattr(loaders.Loader, name, loaded)
 
 
 # ----------------------------------------------------------------------------- running executions
@@ -701,7 +865,8 @@ def applied(monkeypatch, tmp_path, samples: list, environment: str = "default", 
             monkeypatch.delenv(name, raising=False)
         for name, value in (("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing"),
                             ("AWS_REGION", REGION), ("AWS_DEFAULT_REGION", REGION), ("MOTO_ACCOUNT_ID", account),
-                            ("AWS_CONFIG_FILE", os.devnull), ("AWS_SHARED_CREDENTIALS_FILE", os.devnull)):
+                            ("AWS_CONFIG_FILE", os.devnull), ("AWS_SHARED_CREDENTIALS_FILE", os.devnull),
+                            ("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")):  # 5,000 AMIs nobody uses: 0.5 s a test
             monkeypatch.setenv(name, value)
         monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
         result = api.compile_outputs([str(s) for s in samples], None, environment)

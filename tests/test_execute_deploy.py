@@ -143,8 +143,10 @@ def test_an_unexpected_error_before_the_update_is_a_failed_deployment_that_frees
 
 
 def test_deploying_an_unapproved_version_is_refused(forecast):
-    forecast.session.client("dynamodb").put_item(TableName="mlops-registry", Item={
-        "pk": {"S": "MODEL#demand-forecast"}, "sk": {"S": "VERSION#default#v3"}, "approval": {"S": "pending"}})
+    forecast.harness.stages.metrics = {"rmse": 11.0, "mape": 0.1}
+    retrain = execute(forecast.sfn, "demand-forecast-default-retrain", "v3")  # registers v3, pending (manual)
+    assert retrain.status == "SUCCEEDED", (retrain.error, retrain.cause)
+    assert item(forecast.session, ("MODEL#demand-forecast", "VERSION#default#v3"))["approval"] == "pending"
     run = execute(forecast.sfn, "demand-forecast-default-deploy", "deploy-3", {"version": "v3"})
     assert (run.status, run.error) == ("FAILED", "VersionNotDeployable")
     assert deployment(forecast, "demand-forecast") == {}  # the lock was never taken

@@ -1,0 +1,546 @@
+"""Every route of every compiled sample pipeline, executed whole (issue 14, section 2).
+
+For each sample model/environment and each of its retrain, deploy and drift state machines, the
+routes are listed from the compiled ASL (`routes_of`): each scenario's route with no failure (the
+happy path, and for deploy the canary/linear roll-back), plus one route per (Task, Catcher) pair,
+in which that Task fails with an error the Catcher takes. Each route is one test id, and runs from
+the first state to the end in moto with the harness of sfn_harness.py (`Harness.fail_state`
+makes the state's call fail as AWS names the error; a `.sync` job fails as a job does).
+
+A route asserts: the Task failed with the injected error, the next state entered is the
+Catcher's `Next`, every state of the route after it (the notification, the registry record, the
+event) ran and succeeded, and the execution ended where that route ends (the Fail state's Error,
+or, where the Catcher rejoins the pipeline, as the scenario ends). A Catcher that no error the
+Task can raise reaches (an earlier Catcher takes them all) is a failing route, named as such.
+
+Scenarios build their preconditions by the production path only: `mlopsc apply` (compiler.apply),
+whole retrain runs (which register versions), approval through the registry library (whose
+ModelApproved event starts the deploy through the rule apply created), and the registry's Lambda
+handler fed every published event. Nothing sets a registry item. A scenario is built once; each
+route then runs in a fork of the test process (copy-on-write: every route starts from the same
+account, and building it once keeps the whole set within a few minutes).
+
+Run one file's routes: `pytest tests/test_routes.py -k 'demand-forecast-default-deploy'`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import pickle
+import tempfile
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Optional
+
+import pytest
+
+SAMPLES = Path(__file__).resolve().parents[1] / "samples"
+#: (sample folder, environment) -> metrics its evaluate stage writes that pass its gate
+SAMPLE_ENVIRONMENTS = {
+    ("churn-fargate", "default"): {"auc": 0.91, "logloss": 0.31},
+    ("demand-forecast", "default"): {"rmse": 11.0, "mape": 0.1},
+    ("fraud-lambda", "dev"): {"auc": 0.95, "recall": 0.7, "false_positive_rate": 0.01},
+    ("fraud-lambda", "prod"): {"auc": 0.95, "recall": 0.7, "false_positive_rate": 0.01},
+}
+PIPELINES = ("retrain", "deploy", "drift")
+#: Step Functions' error prefix for aws-sdk services (as sfn_harness maps them)
+SDK_ERROR_PREFIX = {"lambda": "Lambda", "sagemaker": "SageMaker", "s3": "S3", "cloudwatch": "CloudWatch",
+                    "applicationautoscaling": "ApplicationAutoScaling", "dynamodb": "DynamoDb"}
+BOTO_NAME = {"applicationautoscaling": "application-autoscaling"}
+
+
+# ----------------------------------------------------------------------------- the compiled samples
+
+@dataclass(frozen=True)
+class Machine:
+    sample: str
+    environment: str
+    model: str
+    account: str
+    pipeline: str
+    definition: dict
+
+    @property
+    def name(self) -> str:
+        return f"{self.model}-{self.environment}-{self.pipeline}"
+
+
+def _compiled() -> list[Machine]:
+    from compiler import api, write
+
+    machines = []
+    for (sample, environment) in SAMPLE_ENVIRONMENTS:
+        result = api.compile_outputs([str(SAMPLES / sample)], None, environment)
+        assert result.validation.ok, result.validation.problems
+        with tempfile.TemporaryDirectory() as folder:
+            write.write(Path(folder), result.outputs)
+            for manifest in sorted(Path(folder).glob(f"*/{environment}/manifest.json")):
+                account = json.loads(manifest.read_text())["target"]["account"]
+                for pipeline in PIPELINES:
+                    path = manifest.parent / f"{pipeline}.asl.json"
+                    if path.exists():
+                        machines.append(Machine(sample, environment, manifest.parent.parent.name, account,
+                                                pipeline, json.loads(path.read_text())))
+    return machines
+
+
+# ----------------------------------------------------------------------------- routes, from the ASL
+
+@dataclass(frozen=True)
+class Route:
+    machine: Machine
+    scenario: Optional[str]  # a scenario's own route (no failure), or None: any scenario passing `state`
+    state: Optional[str] = None  # the failing Task
+    catcher: int = 0  # index in its Catch
+
+    @property
+    def id(self) -> str:
+        if self.state is None:
+            return f"{self.machine.name}:{self.scenario}"
+        catch = self.machine.definition["States"][self.state]["Catch"][self.catcher]
+        return f"{self.machine.name}:{self.state}:{'|'.join(catch['ErrorEquals'])}"
+
+
+def scenarios_of(machine: Machine) -> list[str]:
+    """The runs with no failure that, between them, pass every Task of the machine."""
+    states = machine.definition["States"]
+    if machine.pipeline == "retrain":
+        return ["scheduled", "drift"] if "Claim drift window" in states else ["scheduled"]
+    if machine.pipeline == "deploy":
+        rolls_back = any(s.get("Error") == "DeploymentRolledBack" for s in states.values())
+        return ["first", "second"] + (["rolled_back"] if rolls_back else [])
+    return ["deployed", "undeployed"]
+
+
+def routes_of(machine: Machine) -> list[Route]:
+    routes = [Route(machine, scenario) for scenario in scenarios_of(machine)]
+    for name, state in machine.definition["States"].items():
+        if state["Type"] == "Task":
+            routes += [Route(machine, None, name, index) for index in range(len(state.get("Catch", [])))]
+    return routes
+
+
+def _matches(error: str, error_equals: list[str]) -> bool:
+    """As Step Functions matches a Catcher ("Error names", error-handling.html): States.ALL any
+    error; States.TaskFailed any error but States.Timeout (moto: any error not named States.*)."""
+    if "States.ALL" in error_equals or error in error_equals:
+        return True
+    return "States.TaskFailed" in error_equals and not error.startswith("States.")
+
+
+def errors_of(state: dict) -> list[str]:
+    """The errors the Task's call can fail with, named as Step Functions names them: a `.sync`
+    job's failure (States.TaskFailed); an aws-sdk or DynamoDB call's errors from botocore's model
+    of the operation (`SageMaker.ResourceInUseException`, `DynamoDB.ProvisionedThroughputExceededException`);
+    another optimised integration's failure (States.TaskFailed)."""
+    import botocore.session
+
+    resource = state["Resource"].split(":::", 1)[-1]
+    if resource.endswith(".sync"):
+        return ["States.TaskFailed"]
+    parts = resource.split(":")
+    if parts[0] == "aws-sdk":
+        service, action, prefix = parts[1], parts[2], SDK_ERROR_PREFIX.get(parts[1], parts[1])
+    elif parts[0] == "dynamodb":
+        service, action, prefix = "dynamodb", parts[1], "DynamoDB"
+    else:
+        return ["States.TaskFailed"]
+    model = botocore.session.get_session().get_service_model(BOTO_NAME.get(service, service))
+    operation = model.operation_model(action[0].upper() + action[1:])
+    names = []
+    for shape in operation.error_shapes:
+        name = shape.name if shape.name.endswith("Exception") or prefix == "DynamoDB" else shape.name + "Exception"
+        names.append(f"{prefix}.{name}")
+    return names + ["States.TaskFailed"]
+
+
+def injected_error(state: dict, catcher: int) -> Optional[str]:
+    """An error of the Task that this Catcher takes and no earlier Catcher does (None: none)."""
+    catchers = state["Catch"]
+    named = [e for e in catchers[catcher]["ErrorEquals"] if e not in ("States.ALL", "States.TaskFailed")]
+    for error in named + errors_of(state):
+        if _matches(error, catchers[catcher]["ErrorEquals"]) and not any(
+                _matches(error, earlier["ErrorEquals"]) for earlier in catchers[:catcher]):
+            return error
+    return None
+
+
+def tail(definition: dict, start: str) -> tuple[list[str], Optional[dict]]:
+    """The states a Catcher's route runs from its Next, following `Next`, and where it ends
+    (the Fail or Succeed state), or None where it meets a Choice (the route rejoins the pipeline)."""
+    states, route, name = definition["States"], [], start
+    while name not in route:
+        route.append(name)
+        state = states[name]
+        if state["Type"] in ("Fail", "Succeed") or state.get("End"):
+            return route, state
+        if state["Type"] == "Choice":
+            return route[:-1], None
+        name = state["Next"]
+    return route, None
+
+
+# ----------------------------------------------------------------------------- scenarios, built once
+
+class Scenario:
+    """One account, applied and brought to a scenario's preconditions by the production path."""
+
+    def __init__(self, machine: Machine, name: str, tmp: Path):
+        self.machine, self.name, self.tmp = machine, name, tmp
+        self.stack = contextlib.ExitStack()
+        self.patch = pytest.MonkeyPatch()
+        self.stack.callback(self.patch.undo)
+
+    def build(self) -> "Scenario":
+        from sfn_harness import applied
+
+        m = self.machine
+        self.account = self.stack.enter_context(applied(self.patch, self.tmp, [SAMPLES / m.sample], m.environment,
+                                                        m.account))
+        self.account.harness.stages.metrics = SAMPLE_ENVIRONMENTS[(m.sample, m.environment)]
+        self._serving_platform()
+        if m.pipeline == "deploy" or (m.pipeline == "drift" and self.name == "deployed"):
+            self.life = _Registry(self.account, self.patch, m)
+            self.life.retrain("v1")
+            if m.pipeline == "deploy" and self.name != "first":
+                self.life.retrain("v2")
+            if m.pipeline == "drift" or self.name != "first":
+                self.life.approve_and_deploy("v1")
+        self.account.harness.stages.runs.clear()
+        return self
+
+    def _serving_platform(self) -> None:
+        """What the platform team creates and mlopsc only points at: the serving Lambda function
+        and the alarms a canary checks (as in test_execute_deploy.py)."""
+        session = self.account.session
+        states = {name: state for path in sorted(self.account.out.glob(
+            f"{self.machine.model}/{self.machine.environment}/*.asl.json"))
+                  for name, state in json.loads(path.read_text())["States"].items()}
+        functions = {s["Parameters"]["FunctionName"] for s in states.values()
+                     if s.get("Resource", "").startswith("arn:aws:states:::aws-sdk:lambda:")}
+        alarms = {a for s in states.values() if s.get("Resource", "").endswith("cloudwatch:describeAlarms")
+                  for a in s["Parameters"].get("AlarmNames", [])}
+        for function in sorted(functions):
+            role = session.client("iam").create_role(RoleName=f"{function}-function", AssumeRolePolicyDocument=json.dumps(
+                {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                         "Principal": {"Service": "lambda.amazonaws.com"}}]}))["Role"]["Arn"]
+            from sfn_harness import item
+
+            image = item(session, (f"MODEL#{self.machine.model}", f"POINTERS#{self.machine.environment}"))["images"]["serve"]
+            session.client("lambda").create_function(FunctionName=function, PackageType="Image", Role=role,
+                                                     Code={"ImageUri": image})
+        for alarm in sorted(alarms):
+            session.client("cloudwatch").put_metric_alarm(
+                AlarmName=alarm, MetricName="Errors", Namespace="AWS/Lambda", Statistic="Sum", Period=60,
+                EvaluationPeriods=1, Threshold=1, ComparisonOperator="GreaterThanOrEqualToThreshold")
+
+    def run(self):
+        """The scenario's execution of its machine (in the fork), as its trigger starts it."""
+        from sfn_harness import execute, wait_for
+
+        m, account = self.machine, self.account
+        if m.pipeline == "retrain":
+            payload = {"trigger": "schedule"} if self.name == "scheduled" else {
+                "trigger": "drift", "alarm": f"{m.model}-{m.environment}-drift"}
+            return execute(account.sfn, m.name, f"route-{self.name}", payload)
+        if m.pipeline == "drift":
+            return execute(account.sfn, m.name, f"route-{self.name}", {"trigger": "schedule"})
+        version = "v1" if self.name == "first" else "v2"
+        if self.name == "rolled_back":
+            self._alarm_during_the_shift()
+        started = len(self.life.started)
+        self.life.approve(version)
+        assert len(self.life.started) == started + 1, "the approval started no deployment"
+        return wait_for(account.sfn, self.life.started[-1]["arn"])
+
+    def _alarm_during_the_shift(self) -> None:
+        """An alarm fires while traffic shifts: SageMaker rolls the endpoint back itself; a Lambda
+        canary's alarm goes to ALARM during its first wait."""
+        harness, cloudwatch = self.account.harness, self.account.session.client("cloudwatch")
+        harness.endpoint = "roll_back"
+        alarms = [a for s in self.machine.definition["States"].values()
+                  if s.get("Resource", "").endswith("cloudwatch:describeAlarms") for a in s["Parameters"]["AlarmNames"]]
+
+        def fire(execution, state, seconds):
+            for alarm in alarms:
+                cloudwatch.set_alarm_state(AlarmName=alarm, StateValue="ALARM", StateReason="errors during the shift")
+
+        harness.clock.on_wait = fire
+
+    def close(self) -> None:
+        self.stack.close()
+
+
+class _Registry:
+    """The registry as the platform runs it: the handler fed every event (test_full_life.Life)."""
+
+    def __init__(self, account, patch, machine: Machine):
+        from test_full_life import Life
+
+        self.life = Life(account, patch)
+        self.machine = machine
+        self.started = self.life.started
+
+    def retrain(self, version: str) -> None:
+        from sfn_harness import execute
+
+        m = self.machine
+        run = execute(self.life.sfn, f"{m.model}-{m.environment}-retrain", version, {"trigger": "schedule"})
+        assert run.status == "SUCCEEDED", (run.error, run.cause)
+        self.life.deliver()
+
+    def approve(self, version: str) -> None:
+        from compiler.registry import store
+
+        store.Registry.connect(store.locate_one(self.life.account.out, self.machine.environment,
+                                                self.machine.model)).approve(version)
+
+    def approve_and_deploy(self, version: str) -> None:
+        from sfn_harness import wait_for
+        from test_full_life import _next_second
+
+        _next_second()  # the handler orders a version's events by their (whole) second
+        self.approve(version)
+        run = wait_for(self.life.sfn, self.started[-1]["arn"])
+        assert run.status == "SUCCEEDED", (run.error, run.cause)
+        self.life.deliver()
+        _next_second()
+
+
+_LIVE: dict = {}
+#: (machine name, scenario) -> the states its route with no failure entered
+_ENTERED: dict[tuple[str, str], set] = {}
+
+
+def _scenario(machine: Machine, name: str, tmp_factory) -> Scenario:
+    """The live scenario (one at a time: each is an account in moto's one process)."""
+    key = (machine.name, name)
+    if _LIVE.get("key") != key:
+        if "scenario" in _LIVE:
+            _LIVE.pop("scenario").close()
+        _LIVE.clear()
+        scenario = Scenario(machine, name, tmp_factory.mktemp("route"))
+        try:
+            scenario.build()
+        except BaseException:
+            scenario.close()
+            raise
+        _LIVE.update(key=key, scenario=scenario)
+    return _LIVE["scenario"]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _close_live_scenario():
+    yield
+    if "scenario" in _LIVE:
+        _LIVE.pop("scenario").close()
+        _LIVE.clear()
+
+
+def in_fork(work: Callable[[], object]):
+    """`work()` in a fork of this process: it sees the live scenario's account as it is now, and
+    what it changes there dies with it. Returns work's result, or fails the test with its error."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns into pytest
+        os.close(read)
+        try:
+            outcome = ("ok", work())
+        except BaseException:  # noqa: BLE001 - everything goes back to the test
+            outcome = ("failed", traceback.format_exc())
+        try:
+            data = pickle.dumps(outcome)
+        except Exception:  # noqa: BLE001
+            data = pickle.dumps(("failed", f"unpicklable result: {outcome!r}"[:4000]))
+        with os.fdopen(write, "wb") as pipe:
+            pipe.write(data)
+        os._exit(0)
+    os.close(write)
+    with os.fdopen(read, "rb") as pipe:
+        data = pipe.read()
+    os.waitpid(pid, 0)
+    if not data:
+        pytest.fail("the route's process died without an answer", pytrace=False)
+    status, value = pickle.loads(data)
+    if status != "ok":
+        pytest.fail(value, pytrace=False)
+    return value
+
+
+# ----------------------------------------------------------------------------- the routes, run
+
+MACHINES = _compiled()
+ROUTES = [route for machine in MACHINES for route in routes_of(machine)]
+#: a scenario's route with no failure: how it ends
+SCENARIO_ENDS = {"rolled_back": ("FAILED", "DeploymentRolledBack")}
+
+
+def _scenario_end(scenario: Scenario) -> tuple[str, Optional[str]]:
+    return SCENARIO_ENDS.get(scenario.name, ("SUCCEEDED", None))
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=[r.id for r in ROUTES])
+def test_route(route: Route, tmp_path_factory):
+    try:
+        _run_route(route, tmp_path_factory)
+    except AssertionError:  # reported as text: pytest's own rendering of these can crash (CPython's ast)
+        pytest.fail(traceback.format_exc(), pytrace=False)
+
+
+def _run_route(route: Route, tmp_path_factory) -> None:
+    machine = route.machine
+    if route.state is None:
+        scenario = _scenario(machine, route.scenario, tmp_path_factory)
+        _ENTERED[(machine.name, route.scenario)] = in_fork(lambda: _no_failure(scenario))
+        return
+    state = machine.definition["States"][route.state]
+    catcher = state["Catch"][route.catcher]
+    error = injected_error(state, route.catcher)
+    assert error is not None, (
+        f"{route.state}: no error its call can raise reaches Catch #{route.catcher} "
+        f"{catcher['ErrorEquals']}: an earlier Catcher takes them all "
+        f"({[c['ErrorEquals'] for c in state['Catch'][:route.catcher]]})")
+    named = any(e not in ("States.ALL", "States.TaskFailed") for e in catcher["ErrorEquals"])
+    name, before = _passing(machine, route.state, tmp_path_factory, prefer_live=not named,
+                            natural=error if named else None)
+    name = WHERE_THE_ERROR_CAN_HAPPEN.get((machine.pipeline, route.state, error), name)
+    scenario = _scenario(machine, name, tmp_path_factory)
+    in_fork(lambda: _failing(scenario, route.state, error, catcher["Next"], before))
+
+
+#: (pipeline, Task, error) -> the scenario in which AWS can raise that error there. The lock's
+#: condition (no deployment in progress) can only fail where a DEPLOYMENT item exists: after a
+#: first deployment; failing it where no item exists would be a world AWS cannot produce.
+WHERE_THE_ERROR_CAN_HAPPEN = {("deploy", "Lock deployment", "DynamoDB.ConditionalCheckFailedException"): "second"}
+
+
+def _passing(machine: Machine, state: str, tmp_path_factory, prefer_live: bool,
+             natural: Optional[str] = None) -> tuple[str, dict]:
+    """A scenario whose route enters `state`, and the failures that route needs before it
+    (a Task reached only from another Task's Catcher: that Task fails first). With
+    `prefer_live`, the live scenario if it enters the state (a Catcher of any error: the
+    scenario does not matter; one of a named error: where that error is most natural, the
+    first scenario in order, unless in another one the Task already fails with the `natural`
+    error by itself: there the injected one is the world AWS produces)."""
+    names = scenarios_of(machine)
+    live = _LIVE.get("key")
+    if prefer_live and live and live[0] == machine.name:
+        names = [live[1]] + [n for n in names if n != live[1]]
+    for name in names:
+        if (machine.name, name) not in _ENTERED:
+            scenario = _scenario(machine, name, tmp_path_factory)
+            _ENTERED[(machine.name, name)] = in_fork(lambda: _no_failure(scenario, check=False))
+    if natural:
+        names = sorted(names, key=lambda n: (state, natural) not in _ENTERED[(machine.name, n)]["failed"])
+    for name in names:
+        if state in _ENTERED[(machine.name, name)]["entered"]:
+            return name, {}
+    states = machine.definition["States"]
+    for name, task in states.items():  # reached only from another Task's Catcher
+        for index, catcher in enumerate(task.get("Catch", []) if task["Type"] == "Task" else []):
+            error = injected_error(task, index)
+            if name != state and error and state in tail(machine.definition, catcher["Next"])[0]:
+                scenario, before = _passing(machine, name, tmp_path_factory, prefer_live, natural)
+                return scenario, {**before, name: error}
+    raise AssertionError(f"{machine.name}: no scenario ({', '.join(scenarios_of(machine))}) enters {state!r}")
+
+
+def _no_failure(scenario: Scenario, check: bool = True) -> dict:
+    from sfn_harness import published
+
+    run = scenario.run()
+    if check:
+        status, error = _scenario_end(scenario)
+        assert (run.status, run.error) == (status, error), (run.status, run.error, run.cause, run.entered())
+        notices = [n for n in published(scenario.account.topic) if n["message"].get("execution") == run.arn]
+        assert bool(notices) == (status == "FAILED"), notices  # a failure pages someone; a success nobody
+        _lock_released(scenario, run)
+    return {"entered": set(run.entered()),
+            "failed": {(s, f["error"]) for s in set(run.entered()) for f in run.failures(s)}}
+
+
+def _failing(scenario: Scenario, state: str, error: str, catcher_next: str, before: dict) -> dict:
+    from sfn_harness import item, published
+
+    for earlier, its_error in before.items():
+        scenario.account.harness.fail_state(earlier, its_error)
+    scenario.account.harness.fail_state(state, error)
+    run = scenario.run()
+    definition = scenario.machine.definition
+    failures = run.failures(state)
+    assert failures and failures[-1]["error"] == error, (state, failures, run.status, run.error, run.cause)
+    after = _entered_after_last_failure(run, state)
+    assert after[:1] == [catcher_next], (f"after {state} failed with {error}, the execution went to {after[:1]}, "
+                                         f"not the Catcher's Next {catcher_next!r}", run.error, run.cause)
+    route, end = tail(definition, catcher_next)
+    assert after[:len(route)] == route, (f"the route from {catcher_next!r} should run {route}", after, run.error,
+                                         run.cause)
+    if end is None:
+        status, expected_error = _scenario_end(scenario)  # rejoined the pipeline
+    elif end["Type"] == "Fail":
+        status, expected_error = "FAILED", end.get("Error")
+    else:
+        status, expected_error = "SUCCEEDED", None
+    assert (run.status, run.error) == (status, expected_error), (run.status, run.error, run.cause, after)
+    succeeded = _succeeded_states(run)
+    for name in route:
+        if definition["States"][name]["Type"] == "Task":
+            assert name in succeeded, f"{name} on the route did not succeed ({run.failures(name)})"
+    notified = [n for n in published(scenario.account.topic) if n["message"].get("execution") == run.arn]
+    notifies = [n for n in route if definition["States"][n].get("Resource", "").endswith(":sns:publish")]
+    assert len(notified) >= len(notifies), (notifies, notified)
+    for name in route:  # each registry record the route writes is there
+        task = definition["States"][name]
+        if task.get("Resource", "").split(":::")[-1] in ("dynamodb:updateItem", "dynamodb:putItem"):
+            sent = run.parameters(name)[-1]
+            key = sent.get("Key") or {k: sent["Item"][k] for k in ("pk", "sk")}
+            assert item(scenario.account.session, (key["pk"]["S"], key["sk"]["S"]), sent["TableName"]), (name, key)
+    _lock_released(scenario, run)
+    return {"error": error, "end": run.error or run.status, "route": route}
+
+
+def _lock_released(scenario: Scenario, run) -> None:
+    """A deployment that took the lock leaves it free when it ends, however it ends: a lock left
+    `deploying` refuses every later deployment (DeploymentInProgress) until someone clears it."""
+    from sfn_harness import item
+
+    if "Lock deployment" not in _succeeded_states(run):
+        return
+    sent = run.parameters("Lock deployment")[-1]
+    held = item(scenario.account.session, (sent["Key"]["pk"]["S"], sent["Key"]["sk"]["S"]), sent["TableName"])
+    assert not (held.get("status") == "deploying" and held.get("execution") == run.arn), (
+        f"the execution ended {run.status} {run.error} with the lock still held: {held}")
+
+
+def _entered_after_last_failure(run, state: str) -> list[str]:
+    current, last = None, None
+    for index, event in enumerate(run.events):
+        if "stateEnteredEventDetails" in event:
+            current = event["stateEnteredEventDetails"]["name"]
+        if event["type"] == "TaskFailed" and current == state:
+            last = index
+    return [e["stateEnteredEventDetails"]["name"] for e in run.events[last:] if "stateEnteredEventDetails" in e]
+
+
+def _succeeded_states(run) -> set:
+    found, current = set(), None
+    for event in run.events:
+        if "stateEnteredEventDetails" in event:
+            current = event["stateEnteredEventDetails"]["name"]
+        if event["type"] == "TaskSucceeded":
+            found.add(current)
+    return found
+
+
+def test_every_catcher_of_every_task_has_a_route():
+    """The count of routes executed (issue 14 asks for it in the note), and a check that the
+    enumeration misses no Catcher of any compiled retrain, deploy or drift machine."""
+    catchers = sum(len(s.get("Catch", [])) for m in MACHINES for s in m.definition["States"].values()
+                   if s["Type"] == "Task")
+    assert len([r for r in ROUTES if r.state is not None]) == catchers
+    assert {m.pipeline for m in MACHINES} == set(PIPELINES)
+    print(f"{len(ROUTES)} routes: {catchers} failing Task routes, {len(ROUTES) - catchers} scenario routes, "
+          f"over {len(MACHINES)} state machines")
