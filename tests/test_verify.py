@@ -354,3 +354,32 @@ def test_an_and_stops_at_an_operand_that_is_always_false():
         "Done": {"Type": "Succeed"}}}
     schema = {"type": "object", "properties": {"a": {"type": "string"}}, "required": ["a"]}
     assert verify.verify_definition(definition, schema) == []
+
+
+def test_verify_reads_out_as_every_reader_of_out_does(monkeypatch, tmp_path):
+    """OUT is read bounded (compiler.files.read_bytes_bounded, a compiled output's limit), never
+    while a killed compile's journal says it is half swapped (write.check_finished: apply, diff and
+    compile --check refuse it too), and a staging folder a kill left (`.mlopsc-*`) is not OUT's."""
+    from compiler import files, write
+
+    out = tmp_path / "out"
+    environment = out / "m" / "dev"
+    environment.mkdir(parents=True)
+    (environment / "manifest.json").write_text("{}", encoding="utf-8")
+    definition = write_definition(environment, "x.asl.json", PROVEN)
+    staging = out / f"{write.PREFIX}abc123" / "new-0"
+    staging.mkdir(parents=True)
+    write_definition(staging, "x.asl.json", REFUSED)
+    assert invoke("verify", str(out)).exit_code == 0  # the staging copy is not read
+
+    (out / write.JOURNAL).write_text('{"staging": ".mlopsc-x", "moves": []}', encoding="utf-8")
+    for path in (out, definition):
+        result = invoke("verify", str(path))
+        assert result.exit_code == 2, result.output
+        assert "holds an unfinished compile" in result.stderr and "hint: run `mlopsc compile" in result.stderr
+    (out / write.JOURNAL).unlink()
+
+    monkeypatch.setattr(files, "COMPILED_OUTPUT_BYTES", 64)
+    result = invoke("verify", str(definition))
+    assert result.exit_code == 2, result.output
+    assert "a compiled output is limited to 64 bytes" in result.stderr and "hint:" in result.stderr

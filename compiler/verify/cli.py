@@ -35,12 +35,8 @@ def verify_command(paths, input_schema, output_format) -> None:
     files = _definition_files(paths)
     findings = []
     for file in files:
-        try:
-            text = file.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            raise click.UsageError(f"cannot read {file}: {error}") from None
         ours = (file.parent / "manifest.json").is_file() and verify.pipeline_of(file.name) is not None
-        findings += verify.verify_file_text(file.as_posix(), text, schema, mlopsc_output=ours)
+        findings += verify.verify_file_text(file.as_posix(), _read_definition(file), schema, mlopsc_output=ours)
     write(findings, output_format, sys.stdout)
     if output_format == "text":
         click.echo(f"{len(files)} definition{'s' if len(files) != 1 else ''}: "
@@ -48,12 +44,39 @@ def verify_command(paths, input_schema, output_format) -> None:
     sys.exit(report.EXIT_INVALID if findings else report.EXIT_OK)
 
 
+def _read_definition(file: Path) -> str:
+    """A definition, read as every reader of OUT reads it: bounded (a compiled output's limit), and
+    never from an OUT a killed compile left half swapped (`write.check_finished`)."""
+    from compiler import files, write
+
+    try:
+        if (file.parent / "manifest.json").is_file():  # OUT/<model>/<env>/<file>
+            write.check_finished(file.absolute().parents[2])
+        return files.read_text_bounded(file, files.COMPILED_OUTPUT_BYTES, "compiled output")
+    except (files.UnreadableFile, write.UnfinishedWrite) as error:
+        _refuse(error)
+
+
+def _refuse(error) -> None:
+    """A PATH verify must not read (exit 2, as the other readers of OUT)."""
+    click.echo(f"mlopsc: {error}\n  hint: {error.hint}", err=True)
+    sys.exit(report.EXIT_USAGE)
+
+
 def _definition_files(paths) -> list:
+    from compiler import write
+
     files = []
     for given in paths:
         path = Path(given)
         if path.is_dir():
-            found = sorted(p for p in path.rglob("*.asl.json") if p.is_file())
+            try:
+                write.check_finished(path)  # PATH is an OUT folder (its journal is at its top)
+            except write.UnfinishedWrite as error:
+                _refuse(error)
+            # A compile's staging folders (`.mlopsc-*`, left by a kill before its commit point) are not OUT's.
+            found = sorted(p for p in path.rglob("*.asl.json")
+                           if p.is_file() and not any(part.startswith(write.PREFIX) for part in p.relative_to(path).parts))
             if not found:
                 raise click.UsageError(f"{given}: no .asl.json file in this folder")
             files += found
