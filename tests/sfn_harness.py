@@ -163,6 +163,9 @@ class Harness:
         self.monitoring_schedules: dict[str, dict] = {}  # name -> the last create/update request
         #: state name -> the error its call fails with, every attempt (see `fail_state`)
         self.faults: dict[str, str] = {}
+        #: state name -> members its `aws-sdk:` response lacks (AWS may omit what its output shape
+        #: does not mark required, e.g. s3:getObject's Body), to run the route that guards them
+        self.absent_members: dict[str, tuple] = {}
 
     def fail_state(self, state: str, error: str) -> None:
         """Every call the Task state `state` makes fails with `error`, named as Step Functions
@@ -483,6 +486,8 @@ def install(monkeypatch, session) -> Harness:
                 env.stack.append(harness.monitoring_schedule(self.resource.api_action, normalised_parameters))
                 return
             super()._eval_service_task(env, resource_runtime_part, normalised_parameters, state_credentials)
+            for member in harness.absent_members.get(_state_name(env), ()):
+                env.stack[-1].pop(member, None)
 
         def _normalise_response(self, response, boto_service_name=None, service_action_name=None):
             if isinstance(response, dict):

@@ -107,6 +107,22 @@ def test_missing_metrics_json_is_its_own_failure(churn):
     assert version_item(churn, "churn-fargate", "run-nometrics") == {}
 
 
+def test_a_metrics_object_read_without_a_body_is_the_metrics_missing_failure_by_its_choice(churn):
+    """s3:getObject's Body is optional in S3's output shape. Selecting it in a ResultSelector would
+    fail with States.Runtime, which AWS lets no Catch take ("Error names", Step Functions developer
+    guide; moto's interpreter does route it to the States.ALL Catcher): the route must reach
+    MetricsMissing through `Metrics read?`, never through Read metrics' Catch (no `$.error`)."""
+    churn.harness.stages.metrics = {"auc": 0.91, "logloss": 0.31}
+    churn.harness.absent_members["Read metrics"] = ("Body",)
+    run = execute(churn.sfn, "churn-fargate-default-retrain", "run-nobody")
+    assert (run.status, run.error) == ("FAILED", "MetricsMissing")
+    assert "Metrics read?" in run.entered() and "Parse metrics" not in run.entered()
+    notices = published(churn.topic)
+    assert [n["subject"] for n in notices] == ["[mlops] churn-fargate default retrain: metrics missing"]
+    assert "error" not in notices[0]["message"]["state"]  # the Choice's Default, not the Catch
+    assert version_item(churn, "churn-fargate", "run-nobody") == {}
+
+
 def test_a_failing_stage_is_retried_as_configured_then_notified_and_named(churn):
     # stage_defaults.retry: max_attempts 3, interval 1m, backoff 2.0 -> 4 runs, waits of 60, 120, 240 s.
     churn.harness.stages.fail["transform"] = float("inf")
