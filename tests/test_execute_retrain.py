@@ -207,7 +207,8 @@ def test_a_tuning_job_without_a_best_training_job_is_a_named_notified_failure(fo
     assert (run.status, run.error) == ("FAILED", "NoBestTrainingJob"), run.cause
     assert [r.stage for r in forecast.harness.stages.runs] == ["transform", "tune"]  # train never ran
     notices = published(forecast.topic)
-    assert [n["subject"] for n in notices] == ["[mlops] demand-forecast default retrain: tune found no best training job"]
+    assert [n["subject"] for n in notices] == [
+        "[mlops] demand-forecast default retrain: tune found no best training job"]
     assert "BestTrainingJob" not in notices[0]["message"]["state"]["stages"]["tune"]
     assert "Publish tune found no best training job" in run.entered()
     assert version_item(forecast, "demand-forecast", "run-nobest") == {}

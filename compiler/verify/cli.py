@@ -75,8 +75,8 @@ def _definition_files(paths) -> list:
             except write.UnfinishedWrite as error:
                 _refuse(error)
             # A compile's staging folders (`.mlopsc-*`, left by a kill before its commit point) are not OUT's.
-            found = sorted(p for p in path.rglob("*.asl.json")
-                           if p.is_file() and not any(part.startswith(write.PREFIX) for part in p.relative_to(path).parts))
+            found = sorted(p for p in path.rglob("*.asl.json") if p.is_file()
+                           and not any(part.startswith(write.PREFIX) for part in p.relative_to(path).parts))
             if not found:
                 raise click.UsageError(f"{given}: no .asl.json file in this folder")
             files += found
