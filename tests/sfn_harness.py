@@ -107,13 +107,14 @@ class Stages:
     """The fake stage containers. By default every stage succeeds; `fail[stage] = n` makes its
     first n runs fail (exit 1 / job Failed); `metrics` is what the evaluate stage writes to
     `<MLOPS_OUTPUT_URI>metrics.json` (None: it writes nothing); `tuned` are the hyper-parameters
-    of the tuning job's best training job."""
+    of the tuning job's best training job (None: the tuning job completes without a best training
+    job, so DescribeHyperParameterTuningJob has no `BestTrainingJob`, a member it marks optional)."""
 
     def __init__(self, s3):
         self.s3 = s3
         self.fail: dict[str, float] = {}
         self.metrics: Optional[dict] = {}
-        self.tuned = {"eta": "0.1", "max_depth": "6", "booster": "gbtree"}
+        self.tuned: Optional[dict] = {"eta": "0.1", "max_depth": "6", "booster": "gbtree"}
         self.runs: list[Run] = []
         self._lock = threading.Lock()
 
@@ -165,6 +166,9 @@ class Harness:
         self.monitoring_schedules: dict[str, dict] = {}  # name -> the last create/update request
         #: state name -> the error its call fails with, every attempt (see `fail_state`)
         self.faults: dict[str, str] = {}
+        #: state name -> members its `aws-sdk:` response lacks (AWS may omit what its output shape
+        #: does not mark required, e.g. s3:getObject's Body), to run the route that guards them
+        self.absent_members: dict[str, tuple] = {}
 
     def fail_state(self, state: str, error: str) -> None:
         """Every call the Task state `state` makes fails with `error`, named as Step Functions
@@ -268,14 +272,17 @@ class Harness:
             code = self.stages.run("tuning", definition.get("Environment", {}), parameters) or int(fail)
             job = backend.hyper_parameter_tuning_jobs[name]
             job.hyper_parameter_tuning_job_status = "Completed" if code == 0 else "Failed"
-            job.best_training_job = dict(job.best_training_job, TrainingJobName=f"{name}-001-0a1b2c3d",
-                                         TunedHyperParameters=dict(self.stages.tuned))
+            if self.stages.tuned is not None:
+                job.best_training_job = dict(job.best_training_job, TrainingJobName=f"{name}-001-0a1b2c3d",
+                                             TunedHyperParameters=dict(self.stages.tuned))
             described = client.describe_hyper_parameter_tuning_job(HyperParameterTuningJobName=name)
         else:
             raise AssertionError(f"no .sync for sagemaker:{action}")
         described.pop("ResponseMetadata", None)
         described = with_every_member(_operation("sagemaker", "describe" + action.removeprefix("create")).output_shape,
                                       json.loads(json.dumps(described, default=str)))
+        if action == "createHyperParameterTuningJob" and self.stages.tuned is None:
+            described.pop("BestTrainingJob", None)  # with_every_member gave it one
         if code:
             described["FailureReason"] = "AlgorithmError: the stage exited with code 1"
         else:
@@ -482,6 +489,8 @@ def install(monkeypatch, session) -> Harness:
                 env.stack.append(harness.monitoring_schedule(self.resource.api_action, normalised_parameters))
                 return
             super()._eval_service_task(env, resource_runtime_part, normalised_parameters, state_credentials)
+            for member in harness.absent_members.get(_state_name(env), ()):
+                env.stack[-1].pop(member, None)
 
         def _normalise_response(self, response, boto_service_name=None, service_action_name=None):
             if self._get_boto_service_name() == "stepfunctions":  # a camelCase API: Step Functions answers in PascalCase

@@ -65,8 +65,9 @@ def test_retrain_success_runs_every_stage_in_order_and_registers_the_version(chu
         previous = environment["MLOPS_OUTPUT_URI"]
     assert json.loads(recorded["train"][0]["MLOPS_PARAMS"]) == {"C": "0.5", "max_iter": "500"}  # as SageMaker gets them
     assert recorded["train"][1]["overrides"]["cpu"] == "2048" and recorded["train"][1]["overrides"]["memory"] == "8192"
-    # The task ARN each stage recorded is the task that ran (the .sync output is the stopped task).
-    assert run.output["stages"]["validate"]["task_arn"] == recorded["validate"][1]["taskArn"]
+    # The stopped task (the .sync output) is not kept: ECS marks none of its members required, so
+    # selecting one could fail with States.Runtime, and nothing reads it (render/asl.py SELECTING).
+    assert "stages" not in run.output
 
     version = version_item(churn, "churn-fargate", "run-ok")
     assert version["approval"] == "approved"  # approval: auto
@@ -104,6 +105,22 @@ def test_missing_metrics_json_is_its_own_failure(churn):
     assert (run.status, run.error) == ("FAILED", "MetricsMissing")
     assert [n["subject"] for n in published(churn.topic)] == ["[mlops] churn-fargate default retrain: metrics missing"]
     assert version_item(churn, "churn-fargate", "run-nometrics") == {}
+
+
+def test_a_metrics_object_read_without_a_body_is_the_metrics_missing_failure_by_its_choice(churn):
+    """s3:getObject's Body is optional in S3's output shape. Selecting it in a ResultSelector would
+    fail with States.Runtime, which AWS lets no Catch take ("Error names", Step Functions developer
+    guide; moto's interpreter does route it to the States.ALL Catcher): the route must reach
+    MetricsMissing through `Metrics read?`, never through Read metrics' Catch (no `$.error`)."""
+    churn.harness.stages.metrics = {"auc": 0.91, "logloss": 0.31}
+    churn.harness.absent_members["Read metrics"] = ("Body",)
+    run = execute(churn.sfn, "churn-fargate-default-retrain", "run-nobody")
+    assert (run.status, run.error) == ("FAILED", "MetricsMissing")
+    assert "Metrics read?" in run.entered() and "Parse metrics" not in run.entered()
+    notices = published(churn.topic)
+    assert [n["subject"] for n in notices] == ["[mlops] churn-fargate default retrain: metrics missing"]
+    assert "error" not in notices[0]["message"]["state"]  # the Choice's Default, not the Catch
+    assert version_item(churn, "churn-fargate", "run-nobody") == {}
 
 
 def test_a_failing_stage_is_retried_as_configured_then_notified_and_named(churn):
@@ -178,6 +195,23 @@ def test_sagemaker_retrain_tunes_trains_evaluates_and_registers_a_pending_versio
     assert version["model_data"] == f"{out}/train/{train['TrainingJobName']}/output/model.tar.gz"
     bucket, key = split_s3(f"{out}/evaluate/metrics.json")
     assert forecast.session.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
+
+
+def test_a_tuning_job_without_a_best_training_job_is_a_named_notified_failure(forecast):
+    """DescribeHyperParameterTuningJob marks BestTrainingJob optional (botocore's SageMaker model):
+    a completed tuning job without one must not reach a ResultSelector that reads it, where
+    States.Runtime would end the run un-notified (no Catch takes it, "Error names" in the Step
+    Functions developer guide); it is the named failure NoBestTrainingJob, notified and published."""
+    forecast.harness.stages.tuned = None
+    run = execute(forecast.sfn, "demand-forecast-default-retrain", "run-nobest")
+    assert (run.status, run.error) == ("FAILED", "NoBestTrainingJob"), run.cause
+    assert [r.stage for r in forecast.harness.stages.runs] == ["transform", "tune"]  # train never ran
+    notices = published(forecast.topic)
+    assert [n["subject"] for n in notices] == [
+        "[mlops] demand-forecast default retrain: tune found no best training job"]
+    assert "BestTrainingJob" not in notices[0]["message"]["state"]["stages"]["tune"]
+    assert "Publish tune found no best training job" in run.entered()
+    assert version_item(forecast, "demand-forecast", "run-nobest") == {}
 
 
 def test_sagemaker_job_failure_is_retried_then_named(forecast):

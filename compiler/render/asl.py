@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 
 import jinja2
 
@@ -165,12 +166,48 @@ def _container_step(naming: Naming, pipeline: str, stage: Stage, input_uri: str,
     if stage.compute == "fargate":
         resource = f"arn:{naming.platform.partition}:states:::{ECS_SYNC}"
         parameters = ctx.ecs_run_task(scope, pipeline, stage, environment)
-        selector = {"task_arn.$": "$.TaskArn"}  # runTask.sync outputs the stopped task (DescribeTasks' Tasks[0])
-    else:
-        resource = f"arn:{naming.platform.partition}:states:::sagemaker:createProcessingJob.sync"
-        parameters = ctx.sagemaker_processing(scope, pipeline, stage, environment)
-        selector = {"job_name.$": "$.ProcessingJobName"}
-    return _step(naming, pipeline, stage, resource, parameters, selector)
+        # runTask.sync outputs the stopped task (DescribeTasks' Tasks[0]), whose members ECS marks
+        # all optional, and nothing downstream reads it: the result is dropped (see SELECTING).
+        step = _step(naming, pipeline, stage, resource, parameters, None)
+        step["result_path"] = None
+        return step
+    resource = f"arn:{naming.platform.partition}:states:::sagemaker:createProcessingJob.sync"
+    parameters = ctx.sagemaker_processing(scope, pipeline, stage, environment)
+    return _step(naming, pipeline, stage, resource, parameters, {"job_name.$": "$.ProcessingJobName"})
+
+
+#: SELECTING WHAT A STATE KEEPS OF AN AWS RESPONSE, the rule for every pipeline: a ResultSelector
+#: reads only members the API's output shape marks `required` (botocore's service model, as
+#: `mlopsc verify` proves). A ResultSelector that reads an absent member fails the state with
+#: States.Runtime, which no Catch takes, not even States.ALL (Step Functions developer guide,
+#: "Error names": "A retry or catch on States.ALL won't catch States.Runtime errors"): the
+#: execution would end without a notification. So a state that needs an optional member keeps
+#: the response under its ResultPath, a Choice tests the member (`IsPresent`) and its Default is
+#: a named failure chain (notify -> record -> publish -> Fail, `_failure`); a Pass then selects
+#: what is needed over the response. A member nothing downstream reads is not selected at all.
+_RESPONSE_ROOT = re.compile(r"(?<!\$)\$(?=[.\[])")
+
+
+def _select_present(result_path: str, check_state: str, select_state: str, selector: dict, optional: list,
+                    missing_state: str, next_state: str | None = None) -> dict:
+    """The Choice and Pass of SELECTING for a response kept at `result_path`: `selector` is written
+    as a ResultSelector would be (reading the response at `$`), `optional` names the members the
+    Choice requires (relative to the response); absent -> `missing_state`."""
+    def under(value: str) -> str:
+        return _RESPONSE_ROOT.sub(lambda _: result_path, value)
+
+    tests = [{"Variable": under(f"$.{member}"), "IsPresent": True} for member in optional]
+    check = {"And": tests} if len(tests) > 1 else tests[0]
+    return {
+        "check_state": check_state,
+        "check": {**check, "Next": select_state},
+        "select_state": select_state,
+        "parameters": {key: under(value) if key.endswith(".$") else value for key, value in selector.items()},
+        "result_path": result_path,
+        "missing_state": missing_state,
+        "failure": None,  # the failure chain missing_state starts, when no other state renders it
+        "next": next_state,
+    }
 
 
 def _step(naming: Naming, pipeline: str, stage: Stage, resource: str, parameters: dict, selector: dict) -> dict:
@@ -188,6 +225,7 @@ def _step(naming: Naming, pipeline: str, stage: Stage, resource: str, parameters
         "failure": _failure(naming, pipeline, f"{stage.name} failed", f"{title}Failed",
                             f"The {stage.name} stage failed after its retries.", "StageFailed",
                             extra_detail={"stage": stage.name}),
+        "present": None,  # a `_select_present` between the task and its success event, if any
         "next": None,
     }
 
@@ -362,10 +400,20 @@ def _tune_step(naming: Naming, retrain: RetrainPipeline, input_uri: str) -> dict
     parameters = ctx.sagemaker_tuning(naming, tune, dict(retrain.hyperparameters), env, input_uri)
     step = _step(naming, "retrain", tune.stage,
                  f"arn:{naming.platform.partition}:states:::sagemaker:createHyperParameterTuningJob.sync", parameters,
-                 {"job_name.$": "$.HyperParameterTuningJobName",
-                  "best_training_job.$": "$.BestTrainingJob.TrainingJobName",
-                  "hyperparameters.$": "$.BestTrainingJob.TunedHyperParameters"})
+                 None)
     step["timeout"] = -(-(tune.max_jobs or 100) // tune.max_parallel_jobs) * _stage_timeout(tune.stage)
+    # DescribeHyperParameterTuningJob's BestTrainingJob is optional (a tuning job can complete
+    # without one, e.g. no training job reported the objective metric): SELECTING.
+    no_best = _failure(naming, "retrain", "tune found no best training job", "NoBestTrainingJob",
+                       "The tuning job completed without a best training job (did any training job report "
+                       "the objective metric?), so there are no tuned hyper-parameters to train with.",
+                       "StageFailed", extra_detail={"stage": tune.stage.name})
+    step["present"] = _select_present(
+        step["result_path"], "Best training job found?", "Keep tuned hyper-parameters",
+        {"job_name.$": "$.HyperParameterTuningJobName", "best_training_job.$": "$.BestTrainingJob.TrainingJobName",
+         "hyperparameters.$": "$.BestTrainingJob.TunedHyperParameters"},
+        ["BestTrainingJob"], no_best["notify_state"], step["published_state"])
+    step["present"]["failure"] = no_best
     return step
 
 
@@ -388,11 +436,16 @@ def _gate(naming: Naming, retrain: RetrainPipeline) -> dict:
                    {"Variable": variable, _COMPARISONS[condition.comparison]: condition.threshold}]
     described = ", ".join(f"{c.metric} {c.comparison.replace('_', ' ')} {c.threshold}" for c in retrain.gate)
     key = naming.run_prefix("retrain") + "evaluate/metrics.json"
+    missing = _failure(naming, "retrain", "metrics missing", "MetricsMissing",
+                       "The evaluate stage wrote no readable metrics.json.", "GateFailed")
     return {
         "get_object": {"Bucket": naming.platform.artifact_bucket, "Key.$": ctx.states_format(key, naming.run_id)},
+        # GetObject's Body is optional in S3's output shape: SELECTING.
+        "read": _select_present("$.metrics", "Metrics read?", "Parse metrics",
+                                {"values.$": "States.StringToJson($.Body)"}, ["Body"], missing["notify_state"],
+                                "Check gate"),
         "passes": {"And": checks, "Next": "Register model version"},
-        "missing": _failure(naming, "retrain", "metrics missing", "MetricsMissing",
-                            "The evaluate stage wrote no readable metrics.json.", "GateFailed"),
+        "missing": missing,
         "failure": _failure(naming, "retrain", "gate failed", "GateFailed",
                             f"The evaluation metrics did not pass the gate ({described}).", "GateFailed"),
     }
