@@ -33,6 +33,7 @@ MAX_NAME = 32  # model.name in the schema: ^[a-z][a-z0-9-]{1,30}[a-z0-9]$
 TARGET_STARTUP_S = 0.3
 TARGET_ONE_MODEL_S = 0.3
 TARGET_500_MODELS_S = 15.0
+TARGET_VERIFY_S = 0.050  # proving one model's state machines, part of its compile
 #: Reference, not measured here: the `stepfunctions` SDK building and printing one comparable workflow.
 REFERENCE_SDK = (3.9, 264)  # seconds, MiB
 
@@ -105,6 +106,36 @@ def median_s(results: list[Run]) -> float:
 
 def max_rss_mib(results: list[Run]) -> float:
     return max(r.max_rss_kib for r in results) / 1024
+
+
+# ------------------------------------------------------------------------------ the proof's share
+
+#: Run by the installed interpreter: renders one model in memory, then times only the proof compile
+#: runs on it (compiler.api.prove -> verify.verify_rendered), first call in a fresh process, as in a compile.
+VERIFY_SCRIPT = """
+import sys, time
+from compiler import api, render, verify
+validation = api.validate([sys.argv[1]], sys.argv[2])
+outputs = {f"{m.name}/{m.environment}": render.render_files(m) for m in validation.models}
+start, cpu = time.perf_counter(), time.process_time()
+verify.verify_rendered(outputs)
+print(time.perf_counter() - start, time.process_time() - cpu)
+"""
+
+
+def verify_seconds(python: str, sample: Path, runs: int) -> list[tuple]:
+    """The proof's own (wall, CPU) seconds in `runs` fresh processes (after one untimed warm-up).
+    CPU time is printed too: on a shared machine the wall time of a few milliseconds moves a lot."""
+    seconds = []
+    for index in range(runs + 1):
+        done = subprocess.run([python, "-c", VERIFY_SCRIPT, str(sample), str(PLATFORM_FILE)], cwd=REPO,
+                              capture_output=True, text=True, timeout=120)
+        if done.returncode != 0:
+            sys.exit(f"bench: timing verify failed:\n{done.stderr}")
+        if index:
+            wall, cpu = done.stdout.split()[-2:]
+            seconds.append((float(wall), float(cpu)))
+    return seconds
 
 
 # ------------------------------------------------------------------------------ finding mlopsc
@@ -229,6 +260,8 @@ def main() -> None:
         one_argv = [str(mlopsc), "compile", str(SAMPLES / args.sample), "--platform", str(PLATFORM_FILE), "-o", str(out)]
         ones = repeat(one_argv, runs, before=clean_out)
         one_s = median_s(ones)
+        proofs = verify_seconds(python, SAMPLES / args.sample, runs)
+        verify_s, verify_cpu_s = statistics.median(w for w, _ in proofs), statistics.median(c for _, c in proofs)
 
         # ---------------------------------------------------------------- 4a. memory, small processes
         # Separate runs through GNU time, so that the timings above carry no wrapper.
@@ -262,6 +295,9 @@ def main() -> None:
             f"{TARGET_STARTUP_S} s", verdict(help_s, TARGET_STARTUP_S))
         row(f"mlopsc compile samples/{args.sample}", f"{one_s:.3f} s", f"{base_s:.3f} s", f"{one_s / base_s:.1f}x",
             f"{TARGET_ONE_MODEL_S} s", verdict(one_s, TARGET_ONE_MODEL_S))
+        row("  of which: verify (its proof)", f"{verify_s * 1000:.1f} ms", f"{one_s:.3f} s",
+            f"{verify_s / one_s:.0%}", f"{TARGET_VERIFY_S * 1000:.0f} ms", verdict(verify_s, TARGET_VERIFY_S))
+        row("  (its CPU time)", f"{verify_cpu_s * 1000:.1f} ms", "", "")
         print()
         print(f"Monorepo: {models} models (name lengths {lengths[0]}..{lengths[-1]}, median {statistics.median(lengths):.0f}), "
               f"generated in {generated_s:.1f} s")

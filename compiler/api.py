@@ -94,7 +94,8 @@ class Compilation:
 
 def compile_outputs(paths: list[str], platform_file: Optional[str] = None,
                     environment: Optional[str] = None) -> Compilation:
-    """Validate, then render every model and environment in memory (nothing is written)."""
+    """Validate, then render every model and environment in memory (nothing is written) and prove
+    its state machines (raises verify.UnprovenDefinition when one is not proven)."""
     from compiler import render
 
     validation = validate(paths, platform_file)
@@ -107,7 +108,18 @@ def compile_outputs(paths: list[str], platform_file: Optional[str] = None,
             raise UnknownEnvironment(f"no environment '{environment}' in: {', '.join(lacking)}")
         models = [m for m in models if m.environment == environment]
     outputs = {f"{m.name}/{m.environment}": render.render_files(m) for m in models}
+    prove(outputs)
     return Compilation(validation, outputs)
+
+
+def prove(outputs: dict) -> None:
+    """Every state machine mlopsc renders must be proven by `verify` before anything is written:
+    one it cannot prove is a bug in mlopsc (verify.UnprovenDefinition, exit 70)."""
+    from compiler import verify
+
+    findings = verify.verify_rendered(outputs)
+    if findings:
+        raise verify.UnprovenDefinition(findings)
 
 
 class UnknownEnvironment(Exception):

@@ -60,12 +60,14 @@ def compile_command(paths, out, environment, platform_file, output_format, check
     and manifest to OUT/<model>/<env>/."""
     from pathlib import Path
 
-    from compiler import api, discover, write
+    from compiler import api, discover, verify, write
 
     try:
         result = api.compile_outputs(list(paths) or ["."], platform_file, environment)
     except (discover.DiscoveryError, api.UnknownEnvironment) as error:
         raise click.UsageError(str(error)) from None
+    except verify.UnprovenDefinition as error:  # nothing was written (nor compared, with --check)
+        _unproven(error, f"{out}/")
     problems = list(result.validation.problems)
     if problems:
         report.REPORTERS[output_format](problems, sys.stdout)
@@ -135,9 +137,22 @@ def schema() -> None:
     click.echo(resources.schema_text(), nl=False)
 
 
+def _unproven(error, prefix: str = "") -> None:
+    """A state machine mlopsc rendered that `verify` cannot prove (any command that compiles): a bug."""
+    for finding in error.findings:
+        click.echo(report.one_line(f"{prefix}{finding.text()}"), err=True)
+    click.echo(f"mlopsc: internal error: {len(error.findings)} read(s) in the state machines above are not proven "
+               "on every route (mlopsc verify); this is a bug in mlopsc, please report it; nothing was written", err=True)
+    sys.exit(report.EXIT_BUG)
+
+
 def main() -> None:
+    from compiler.verify import UnprovenDefinition
+
     try:
         cli.main(prog_name="mlopsc")
+    except UnprovenDefinition as error:  # run, diff and bootstrap compile in memory too
+        _unproven(error)
     except Exception as error:  # noqa: BLE001 - the last resort: a bug, reported as one
         if os.environ.get("MLOPSC_DEBUG"):
             traceback.print_exc()
@@ -161,3 +176,6 @@ cli.add_command(graph_command)
 
 from compiler.diff.cli import diff_command  # noqa: E402 - its modules live in their own package
 cli.add_command(diff_command)
+
+from compiler.verify.cli import verify_command  # noqa: E402 - imports only click until it runs
+cli.add_command(verify_command)

@@ -1,0 +1,80 @@
+"""`mlopsc verify PATH...`: prove .asl.json files, or every one in an OUT folder."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from compiler import report
+
+FORMATS = ("github", "json", "text")
+
+
+@click.command("verify")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--input-schema", "input_schema", type=click.Path(exists=True, dir_okay=False),
+              help="JSON Schema of the execution input (its required properties are present, any other member "
+                   "only maybe). Default: mlopsc's contract for OUT/<model>/<env>/<pipeline>.asl.json, else unknown.")
+@click.option("--format", "output_format", type=click.Choice(FORMATS), default="text", show_default=True)
+def verify_command(paths, input_schema, output_format) -> None:
+    """Prove that every path each state reads is there on every route into it.
+
+    PATHS are .asl.json files or folders searched for them (such as the OUT folder `mlopsc compile`
+    wrote). Exit 0 when every definition is proven, 1 when not."""
+    from compiler import verify
+
+    schema = None
+    if input_schema:
+        try:
+            schema = json.loads(Path(input_schema).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
+            raise click.UsageError(f"--input-schema {input_schema}: {error}") from None
+    files = _definition_files(paths)
+    findings = []
+    for file in files:
+        try:
+            text = file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise click.UsageError(f"cannot read {file}: {error}") from None
+        ours = (file.parent / "manifest.json").is_file() and verify.pipeline_of(file.name) is not None
+        findings += verify.verify_file_text(file.as_posix(), text, schema, mlopsc_output=ours)
+    write(findings, output_format, sys.stdout)
+    if output_format == "text":
+        click.echo(f"{len(files)} definition{'s' if len(files) != 1 else ''}: "
+                   + (f"{len(findings)} problem{'s' if len(findings) != 1 else ''}" if findings else "proven"), err=True)
+    sys.exit(report.EXIT_INVALID if findings else report.EXIT_OK)
+
+
+def _definition_files(paths) -> list:
+    files = []
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*.asl.json") if p.is_file())
+            if not found:
+                raise click.UsageError(f"{given}: no .asl.json file in this folder")
+            files += found
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise click.UsageError(f"{given}: no such file or folder")
+    return list(dict.fromkeys(files))
+
+
+def write(findings: list, output_format: str, out) -> None:
+    if output_format == "json":
+        rows = [{"file": f.file, "state": f.problem.state, "field": f.problem.field, "path": f.problem.path,
+                 "route": list(f.problem.route), "detail": f.problem.detail, "message": f.problem.text()}
+                for f in findings]
+        out.write(json.dumps(rows, indent=2) + "\n")
+        return
+    for finding in findings:
+        if output_format == "github":
+            title = report._escape_property("mlopsc verify")
+            out.write(f"::error file={report._escape_property(finding.file)},title={title}::"
+                      f"{report._escape_data(finding.problem.text())}\n")
+        else:
+            out.write(report.one_line(finding.text()) + "\n")
