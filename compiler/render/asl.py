@@ -972,6 +972,7 @@ def _ecs_target(naming: Naming, deploy, failures, serve_image, model_data, envir
                 [{"Name": "MLOPS_MODEL_URI", "Value.$": model_data},
                  {"Name": "MLOPS_MODEL_VERSION", "Value.$": "$.request.version"}]
     family = naming.task_family("deploy", "serve")
+    task_definition_arn = "$.task_definition.TaskDefinition.TaskDefinitionArn"
     container = {"Name": ctx.CONTAINER, "Image.$": serve_image, "Essential": True,
                  "PortMappings": [{"ContainerPort": service.port, "Protocol": "tcp"}], "Environment": variables,
                  "LogConfiguration": {"LogDriver": "awslogs", "Options": {
@@ -987,27 +988,32 @@ def _ecs_target(naming: Naming, deploy, failures, serve_image, model_data, envir
         deployment["Alarms"] = {"AlarmNames": list(deploy.traffic.alarms), "Enable": True, "Rollback": True}
     network = {"AwsvpcConfiguration": {"Subnets": list(platform.subnets), "SecurityGroups": list(platform.security_groups),
                                        "AssignPublicIp": "DISABLED"}}
+    # The newest deployment of the service (ECS lists the PRIMARY one first); every member optional.
+    rollout, rolled_out = "$.status.Services[0].Deployments[0].RolloutState", "$.status.Services[0].Deployments[0].TaskDefinition"
+    rollout_known = {"Variable": rollout, "IsPresent": True}
     poll = _poll(naming, "service", deploy.poll, f"arn:{platform.partition}:states:::aws-sdk:ecs:describeServices",
-                 {"Cluster": platform.ecs_cluster, "Services": [service.name]},
-                 {"rollout.$": "$.Services[0].Deployments[0].RolloutState",
-                  "task_definition.$": "$.Services[0].Deployments[0].TaskDefinition"},
-                 [{"And": [{"Variable": "$.status.rollout", "StringEquals": "COMPLETED"},
-                           {"Variable": "$.status.task_definition", "StringEqualsPath": "$.task_definition.arn"}],
+                 {"Cluster": platform.ecs_cluster, "Services": [service.name]}, None,
+                 [{"And": [rollout_known, {"Variable": rollout, "StringEquals": "COMPLETED"},
+                           {"Variable": rolled_out, "IsPresent": True},
+                           {"Variable": rolled_out, "StringEqualsPath": task_definition_arn}],
                    "Next": "Record deployed"},
-                  {"Variable": "$.status.rollout", "StringEquals": "COMPLETED", "Next": failures["rolled_back"]["notify_state"]},
-                  {"Variable": "$.status.rollout", "StringEquals": "FAILED", "Next": failures["failed"]["notify_state"]}],
+                  {"And": [rollout_known, {"Variable": rollout, "StringEquals": "COMPLETED"}],
+                   "Next": failures["rolled_back"]["notify_state"]},
+                  {"And": [rollout_known, {"Variable": rollout, "StringEquals": "FAILED"}],
+                   "Next": failures["failed"]["notify_state"]}],
                  failures["timed_out"], failures["failed"])
     return {
         "first_target_state": "Register task definition",
+        "task_definition_arn": task_definition_arn,
         "register_task_definition": register,
         "describe_service": {"Cluster": platform.ecs_cluster, "Services": [service.name]},
         "create_service": {"Cluster": platform.ecs_cluster, "ServiceName": service.name,
-                           "TaskDefinition.$": "$.task_definition.arn", "DesiredCount": service.desired_count,
+                           "TaskDefinition.$": task_definition_arn, "DesiredCount": service.desired_count,
                            "LaunchType": "FARGATE", "NetworkConfiguration": network,
                            "DeploymentConfiguration": deployment, "PropagateTags": "SERVICE",
                            "Tags": register["Tags"]},
         "update_service": {"Cluster": platform.ecs_cluster, "Service": service.name,
-                           "TaskDefinition.$": "$.task_definition.arn", "DesiredCount": service.desired_count,
+                           "TaskDefinition.$": task_definition_arn, "DesiredCount": service.desired_count,
                            "DeploymentConfiguration": deployment, "NetworkConfiguration": network},
         "polls": {"service": poll},
         "can_roll_back": True,
