@@ -81,6 +81,7 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field
+import datetime
 from datetime import timezone
 from typing import Any, Callable, Optional
 
@@ -490,6 +491,19 @@ def install(monkeypatch, session) -> Harness:
                 for key, value in list(response.items()):
                     if isinstance(value, StreamingBody):  # s3:getObject's Body: AWS gives its text
                         response[key] = value.read().decode()
+                _timestamps_as_text(response)
+
+    def _timestamps_as_text(node) -> None:
+        """A timestamp in an SDK integration's result is ISO-8601 text, as Step Functions gives it
+        (`"CreationTime": "2013-08-23T01:02:15.422Z"`); botocore parses it into a datetime, which
+        moto's interpreter cannot put into a state's JSON (a whole DescribeEndpoint or DescribeAlarms
+        response kept under a ResultPath has them)."""
+        items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+        for key, value in list(items):
+            if isinstance(value, datetime.datetime):
+                node[key] = _iso_millis(value)
+            else:
+                _timestamps_as_text(value)
 
     original_factory = state_task_factory.state_task_service_for
 
@@ -574,7 +588,7 @@ def install(monkeypatch, session) -> Harness:
 
     def start_execution_details(self):  # StartTime as AWS writes it, or as the test fixed it
         details = original_details(self)
-        started = self.start_date.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+        started = _iso_millis(self.start_date)
         details.start_time = harness.clock.start_times.get(self.name, started)
         return details
 
@@ -756,6 +770,11 @@ class Execution:
         return found
 
 
+def _iso_millis(moment: datetime.datetime) -> str:
+    """A timestamp as Step Functions writes one: `2026-11-26T01:47:28.123Z`."""
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
 def start(sfn, machine: str, name: str, payload: Optional[dict] = None) -> str:
     arn = f"arn:aws:states:{REGION}:{_account()}:stateMachine:{machine}"
     return sfn.start_execution(stateMachineArn=arn, name=name, input=json.dumps(payload or {}))["executionArn"]
@@ -875,6 +894,27 @@ def _platform_of(out) -> dict:
     return found
 
 
+def create_serving_functions(session, out: Path, environment: str, images: dict) -> None:
+    """What the platform team creates and mlopsc only points at: each Lambda function a deploy
+    pipeline updates, running as the environment's task role from its serve image; `apply`
+    refuses a deploy to a function that is missing or runs as another role (compiler/apply/function.py)."""
+    from compiler.apply.function import functions_updated
+
+    trust = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                                "Principal": {"Service": "lambda.amazonaws.com"}}]})
+    iam, functions = session.client("iam"), session.client("lambda")
+    for manifest in sorted(out.glob(f"*/{environment}/manifest.json")):
+        definitions = {p.name: json.loads(p.read_text()) for p in sorted(manifest.parent.glob("*.asl.json"))}
+        role = json.loads(manifest.read_text())["target"]["task_role"]
+        for name in sorted(set(functions_updated(definitions))):
+            try:
+                iam.get_role(RoleName=role.rsplit("/", 1)[-1])
+            except iam.exceptions.NoSuchEntityException:
+                iam.create_role(RoleName=role.rsplit("/", 1)[-1], AssumeRolePolicyDocument=trust)
+            image = images.get("serve") or images[sorted(images)[0]]
+            functions.create_function(FunctionName=name, PackageType="Image", Role=role, Code={"ImageUri": image})
+
+
 def applied(monkeypatch, tmp_path, samples: list, environment: str = "default", account: str = ACCOUNT):
     """A context manager: moto (executing state machines) with the harness installed, the platform's
     resources created, and the samples compiled and applied by `compiler.apply.apply` as
@@ -922,6 +962,7 @@ def applied(monkeypatch, tmp_path, samples: list, environment: str = "default", 
                     images[runtime] = f"{pointer['repository']}@sha256:{'1' * 64}"
             images_path = tmp_path / "images.json"
             images_path.write_text(json.dumps(images))
+            create_serving_functions(session, out, environment, images)
             outcome = apply.Outcome()
             apply.apply(apply.Request(out, environment, images_path, "a" * 40, 100), outcome)
             assert outcome.failure is None, outcome.failure
