@@ -171,7 +171,7 @@ def test_redeploying_the_live_lambda_version_succeeds_without_shifting_traffic(f
 
     again = execute(fraud.sfn, "fraud-scoring-prod-deploy", "deploy-1-again", {"version": "v1"})
     assert again.status == "SUCCEEDED", (again.error, again.cause)
-    assert again.output["published"]["version"] == live == alias(fraud)["FunctionVersion"]
+    assert again.output["published"]["Version"] == live == alias(fraud)["FunctionVersion"]
     assert "Shift traffic" not in again.entered() and "Roll back alias" not in again.entered()
     assert published(fraud.topic) == []
     assert deployment(fraud, "fraud-scoring", "prod")["status"] == "deployed"
