@@ -49,8 +49,8 @@ SAMPLE_ENVIRONMENTS = {
 PIPELINES = ("retrain", "deploy", "drift")
 #: Step Functions' error prefix for aws-sdk services (as sfn_harness maps them)
 SDK_ERROR_PREFIX = {"lambda": "Lambda", "sagemaker": "SageMaker", "s3": "S3", "cloudwatch": "CloudWatch",
-                    "applicationautoscaling": "ApplicationAutoScaling", "dynamodb": "DynamoDb"}
-BOTO_NAME = {"applicationautoscaling": "application-autoscaling"}
+                    "applicationautoscaling": "ApplicationAutoScaling", "dynamodb": "DynamoDb", "sfn": "Sfn"}
+BOTO_NAME = {"applicationautoscaling": "application-autoscaling", "sfn": "stepfunctions"}
 
 
 # ----------------------------------------------------------------------------- the compiled samples
@@ -172,18 +172,22 @@ def injected_error(state: dict, catcher: int) -> Optional[str]:
 def tail(definition: dict, start: str, error: Optional[str] = None) -> tuple[list[str], Optional[dict]]:
     """The states a Catcher's route runs from its Next, following `Next`, and where it ends
     (the Fail or Succeed state), or None where it meets a Choice (the route rejoins the pipeline).
-    A Choice that routes on the caught error alone (`$.error...`, e.g. 'Endpoint missing?') is
-    followed: to the rule the injected error matches by name, else to its Default."""
-    states, route, name = definition["States"], [], start
+    A Choice that routes on the caught error (`$.error...`, e.g. 'Endpoint missing?') or on what a
+    Pass state of the route set (`$.outcome.next`, e.g. 'Route outcome') is followed: to the rule
+    those values match (the error by name), else to its Default."""
+    states, route, name, known = definition["States"], [], start, {}
     while name not in route:
         route.append(name)
         state = states[name]
         if state["Type"] in ("Fail", "Succeed") or state.get("End"):
             return route, state
+        if state["Type"] == "Pass" and isinstance(state.get("Result"), dict) and state.get("ResultPath"):
+            known.update({f"{state['ResultPath']}.{k}": v for k, v in state["Result"].items()})
         if state["Type"] == "Choice":
-            if error is None or not all(v.startswith("$.error") for v in _variables(state["Choices"])):
+            if error is None or not all(v.startswith("$.error") or v in known for v in _variables(state["Choices"])):
                 return route[:-1], None
-            name = next((rule["Next"] for rule in state["Choices"] if _error_may_match(rule, error)), state["Default"])
+            name = next((rule["Next"] for rule in state["Choices"] if _may_match(rule, error, known)),
+                        state["Default"])
             continue
         name = state["Next"]
     return route, None
@@ -198,13 +202,15 @@ def _variables(rules) -> list[str]:
     return found
 
 
-def _error_may_match(rule: dict, error: str) -> bool:
-    """Whether a Choice rule on the caught error can match an injected `error` (its Cause is the
-    harness's, so only tests of the error's name decide)."""
+def _may_match(rule: dict, error: str, known: dict) -> bool:
+    """Whether a Choice rule can match the injected `error` (its Cause is the harness's, so only
+    tests of the error's name decide) and the values the route's Pass states set."""
     if "And" in rule:
-        return all(_error_may_match(operand, error) for operand in rule["And"])
+        return all(_may_match(operand, error, known) for operand in rule["And"])
     if "Or" in rule:
-        return any(_error_may_match(operand, error) for operand in rule["Or"])
+        return any(_may_match(operand, error, known) for operand in rule["Or"])
+    if rule.get("Variable") in known and "StringEquals" in rule:
+        return known[rule["Variable"]] == rule["StringEquals"]
     if rule.get("Variable") != "$.error.Error":
         return True
     if "StringEquals" in rule:
