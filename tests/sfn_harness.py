@@ -81,6 +81,7 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field
+import datetime
 from datetime import timezone
 from typing import Any, Callable, Optional
 
@@ -499,6 +500,19 @@ def install(monkeypatch, session) -> Harness:
                 for key, value in list(response.items()):
                     if isinstance(value, StreamingBody):  # s3:getObject's Body: AWS gives its text
                         response[key] = value.read().decode()
+                _timestamps_as_text(response)
+
+    def _timestamps_as_text(node) -> None:
+        """A timestamp in an SDK integration's result is ISO-8601 text, as Step Functions gives it
+        (`"CreationTime": "2013-08-23T01:02:15.422Z"`); botocore parses it into a datetime, which
+        moto's interpreter cannot put into a state's JSON (a whole DescribeEndpoint or DescribeAlarms
+        response kept under a ResultPath has them)."""
+        items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+        for key, value in list(items):
+            if isinstance(value, datetime.datetime):
+                node[key] = _iso_millis(value)
+            else:
+                _timestamps_as_text(value)
 
     original_factory = state_task_factory.state_task_service_for
 
@@ -583,7 +597,7 @@ def install(monkeypatch, session) -> Harness:
 
     def start_execution_details(self):  # StartTime as AWS writes it, or as the test fixed it
         details = original_details(self)
-        started = self.start_date.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+        started = _iso_millis(self.start_date)
         details.start_time = harness.clock.start_times.get(self.name, started)
         return details
 
@@ -763,6 +777,11 @@ class Execution:
             if event["type"] == "TaskFailed" and current == state:
                 found.append(event["taskFailedEventDetails"])
         return found
+
+
+def _iso_millis(moment: datetime.datetime) -> str:
+    """A timestamp as Step Functions writes one: `2026-11-26T01:47:28.123Z`."""
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 def start(sfn, machine: str, name: str, payload: Optional[dict] = None) -> str:

@@ -107,7 +107,7 @@ def _name_value(definition: dict, value: str) -> str:
     """The name a `...Name` / `...Name.$` value stands for at run time, at its longest."""
     if value.startswith("States.Format("):
         return evaluate_format(value, RUNTIME_VALUES)
-    if value == "$.endpoint.config":  # the config the endpoint serves: one a deployment named (issue 13, item 8)
+    if value == "$.endpoint.EndpointConfigName":  # the config the endpoint serves: one a deployment named (issue 13, item 8)
         return _name_value(definition, "$.deployment.endpoint_config")
     if value.startswith("$.deployment."):
         field = value.removeprefix("$.deployment.")

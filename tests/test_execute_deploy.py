@@ -223,7 +223,7 @@ def test_lambda_canary_deploys_then_an_alarm_during_the_canary_rolls_back(fraud)
     assert (recorded["status"], recorded["version"], recorded["execution"]) == ("rolled_back", "v2", second.arn)
     assert subjects(fraud) == ["deployment rolled back"]
     state = published(fraud.topic)[0]["message"]["state"]
-    assert [a["AlarmName"] for a in state["alarms"]["firing"]] == ["fraud-scoring-prod-rollback-error-rate"]  # rolled back for the alarm
+    assert [a["AlarmName"] for a in state["alarms"]["MetricAlarms"]] == ["fraud-scoring-prod-rollback-error-rate"]  # rolled back for the alarm
     assert "Promote version" not in second.entered()
 
 
@@ -232,7 +232,7 @@ def test_lambda_canary_without_alarm_promotes_the_new_version(fraud):
     second = fraud.registry.deploy("v2")
     assert second.status == "SUCCEEDED", (second.error, second.cause)
     live = alias(fraud)
-    assert live["FunctionVersion"] == second.output["published"]["version"]
+    assert live["FunctionVersion"] == second.output["published"]["Version"]
     assert not live.get("RoutingConfig", {}).get("AdditionalVersionWeights")
     assert deployment(fraud, "fraud-scoring", "prod")["version"] == "v2"
     assert published(fraud.topic) == []

@@ -170,7 +170,7 @@ def test_redeploying_the_live_lambda_version_succeeds_without_shifting_traffic(f
             decide("v1")
     again = fraud.registry.finished(start(fraud.sfn, "fraud-scoring-prod-deploy", "deploy-1-again", {"version": "v1"}))
     assert again.status == "SUCCEEDED", (again.error, again.cause)
-    assert again.output["published"]["version"] == live == alias(fraud)["FunctionVersion"]
+    assert again.output["published"]["Version"] == live == alias(fraud)["FunctionVersion"]
     assert "Shift traffic" not in again.entered() and "Roll back alias" not in again.entered()
     assert published(fraud.topic) == []
     assert deployment(fraud, "fraud-scoring", "prod")["status"] == "deployed"
@@ -296,3 +296,34 @@ def test_a_timed_out_update_whose_scaling_cannot_be_registered_is_still_a_time_o
     run = forecast.registry.deploy("v2")
     assert (run.status, run.error) == ("FAILED", "DeploymentTimedOut")
     assert deployment(forecast, "demand-forecast")["status"] == "timed_out"
+
+
+# ----------------------------------------------------------------------------- an optional member AWS leaves out
+
+@pytest.mark.parametrize("member, error, routed_at", [
+    ("LastUpdateStatus", "DeploymentTimedOut", "Is configuration update ready?"),
+    ("Version", "DeploymentFailed", "Version published?"),
+])
+def test_an_absent_optional_member_is_a_notified_failure_that_frees_the_lock(fraud, monkeypatch, member, error,
+                                                                             routed_at):
+    """Lambda's API model marks LastUpdateStatus and Version optional in a function's configuration
+    (botocore lambda service-2.json, FunctionConfiguration: no `required`), and Lambda leaves
+    LastUpdateStatus out of a function that was never updated. A ResultSelector naming a member
+    that is not there fails with States.Runtime, which no Catcher takes, not even States.ALL (Step
+    Functions developer guide, "Error names"): the run would end unnotified with the lock held.
+    The deploy pipeline keeps the response whole and routes on the member's presence instead."""
+    from moto.awslambda.models import LambdaFunction
+
+    returned = LambdaFunction.get_configuration
+
+    def without_member(self, *args, **kwargs):
+        config = returned(self, *args, **kwargs)
+        config.pop(member, None)
+        return config
+
+    monkeypatch.setattr(LambdaFunction, "get_configuration", without_member)
+    run = execute(fraud.sfn, "fraud-scoring-prod-deploy", "deploy-1", {"version": "v1"})
+    assert (run.status, run.error) == ("FAILED", error), run.cause
+    assert routed_at in run.entered()
+    assert any(s.startswith("deployment ") for s in subjects(fraud)), subjects(fraud)  # notified
+    assert deployment(fraud, "fraud-scoring", "prod")["status"] != "deploying"  # the lock is free again

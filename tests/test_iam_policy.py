@@ -448,7 +448,7 @@ def _sdk_calls(config, definition: dict, integration: str, p: dict) -> list[tupl
         definition = p["MonitoringScheduleConfig"]["MonitoringJobDefinition"]
         return [(action, arn(config, "sagemaker", f"monitoring-schedule/{p['MonitoringScheduleName'].lower()}"), {}),
                 ("iam:PassRole", definition["RoleArn"], {"iam:PassedToService": "sagemaker.amazonaws.com"})]
-    if service == "sagemaker" and p.get("EndpointConfigName.$") == "$.endpoint.config":
+    if service == "sagemaker" and p.get("EndpointConfigName.$") == "$.endpoint.EndpointConfigName":
         # the config the endpoint serves: one an earlier deployment created (issue 13, item 8)
         prefix = names.job_prefix(config.deploy.endpoint.name, "config", "endpoint_config")
         return [(action, arn(config, "sagemaker", f"endpoint-config/{prefix.lower()}-{SAMPLE_TOKEN}"), {})]

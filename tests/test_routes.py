@@ -26,6 +26,7 @@ Run one file's routes: `pytest tests/test_routes.py -k 'demand-forecast-default-
 from __future__ import annotations
 
 import contextlib
+import fnmatch
 import json
 import os
 import pickle
@@ -48,8 +49,8 @@ SAMPLE_ENVIRONMENTS = {
 PIPELINES = ("retrain", "deploy", "drift")
 #: Step Functions' error prefix for aws-sdk services (as sfn_harness maps them)
 SDK_ERROR_PREFIX = {"lambda": "Lambda", "sagemaker": "SageMaker", "s3": "S3", "cloudwatch": "CloudWatch",
-                    "applicationautoscaling": "ApplicationAutoScaling", "dynamodb": "DynamoDb"}
-BOTO_NAME = {"applicationautoscaling": "application-autoscaling"}
+                    "applicationautoscaling": "ApplicationAutoScaling", "dynamodb": "DynamoDb", "sfn": "Sfn"}
+BOTO_NAME = {"applicationautoscaling": "application-autoscaling", "sfn": "stepfunctions"}
 
 
 # ----------------------------------------------------------------------------- the compiled samples
@@ -168,19 +169,55 @@ def injected_error(state: dict, catcher: int) -> Optional[str]:
     return None
 
 
-def tail(definition: dict, start: str) -> tuple[list[str], Optional[dict]]:
+def tail(definition: dict, start: str, error: Optional[str] = None) -> tuple[list[str], Optional[dict]]:
     """The states a Catcher's route runs from its Next, following `Next`, and where it ends
-    (the Fail or Succeed state), or None where it meets a Choice (the route rejoins the pipeline)."""
-    states, route, name = definition["States"], [], start
+    (the Fail or Succeed state), or None where it meets a Choice (the route rejoins the pipeline).
+    A Choice that routes on the caught error (`$.error...`, e.g. 'Endpoint missing?') or on what a
+    Pass state of the route set (`$.outcome.next`, e.g. 'Route outcome') is followed: to the rule
+    those values match (the error by name), else to its Default."""
+    states, route, name, known = definition["States"], [], start, {}
     while name not in route:
         route.append(name)
         state = states[name]
         if state["Type"] in ("Fail", "Succeed") or state.get("End"):
             return route, state
+        if state["Type"] == "Pass" and isinstance(state.get("Result"), dict) and state.get("ResultPath"):
+            known.update({f"{state['ResultPath']}.{k}": v for k, v in state["Result"].items()})
         if state["Type"] == "Choice":
-            return route[:-1], None
+            if error is None or not all(v.startswith("$.error") or v in known for v in _variables(state["Choices"])):
+                return route[:-1], None
+            name = next((rule["Next"] for rule in state["Choices"] if _may_match(rule, error, known)),
+                        state["Default"])
+            continue
         name = state["Next"]
     return route, None
+
+
+def _variables(rules) -> list[str]:
+    found = []
+    for rule in rules:
+        found += _variables(rule.get("And") or rule.get("Or") or ([rule["Not"]] if "Not" in rule else []))
+        if "Variable" in rule:
+            found.append(rule["Variable"])
+    return found
+
+
+def _may_match(rule: dict, error: str, known: dict) -> bool:
+    """Whether a Choice rule can match the injected `error` (its Cause is the harness's, so only
+    tests of the error's name decide) and the values the route's Pass states set."""
+    if "And" in rule:
+        return all(_may_match(operand, error, known) for operand in rule["And"])
+    if "Or" in rule:
+        return any(_may_match(operand, error, known) for operand in rule["Or"])
+    if rule.get("Variable") in known and "StringEquals" in rule:
+        return known[rule["Variable"]] == rule["StringEquals"]
+    if rule.get("Variable") != "$.error.Error":
+        return True
+    if "StringEquals" in rule:
+        return rule["StringEquals"] == error
+    if "StringMatches" in rule:
+        return fnmatch.fnmatchcase(error, rule["StringMatches"])
+    return True
 
 
 # ----------------------------------------------------------------------------- scenarios, built once
@@ -465,7 +502,7 @@ def _failing(scenario: Scenario, state: str, error: str, catcher_next: str, befo
     after = _entered_after_last_failure(run, state)
     assert after[:1] == [catcher_next], (f"after {state} failed with {error}, the execution went to {after[:1]}, "
                                          f"not the Catcher's Next {catcher_next!r}", run.error, run.cause)
-    route, end = tail(definition, catcher_next)
+    route, end = tail(definition, catcher_next, error)
     assert after[:len(route)] == route, (f"the route from {catcher_next!r} should run {route}", after, run.error,
                                          run.cause)
     if end is None:

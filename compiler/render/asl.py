@@ -614,7 +614,9 @@ def _drift(naming: Naming) -> dict:
 # --------------------------------------------------------------------------- deploy
 
 def _poll(naming: Naming, prefix: str, poll: Poll, describe_resource: str, describe_parameters: dict,
-          result_selector: dict, outcomes: list, timeout_failure: dict, error_failure: dict) -> dict:
+          result_selector: dict | None, outcomes: list, timeout_failure: dict, error_failure: dict) -> dict:
+    """`result_selector` None keeps the whole Describe response under $.status: see the poll_loop
+    macro (templates/asl/_states.j2) for why an optional member is never selected."""
     waits, wait = [], float(poll.interval_seconds)
     for _ in range(poll.max_attempts):
         waits.append(max(1, round(wait)))
@@ -657,9 +659,15 @@ def _deploy(naming: Naming) -> dict:
         "timed_out": outcome("deployment timed out", "DeploymentTimedOut",
                              f"The update was not finished after {deploy.poll.max_attempts} polls.", "DeploymentTimedOut",
                              "timed_out"),
-        "recording": _failure(naming, "deploy", "recording failed", "RecordingFailed",
-                              "The deployment finished but its outcome could not be recorded; "
-                              "the deployment lock may still say deploying.", "DeploymentFailed"),
+        # The new version serves: a last attempt records it so and frees the lock; when that write
+        # fails too, the next deployment takes the lock over (this execution has ended).
+        "recording": outcome("recording failed", "RecordingFailed",
+                             "The new version serves but its deployment could not be recorded at first; "
+                             "see the registry for whether the last attempt did.", "DeploymentFailed", "deployed"),
+        # Publishing DeploymentStarted failed after the lock was taken: free it before failing.
+        "started_event": outcome("deployment event failed", "EventsFailed",
+                                 "The DeploymentStarted event could not be published to EventBridge; nothing was deployed.",
+                                 None, "failed"),
         "rolled_back": outcome("deployment rolled back", "DeploymentRolledBack",
                                "Traffic went back to the previous version: an alarm fired, or a step failed while traffic moved.",
                                "DeploymentRolledBack", "rolled_back"),
@@ -778,14 +786,17 @@ def _sagemaker_target(naming: Naming, deploy, failures, serve_image, model_data,
     outcome_states = ({outcome: f"Restore scaling: {outcome.replace('_', ' ')}" for outcome in ends}
                       if endpoint.autoscaling_max else ends)
     poll = _poll(naming, "endpoint", deploy.poll, f"arn:{platform.partition}:states:::aws-sdk:sagemaker:describeEndpoint",
-                 {"EndpointName": endpoint.name},
-                 {"status.$": "$.EndpointStatus", "config.$": "$.EndpointConfigName"},
-                 [{"And": [{"Variable": "$.status.status", "StringEquals": "InService"},
-                           {"Variable": "$.status.config", "StringEqualsPath": "$.deployment.endpoint_config"}],
+                 {"EndpointName": endpoint.name}, None,
+                 [{"And": [{"Variable": "$.status.EndpointStatus", "StringEquals": "InService"},
+                           {"Variable": "$.status.EndpointConfigName", "IsPresent": True},
+                           {"Variable": "$.status.EndpointConfigName", "StringEqualsPath": "$.deployment.endpoint_config"}],
                    "Next": outcome_states["deployed"]},
-                  {"Variable": "$.status.status", "StringEquals": "InService", "Next": outcome_states["rolled_back"]},
-                  {"Or": [{"Variable": "$.status.status", "StringEquals": "Failed"},
-                          {"Variable": "$.status.status", "StringEquals": "UpdateRollbackFailed"}],
+                  {"And": [{"Variable": "$.status.EndpointStatus", "StringEquals": "InService"},
+                           {"Variable": "$.status.EndpointConfigName", "IsPresent": True}],
+                   "Next": outcome_states["rolled_back"]},
+                  {"Or": [{"Variable": "$.status.EndpointStatus", "StringEquals": "InService"},
+                          {"Variable": "$.status.EndpointStatus", "StringEquals": "Failed"},
+                          {"Variable": "$.status.EndpointStatus", "StringEquals": "UpdateRollbackFailed"}],
                    "Next": outcome_states["failed"]}],
                  {"notify_state": outcome_states["timed_out"]}, {"notify_state": outcome_states["failed"]})
     resource_id = f"endpoint/{endpoint.name}/variant/{ctx.SAGEMAKER_VARIANT}"
@@ -794,7 +805,7 @@ def _sagemaker_target(naming: Naming, deploy, failures, serve_image, model_data,
     autoscaling = None
     if endpoint.autoscaling_max:
         autoscaling = {
-            "describe_config": {"EndpointConfigName.$": "$.endpoint.config"},
+            "describe_config": {"EndpointConfigName.$": "$.endpoint.EndpointConfigName"},
             "instance_type": endpoint.instance_type,
             "outcomes": list(ends.items()),
             "routes": [{"Variable": "$.outcome.next", "StringEquals": then, "Next": then} for then in ends.values()],
@@ -1011,16 +1022,19 @@ def _lambda_target(naming: Naming, deploy, failures, serve_image, model_data, en
 
     def update_poll(prefix):
         return _poll(naming, prefix, deploy.poll, describe, {"FunctionName": function.name},
-                     {"status.$": "$.LastUpdateStatus"},
-                     [{"Variable": "$.status.status", "StringEquals": "Successful", "Next": None},
-                      {"Variable": "$.status.status", "StringEquals": "Failed", "Next": failures["failed"]["notify_state"]}],
+                     None,
+                     [{"And": [{"Variable": "$.status.LastUpdateStatus", "IsPresent": True},
+                               {"Variable": "$.status.LastUpdateStatus", "StringEquals": "Successful"}], "Next": None},
+                      {"And": [{"Variable": "$.status.LastUpdateStatus", "IsPresent": True},
+                               {"Variable": "$.status.LastUpdateStatus", "StringEquals": "Failed"}],
+                       "Next": failures["failed"]["notify_state"]}],
                      failures["timed_out"], failures["failed"])
 
     config_poll, code_poll = update_poll("configuration update"), update_poll("code update")
     config_poll["outcomes"][0]["Next"] = "Update function code"
     code_poll["outcomes"][0]["Next"] = "Publish version"
     weights = _traffic_weights(deploy.traffic)
-    weight_map = ("States.StringToJson(States.Format('\\{\"{}\": {}\\}', $.published.version, "
+    weight_map = ("States.StringToJson(States.Format('\\{\"{}\": {}\\}', $.published.Version, "
                   "States.ArrayGetItem($.shift.weights, $.shift.step)))")
     alias = {"FunctionName": function.name, "Name": function.alias}
     rollback_names, puts = _rollback_alarms(naming)
@@ -1042,12 +1056,12 @@ def _lambda_target(naming: Naming, deploy, failures, serve_image, model_data, en
         "update_code": {"FunctionName": function.name, "ImageUri.$": serve_image},
         "publish_version": {"FunctionName": function.name, "Description.$": ctx.states_format("mlops version {}", "$.request.version")},
         "get_alias": alias,
-        "create_alias": {**alias, "FunctionVersion.$": "$.published.version"},
+        "create_alias": {**alias, "FunctionVersion.$": "$.published.Version"},
         "weights": weights,
-        "shift": {**alias, "FunctionVersion.$": "$.alias.previous",
+        "shift": {**alias, "FunctionVersion.$": "$.alias.FunctionVersion",
                   "RoutingConfig": {"AdditionalVersionWeights.$": weight_map}},
-        "promote": {**alias, "FunctionVersion.$": "$.published.version", "RoutingConfig": {"AdditionalVersionWeights": {}}},
-        "roll_back": {**alias, "FunctionVersion.$": "$.alias.previous", "RoutingConfig": {"AdditionalVersionWeights": {}}},
+        "promote": {**alias, "FunctionVersion.$": "$.published.Version", "RoutingConfig": {"AdditionalVersionWeights": {}}},
+        "roll_back": {**alias, "FunctionVersion.$": "$.alias.FunctionVersion", "RoutingConfig": {"AdditionalVersionWeights": {}}},
         "alarms": _alarm_check(rollback_names),
         "watch_states": _watch_states(puts if can_roll_back else [], "Start traffic shift" if weights else "Promote version"),
         "interval": deploy.traffic.interval_seconds or 0,
@@ -1065,6 +1079,7 @@ def _ecs_target(naming: Naming, deploy, failures, serve_image, model_data, envir
                 [{"Name": "MLOPS_MODEL_URI", "Value.$": model_data},
                  {"Name": "MLOPS_MODEL_VERSION", "Value.$": "$.request.version"}]
     family = naming.task_family("deploy", "serve")
+    task_definition_arn = "$.task_definition.TaskDefinition.TaskDefinitionArn"
     container = {"Name": ctx.CONTAINER, "Image.$": serve_image, "Essential": True,
                  "PortMappings": [{"ContainerPort": service.port, "Protocol": "tcp"}], "Environment": variables,
                  "LogConfiguration": {"LogDriver": "awslogs", "Options": {
@@ -1080,27 +1095,32 @@ def _ecs_target(naming: Naming, deploy, failures, serve_image, model_data, envir
         deployment["Alarms"] = {"AlarmNames": list(deploy.traffic.alarms), "Enable": True, "Rollback": True}
     network = {"AwsvpcConfiguration": {"Subnets": list(platform.subnets), "SecurityGroups": list(platform.security_groups),
                                        "AssignPublicIp": "DISABLED"}}
+    # The newest deployment of the service (ECS lists the PRIMARY one first); every member optional.
+    rollout, rolled_out = "$.status.Services[0].Deployments[0].RolloutState", "$.status.Services[0].Deployments[0].TaskDefinition"
+    rollout_known = {"Variable": rollout, "IsPresent": True}
     poll = _poll(naming, "service", deploy.poll, f"arn:{platform.partition}:states:::aws-sdk:ecs:describeServices",
-                 {"Cluster": platform.ecs_cluster, "Services": [service.name]},
-                 {"rollout.$": "$.Services[0].Deployments[0].RolloutState",
-                  "task_definition.$": "$.Services[0].Deployments[0].TaskDefinition"},
-                 [{"And": [{"Variable": "$.status.rollout", "StringEquals": "COMPLETED"},
-                           {"Variable": "$.status.task_definition", "StringEqualsPath": "$.task_definition.arn"}],
+                 {"Cluster": platform.ecs_cluster, "Services": [service.name]}, None,
+                 [{"And": [rollout_known, {"Variable": rollout, "StringEquals": "COMPLETED"},
+                           {"Variable": rolled_out, "IsPresent": True},
+                           {"Variable": rolled_out, "StringEqualsPath": task_definition_arn}],
                    "Next": "Record deployed"},
-                  {"Variable": "$.status.rollout", "StringEquals": "COMPLETED", "Next": failures["rolled_back"]["notify_state"]},
-                  {"Variable": "$.status.rollout", "StringEquals": "FAILED", "Next": failures["failed"]["notify_state"]}],
+                  {"And": [rollout_known, {"Variable": rollout, "StringEquals": "COMPLETED"}],
+                   "Next": failures["rolled_back"]["notify_state"]},
+                  {"And": [rollout_known, {"Variable": rollout, "StringEquals": "FAILED"}],
+                   "Next": failures["failed"]["notify_state"]}],
                  failures["timed_out"], failures["failed"])
     return {
         "first_target_state": "Register task definition",
+        "task_definition_arn": task_definition_arn,
         "register_task_definition": register,
         "describe_service": {"Cluster": platform.ecs_cluster, "Services": [service.name]},
         "create_service": {"Cluster": platform.ecs_cluster, "ServiceName": service.name,
-                           "TaskDefinition.$": "$.task_definition.arn", "DesiredCount": service.desired_count,
+                           "TaskDefinition.$": task_definition_arn, "DesiredCount": service.desired_count,
                            "LaunchType": "FARGATE", "NetworkConfiguration": network,
                            "DeploymentConfiguration": deployment, "PropagateTags": "SERVICE",
                            "Tags": register["Tags"]},
         "update_service": {"Cluster": platform.ecs_cluster, "Service": service.name,
-                           "TaskDefinition.$": "$.task_definition.arn", "DesiredCount": service.desired_count,
+                           "TaskDefinition.$": task_definition_arn, "DesiredCount": service.desired_count,
                            "DeploymentConfiguration": deployment, "NetworkConfiguration": network},
         "polls": {"service": poll},
         "can_roll_back": True,

@@ -503,7 +503,7 @@ def _endpoint(action: str, call: _Call) -> None:
 def _describe_endpoint_config(call: _Call) -> None:
     """The config the endpoint serves now (read for its instance type): one the deploy pipeline
     created, so named with the endpoint's config prefix and a run token."""
-    if call.parameters.get("EndpointConfigName.$") != "$.endpoint.config":
+    if call.parameters.get("EndpointConfigName.$") != "$.endpoint.EndpointConfigName":
         raise call.fail("EndpointConfigName is not the endpoint's current config")
     prefix = names.job_prefix(call.scope.config.deploy.endpoint.name, "config", "endpoint_config").lower()
     call.policy.allow("SageMakerEndpoint", ["sagemaker:DescribeEndpointConfig"],

@@ -318,7 +318,7 @@ def _bottom(widgets: list) -> int:
 #: dimensions); SageMaker: `EndpointConfigName`, "published ... after the new fleet starts receiving
 #: traffic" (SageMaker developer guide, "Auto-Rollback Configuration and Monitoring", "Monitor model
 #: latency on the new fleet").
-NEW_VERSION_DIMENSIONS = {"lambda": ("ExecutedVersion", "$.published.version"),
+NEW_VERSION_DIMENSIONS = {"lambda": ("ExecutedVersion", "$.published.Version"),
                           "sagemaker-endpoint": ("EndpointConfigName", "$.deployment.endpoint_config")}
 
 

@@ -28,10 +28,11 @@ from pathlib import Path
 
 DATA = Path(__file__).with_name("aws_shapes.json")
 
-#: Step Functions' service name -> botocore's.
+#: Step Functions' service name -> botocore's (request-response integrations say `states`, the
+#: AWS SDK integrations `sfn`: "AWS SDK service integrations", Step Functions Developer Guide).
 SERVICES = {"applicationautoscaling": "application-autoscaling", "cloudwatch": "cloudwatch", "dynamodb": "dynamodb",
             "ecs": "ecs", "events": "events", "lambda": "lambda", "s3": "s3", "sagemaker": "sagemaker",
-            "sns": "sns", "states": "stepfunctions"}
+            "sfn": "stepfunctions", "sns": "sns", "states": "stepfunctions"}
 
 #: Integrations whose result is not the operation's own output: resource -> (service, operation, member).
 #: `member` picks one member of that output (ecs:runTask.sync returns one task of DescribeTasks).
@@ -54,11 +55,13 @@ INTEGRATIONS = sorted({
     *SYNC,
     "aws-sdk:applicationautoscaling:deregisterScalableTarget", "aws-sdk:applicationautoscaling:putScalingPolicy",
     "aws-sdk:applicationautoscaling:registerScalableTarget", "aws-sdk:cloudwatch:describeAlarms",
+    "aws-sdk:cloudwatch:putMetricAlarm",
     "aws-sdk:ecs:createService", "aws-sdk:ecs:describeServices", "aws-sdk:ecs:registerTaskDefinition",
     "aws-sdk:ecs:updateService", "aws-sdk:lambda:createAlias", "aws-sdk:lambda:getAlias",
     "aws-sdk:lambda:getFunctionConfiguration", "aws-sdk:lambda:publishVersion", "aws-sdk:lambda:updateAlias",
     "aws-sdk:lambda:updateFunctionCode", "aws-sdk:lambda:updateFunctionConfiguration", "aws-sdk:s3:getObject",
     "aws-sdk:s3:putObject", "aws-sdk:sagemaker:createMonitoringSchedule", "aws-sdk:sagemaker:describeEndpoint",
+    "aws-sdk:sagemaker:describeEndpointConfig", "aws-sdk:sfn:describeExecution",
     "aws-sdk:sagemaker:updateMonitoringSchedule", "aws-sdk:sagemaker:updateEndpointWeightsAndCapacities",
 })
 
