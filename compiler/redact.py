@@ -4,7 +4,8 @@ say that such a value changed, and show a fingerprint of it, never the value.
 Where such values land in compiled files: an `Environment` (ASL parameters of SageMaker, ECS
 container overrides and task definitions as `[{Name, Value}]`, a SageMaker model, a Lambda
 function's `Environment.Variables`), a task definition's `environment`, and `--build-arg NAME=VALUE`
-in a buildspec command. The variables mlopsc sets itself (MLOPS_*, and `.$` paths it computes)
+in a buildspec command; a Lambda deploy also keeps its own `Variables` in a Pass state before
+merging them over the function's. The variables mlopsc sets itself (MLOPS_*, and `.$` paths it computes)
 stay readable: they say where data goes, which a reviewer must see.
 
 The fingerprint is an HMAC-SHA256, not a plain hash: a plain hash of a short secret ("hunter2")
@@ -24,7 +25,7 @@ import secrets
 from typing import Any
 
 FINGERPRINT_KEY_VARIABLE = "MLOPSC_FINGERPRINT_KEY"
-_CONTAINERS = frozenset({"Environment", "environment"})
+_CONTAINERS = frozenset({"Environment", "environment", "Variables"})
 _BUILD_ARG = re.compile(r"(--build-arg[ =]['\"]?[A-Za-z_][A-Za-z0-9_]*=)('[^']*'|\"[^\"]*\"|\S*)")
 
 

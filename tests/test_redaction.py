@@ -51,7 +51,7 @@ def test_diff_shows_that_a_value_changed_never_the_value(two_outs, form):
     assert printed.count("<hidden ") >= 3
     if form == "json":
         changes = json.loads(printed)["changes"]
-        lambda_env = [c for c in changes if c["path"].endswith("Environment.Variables.FEATURE_FLAG")]
+        lambda_env = [c for c in changes if c["path"].endswith("Variables.FEATURE_FLAG")]
         assert lambda_env and all(c["new"].startswith("<hidden ") for c in lambda_env)
 
 

@@ -1046,11 +1046,11 @@ def _lambda_target(naming: Naming, deploy, failures, serve_image, model_data, en
         "read_configuration": {"FunctionName": function.name},
         # UpdateFunctionConfiguration replaces the whole Environment (Lambda API reference,
         # UpdateFunctionConfiguration: Environment): ours are merged over the function's current
-        # variables, so those someone else set (a secret's name, a feature flag) stay.
+        # variables, so those someone else set (a secret's name, a feature flag) stay. They are
+        # kept as `Variables`, where compiler/redact.py hides them from diff and the apply plan.
         "own_variables": variables,
         "merged_environment": {"Variables.$": "States.JsonMerge($.function.configuration.Environment.Variables, "
-                                              "$.environment.own, false)"},
-        "own_environment": {"Variables.$": "$.environment.own"},
+                                              "$.environment.Variables, false)"},
         "update_configuration": {"FunctionName": function.name, "MemorySize": function.memory,
                                  "Timeout": function.timeout_seconds, "Environment": {"Variables.$": "$.environment.Variables"}},
         "update_code": {"FunctionName": function.name, "ImageUri.$": serve_image},
