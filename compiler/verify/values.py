@@ -213,6 +213,11 @@ def put(base, steps, new, presence: str = YES):
     if step is WILD:
         return base
     if isinstance(step, int):
+        if isinstance(base, Arr) and presence != ABSENT:
+            # A list of unknown length whose item `step` is now known to be there (an IsPresent
+            # test on `list[0].Member`): its first step+1 items are, so it is read as that tuple.
+            # Reads past them stay refused, as they were.
+            base = Tup((base.item,) * (step + 1))
         if isinstance(base, Tup) and step < len(base.items):
             items = list(base.items)
             items[step] = put(items[step], rest, new, presence)
