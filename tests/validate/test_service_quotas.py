@@ -4,7 +4,7 @@ compiler/checks/rules/service_quotas.py), at the first environment past each quo
 - CodePipeline, "Quotas in AWS CodePipeline": at most 50 stages in a pipeline; the model's
   pipeline has Source, Build and one stage per environment.
 - CloudFormation, "AWS CloudFormation quotas": a template body in S3 is at most 1 MB; the model
-  stack grows by about 43 KB per environment (measured below on the richest sample).
+  stack grows by about 47 KB per environment (measured below on the richest sample).
 
 Before, 33+ environments made a model stack CloudFormation refuses, 49+ a pipeline CodePipeline
 refuses, and 10,000 took 85 s and 873 MB to compile.
@@ -85,10 +85,10 @@ def test_the_limit_keeps_the_richest_sample_under_one_megabyte(tmp_path):
     assert not stack.problems, stack.problems
     size = len(stack.text.encode("utf-8"))
     assert size < stacks.TEMPLATE_BYTES, size
-    # Each environment adds about 43 KB: a few more and the quota is hit (which the rule prevents).
+    # Each environment adds about 47 KB: one more and the quota is hit (which the rule prevents).
     per_environment = (size - 31_000) / limit
-    assert 40_000 < per_environment < 46_000, per_environment
-    assert size + 3 * per_environment > stacks.TEMPLATE_BYTES
+    assert 40_000 < per_environment < 50_000, per_environment
+    assert size + per_environment > stacks.TEMPLATE_BYTES
 
 
 def test_bootstrap_measures_the_real_template(tmp_path, monkeypatch):
