@@ -138,3 +138,35 @@ def test_a_lock_whose_execution_still_runs_blocks(forecast):
     assert (blocked.status, blocked.error) == ("FAILED", "DeploymentInProgress")
     assert "Is the lock's execution running?" in blocked.entered() and "Take over lock" not in blocked.entered()
     assert first.error == "DeploymentTimedOut"
+
+
+def test_a_lock_write_retried_after_it_succeeded_takes_its_own_lock(forecast, monkeypatch):
+    """DynamoDB commits the lock, then the answer is lost (a 500): Step Functions retries the write
+    (DynamoDB errors other than ConditionalCheckFailed are retried, "Handling errors in Step
+    Functions workflows"), and the retry passes its condition because the lock names this very
+    execution. Before, the lock write retried only throttling (one of whose names DynamoDB never
+    raises), so the lost answer failed the deployment (LockFailed), with the lock left taken."""
+    from moto.core.exceptions import JsonRESTError
+    from moto.dynamodb.models import DynamoDBBackend
+
+    class InternalServerError(JsonRESTError):
+        code = 500
+
+    original, lost = DynamoDBBackend.update_item, []
+
+    def update_item(self, table_name, key, update_expression, *args, **kwargs):
+        written = original(self, table_name, key, update_expression, *args, **kwargs)
+        if key["sk"]["S"].startswith("DEPLOYMENT#") and "#started" in (update_expression or "") and not lost:
+            lost.append(key["sk"]["S"])
+            raise InternalServerError("InternalServerError", "the answer was lost after the write")
+        return written
+
+    monkeypatch.setattr(DynamoDBBackend, "update_item", update_item)
+    run = forecast.registry.deploy("v1")
+
+    assert lost, "the lock write was never made"
+    assert [f["error"] for f in run.failures("Lock deployment")] == ["DynamoDB.InternalServerError"]
+    assert run.status == "SUCCEEDED", (run.error, run.cause)
+    assert "Read running deployment" not in run.entered()
+    recorded = deployment(forecast, "demand-forecast")
+    assert (recorded["status"], recorded["execution"]) == ("deployed", run.arn)

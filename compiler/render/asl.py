@@ -19,9 +19,6 @@ from compiler.render.context import Naming
 ECS_SYNC = "ecs:runTask.sync"
 #: Retries for calls to AWS APIs (throttling, brief unavailability), not for stage failures.
 SERVICE_RETRY = [{"ErrorEquals": ["States.TaskFailed"], "IntervalSeconds": 2, "MaxAttempts": 3, "BackoffRate": 2.0}]
-#: Retries for conditional DynamoDB writes: throttling only (a failed condition is an answer).
-WRITE_RETRY = [{"ErrorEquals": ["DynamoDB.ProvisionedThroughputExceededException", "DynamoDB.ThrottlingException"],
-                "IntervalSeconds": 2, "MaxAttempts": 3, "BackoffRate": 2.0}]
 #: Room for the pipeline's own bookkeeping states on top of its stages' time-outs.
 BOOKKEEPING_SECONDS = 3600
 #: The error names a Catch takes as a whole class rather than as an answer: a Catcher with only
@@ -88,7 +85,7 @@ def _base(naming: Naming, pipeline: str, comment: str) -> dict:
     events_failure = _failure(naming, pipeline, "event publishing failed", "EventsFailed",
                               "An event could not be published to EventBridge, so the registry would miss it.",
                               event=None)
-    return {"p": naming.platform, "service_retry": SERVICE_RETRY, "write_retry": WRITE_RETRY, "comment": comment,
+    return {"p": naming.platform, "service_retry": SERVICE_RETRY, "comment": comment,
             "events_failure": events_failure}
 
 
@@ -684,7 +681,8 @@ def _deploy(naming: Naming) -> dict:
                 f"{deploy.target} with {deploy.traffic.mode} traffic"),
         "pointers": _pointers(naming, "deploy", [deploy.runtime], []),
         "failures": failures,
-        "lock": _lock(naming, deployment_key, "attribute_not_exists(#status) OR #status <> :deploying", {}),
+        "lock": _lock(naming, deployment_key,
+                      "attribute_not_exists(#status) OR #status <> :deploying OR #execution = :execution", {}),
         "read_lock": {"TableName": naming.platform.registry_table, "Key": deployment_key, "ConsistentRead": True},
         "lock_takeover": _lock_takeover(naming, deployment_key),
         "read_version": {"TableName": naming.platform.registry_table, "ConsistentRead": True,
@@ -717,6 +715,10 @@ LOCK_UPDATE = "SET #status = :deploying, #execution = :execution, #version = :ve
 
 
 def _lock(naming: Naming, deployment_key: dict, condition: str, values: dict) -> dict:
+    """The lock write. Its condition also passes when the lock names this execution already, so
+    a retry of a write that succeeded but lost its answer (a 500, a timeout) takes its own lock
+    again instead of failing on it (the Retry is SERVICE_RETRY: every error but the
+    ConditionalCheckFailed its Catch takes, see `retriers`)."""
     return {"TableName": naming.platform.registry_table, "Key": deployment_key, "UpdateExpression": LOCK_UPDATE,
             "ConditionExpression": condition,
             "ExpressionAttributeNames": {"#status": "status", "#execution": "execution", "#version": "version",
@@ -733,7 +735,7 @@ def _lock_takeover(naming: Naming, deployment_key: dict) -> dict:
     is taken over, on the condition that it still names that execution."""
     return {
         "describe": {"ExecutionArn.$": "$.running.Item.execution.S"},
-        "take": _lock(naming, deployment_key, "#status = :deploying AND #execution = :ended",
+        "take": _lock(naming, deployment_key, "#status = :deploying AND (#execution = :ended OR #execution = :execution)",
                       {":ended": {"S.$": "$.running.Item.execution.S"}}),
     }
 
