@@ -747,6 +747,20 @@ def _deploy_timeout(deploy, context: dict) -> int:
     return polls + steps + BOOKKEEPING_SECONDS
 
 
+#: Room for SageMaker to provision the new fleet, on top of the traffic steps' waits.
+FLEET_PROVISIONING_SECONDS = 3600
+
+
+def _blue_green_timeout(traffic, termination: int) -> int:
+    """BlueGreenUpdatePolicy.MaximumExecutionTimeoutInSeconds, set rather than left to a default
+    AWS does not document: it "should be larger than the total waiting time specified in
+    TerminationWaitInSeconds and WaitIntervalInSeconds", within 600 to 28800 (SageMaker API
+    reference, BlueGreenUpdatePolicy). A linear shift waits once per step, a canary once."""
+    steps = {"all-at-once": 0, "canary": 1, "linear": -(-100 // (traffic.percent or 100))}[traffic.mode]
+    waits = steps * (traffic.interval_seconds or 0) + termination
+    return max(600, min(28800, waits + FLEET_PROVISIONING_SECONDS))
+
+
 def _sagemaker_target(naming: Naming, deploy, failures, serve_image, model_data, environment) -> dict:
     endpoint = deploy.endpoint
     platform = naming.platform
@@ -773,8 +787,10 @@ def _sagemaker_target(naming: Naming, deploy, failures, serve_image, model_data,
         routing["CanarySize"] = {"Type": "CAPACITY_PERCENT", "Value": traffic.percent}
     elif traffic.mode == "linear":
         routing["LinearStepSize"] = {"Type": "CAPACITY_PERCENT", "Value": traffic.percent}
+    termination = min(traffic.bake_seconds, 3600)
     deployment = {"BlueGreenUpdatePolicy": {"TrafficRoutingConfiguration": routing,
-                                            "TerminationWaitInSeconds": min(traffic.bake_seconds, 3600)}}
+                                            "TerminationWaitInSeconds": termination,
+                                            "MaximumExecutionTimeoutInSeconds": _blue_green_timeout(traffic, termination)}}
     rollback_names, puts = _rollback_alarms(naming)
     if rollback_names:
         deployment["AutoRollbackConfiguration"] = {"Alarms": [{"AlarmName": a} for a in rollback_names]}
