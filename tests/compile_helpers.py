@@ -598,3 +598,13 @@ def hostile_out(tmp_path_factory) -> dict[str, Path]:
         _COMPILED["hostile"] = parent / "out"
         _COMPILED["baseline"] = parent / "baseline-out"
     return {"hostile": _COMPILED["hostile"], "baseline": _COMPILED["baseline"]}
+
+
+def compiled_sample_definitions() -> dict:
+    """'model/env/pipeline.asl.json' -> definition, for every sample, compiled in memory."""
+    from compiler import api
+
+    result = api.compile_outputs([str(SAMPLES)], str(SAMPLES_PLATFORM))
+    assert result.validation.ok, result.validation.problems
+    return {f"{target}/{name}": json.loads(text) for target, files in result.outputs.items()
+            for name, text in files.items() if name.endswith(".asl.json")}

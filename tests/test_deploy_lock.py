@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import pytest
 
-from test_execute_deploy import deployment, forecast  # noqa: F401 (fixture)
+from test_execute_deploy import deploy_while_another_waits, deployment, forecast  # noqa: F401 (fixture)
 
 DEPLOY = "demand-forecast-default-deploy"
 
@@ -122,19 +122,7 @@ def test_a_lock_left_by_an_ended_execution_is_taken_over(forecast, monkeypatch, 
 
 
 def test_a_lock_whose_execution_still_runs_blocks(forecast):
-    forecast.harness.endpoint = "never_ready"
-    second = {}
-
-    def while_first_waits(execution, state, seconds):
-        # The first deployment holds the lock and polls its endpoint: approve another version now.
-        if state == "Wait for endpoint" and not second:
-            second["waiting"] = execution
-            second["run"] = forecast.registry.finished(forecast.registry.approve("v2"))
-
-    forecast.harness.clock.on_wait = while_first_waits
-    first = forecast.registry.finished(forecast.registry.approve("v1"))
-    assert second["waiting"] == first.name
-    blocked = second["run"]
+    first, _, blocked = deploy_while_another_waits(forecast)
     assert (blocked.status, blocked.error) == ("FAILED", "DeploymentInProgress")
     assert "Is the lock's execution running?" in blocked.entered() and "Take over lock" not in blocked.entered()
     assert first.error == "DeploymentTimedOut"

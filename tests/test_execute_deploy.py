@@ -77,12 +77,13 @@ def test_endpoint_deployment_succeeds_and_is_recorded_deployed(forecast):
     assert deployment(forecast, "demand-forecast")["version"] == "v2"
 
 
-def test_second_deployment_fails_fast_naming_the_first_and_the_first_times_out(forecast):
+def deploy_while_another_waits(forecast) -> tuple:
+    """v1 is approved and its deployment holds the lock, polling an endpoint that never gets
+    ready; while it waits, v2 is approved. (first run, its arn, the second run)."""
     forecast.harness.endpoint = "never_ready"
     second = {}
 
     def while_first_waits(execution, state, seconds):
-        # The first deployment holds the lock and polls its endpoint: approve another version now.
         if state == "Wait for endpoint" and not second:
             second["waiting"] = execution
             second["run"] = forecast.registry.finished(forecast.registry.approve("v2"))
@@ -91,9 +92,13 @@ def test_second_deployment_fails_fast_naming_the_first_and_the_first_times_out(f
     first_arn = forecast.registry.approve("v1")
     first = forecast.registry.finished(first_arn)
     assert second["waiting"] == first.name
+    return first, first_arn, second["run"]
+
+
+def test_second_deployment_fails_fast_naming_the_first_and_the_first_times_out(forecast):
+    first, first_arn, blocked = deploy_while_another_waits(forecast)
 
     # The second one: refused at once, its notification names the running execution.
-    blocked = second["run"]
     assert (blocked.status, blocked.error) == ("FAILED", "DeploymentInProgress")
     notice = [n for n in published(forecast.topic) if n["message"]["execution"] == blocked.arn]
     assert [n["message"]["running_execution"] for n in notice] == [first_arn]

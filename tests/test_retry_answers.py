@@ -9,13 +9,11 @@ whose Catch names an error must meet a MaxAttempts-0 Retrier for it before any o
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
-from compile_helpers import SAMPLES, SAMPLES_PLATFORM, all_states
-from compiler import api
+from compile_helpers import SAMPLES, all_states, compiled_sample_definitions
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -29,14 +27,7 @@ def first_retrier(retry: list, error: str) -> dict | None:
     return None
 
 
-def compiled_definitions() -> dict:
-    result = api.compile_outputs([str(SAMPLES)], str(SAMPLES_PLATFORM))
-    assert result.validation.ok, result.validation.problems
-    return {f"{target}/{name}": json.loads(text) for target, files in result.outputs.items()
-            for name, text in files.items() if name.endswith(".asl.json")}
-
-
-DEFINITIONS = compiled_definitions()
+DEFINITIONS = compiled_sample_definitions()
 
 
 @pytest.mark.parametrize("name", sorted(DEFINITIONS))

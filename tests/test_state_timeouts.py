@@ -8,23 +8,14 @@ StoppingCondition). A state time-out equal to the limit fires first, as States.T
 
 from __future__ import annotations
 
-import json
 
 import pytest
 
-from compile_helpers import SAMPLES, SAMPLES_PLATFORM, all_states
-from compiler import api
+from compile_helpers import all_states, compiled_sample_definitions
 from compiler.render.asl import STATE_MARGIN_SECONDS
 
 
-def definitions() -> dict:
-    result = api.compile_outputs([str(SAMPLES)], str(SAMPLES_PLATFORM))
-    assert result.validation.ok, result.validation.problems
-    return {f"{target}/{name}": json.loads(text) for target, files in result.outputs.items()
-            for name, text in files.items() if name.endswith(".asl.json")}
-
-
-DEFINITIONS = definitions()
+DEFINITIONS = compiled_sample_definitions()
 
 
 def job_states():
