@@ -90,7 +90,7 @@ def test_fargate_training_gets_the_hyperparameters_as_json(hostile_out):
 
 def test_deploy_environment_is_literal(hostile):
     # merged over the function's own variables before "Update function configuration" (issue 13, item 15)
-    variables = hostile["deploy"]["States"]["Deployment environment"]["Parameters"]["own"]
+    variables = hostile["deploy"]["States"]["Deployment environment"]["Parameters"]["Variables"]
     assert {k: variables[k] for k in EXPECTED_ENV} == EXPECTED_ENV
 
 
