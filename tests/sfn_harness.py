@@ -542,11 +542,24 @@ def install(monkeypatch, session) -> Harness:
         """The AWS error response behind `error` (`SageMaker.ResourceInUseException` is SageMaker's
         `ResourceInUse`), as botocore raises it."""
         code, boto_service = error.split(".", 1)[1], service._get_boto_service_name()
+        exceptions = harness.session.client(boto_service).exceptions
         if isinstance(service, StateTaskServiceAwsSdk):
-            declared = {shape.name for shape in _operation(boto_service, service.resource.api_action).error_shapes}
+            declared = {shape.name: shape for shape in _operation(boto_service, service.resource.api_action).error_shapes}
             if code not in declared and code.removesuffix("Exception") in declared:
                 code = code.removesuffix("Exception")
-        modeled = harness.session.client(boto_service).exceptions.from_code(code)  # botocore's class for it
+            if code in declared:
+                # botocore's class is named after the shape; on the wire a query protocol's error has
+                # its own code (CloudWatch's LimitExceededFault is sent as `LimitExceeded`): looked up
+                # by that code the error would be a bare ClientError, which moto names
+                # `CloudWatch.CloudWatchException`, where Step Functions says
+                # `CloudWatch.LimitExceededFaultException` (the shape's name with the Exception suffix:
+                # "Learning to use AWS service SDK integrations in Step Functions")
+                modeled = getattr(exceptions, code)
+                wire = declared[code].metadata.get("error", {}).get("code", code)
+                return modeled({"Error": {"Code": wire, "Message": f"{code} (injected by the test at this state)"},
+                                "ResponseMetadata": {"HTTPStatusCode": 400, "RequestId": "injected"}},
+                               _pascal(service.resource.api_action))
+        modeled = exceptions.from_code(code)  # botocore's class for it
         return modeled({"Error": {"Code": code, "Message": f"{code} (injected by the test at this state)"},
                             "ResponseMetadata": {"HTTPStatusCode": 400, "RequestId": "injected"}},
                            _pascal(service.resource.api_action))
