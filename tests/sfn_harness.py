@@ -170,6 +170,10 @@ class Harness:
         #: state name -> members its `aws-sdk:` response lacks (AWS may omit what its output shape
         #: does not mark required, e.g. s3:getObject's Body), to run the route that guards them
         self.absent_members: dict[str, tuple] = {}
+        #: state name -> called with the execution's name just before the state makes its call: what
+        #: another actor does at that moment (a second deployment taking the lock), so that the call
+        #: then fails by itself, as it does in AWS
+        self.before_call: dict[str, Callable[[str], None]] = {}
 
     def fail_state(self, state: str, error: str) -> None:
         """Every call the Task state `state` makes fails with `error`, named as Step Functions
@@ -531,6 +535,8 @@ def install(monkeypatch, session) -> Harness:
 
     def before_eval_execution(self, env, resource_runtime_part, raw_parameters, state_credentials):
         original_before(self, env, resource_runtime_part, raw_parameters, state_credentials)
+        if _state_name(env) in harness.before_call:
+            harness.before_call[_state_name(env)](env.states.context_object.context_object_data["Execution"]["Name"])
         error = harness.faults.get(_state_name(env))
         if error is None or self.resource.condition == ResourceCondition.Sync:  # .sync: the job fails
             return

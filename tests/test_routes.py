@@ -120,12 +120,7 @@ def scenarios_of(machine: Machine) -> list[str]:
 
 #: The only routes not run: (pipeline, Task, the Catcher's ErrorEquals joined by "|") -> why moto
 #: cannot produce it. Each is still counted by test_every_catcher_of_every_task_has_a_route.
-NOT_PRODUCIBLE = {
-    ("deploy", "Take over lock", "DynamoDB.ConditionalCheckFailedException"):
-        "AWS fails this condition only when another deployment took the lock between the re-read and the "
-        "take-over (then the re-read finds it RUNNING); the harness fails every call, so the route loops "
-        "Read running deployment -> Take over lock for ever, and moto cannot interleave that race on cue",
-}
+NOT_PRODUCIBLE: dict[tuple[str, str, str], str] = {}
 
 
 def routes_of(machine: Machine) -> list[Route]:
@@ -254,6 +249,7 @@ class Scenario:
         self.stack = contextlib.ExitStack()
         self.patch = pytest.MonkeyPatch()
         self.stack.callback(self.patch.undo)
+        self.racing = 0  # deployments another approval starts during the run (RACES)
 
     def build(self) -> "Scenario":
         from sfn_harness import applied
@@ -274,6 +270,7 @@ class Scenario:
                 self._change_instance_type()
             if self.name == "locked":
                 self.life.approve_and_stop("v1")
+                self.life.retrain("v3")  # what another approval deploys while this one runs (RACES)
         self.account.harness.stages.runs.clear()
         return self
 
@@ -326,8 +323,10 @@ class Scenario:
             self._alarm_during_the_shift()
         started = len(self.life.started)
         self.life.approve(version)
-        assert len(self.life.started) == started + 1, "the approval started no deployment"
-        return wait_for(account.sfn, self.life.started[-1]["arn"])
+        assert len(self.life.started) > started, "the approval started no deployment"
+        run = wait_for(account.sfn, self.life.started[started]["arn"])
+        assert len(self.life.started) == started + 1 + self.racing, "deployments no approval asked for started"
+        return run
 
     def _alarm_during_the_shift(self) -> None:
         """An alarm fires while traffic shifts: SageMaker rolls the endpoint back itself; a Lambda
@@ -342,6 +341,26 @@ class Scenario:
                 cloudwatch.set_alarm_state(AlarmName=alarm, StateValue="ALARM", StateReason="errors during the shift")
 
         harness.clock.on_wait = fire
+
+    def another_deployment_takes_over(self, state: str) -> None:
+        """Just before this deployment's `state` ('Take over lock') writes, another approval's
+        deployment (v3) takes the stopped execution's lock over and runs to its end: the lock no
+        longer names the ended execution, so this take-over's condition fails by itself
+        (DynamoDB.ConditionalCheckFailedException), and the re-read finds the lock free."""
+        from sfn_harness import wait_for
+
+        harness, raced = self.account.harness, []
+
+        def take_it_first(execution: str) -> None:
+            if raced:
+                return  # the other deployment's own take-over, and this one's later calls
+            raced.append(execution)
+            self.life.approve("v3")
+            other = wait_for(self.account.sfn, self.life.started[-1]["arn"])
+            assert other.status == "SUCCEEDED", (other.status, other.error, other.cause)
+
+        harness.before_call[state] = take_it_first
+        self.racing = 1
 
     def close(self) -> None:
         self.stack.close()
@@ -508,9 +527,13 @@ def _run_route(route: Route, tmp_path_factory) -> None:
                             natural=error if named else None)
     name = WHERE_THE_ERROR_CAN_HAPPEN.get((machine.pipeline, route.state, error), name)
     scenario = _scenario(machine, name, tmp_path_factory)
-    in_fork(lambda: _failing(scenario, route.state, error, catcher["Next"], before))
+    race = RACES.get((machine.pipeline, route.state, error))
+    in_fork(lambda: _failing(scenario, route.state, error, catcher["Next"], before, race))
 
 
+#: (pipeline, Task, error) -> the Scenario method that makes AWS raise the error there by itself
+#: (instead of the harness failing every call: a take-over failed every time would loop for ever).
+RACES = {("deploy", "Take over lock", "DynamoDB.ConditionalCheckFailedException"): "another_deployment_takes_over"}
 #: (pipeline, Task, error) -> the scenario in which AWS can raise that error there. The lock's
 #: condition (no deployment in progress) can only fail where the DEPLOYMENT item is `deploying`:
 #: in `locked`, where an earlier deployment was stopped holding it (after a deployment that
@@ -564,12 +587,16 @@ def _no_failure(scenario: Scenario, check: bool = True) -> dict:
             "failed": {(s, f["error"]) for s in set(run.entered()) for f in run.failures(s)}}
 
 
-def _failing(scenario: Scenario, state: str, error: str, catcher_next: str, before: dict) -> dict:
+def _failing(scenario: Scenario, state: str, error: str, catcher_next: str, before: dict,
+             race: Optional[str] = None) -> dict:
     from sfn_harness import item, published
 
     for earlier, its_error in before.items():
         scenario.account.harness.fail_state(earlier, its_error)
-    scenario.account.harness.fail_state(state, error)
+    if race:
+        getattr(scenario, race)(state)
+    else:
+        scenario.account.harness.fail_state(state, error)
     run = scenario.run()
     definition = scenario.machine.definition
     failures = run.failures(state)
