@@ -550,7 +550,8 @@ def install(monkeypatch, session) -> Harness:
         code, boto_service = error.split(".", 1)[1], service._get_boto_service_name()
         exceptions = harness.session.client(boto_service).exceptions
         if isinstance(service, StateTaskServiceAwsSdk):
-            declared = {shape.name: shape for shape in _operation(boto_service, service.resource.api_action).error_shapes}
+            operation = _operation(boto_service, service.resource.api_action)
+            declared = {shape.name: shape for shape in operation.error_shapes}
             if code not in declared and code.removesuffix("Exception") in declared:
                 code = code.removesuffix("Exception")
             if code in declared:

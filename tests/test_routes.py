@@ -2,10 +2,14 @@
 
 For each sample model/environment and each of its retrain, deploy and drift state machines, the
 routes are listed from the compiled ASL (`routes_of`): each scenario's route with no failure (the
-happy path, and for deploy the canary/linear roll-back), plus one route per (Task, Catcher) pair,
-in which that Task fails with an error the Catcher takes. Each route is one test id, and runs from
-the first state to the end in moto with the harness of sfn_harness.py (`Harness.fail_state`
-makes the state's call fail as AWS names the error; a `.sync` job fails as a job does).
+happy path; for deploy also the canary/linear roll-back, `locked`: an earlier approved deployment
+was stopped holding the lock, and `resized`: the instance type changed by apply since the live
+version), plus one route per (Task, Catcher) pair, in which that Task fails with an error the
+Catcher takes (injected, or, where a failure injected on every call cannot end, raised by AWS
+itself through a race, RACES). Routes moto cannot produce would be listed in NOT_PRODUCIBLE.
+Each route is one test id, and runs from the first state to the end in moto with the harness of
+sfn_harness.py (`Harness.fail_state` makes the state's call fail as AWS names the error; a
+`.sync` job fails as a job does).
 
 A route asserts: the Task failed with the injected error, the next state entered is the
 Catcher's `Next`, every state of the route after it (the notification, the registry record, the
