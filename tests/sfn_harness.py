@@ -170,6 +170,10 @@ class Harness:
         #: state name -> members its `aws-sdk:` response lacks (AWS may omit what its output shape
         #: does not mark required, e.g. s3:getObject's Body), to run the route that guards them
         self.absent_members: dict[str, tuple] = {}
+        #: state name -> called with the execution's name just before the state makes its call: what
+        #: another actor does at that moment (a second deployment taking the lock), so that the call
+        #: then fails by itself, as it does in AWS
+        self.before_call: dict[str, Callable[[str], None]] = {}
 
     def fail_state(self, state: str, error: str) -> None:
         """Every call the Task state `state` makes fails with `error`, named as Step Functions
@@ -531,6 +535,8 @@ def install(monkeypatch, session) -> Harness:
 
     def before_eval_execution(self, env, resource_runtime_part, raw_parameters, state_credentials):
         original_before(self, env, resource_runtime_part, raw_parameters, state_credentials)
+        if _state_name(env) in harness.before_call:
+            harness.before_call[_state_name(env)](env.states.context_object.context_object_data["Execution"]["Name"])
         error = harness.faults.get(_state_name(env))
         if error is None or self.resource.condition == ResourceCondition.Sync:  # .sync: the job fails
             return
@@ -542,11 +548,25 @@ def install(monkeypatch, session) -> Harness:
         """The AWS error response behind `error` (`SageMaker.ResourceInUseException` is SageMaker's
         `ResourceInUse`), as botocore raises it."""
         code, boto_service = error.split(".", 1)[1], service._get_boto_service_name()
+        exceptions = harness.session.client(boto_service).exceptions
         if isinstance(service, StateTaskServiceAwsSdk):
-            declared = {shape.name for shape in _operation(boto_service, service.resource.api_action).error_shapes}
+            operation = _operation(boto_service, service.resource.api_action)
+            declared = {shape.name: shape for shape in operation.error_shapes}
             if code not in declared and code.removesuffix("Exception") in declared:
                 code = code.removesuffix("Exception")
-        modeled = harness.session.client(boto_service).exceptions.from_code(code)  # botocore's class for it
+            if code in declared:
+                # botocore's class is named after the shape; on the wire a query protocol's error has
+                # its own code (CloudWatch's LimitExceededFault is sent as `LimitExceeded`): looked up
+                # by that code the error would be a bare ClientError, which moto names
+                # `CloudWatch.CloudWatchException`, where Step Functions says
+                # `CloudWatch.LimitExceededFaultException` (the shape's name with the Exception suffix:
+                # "Learning to use AWS service SDK integrations in Step Functions")
+                modeled = getattr(exceptions, code)
+                wire = declared[code].metadata.get("error", {}).get("code", code)
+                return modeled({"Error": {"Code": wire, "Message": f"{code} (injected by the test at this state)"},
+                                "ResponseMetadata": {"HTTPStatusCode": 400, "RequestId": "injected"}},
+                               _pascal(service.resource.api_action))
+        modeled = exceptions.from_code(code)  # botocore's class for it
         return modeled({"Error": {"Code": code, "Message": f"{code} (injected by the test at this state)"},
                             "ResponseMetadata": {"HTTPStatusCode": 400, "RequestId": "injected"}},
                            _pascal(service.resource.api_action))

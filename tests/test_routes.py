@@ -2,10 +2,14 @@
 
 For each sample model/environment and each of its retrain, deploy and drift state machines, the
 routes are listed from the compiled ASL (`routes_of`): each scenario's route with no failure (the
-happy path, and for deploy the canary/linear roll-back), plus one route per (Task, Catcher) pair,
-in which that Task fails with an error the Catcher takes. Each route is one test id, and runs from
-the first state to the end in moto with the harness of sfn_harness.py (`Harness.fail_state`
-makes the state's call fail as AWS names the error; a `.sync` job fails as a job does).
+happy path; for deploy also the canary/linear roll-back, `locked`: an earlier approved deployment
+was stopped holding the lock, and `resized`: the instance type changed by apply since the live
+version), plus one route per (Task, Catcher) pair, in which that Task fails with an error the
+Catcher takes (injected, or, where a failure injected on every call cannot end, raised by AWS
+itself through a race, RACES). Routes moto cannot produce would be listed in NOT_PRODUCIBLE.
+Each route is one test id, and runs from the first state to the end in moto with the harness of
+sfn_harness.py (`Harness.fail_state` makes the state's call fail as AWS names the error; a
+`.sync` job fails as a job does).
 
 A route asserts: the Task failed with the injected error, the next state entered is the
 Catcher's `Next`, every state of the route after it (the notification, the registry record, the
@@ -112,15 +116,23 @@ def scenarios_of(machine: Machine) -> list[str]:
         return ["scheduled", "drift"] if "Claim drift window" in states else ["scheduled"]
     if machine.pipeline == "deploy":
         rolls_back = any(s.get("Error") == "DeploymentRolledBack" for s in states.values())
-        return ["first", "second"] + (["rolled_back"] if rolls_back else [])
+        resizes = "Deregister scalable target" in states  # entered only when the instance type changes
+        return ["first", "second", "locked"] + (["rolled_back"] if rolls_back else []) + (
+            ["resized"] if resizes else [])
     return ["deployed", "undeployed"]
+
+
+#: The only routes not run: (pipeline, Task, the Catcher's ErrorEquals joined by "|") -> why moto
+#: cannot produce it. Each is still counted by test_every_catcher_of_every_task_has_a_route.
+NOT_PRODUCIBLE: dict[tuple[str, str, str], str] = {}
 
 
 def routes_of(machine: Machine) -> list[Route]:
     routes = [Route(machine, scenario) for scenario in scenarios_of(machine)]
     for name, state in machine.definition["States"].items():
         if state["Type"] == "Task":
-            routes += [Route(machine, None, name, index) for index in range(len(state.get("Catch", [])))]
+            routes += [Route(machine, None, name, index) for index, catcher in enumerate(state.get("Catch", []))
+                       if (machine.pipeline, name, "|".join(catcher["ErrorEquals"])) not in NOT_PRODUCIBLE]
     return routes
 
 
@@ -169,20 +181,25 @@ def injected_error(state: dict, catcher: int) -> Optional[str]:
     return None
 
 
-def tail(definition: dict, start: str, error: Optional[str] = None) -> tuple[list[str], Optional[dict]]:
+def tail(definition: dict, start: str, error: Optional[str] = None,
+         passed: tuple = ()) -> tuple[list[str], Optional[dict]]:
     """The states a Catcher's route runs from its Next, following `Next`, and where it ends
     (the Fail or Succeed state), or None where it meets a Choice (the route rejoins the pipeline).
     A Choice that routes on the caught error (`$.error...`, e.g. 'Endpoint missing?') or on what a
-    Pass state of the route set (`$.outcome.next`, e.g. 'Route outcome') is followed: to the rule
-    those values match (the error by name), else to its Default."""
+    Pass state set (`$.outcome.next`, e.g. 'Route outcome') is followed: to the rule those values
+    match (the error by name), else to its Default. The Pass states are those of the route and
+    those the run `passed` before the Task failed: 'Scaling not restored' routes on the outcome
+    'Restore scaling: deployed' set before 'Register scalable target' failed (a route that
+    ignored it expected the pipeline to rejoin where it pages 'deployment failed')."""
     states, route, name, known = definition["States"], [], start, {}
+    for earlier in passed:
+        _set_by_pass(states[earlier], known)
     while name not in route:
         route.append(name)
         state = states[name]
         if state["Type"] in ("Fail", "Succeed") or state.get("End"):
             return route, state
-        if state["Type"] == "Pass" and isinstance(state.get("Result"), dict) and state.get("ResultPath"):
-            known.update({f"{state['ResultPath']}.{k}": v for k, v in state["Result"].items()})
+        _set_by_pass(state, known)
         if state["Type"] == "Choice":
             if error is None or not all(v.startswith("$.error") or v in known for v in _variables(state["Choices"])):
                 return route[:-1], None
@@ -191,6 +208,12 @@ def tail(definition: dict, start: str, error: Optional[str] = None) -> tuple[lis
             continue
         name = state["Next"]
     return route, None
+
+
+def _set_by_pass(state: dict, known: dict) -> None:
+    """The constant values a Pass state with a Result object sets, by JSONPath."""
+    if state["Type"] == "Pass" and isinstance(state.get("Result"), dict) and state.get("ResultPath"):
+        known.update({f"{state['ResultPath']}.{k}": v for k, v in state["Result"].items()})
 
 
 def _variables(rules) -> list[str]:
@@ -230,6 +253,7 @@ class Scenario:
         self.stack = contextlib.ExitStack()
         self.patch = pytest.MonkeyPatch()
         self.stack.callback(self.patch.undo)
+        self.racing = 0  # deployments another approval starts during the run (RACES)
 
     def build(self) -> "Scenario":
         from sfn_harness import applied
@@ -244,10 +268,33 @@ class Scenario:
             self.life.retrain("v1")
             if m.pipeline == "deploy" and self.name != "first":
                 self.life.retrain("v2")
-            if m.pipeline == "drift" or self.name != "first":
+            if m.pipeline == "drift" or self.name in ("second", "rolled_back", "deployed", "resized"):
                 self.life.approve_and_deploy("v1")
+            if self.name == "resized":
+                self._change_instance_type()
+            if self.name == "locked":
+                self.life.approve_and_stop("v1")
+                self.life.retrain("v3")  # what another approval deploys while this one runs (RACES)
         self.account.harness.stages.runs.clear()
         return self
+
+    def _change_instance_type(self) -> None:
+        """The model's config asks for another serving instance type after v1 is live: compiled
+        and applied again, as `mlopsc apply` does after the commit (test_execute_deploy_safety's
+        change_instance_type). v2's deployment then deregisters the variant's scaling first. Only
+        'Instance type changes?' compares with the new type: the routes' states are the same."""
+        import shutil
+
+        from sfn_harness import apply_again
+
+        root = self.tmp / "changed"
+        shutil.copytree(SAMPLES / self.machine.sample, root / self.machine.sample)
+        shutil.copy(SAMPLES / "mlops-platform.yaml", root / "mlops-platform.yaml")
+        config = root / self.machine.sample / "mlops.yaml"
+        serving = config.read_text()
+        assert serving.count("instance_type: ml.c5.xlarge") == 1, "the sample's serving instance type moved"
+        config.write_text(serving.replace("instance_type: ml.c5.xlarge", "instance_type: ml.c5.2xlarge"))
+        apply_again(self.account, [root / self.machine.sample], self.machine.environment)
 
     def _serving_platform(self) -> None:
         """What the platform team creates and mlopsc only points at: the alarms a canary checks
@@ -280,8 +327,10 @@ class Scenario:
             self._alarm_during_the_shift()
         started = len(self.life.started)
         self.life.approve(version)
-        assert len(self.life.started) == started + 1, "the approval started no deployment"
-        return wait_for(account.sfn, self.life.started[-1]["arn"])
+        assert len(self.life.started) > started, "the approval started no deployment"
+        run = wait_for(account.sfn, self.life.started[started]["arn"])
+        assert len(self.life.started) == started + 1 + self.racing, "deployments no approval asked for started"
+        return run
 
     def _alarm_during_the_shift(self) -> None:
         """An alarm fires while traffic shifts: SageMaker rolls the endpoint back itself; a Lambda
@@ -296,6 +345,26 @@ class Scenario:
                 cloudwatch.set_alarm_state(AlarmName=alarm, StateValue="ALARM", StateReason="errors during the shift")
 
         harness.clock.on_wait = fire
+
+    def another_deployment_takes_over(self, state: str) -> None:
+        """Just before this deployment's `state` ('Take over lock') writes, another approval's
+        deployment (v3) takes the stopped execution's lock over and runs to its end: the lock no
+        longer names the ended execution, so this take-over's condition fails by itself
+        (DynamoDB.ConditionalCheckFailedException), and the re-read finds the lock free."""
+        from sfn_harness import wait_for
+
+        harness, raced = self.account.harness, []
+
+        def take_it_first(execution: str) -> None:
+            if raced:
+                return  # the other deployment's own take-over, and this one's later calls
+            raced.append(execution)
+            self.life.approve("v3")
+            other = wait_for(self.account.sfn, self.life.started[-1]["arn"])
+            assert other.status == "SUCCEEDED", (other.status, other.error, other.cause)
+
+        harness.before_call[state] = take_it_first
+        self.racing = 1
 
     def close(self) -> None:
         self.stack.close()
@@ -324,6 +393,33 @@ class _Registry:
 
         store.Registry.connect(store.locate_one(self.life.account.out, self.machine.environment,
                                                 self.machine.model)).approve(version)
+
+    def approve_and_stop(self, version: str) -> None:
+        """The version's deployment (its approval started it) takes the lock and is stopped
+        (StopExecution) at its first Wait, before it records an outcome: the lock stays
+        `deploying`, naming an execution that has ended (as in test_deploy_lock.py)."""
+        from sfn_harness import wait_for
+        from test_full_life import _next_second
+
+        clock, stopped = self.life.account.harness.clock, []
+        machine = f"{self.machine.model}-{self.machine.environment}-deploy"
+
+        def stop_it(execution, state, seconds):
+            if not stopped:
+                stopped.append(execution)
+                (arn,) = [e["executionArn"] for e in self.life.sfn.list_executions(stateMachineArn=next(
+                    m["stateMachineArn"] for m in self.life.sfn.list_state_machines()["stateMachines"]
+                    if m["name"] == machine))["executions"] if e["name"] == execution]
+                self.life.sfn.stop_execution(executionArn=arn)
+
+        _next_second()
+        clock.on_wait = stop_it
+        self.approve(version)
+        run = wait_for(self.life.sfn, self.started[-1]["arn"])
+        clock.on_wait = None
+        assert (run.status, stopped) == ("ABORTED", [run.name]), (run.status, stopped, run.error, run.cause)
+        self.life.deliver()
+        _next_second()
 
     def approve_and_deploy(self, version: str) -> None:
         from sfn_harness import wait_for
@@ -435,13 +531,19 @@ def _run_route(route: Route, tmp_path_factory) -> None:
                             natural=error if named else None)
     name = WHERE_THE_ERROR_CAN_HAPPEN.get((machine.pipeline, route.state, error), name)
     scenario = _scenario(machine, name, tmp_path_factory)
-    in_fork(lambda: _failing(scenario, route.state, error, catcher["Next"], before))
+    race = RACES.get((machine.pipeline, route.state, error))
+    in_fork(lambda: _failing(scenario, route.state, error, catcher["Next"], before, race))
 
 
+#: (pipeline, Task, error) -> the Scenario method that makes AWS raise the error there by itself
+#: (instead of the harness failing every call: a take-over failed every time would loop for ever).
+RACES = {("deploy", "Take over lock", "DynamoDB.ConditionalCheckFailedException"): "another_deployment_takes_over"}
 #: (pipeline, Task, error) -> the scenario in which AWS can raise that error there. The lock's
-#: condition (no deployment in progress) can only fail where a DEPLOYMENT item exists: after a
-#: first deployment; failing it where no item exists would be a world AWS cannot produce.
-WHERE_THE_ERROR_CAN_HAPPEN = {("deploy", "Lock deployment", "DynamoDB.ConditionalCheckFailedException"): "second"}
+#: condition (no deployment in progress) can only fail where the DEPLOYMENT item is `deploying`:
+#: in `locked`, where an earlier deployment was stopped holding it (after a deployment that
+#: ended, as in `second`, the item is `deployed`: the re-read finds no lock and the failing
+#: condition would be retried for ever, a world AWS cannot produce).
+WHERE_THE_ERROR_CAN_HAPPEN = {("deploy", "Lock deployment", "DynamoDB.ConditionalCheckFailedException"): "locked"}
 
 
 def _passing(machine: Machine, state: str, tmp_path_factory, prefer_live: bool,
@@ -489,12 +591,16 @@ def _no_failure(scenario: Scenario, check: bool = True) -> dict:
             "failed": {(s, f["error"]) for s in set(run.entered()) for f in run.failures(s)}}
 
 
-def _failing(scenario: Scenario, state: str, error: str, catcher_next: str, before: dict) -> dict:
+def _failing(scenario: Scenario, state: str, error: str, catcher_next: str, before: dict,
+             race: Optional[str] = None) -> dict:
     from sfn_harness import item, published
 
     for earlier, its_error in before.items():
         scenario.account.harness.fail_state(earlier, its_error)
-    scenario.account.harness.fail_state(state, error)
+    if race:
+        getattr(scenario, race)(state)
+    else:
+        scenario.account.harness.fail_state(state, error)
     run = scenario.run()
     definition = scenario.machine.definition
     failures = run.failures(state)
@@ -502,7 +608,7 @@ def _failing(scenario: Scenario, state: str, error: str, catcher_next: str, befo
     after = _entered_after_last_failure(run, state)
     assert after[:1] == [catcher_next], (f"after {state} failed with {error}, the execution went to {after[:1]}, "
                                          f"not the Catcher's Next {catcher_next!r}", run.error, run.cause)
-    route, end = tail(definition, catcher_next, error)
+    route, end = tail(definition, catcher_next, error, passed=tuple(_entered_before_last_failure(run, state)))
     assert after[:len(route)] == route, (f"the route from {catcher_next!r} should run {route}", after, run.error,
                                          run.cause)
     if end is None:
@@ -552,6 +658,12 @@ def _entered_after_last_failure(run, state: str) -> list[str]:
     return [e["stateEnteredEventDetails"]["name"] for e in run.events[last:] if "stateEnteredEventDetails" in e]
 
 
+def _entered_before_last_failure(run, state: str) -> list[str]:
+    after = _entered_after_last_failure(run, state)
+    entered = run.entered()
+    return entered[:len(entered) - len(after)]
+
+
 def _succeeded_states(run) -> set:
     found, current = set(), None
     for event in run.events:
@@ -567,7 +679,9 @@ def test_every_catcher_of_every_task_has_a_route():
     enumeration misses no Catcher of any compiled retrain, deploy or drift machine."""
     catchers = sum(len(s.get("Catch", [])) for m in MACHINES for s in m.definition["States"].values()
                    if s["Type"] == "Task")
-    assert len([r for r in ROUTES if r.state is not None]) == catchers
+    excluded = sum(1 for m in MACHINES for name, s in m.definition["States"].items() if s["Type"] == "Task"
+                   for c in s.get("Catch", []) if (m.pipeline, name, "|".join(c["ErrorEquals"])) in NOT_PRODUCIBLE)
+    assert len([r for r in ROUTES if r.state is not None]) + excluded == catchers
     assert {m.pipeline for m in MACHINES} == set(PIPELINES)
-    print(f"{len(ROUTES)} routes: {catchers} failing Task routes, {len(ROUTES) - catchers} scenario routes, "
-          f"over {len(MACHINES)} state machines")
+    print(f"{len(ROUTES)} routes: {catchers - excluded} failing Task routes ({excluded} not producible in moto), "
+          f"{len(ROUTES) - catchers + excluded} scenario routes, over {len(MACHINES)} state machines")
