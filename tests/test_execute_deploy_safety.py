@@ -322,7 +322,7 @@ def test_an_absent_optional_member_is_a_notified_failure_that_frees_the_lock(fra
         return config
 
     monkeypatch.setattr(LambdaFunction, "get_configuration", without_member)
-    run = execute(fraud.sfn, "fraud-scoring-prod-deploy", "deploy-1", {"version": "v1"})
+    run = fraud.registry.deploy("v1")
     assert (run.status, run.error) == ("FAILED", error), run.cause
     assert routed_at in run.entered()
     assert any(s.startswith("deployment ") for s in subjects(fraud)), subjects(fraud)  # notified
