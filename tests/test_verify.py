@@ -383,3 +383,15 @@ def test_verify_reads_out_as_every_reader_of_out_does(monkeypatch, tmp_path):
     result = invoke("verify", str(definition))
     assert result.exit_code == 2, result.output
     assert "a compiled output is limited to 64 bytes" in result.stderr and "hint:" in result.stderr
+
+
+def test_a_fifo_is_named_for_what_it_is_and_never_read(tmp_path):
+    """Issue 15 item 2's rule for every reader: a FIFO is refused by what it is, never opened
+    (opening one for reading would wait for a writer)."""
+    import os
+
+    fifo = tmp_path / "m.asl.json"
+    os.mkfifo(fifo)
+    result = invoke("verify", str(fifo))
+    assert result.exit_code == 2
+    assert f"{fifo}: not a regular file or a folder" in result.output

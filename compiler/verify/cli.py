@@ -82,6 +82,8 @@ def _definition_files(paths) -> list:
             files += found
         elif path.is_file():
             files.append(path)
+        elif path.exists():  # a FIFO, a device: never read (compiler/files.py refuses them too)
+            raise click.UsageError(f"{given}: not a regular file or a folder")
         else:
             raise click.UsageError(f"{given}: no such file or folder")
     return list(dict.fromkeys(files))
