@@ -132,9 +132,9 @@ def apply_command(out, environment, images, commit, commit_time, dry_run, output
 @cli.command()
 def schema() -> None:
     """Print the JSON Schema of mlops.yaml (for editors)."""
-    from compiler import resources
+    from compiler import package_data
 
-    click.echo(resources.schema_text(), nl=False)
+    click.echo(package_data.schema_text(), nl=False)
 
 
 def _unproven(error, prefix: str = "") -> None:

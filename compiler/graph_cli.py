@@ -1,4 +1,4 @@
-"""`mlopsc graph`: one pipeline's state machine as a Mermaid flowchart or Graphviz DOT (compiler/graph.py)."""
+"""`mlopsc graph`: one pipeline's state machine as a Mermaid flowchart or Graphviz DOT (compiler/graph/)."""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Iterator, Optional
 
-from compiler import resources
+from compiler import package_data
 
 RETRAIN_STAGES = ("validate", "transform", "tune", "train", "evaluate")
 #: Map settings merge entry by entry (a stage adds to the defaults' environment); others replace.
@@ -40,7 +40,7 @@ class StageView:
 
 
 def stage_defaults_schema() -> dict:
-    return resources.schema()["$defs"]["stage_settings"]["properties"]
+    return package_data.schema()["$defs"]["stage_settings"]["properties"]
 
 
 def setting_keys() -> tuple:

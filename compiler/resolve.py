@@ -10,7 +10,7 @@ import hashlib
 import re
 from typing import Any, Optional
 
-from compiler import durations, inherit, names, resources
+from compiler import durations, inherit, names, package_data
 from compiler.model import (BatchPipeline, Build, DeployPipeline, Drift, Endpoint, Function, GateCondition, Health,
                             ModelConfig, Monitor, Platform, Poll, RetrainPipeline, Retry, Runtime, Service,
                             SourceFile, Stage, Traffic, Tune, TuneParameter, frozen_map)
@@ -20,7 +20,7 @@ MONITOR_ALARM_PREFIX = "monitor:"
 
 
 def _defaults(definition: str) -> dict:
-    properties = resources.schema()["$defs"][definition]["properties"]
+    properties = package_data.schema()["$defs"][definition]["properties"]
     return {key: spec["default"] for key, spec in properties.items() if "default" in spec}
 
 

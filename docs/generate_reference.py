@@ -10,7 +10,7 @@ import json
 import sys
 from pathlib import Path
 
-from compiler import resources
+from compiler import package_data
 
 TARGET = Path(__file__).with_name("config-reference.md")
 SECTIONS = [
@@ -32,7 +32,7 @@ SECTIONS = [
 def _type(spec: dict, schema: dict) -> str:
     if "$ref" in spec:
         name = spec["$ref"].rsplit("/", 1)[-1]
-        target = resources.resolve_ref(spec["$ref"])
+        target = package_data.resolve_ref(spec["$ref"])
         return _type({**target, **{k: v for k, v in spec.items() if k != "$ref"}}, schema) if "type" in target or "enum" in target else name
     if "enum" in spec:
         return " \\| ".join(f"`{v}`" for v in spec["enum"])
@@ -43,7 +43,7 @@ def _type(spec: dict, schema: dict) -> str:
 
 
 def _row(key: str, spec: dict, required: set, schema: dict) -> str:
-    target = resources.resolve_ref(spec["$ref"]) if "$ref" in spec else {}
+    target = package_data.resolve_ref(spec["$ref"]) if "$ref" in spec else {}
     text = spec.get("description") or target.get("description") or spec.get("x-hint") or target.get("x-hint") or ""
     default = spec.get("default", target.get("default"))
     return (f"| `{key}` | {_type(spec, schema)} | {'yes' if key in required else ''} | "
@@ -68,7 +68,7 @@ def _section(title: str, node: dict, schema: dict) -> list:
 
 
 def reference() -> str:
-    schema = resources.schema()
+    schema = package_data.schema()
     lines = ["# mlops.yaml reference (config v1)", "",
              "Generated from `schemas/config-v1.schema.json` by `docs/generate_reference.py`; do not edit.",
              "Cross-field rules (Fargate pairs, ARNs, schedules, ...) are listed in the README.", ""]

@@ -14,7 +14,7 @@ import json
 from click.testing import CliRunner
 
 from compiler import api
-from compiler.bootstrap.model import apply_statements
+from compiler.bootstrap.model_stack import apply_statements
 from compiler.cli import cli
 from moto_aws import ACCOUNT, REGION, aws, create_platform, moto_server  # noqa: F401 - fixtures
 from test_apply import SAMPLES, actions, compile_into, run_apply

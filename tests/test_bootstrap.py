@@ -40,7 +40,7 @@ from compile_helpers import (LONG_NAMES_CONFIGS, REPO_ROOT, SAMPLES, SAMPLES_PLA
 import compiler
 from compiler import api
 from compiler.render import asl
-from compiler.bootstrap import cfn, model as model_stack
+from compiler.bootstrap import cfn, model_stack
 from compiler.render import iam
 
 SAMPLE_MODELS = {"churn-fargate": "churn-fargate", "demand-forecast": "demand-forecast", "fraud-lambda": "fraud-scoring"}
@@ -783,9 +783,9 @@ def test_compile_yml_is_a_valid_buildspec():
 
 
 def test_the_installed_package_carries_compile_yml():
-    from compiler import resources
+    from compiler import package_data
 
-    assert resources.buildspec_text("compile.yml") == COMPILE_YML.read_text()
+    assert package_data.buildspec_text("compile.yml") == COMPILE_YML.read_text()
 
 
 def test_compile_yml_pins_mlopsc_compiles_and_applies():

@@ -1027,7 +1027,7 @@ def test_managing_network_interfaces_is_limited_to_the_platforms_subnets(compile
 
 def test_no_role_may_set_a_repository_policy(compiled):
     """A repository policy could open the model's images to anyone: the model stack sets the one
-    Lambda needs (compiler/bootstrap/model.py), no derived role may."""
+    Lambda needs (compiler/bootstrap/model_stack.py), no derived role may."""
     for label, (config, _, policies) in compiled.items():
         for runtime in config.runtimes:
             repository = arn(config, "ecr", f"repository/{config.name}/{runtime.name}")

@@ -15,7 +15,8 @@ import yaml
 
 from compile_helpers import (HOSTILE, SAMPLES, SAMPLES_PLATFORM, AslValidator, CfnLint, all_states, baseline_config,
                              hostile_config, make_repo, walk, wiring)
-from compiler import api, model_monitor
+from compiler import api
+from compiler.aws_data import model_monitor
 from compiler.render import asl, context
 from compiler.runs import PIPELINES
 from test_iam_policy import ECS_MONITOR

@@ -60,7 +60,7 @@ def platform_command(platform_file, handler_zip) -> None:
 def model_command(path, platform_file, source_kind, repository, branch, connection_arn) -> None:
     """Print the delivery pipeline stack of the model at PATH: ECR repositories, log groups, the
     model's roles or policies, and the CodePipeline Source -> Build -> per environment Compile & Apply."""
-    from compiler.bootstrap import model, stacks
+    from compiler.bootstrap import model_stack, stacks
 
     if source_kind == "github":
         if not connection_arn or not _CONNECTION.match(connection_arn):
@@ -75,7 +75,7 @@ def model_command(path, platform_file, source_kind, repository, branch, connecti
             raise click.UsageError(f"--repository {repository!r} is not a CodeCommit repository name")
 
     # Without --repository, CodeCommit's repository is named like the model (known once it is read).
-    source = model.Source(source_kind, repository or "", branch, connection_arn)
+    source = model_stack.Source(source_kind, repository or "", branch, connection_arn)
     _emit(lambda: stacks.model_stack(path, platform_file, source))
 
 

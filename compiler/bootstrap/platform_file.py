@@ -13,7 +13,7 @@ from typing import Iterable, Optional
 
 from compiler import names
 from compiler.checks import load_platform, schema
-from compiler.checks.context import RuleContext
+from compiler.checks.rule_context import RuleContext
 from compiler.checks.finding import Finding
 from compiler.checks.rules import arns
 from compiler.load import Document

@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Optional
 
 from compiler import api, discover
-from compiler.bootstrap import BootstrapError, cfn, model, platform, platform_file
+from compiler.bootstrap import BootstrapError, cfn, platform, platform_file
+from compiler.bootstrap.model_stack import Source, template as model_template
 
 
 @dataclasses.dataclass(frozen=True)
@@ -36,7 +37,7 @@ def write_handler_zip(path: Path) -> None:
     path.write_bytes(package.handler_zip())
 
 
-def model_stack(path: str, platform_path: Optional[str], source: model.Source) -> Stack:
+def model_stack(path: str, platform_path: Optional[str], source: Source) -> Stack:
     try:
         files = discover.config_files([path])
     except discover.DiscoveryError as error:
@@ -58,7 +59,7 @@ def model_stack(path: str, platform_path: Optional[str], source: model.Source) -
     configs = list(compiled.validation.models)
     if not source.repository:
         source = dataclasses.replace(source, repository=configs[0].name)
-    text = cfn.to_json(model.template(configs, compiled.outputs, found, source))
+    text = cfn.to_json(model_template(configs, compiled.outputs, found, source))
     _check_template_size(text, len(configs))
     return Stack(text=text, notes=tuple(_model_notes(configs, found)))
 

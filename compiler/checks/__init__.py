@@ -11,7 +11,7 @@ from typing import Iterable, Optional
 
 from compiler import discover, overlay
 from compiler.checks import schema
-from compiler.checks.context import RuleContext
+from compiler.checks.rule_context import RuleContext
 from compiler.checks.finding import Finding
 from compiler.checks.rules import ACROSS, ALL as RULES
 from compiler.checks.rules import service_quotas

@@ -7,7 +7,7 @@ from typing import Iterator
 
 import jsonschema
 
-from compiler import resources
+from compiler import package_data
 from compiler.checks.finding import Finding, did_you_mean, is_sensitive
 
 RULE = "schema"
@@ -17,7 +17,7 @@ _TYPE_NAMES = {"object": "a map", "array": "a list", "string": "a string", "inte
 
 @functools.lru_cache(maxsize=None)
 def _validator() -> jsonschema.protocols.Validator:
-    return jsonschema.Draft202012Validator(resources.schema())
+    return jsonschema.Draft202012Validator(package_data.schema())
 
 
 def check(data: dict) -> Iterator[Finding]:
@@ -119,7 +119,7 @@ def _known_keys(schema: dict) -> set:
     keys = set(schema.get("properties", {}))
     ref = schema.get("$ref")
     if ref:
-        keys |= _known_keys(resources.resolve_ref(ref))
+        keys |= _known_keys(package_data.resolve_ref(ref))
     return keys
 
 

@@ -31,7 +31,7 @@ import re
 from typing import Any, TextIO
 
 from compiler import graph
-from compiler.diff import asl
+from compiler.diff import states
 from compiler.diff.change import ABSENT, Change, Diff, group_key, pipeline_of
 from compiler.diff.fields import format_path
 from compiler.report import one_line
@@ -87,7 +87,7 @@ def _condition(change: Change, outcome: str) -> str:
         return f"{_prefix(change)}condition {graph.condition(change.new)}"
     if outcome == "removed":
         return f"{_prefix(change)}condition {graph.condition(change.old)}"
-    old, new = asl.comparison(change.old), asl.comparison(change.new)
+    old, new = states.comparison(change.old), states.comparison(change.new)
     if old and new and (old.variable, old.operator) == (new.variable, new.operator):
         return f"{_prefix(change)}{graph.condition(change.old)} -> {_value(new.value)}"
     return f"{_prefix(change)}{graph.condition(change.old)} -> {graph.condition(change.new)}"

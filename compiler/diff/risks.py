@@ -20,7 +20,7 @@ import numbers
 from typing import Any, Callable, Optional
 
 from compiler import graph
-from compiler.diff import asl
+from compiler.diff import states
 from compiler.diff.change import ABSENT, Change
 
 #: Keys holding a number of instances (SageMaker jobs and endpoints, autoscaling, ECS services).
@@ -63,7 +63,7 @@ def removed_gate_condition(change: Change) -> Optional[str]:
 def looser_threshold(change: Change) -> Optional[str]:
     if change.kind != "condition-changed":
         return None
-    old, new = asl.comparison(change.old), asl.comparison(change.new)
+    old, new = states.comparison(change.old), states.comparison(change.new)
     if old is None or new is None or not _is_gate(old) or not (_is_number(old.value) and _is_number(new.value)):
         return None
     if not old.operator.startswith("Numeric") or old.operator.endswith("Path") or new.operator.endswith("Path"):
@@ -137,10 +137,10 @@ RULES: tuple[Callable[[Change], Optional[str]], ...] = (
 
 
 def _gate_comparisons(rule: Any) -> list:
-    return [found for found in asl.comparisons(rule) if _is_gate(found)]
+    return [found for found in states.comparisons(rule) if _is_gate(found)]
 
 
-def _is_gate(found: asl.Comparison) -> bool:
+def _is_gate(found: states.Comparison) -> bool:
     return found.variable.startswith(GATE_VARIABLES)
 
 
@@ -148,7 +148,7 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
-def _inclusive(found: asl.Comparison) -> bool:
+def _inclusive(found: states.Comparison) -> bool:
     return found.operator.endswith("Equals")
 
 

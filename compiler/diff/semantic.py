@@ -3,7 +3,7 @@
 A side is `{"<model>/<env>": {file name: parsed content}}`. Models and environments only one side
 has are reported as added or removed (not file by file); a removal carries what was removed (a
 model: `{environment: {file: content}}`, an environment: `{file: content}`, a file: its content)
-for the risk rules to read; state machines are compared by `asl`;
+for the risk rules to read; state machines are compared by `states`;
 every other file (buildspec.yml, pointers.json, triggers.json, iam.json, and any file a later
 mlopsc writes) by its structure (`fields`). Of manifest.json only what the other files do not
 already say is compared: not the sha256 lines, but the compiler version, the target, the inputs.
@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Iterator, Mapping
 
-from compiler.diff import asl, fields
+from compiler.diff import fields, states
 from compiler.diff.change import Change, file_rank, pipeline_of, sort_key
 from compiler.render import MANIFEST
 
@@ -68,7 +68,7 @@ def _environment(old: Mapping, new: Mapping, where: dict) -> Iterator[Change]:
 
 def _file(name: str, old: Any, new: Any) -> Iterator[Change]:
     if pipeline_of(name):
-        return asl.changes(old, new)
+        return states.changes(old, new)
     if name == MANIFEST:
         old, new = _manifest_view(old), _manifest_view(new)
     return (Change.of("field", before, after, path=path, context=within)

@@ -14,7 +14,7 @@ import json
 
 from compiler import names
 from compiler.model import ModelConfig, Stage
-from compiler import model_monitor
+from compiler.aws_data import model_monitor
 
 #: The first group of a UUID: 8 hex characters, new on every evaluation (every retry).
 TOKEN = "States.ArrayGetItem(States.StringSplit(States.UUID(), '-'), 0)"

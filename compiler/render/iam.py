@@ -602,7 +602,7 @@ def _update_function_code(call: _Call) -> None:
     if not match or match["runtime"] not in runtimes:
         raise call.fail("ImageUri is not one of the model's image pointers")
     # Lambda reads a container image with the deploying role's ECR permissions; the repository
-    # policy that lets Lambda pull is the model stack's (compiler/bootstrap/model.py), never set
+    # policy that lets Lambda pull is the model stack's (compiler/bootstrap/model_stack.py), never set
     # by this role: ecr:SetRepositoryPolicy could open the repository to anyone.
     repository = call.scope.naming.repository(match["runtime"])
     call.policy.allow("FunctionImage", ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:GetRepositoryPolicy"],

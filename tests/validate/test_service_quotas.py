@@ -16,7 +16,7 @@ from pathlib import Path
 
 from helpers import BASE_CONFIG, run_cli
 
-from compiler.bootstrap import BootstrapError, model, stacks
+from compiler.bootstrap import BootstrapError, model_stack, stacks
 from compiler.checks.rules import service_quotas
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -81,7 +81,7 @@ def test_the_limit_keeps_the_richest_sample_under_one_megabyte(tmp_path):
     limit = service_quotas.TEMPLATE_ENVIRONMENTS
     (repo / "mlops.yaml").write_text(config + environments(names(limit, prefix="production-xy")))
     stack = stacks.model_stack(str(repo), str(REPO_ROOT / "samples" / "mlops-platform.yaml"),
-                               model.Source("codecommit", ""))
+                               model_stack.Source("codecommit", ""))
     assert not stack.problems, stack.problems
     size = len(stack.text.encode("utf-8"))
     assert size < stacks.TEMPLATE_BYTES, size
@@ -99,7 +99,7 @@ def test_bootstrap_measures_the_real_template(tmp_path, monkeypatch):
     (tmp_path / ".git").mkdir()
     monkeypatch.setattr(stacks, "TEMPLATE_BYTES", 50_000)  # the sample makes 73 KB
     try:
-        stacks.model_stack(str(repo), str(REPO_ROOT / "samples" / "mlops-platform.yaml"), model.Source("codecommit", ""))
+        stacks.model_stack(str(repo), str(REPO_ROOT / "samples" / "mlops-platform.yaml"), model_stack.Source("codecommit", ""))
     except BootstrapError as error:
         assert "the model stack's template is" in str(error) and "Template body size in an Amazon S3 object" in error.hint
     else:

@@ -1,7 +1,8 @@
 """The monitor section watches a deployed model: what it needs from the pipelines, which drift
 job each deploy target takes, and monitor alarms that traffic.alarms may name."""
 
-from compiler import model_monitor, resources
+from compiler import package_data
+from compiler.aws_data import model_monitor
 from compiler.checks.finding import Finding, did_you_mean
 from compiler.model import MODEL_MONITOR_TARGET, model_monitor_measures_drift
 
@@ -98,4 +99,4 @@ def monitor_alarms(monitor: dict) -> list:
 
 
 def _default(key: str):
-    return resources.schema()["$defs"]["monitor_drift"]["properties"][key]["default"]
+    return package_data.schema()["$defs"]["monitor_drift"]["properties"][key]["default"]

@@ -8,7 +8,7 @@ same waits. A shorter wait promotes a failing version before its alarm could fir
 by the user are outside mlopsc's knowledge: README, "Traffic shifting", says what they must do.
 """
 
-from compiler import durations, resources
+from compiler import durations, package_data
 from compiler.checks.finding import Finding
 from compiler.checks.rules.monitor import HEALTH_ALARMS, MONITOR_REFERENCE, ROLLBACK_ALARMS
 
@@ -42,4 +42,4 @@ def check(context):
 
 
 def _default_periods() -> int:
-    return resources.schema()["$defs"]["monitor_health"]["properties"]["evaluation_periods"]["default"]
+    return package_data.schema()["$defs"]["monitor_health"]["properties"]["evaluation_periods"]["default"]

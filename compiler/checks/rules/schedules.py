@@ -1,6 +1,6 @@
 """Trigger schedules are valid EventBridge rate(...) or cron(...) expressions."""
 
-from compiler import schedule
+from compiler.checks import schedule_expressions as schedule
 from compiler.checks.finding import Finding
 
 RULE = "schedule"

@@ -16,7 +16,7 @@ detect-secrets is imported on first use only: commands that never check a config
 import functools
 import re
 
-from compiler import resources
+from compiler import package_data
 from compiler.checks.finding import Finding
 
 RULE = "secret-in-config"
@@ -94,7 +94,7 @@ def _schema_keys() -> frozenset:
     """Keys the schema names (`image`, `command`, ...): any other key was named by the user
     (an environment variable, a build arg, a hyper-parameter, a tag)."""
     names = set()
-    stack = [resources.schema()]
+    stack = [package_data.schema()]
     while stack:
         node = stack.pop()
         if isinstance(node, dict):

@@ -1,6 +1,6 @@
 """Counts that AWS service quotas cap, checked before they bite at deploy time.
 
-Each model gets one delivery stack (compiler/bootstrap/model.py) whose CodePipeline has a stage per
+Each model gets one delivery stack (compiler/bootstrap/model_stack.py) whose CodePipeline has a stage per
 environment, and whose CloudFormation template grows with every environment:
 
 - CodePipeline, "Quotas in AWS CodePipeline" (codepipeline/latest/userguide/limits.html): at most
@@ -45,7 +45,7 @@ _QUOTAS = (
 def check_document(data: dict) -> list:
     """Findings for the config file as written: each quota exceeded, at the first environment
     past it in the order the pipeline runs them."""
-    from compiler.bootstrap.model import pipeline_order  # the order of the pipeline's stages
+    from compiler.bootstrap.model_stack import pipeline_order  # the order of the pipeline's stages
 
     overlays = data.get("environments")
     if not isinstance(overlays, dict):

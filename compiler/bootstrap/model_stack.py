@@ -31,7 +31,7 @@ import hashlib
 import json
 from typing import Mapping, Optional, Sequence
 
-from compiler import __version__, names, resources
+from compiler import __version__, names, package_data
 from compiler.apply import buckets
 from compiler.bootstrap import BootstrapError, cfn
 from compiler.bootstrap.cfn import Template, get_att, ref, statement, sub
@@ -393,7 +393,7 @@ class _Builder:
         }
         where = "" if env.home else (f" (account {env.config.platform.account}: apply refuses to run there until "
                                      "a cross-account role exists)")
-        self.project(logical, env, logical + "Role", resources.buildspec_text("compile.yml"), environment,
+        self.project(logical, env, logical + "Role", package_data.buildspec_text("compile.yml"), environment,
                      f"Compiles {self.model} and applies it to {env.name}{where}")
 
     # -- the pipeline ---------------------------------------------------------------------------
