@@ -60,7 +60,8 @@ def compile_command(paths, out, environment, platform_file, output_format, check
     and manifest to OUT/<model>/<env>/."""
     from pathlib import Path
 
-    from compiler import api, discover, verify, write
+    from compiler import api, discover, verify
+    from compiler.artifacts import write
 
     try:
         result = api.compile_outputs(list(paths) or ["."], platform_file, environment)

@@ -1018,7 +1018,8 @@ def applied(monkeypatch, tmp_path, samples: list, environment: str = "default", 
 
     from moto import mock_aws
 
-    from compiler import api, apply, write
+    from compiler import api, apply
+    from compiler.artifacts import write
     from moto_aws import create_platform
 
     @contextlib.contextmanager
@@ -1087,7 +1088,8 @@ def apply_again(account, samples: list, environment: str = "default", digest: st
     """A later commit applied to the account, as `mlopsc apply` does after a merge: `samples`
     compiled into the same OUT and applied with every image at `digest` (a new build) and a newer
     commit time (the pointers follow it). Runs apply started are awaited."""
-    from compiler import api, apply, write
+    from compiler import api, apply
+    from compiler.artifacts import write
 
     result = api.compile_outputs([str(s) for s in samples], None, environment)
     assert result.validation.ok, result.validation.problems

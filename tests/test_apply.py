@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from compiler import api, apply, write
+from compiler import api, apply
+from compiler.artifacts import write
 from compiler.cli import cli
 from compile_helpers import run_cli
 from moto_aws import (ACCOUNT, REGION, aws, create_platform, fail_on, moto_server, respond_on,  # noqa: F401 - fixtures

@@ -166,7 +166,7 @@ def test_write_failure_while_staging_leaves_out_untouched(samples_copy, tmp_path
 
 def test_failure_while_swapping_directories_leaves_out_untouched(samples_copy, tmp_path, monkeypatch):
     """Staging succeeded; replacing the second changed directory fails: the first must be put back."""
-    from compiler import write
+    from compiler.artifacts import write
 
     out = tmp_path / "out"
     assert compile_copy(samples_copy, out).exit_code == 0

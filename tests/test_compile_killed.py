@@ -31,7 +31,8 @@ import pytest
 
 from compile_helpers import SAMPLES_PLATFORM, mlopsc_executable, tree
 
-from compiler import api, write
+from compiler import api
+from compiler.artifacts import write
 
 MODELS = 8
 ENVIRONMENTS = ("dev", "stage", "prod-eu", "prod-us")

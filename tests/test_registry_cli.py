@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from compiler import api, write
+from compiler import api
+from compiler.artifacts import write
 from compiler.registry import handler, items, store
 from compile_helpers import SAMPLES_PLATFORM, invoke
 from moto_aws import aws, create_platform, moto_server, use_account  # noqa: F401 - fixtures

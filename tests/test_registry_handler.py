@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from compiler import api, write
+from compiler import api
+from compiler.artifacts import write
 from compiler.registry import handler, items
 from moto_aws import aws, create_platform, moto_server  # noqa: F401 - fixtures
 from registry_events import (MODEL, TABLE, clear, drift_detected, event, failure, get, lock, model_data, pointers,

@@ -74,7 +74,8 @@ class Machine:
 
 
 def _compiled() -> list[Machine]:
-    from compiler import api, write
+    from compiler import api
+    from compiler.artifacts import write
 
     machines = []
     for (sample, environment) in SAMPLE_ENVIRONMENTS:

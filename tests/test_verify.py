@@ -360,7 +360,8 @@ def test_verify_reads_out_as_every_reader_of_out_does(monkeypatch, tmp_path):
     """OUT is read bounded (compiler.files.read_bytes_bounded, a compiled output's limit), never
     while a killed compile's journal says it is half swapped (write.check_finished: apply, diff and
     compile --check refuse it too), and a staging folder a kill left (`.mlopsc-*`) is not OUT's."""
-    from compiler import files, write
+    from compiler import files
+    from compiler.artifacts import write
 
     out = tmp_path / "out"
     environment = out / "m" / "dev"

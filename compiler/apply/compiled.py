@@ -15,9 +15,10 @@ import time as _time
 from pathlib import Path
 from typing import Mapping, Optional
 
-from compiler import files, write
+from compiler import files
+from compiler.artifacts import write
 from compiler.apply.errors import ApplyInputError
-from compiler.render import FORMAT_VERSION, MANIFEST
+from compiler.artifacts.format import FORMAT_VERSION, MANIFEST
 
 #: Environment names as the config language allows them (also keeps --env from acting as a glob).
 ENVIRONMENT = re.compile(r"^[a-z][a-z0-9-]{0,15}$")

@@ -16,7 +16,7 @@ from typing import Any, Iterator, Mapping
 
 from compiler.diff import fields, states
 from compiler.diff.change import Change, file_rank, pipeline_of, sort_key
-from compiler.render import MANIFEST
+from compiler.artifacts.format import MANIFEST
 
 Side = Mapping[str, Mapping[str, Any]]
 

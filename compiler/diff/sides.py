@@ -38,11 +38,12 @@ from typing import Any, Iterator, Optional
 
 import yaml
 
-from compiler import api, discover, write
+from compiler import api, discover
+from compiler.artifacts import write
 from compiler.apply import compiled
 from compiler.files import COMPILED_OUTPUT_BYTES, UnreadableFile, read_text_bounded
 from compiler.problems import Problem, dotted
-from compiler.render import FORMAT_VERSION, MANIFEST
+from compiler.artifacts.format import FORMAT_VERSION, MANIFEST
 
 #: `mlopsc diff A...B`: from the merge base of A and B to B.
 RANGE = "..."

@@ -2,29 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
-
-import yaml
-
 from compiler import __version__
+from compiler.artifacts.format import FORMAT_VERSION, MANIFEST, sha256, to_json, to_yaml
 from compiler.model import ModelConfig
 from compiler.render import asl, buildspec, iam, monitor, pointers, triggers
 from compiler.render.context import Naming
-
-MANIFEST = "manifest.json"
-#: Bump when the layout or meaning of the output files changes; diff/apply refuse others.
-FORMAT_VERSION = 1
-
-
-def to_json(data) -> str:
-    """Output JSON: 2-space indent, keys in the order the renderer built them, final newline."""
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-
-
-def to_yaml(data) -> str:
-    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml when present: same text, 10x faster
-    return yaml.dump(data, Dumper=dumper, sort_keys=False, default_flow_style=False, allow_unicode=True, width=1000)
 
 
 def render_files(config: ModelConfig) -> dict[str, str]:
@@ -42,10 +24,6 @@ def render_files(config: ModelConfig) -> dict[str, str]:
     return files
 
 
-def _sha256(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
 def _manifest(config: ModelConfig, files: dict[str, str]) -> dict:
     return {
         "format_version": FORMAT_VERSION,
@@ -57,7 +35,7 @@ def _manifest(config: ModelConfig, files: dict[str, str]) -> dict:
         "owner": config.owner,
         "target": _target(config),
         "inputs": [{"path": source.path, "sha256": source.sha256} for source in config.sources],
-        "outputs": [{"path": name, "sha256": _sha256(text)} for name, text in sorted(files.items())],
+        "outputs": [{"path": name, "sha256": sha256(text)} for name, text in sorted(files.items())],
     }
 
 

@@ -12,7 +12,7 @@ from typing import Optional
 
 from compiler.apply import compiled
 from compiler.apply.errors import ApplyError, ApplyInputError
-from compiler.render import MANIFEST
+from compiler.artifacts.format import MANIFEST
 
 
 @dataclasses.dataclass(frozen=True)

@@ -47,7 +47,8 @@ def verify_command(paths, input_schema, output_format) -> None:
 def _read_definition(file: Path) -> str:
     """A definition, read as every reader of OUT reads it: bounded (a compiled output's limit), and
     never from an OUT a killed compile left half swapped (`write.check_finished`)."""
-    from compiler import files, write
+    from compiler import files
+    from compiler.artifacts import write
 
     try:
         if (file.parent / "manifest.json").is_file():  # OUT/<model>/<env>/<file>
@@ -64,7 +65,7 @@ def _refuse(error) -> None:
 
 
 def _definition_files(paths) -> list:
-    from compiler import write
+    from compiler.artifacts import write
 
     files = []
     for given in paths:
