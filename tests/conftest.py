@@ -1,6 +1,16 @@
+import sys
+from pathlib import Path
+
 import pytest
 
-from helpers import Repo
+# Tests import their support code by module name (`from helpers import Repo`) from whichever folder
+# they sit in, and tests/runs and tests/diff import test_apply.py's helpers; pytest's default import
+# mode puts only a test file's own folder on sys.path, so these two folders are put there for all.
+TESTS = Path(__file__).resolve().parent
+for folder in ("apply", "support"):
+    sys.path.insert(0, str(TESTS / folder))
+
+from helpers import Repo  # noqa: E402 - found through the path above
 
 
 @pytest.fixture

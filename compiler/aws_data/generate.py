@@ -1,6 +1,6 @@
 """Write compiler/aws_data/*.json from the installed botocore: `python -m compiler.aws_data.generate`.
 
-Run it after upgrading botocore; tests/test_aws_data.py fails while the shipped file differs from
+Run it after upgrading botocore; tests/aws_data/test_aws_data.py fails while the shipped file differs from
 what this writes.
 """
 

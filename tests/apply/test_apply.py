@@ -17,8 +17,9 @@ from compiler.cli import cli
 from compile_helpers import run_cli
 from moto_aws import (ACCOUNT, REGION, aws, create_platform, fail_on, moto_server, respond_on,  # noqa: F401 - fixtures
                       use_account)
+from paths import REPO_ROOT
 
-SAMPLES = Path(__file__).resolve().parents[1] / "samples"
+SAMPLES = REPO_ROOT / "samples"
 COMMIT_A, COMMIT_B = "a" * 40, "b" * 40
 
 

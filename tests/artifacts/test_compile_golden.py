@@ -9,7 +9,7 @@ relative to its model repository). After an intended change to the output, regen
 one command and read the diff before committing:
 
     .venv/bin/pip install -q --no-deps --force-reinstall .
-    .venv/bin/python tests/regen_golden.py
+    .venv/bin/python tests/support/regen_golden.py
     git diff tests/golden
 """
 
@@ -21,7 +21,7 @@ import pytest
 
 from compile_helpers import GOLDEN, REPO_ROOT, run_cli, samples_out, tree  # noqa: F401 (fixture)
 
-REGEN = "python tests/regen_golden.py"
+REGEN = "python tests/support/regen_golden.py"
 GOLDEN_FILES = sorted(tree(GOLDEN)) if GOLDEN.is_dir() else []
 
 

@@ -8,8 +8,9 @@ import sys
 from pathlib import Path
 
 from compiler.aws_data import INSTANCE_TYPES_FILE, generate
+from paths import REPO_ROOT
 
-SAMPLES = Path(__file__).resolve().parents[1] / "samples"
+SAMPLES = REPO_ROOT / "samples"
 
 
 def test_the_shipped_instance_types_are_those_of_the_installed_botocore():

@@ -770,7 +770,7 @@ def test_registry_access_is_only_the_models_partition(parsed):
 
 # --------------------------------------------------------------------------- compile.yml
 
-SCHEMA = json.loads((REPO_ROOT / "tests" / "buildspec.schema.json").read_text())
+SCHEMA = json.loads((REPO_ROOT / "tests" / "support" / "buildspec.schema.json").read_text())
 COMPILE_YML = REPO_ROOT / "buildspecs" / "compile.yml"
 
 

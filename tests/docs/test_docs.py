@@ -2,9 +2,10 @@
 
 import subprocess
 import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from paths import REPO_ROOT
+
+ROOT = REPO_ROOT
 
 
 def test_config_reference_is_current():

@@ -23,10 +23,11 @@ import yaml
 
 import sfn_distributed_map
 from compiler.registry import store
+from paths import REPO_ROOT
 from sfn_harness import ACCOUNT, REGION, applied, execute, item, published, split_s3
 from test_full_life import Life, _next_second
 
-SAMPLES = Path(__file__).resolve().parents[1] / "samples"
+SAMPLES = REPO_ROOT / "samples"
 FORECAST = "demand-forecast"
 BATCH = f"{FORECAST}-default-batch"
 

@@ -10,13 +10,13 @@ writes a registry item, but for the one version without images (see that test)."
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
+from paths import REPO_ROOT
 from sfn_harness import Registry, applied, apply_again, execute, item, published
 
-SAMPLES = Path(__file__).resolve().parents[1] / "samples"
+SAMPLES = REPO_ROOT / "samples"
 FORECAST_METRICS = {"rmse": 11.0, "mape": 0.1}  # within demand-forecast's gate
 FRAUD_METRICS = {"auc": 0.95, "recall": 0.7, "false_positive_rate": 0.01}
 

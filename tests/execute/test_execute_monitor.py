@@ -12,16 +12,16 @@ drift monitoring: retrained under a config without it, then the sample applied (
 from __future__ import annotations
 
 import contextlib
-from pathlib import Path
 
 import pytest
 import yaml
 
 from compile_helpers import make_repo
 from compiler.registry import items
+from paths import REPO_ROOT
 from sfn_harness import Registry, applied, apply_again, execute, item, published
 
-SAMPLES = Path(__file__).resolve().parents[1] / "samples"
+SAMPLES = REPO_ROOT / "samples"
 ARTIFACTS = "s3://acme-ml-artifacts"
 DRIFT_ALARM = "fraud-scoring-dev-drift-log_amount"
 FRAUD_METRICS = {"auc": 0.95, "recall": 0.7, "false_positive_rate": 0.01}

@@ -5,13 +5,13 @@ harness adds: ECS/SageMaker stage outcomes, instant waits)."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
+from paths import REPO_ROOT
 from sfn_harness import applied, execute, item, published, split_s3
 
-SAMPLES = Path(__file__).resolve().parents[1] / "samples"
+SAMPLES = REPO_ROOT / "samples"
 ARTIFACTS = "s3://acme-ml-artifacts"
 
 

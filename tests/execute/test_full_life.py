@@ -22,15 +22,15 @@ from __future__ import annotations
 
 import json
 import time
-from pathlib import Path
 
 import pytest
 
 from compiler.registry import handler, store
 from compile_helpers import invoke
+from paths import REPO_ROOT
 from sfn_harness import applied, execute, item, published, start_state_machines_from_rules, wait_for
 
-SAMPLES = Path(__file__).resolve().parents[1] / "samples"
+SAMPLES = REPO_ROOT / "samples"
 MODEL, ENV, TABLE = "demand-forecast", "default", "mlops-registry"
 RETRAIN, DEPLOY = f"{MODEL}-{ENV}-retrain", f"{MODEL}-{ENV}-deploy"
 ARTIFACTS = f"s3://acme-ml-artifacts/{MODEL}/{ENV}/retrain"

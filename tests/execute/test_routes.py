@@ -24,7 +24,7 @@ handler fed every published event. Nothing sets a registry item. A scenario is b
 route then runs in a fork of the test process (copy-on-write: every route starts from the same
 account, and building it once keeps the whole set within a few minutes).
 
-Run one file's routes: `pytest tests/test_routes.py -k 'demand-forecast-default-deploy'`.
+Run one file's routes: `pytest tests/execute/test_routes.py -k 'demand-forecast-default-deploy'`.
 """
 
 from __future__ import annotations
@@ -42,7 +42,9 @@ from typing import Callable, Optional
 
 import pytest
 
-SAMPLES = Path(__file__).resolve().parents[1] / "samples"
+from paths import REPO_ROOT
+
+SAMPLES = REPO_ROOT / "samples"
 #: (sample folder, environment) -> metrics its evaluate stage writes that pass its gate
 SAMPLE_ENVIRONMENTS = {
     ("churn-fargate", "default"): {"auc": 0.91, "logloss": 0.31},

@@ -1,7 +1,7 @@
 """`mlopsc graph`: the Mermaid and DOT output parsed back structurally (every line must match the
 grammar subset the renderer emits): every state exactly once as a node with its name as label,
 inside its Map/Parallel's subgraph; every Next/Default/Choice/Catch transition an edge between the
-right ids; Catch edges dashed. That the real tools accept the text is tests/test_graph_tools.py."""
+right ids; Catch edges dashed. That the real tools accept the text is tests/graph/test_graph_tools.py."""
 
 from __future__ import annotations
 

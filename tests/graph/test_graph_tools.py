@@ -1,4 +1,4 @@
-"""Graphs mlopsc prints or documents, checked by the real tools (tests/graph_parse.mjs): Mermaid's
+"""Graphs mlopsc prints or documents, checked by the real tools (tests/support/graph_parse.mjs): Mermaid's
 own parser and Graphviz `dot` (WebAssembly build) rendering SVG. Every sample pipeline in both
 formats, graphs of hostile state names, and every ```mermaid block of the README. A missing tool
 skips locally and fails under CI=true."""

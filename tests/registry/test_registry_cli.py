@@ -21,9 +21,10 @@ from compiler.artifacts import write
 from compiler.registry import handler, items, store
 from compile_helpers import SAMPLES_PLATFORM, invoke
 from moto_aws import aws, create_platform, moto_server, use_account  # noqa: F401 - fixtures
+from paths import REPO_ROOT
 from registry_events import (MODEL, TABLE, event, failure, get, model_data, pointers, put_version, registered)
 
-SAMPLES = Path(__file__).resolve().parents[1] / "samples"
+SAMPLES = REPO_ROOT / "samples"
 
 
 @pytest.fixture(scope="module")

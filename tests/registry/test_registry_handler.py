@@ -19,11 +19,12 @@ from compiler import api
 from compiler.artifacts import write
 from compiler.registry import handler, items
 from moto_aws import aws, create_platform, moto_server  # noqa: F401 - fixtures
+from paths import REPO_ROOT
 from registry_events import (MODEL, TABLE, clear, drift_detected, event, failure, get, lock, model_data, pointers,
                              put_version, registered, table_state)
 
-GOLDEN = Path(__file__).resolve().parent / "golden" / MODEL / "default"
-SAMPLES = Path(__file__).resolve().parents[1] / "samples"
+GOLDEN = REPO_ROOT / "tests" / "golden" / MODEL / "default"
+SAMPLES = REPO_ROOT / "samples"
 
 
 @pytest.fixture(scope="module")

@@ -14,8 +14,9 @@ import jsonschema
 import yaml
 
 from compile_helpers import SAMPLES, hostile_out, samples_out  # noqa: F401 (fixtures)
+from paths import REPO_ROOT
 
-SCHEMA = json.loads((Path(__file__).parent / "buildspec.schema.json").read_text())
+SCHEMA = json.loads((REPO_ROOT / "tests" / "support" / "buildspec.schema.json").read_text())
 TAG = "$CODEBUILD_RESOLVED_SOURCE_VERSION"
 REPOS = {"churn-fargate": "churn-fargate", "demand-forecast": "demand-forecast", "fraud-scoring": "fraud-lambda"}
 

@@ -6,14 +6,14 @@ BlueGreenUpdatePolicy). Left unset, a linear shift could be cut short and rolled
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
 from compiler.render import asl
+from paths import REPO_ROOT
 
-GOLDEN = Path(__file__).parent / "golden" / "demand-forecast" / "default" / "deploy.asl.json"
+GOLDEN = REPO_ROOT / "tests" / "golden" / "demand-forecast" / "default" / "deploy.asl.json"
 
 
 def test_the_compiled_update_allows_every_wait_of_its_traffic_shift():

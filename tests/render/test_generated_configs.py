@@ -13,7 +13,7 @@ after the examples ran (test_asl_validator_accepts_every_generated_definition), 
 start per example would cost more than all the compiles.
 
 A failing example is kept: its config is printed as YAML with the file name to save it under
-tests/generated_configs/ (REGRESSIONS); every file there is compiled by
+tests/render/generated_configs/ (REGRESSIONS); every file there is compiled by
 test_regression_configs_compile, whatever the generator draws later. Once `compile_outputs`
 proves each definition with `mlopsc verify` (issue 14, section 1), this is a proof test too.
 """
@@ -32,8 +32,9 @@ from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
 from compile_helpers import AslValidator
 from compiler import api
+from paths import REPO_ROOT
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = REPO_ROOT
 SAMPLES = REPO / "samples"
 SCHEMA = json.loads((REPO / "schemas" / "config-v1.schema.json").read_text())
 REGRESSIONS = Path(__file__).resolve().parent / "generated_configs"
@@ -199,7 +200,7 @@ def _compile(tmp_root: Path, base: str, config: dict):
 
 def _regression_hint(base: str, config: dict) -> str:
     digest = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:12]
-    return (f"keep this example: save the YAML below as tests/generated_configs/{base}--{digest}.yaml\n"
+    return (f"keep this example: save the YAML below as tests/render/generated_configs/{base}--{digest}.yaml\n"
             + yaml.safe_dump(config, sort_keys=False))
 
 

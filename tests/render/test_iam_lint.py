@@ -1,6 +1,6 @@
 """parliament (an IAM policy linter, next to checkov and cfn-lint) on every derived policy: the
 compiled iam.json of every sample and the identity policies of the bootstrap templates. Every
-finding must be accepted, by issue, actions and reason, in tests/iam_lint_accepted.yaml, and
+finding must be accepted, by issue, actions and reason, in tests/render/iam_lint_accepted.yaml, and
 every accepted entry must still be needed. A missing parliament skips locally and fails under
 CI=true (compile_helpers.require_tool)."""
 
@@ -69,7 +69,7 @@ def _resolve(value, resources: dict):
             if f"${{{name}.Arn}}" in argument:
                 argument = argument.replace(f"${{{name}.Arn}}", _arn(name, resources))
         return argument
-    raise AssertionError(f"no ARN for {value}: teach tests/test_iam_lint.py")
+    raise AssertionError(f"no ARN for {value}: teach tests/render/test_iam_lint.py")
 
 
 def _arn(logical: str, resources: dict) -> str:
@@ -151,7 +151,7 @@ def test_every_policy_is_linted(policies):
 def test_every_finding_is_accepted_with_a_reason(findings):
     entries = accepted()
     unaccepted = [(where, finding) for where, finding in findings if not _accepting(where, finding, entries)]
-    assert not unaccepted, "parliament found, not accepted in tests/iam_lint_accepted.yaml:\n" + \
+    assert not unaccepted, "parliament found, not accepted in tests/render/iam_lint_accepted.yaml:\n" + \
         "\n".join(json.dumps(item) for item in unaccepted)
 
 

@@ -9,13 +9,13 @@ whose Catch names an error must meet a MaxAttempts-0 Retrier for it before any o
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
 from compile_helpers import SAMPLES, all_states, compiled_sample_definitions
+from paths import REPO_ROOT
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = REPO_ROOT
 
 
 def first_retrier(retry: list, error: str) -> dict | None:

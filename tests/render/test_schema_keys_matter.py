@@ -17,8 +17,9 @@ import yaml
 
 from compile_helpers import SAMPLES, SAMPLES_PLATFORM, make_repo
 from compiler import api
+from paths import REPO_ROOT
 
-SCHEMA = json.loads((Path(__file__).resolve().parents[1] / "schemas" / "config-v1.schema.json").read_text())
+SCHEMA = json.loads((REPO_ROOT / "schemas" / "config-v1.schema.json").read_text())
 STAGE_SECTIONS = {("pipelines", "retrain", "stages", s) for s in ("validate", "transform", "tune", "train", "evaluate")} | {
     ("pipelines", "batch"), ("monitor", "baseline"), ("monitor", "drift", "job"), ("stage_defaults",)}
 
@@ -365,7 +366,7 @@ def test_every_leaf_is_tried():
 
 
 def test_the_build_keys_exempted_here_reach_the_bootstrap_template():
-    source = (Path(__file__).parent / "test_bootstrap.py").read_text()
+    source = (REPO_ROOT / "tests" / "bootstrap" / "test_bootstrap.py").read_text()
     assert 'project["Environment"]["ComputeType"] == config.build.compute_type' in source
     assert 'project["Environment"]["Image"] == config.build.image' in source
 

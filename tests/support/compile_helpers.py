@@ -27,7 +27,8 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+from paths import REPO_ROOT
+
 SAMPLES = REPO_ROOT / "samples"
 SAMPLES_PLATFORM = SAMPLES / "mlops-platform.yaml"
 GOLDEN = REPO_ROOT / "tests" / "golden"
@@ -485,9 +486,9 @@ class AslValidator(NpmTools):
 class GraphTools(NpmTools):
     """Mermaid's own parser (the npm `mermaid`, which GitHub's renderer is built on, under jsdom) and
     Graphviz `dot` compiled to WebAssembly (npm `@hpcc-js/wasm-graphviz`), run headless by
-    tests/graph_parse.mjs."""
+    tests/support/graph_parse.mjs."""
 
-    SCRIPT = REPO_ROOT / "tests" / "graph_parse.mjs"
+    SCRIPT = REPO_ROOT / "tests" / "support" / "graph_parse.mjs"
     PACKAGES = ("mermaid", "jsdom", "@hpcc-js/wasm-graphviz")
 
     @classmethod

@@ -1,6 +1,6 @@
 // Check graphs with the real tools, headless: Mermaid's own parser (the npm `mermaid`, under
 // jsdom) and Graphviz `dot` compiled to WebAssembly (@hpcc-js/wasm-graphviz), rendering SVG.
-// Usage: node tests/graph_parse.mjs mermaid|dot FILE...
+// Usage: node tests/support/graph_parse.mjs mermaid|dot FILE...
 // Prints one JSON object: file -> null (accepted) or the tool's error message.
 import { readFileSync } from "node:fs";
 

@@ -50,8 +50,8 @@ from typing import Optional
 from click.testing import CliRunner
 
 from compiler.cli import cli
+from paths import REPO_ROOT
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = REPO_ROOT / "samples"
 
 BASE_CONFIG = """\

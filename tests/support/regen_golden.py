@@ -1,14 +1,14 @@
 """Regenerate tests/golden/ from samples/ with the real, installed command line.
 
     .venv/bin/pip install -q --no-deps --force-reinstall .   # the code under test
-    .venv/bin/python tests/regen_golden.py                         # from the repository root
+    .venv/bin/python tests/support/regen_golden.py                 # from the repository root
     git diff --stat tests/golden && git diff tests/golden              # read the diff before committing
 
 It runs, from the repository root,
 
     mlopsc compile samples --platform samples/mlops-platform.yaml -o <temporary dir>
 
-(the same command, paths and relative layout as tests/test_compile_golden.py, so the manifests'
+(the same command, paths and relative layout as tests/artifacts/test_compile_golden.py, so the manifests'
 `../mlops-platform.yaml` input path is the same), then replaces tests/golden/ with the result as a whole,
 so a model or file the compiler no longer writes disappears from the golden tree too.
 """
@@ -22,7 +22,8 @@ import sysconfig
 import tempfile
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+from paths import REPO_ROOT
+
 GOLDEN = REPO_ROOT / "tests" / "golden"
 COMMAND = ["compile", "samples", "--platform", "samples/mlops-platform.yaml"]
 

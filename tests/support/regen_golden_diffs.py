@@ -1,12 +1,12 @@
-"""Regenerate tests/golden_diffs/ with the real, installed command line.
+"""Regenerate tests/diff/golden_diffs/ with the real, installed command line.
 
     .venv/bin/pip install -q --no-deps --force-reinstall .   # the code under test
-    .venv/bin/python tests/regen_golden_diffs.py                  # from the repository root
-    git diff tests/golden_diffs                                    # read what each edit now shows
+    .venv/bin/python tests/support/regen_golden_diffs.py          # from the repository root
+    git diff tests/diff/golden_diffs                            # read what each edit now shows
 
-For each edit of tests/diff_edits.py it builds the edited sample repository in a temporary
+For each edit of tests/support/diff_edits.py it builds the edited sample repository in a temporary
 directory and writes what `mlopsc diff HEAD~1 HEAD` (text, then `--format markdown`) prints there
-to tests/golden_diffs/<edit>.txt and <edit>.md, and the index README.md; the folder is replaced as
+to tests/diff/golden_diffs/<edit>.txt and <edit>.md, and the index README.md; the folder is replaced as
 a whole, so an edit that was removed disappears.
 """
 
@@ -32,8 +32,8 @@ def main() -> int:
     GOLDEN_DIFFS.mkdir(parents=True)
     for name, text in sorted(files.items()):
         (GOLDEN_DIFFS / name).write_text(text, encoding="utf-8")
-    print(f"regen_golden_diffs: wrote {len(files)} files under tests/golden_diffs/; "
-          "read them with `git diff tests/golden_diffs` before committing")
+    print(f"regen_golden_diffs: wrote {len(files)} files under tests/diff/golden_diffs/; "
+          "read them with `git diff tests/diff/golden_diffs` before committing")
     return 0
 
 

@@ -1,4 +1,4 @@
-"""A Distributed Map for moto's interpreter, fed as AWS feeds it (tests/test_execute_batch.py).
+"""A Distributed Map for moto's interpreter, fed as AWS feeds it (tests/execute/test_execute_batch.py).
 
 moto 5.2.5's ASL grammar has no `ItemBatcher`, so it cannot parse a state machine with a
 Distributed Map that batches (sfn_harness.py lets `apply` create it all the same). `install`

@@ -1,4 +1,4 @@
-"""Executing the compiled state machines in moto, in this process (tests/test_execute_*.py).
+"""Executing the compiled state machines in moto, in this process (tests/execute/test_execute_*.py).
 
 What is real moto (5.2.5, `mock_aws(config={"stepfunctions": {"execute_state_machine": True}})`):
 the Step Functions interpreter (`moto.stepfunctions.parser`: states, JSONPath, intrinsic functions,
@@ -67,7 +67,7 @@ ASL is never changed for a test):
    every member present (`example_of`), moto's or the harness's values laid over it
    (`with_every_member`): a state reading a member AWS documents finds it, whatever moto fills.
 8. **Failures**: `Harness.fail_state(state, error)` makes every call of a Task fail with the error
-   as Step Functions names it (tests/test_routes.py runs every Catcher's route with it).
+   as Step Functions names it (tests/execute/test_routes.py runs every Catcher's route with it).
 9. **Speed**: each definition's ANTLR parse tree and each botocore model is kept for the session
    (moto re-parses at every execution start; each Task's client re-decodes its service's JSON).
 

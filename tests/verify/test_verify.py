@@ -1,6 +1,6 @@
 """`mlopsc verify` and the proof `mlopsc compile` runs (compiler/verify).
 
-- the corpus (tests/verify_corpus): each definition is proven or refused as its Comment says, and
+- the corpus (tests/verify/verify_corpus): each definition is proven or refused as its Comment says, and
   together they exercise every field verify reads;
 - every golden state machine and every compiled sample is proven;
 - compile refuses (exit 70, nothing written) a definition it cannot prove;
@@ -18,6 +18,7 @@ import pytest
 from compile_helpers import GOLDEN, SAMPLES, SAMPLES_PLATFORM, invoke
 from compiler import verify
 from compiler.verify import analyze
+from paths import REPO_ROOT
 
 CORPUS = Path(__file__).resolve().parent / "verify_corpus"
 CORPUS_FILES = sorted(CORPUS.glob("*.asl.json"))
@@ -261,7 +262,7 @@ def test_problem_text_names_a_route_lacking_the_read():
 
 
 def test_readme_example_is_real_output(monkeypatch):
-    root = Path(__file__).resolve().parents[1]
+    root = REPO_ROOT
     monkeypatch.chdir(root)  # the example names its file relative to the repository
     readme = (root / "README.md").read_text(encoding="utf-8")
     example = re.search(r"```text\n\$ mlopsc verify (\S+)\n(.*?)\n```", readme, re.S)
