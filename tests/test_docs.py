@@ -28,11 +28,12 @@ def test_config_reference_is_current():
     assert result.returncode == 0, result.stderr
 
 
-def test_readme_test_command_is_what_ci_runs():
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+@pytest.mark.parametrize("page", ["README.md", "docs/development.md"])
+def test_the_documented_test_command_is_what_ci_runs(page):
+    text = (ROOT / page).read_text(encoding="utf-8")
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     command = next(line for line in ci.splitlines() if line.startswith("python3 -m venv"))
-    assert command in readme
+    assert command in text
 
 
 def test_the_readme_is_a_front_door():
