@@ -45,7 +45,7 @@ SYNC = {
     "states:startExecution.sync": ("stepfunctions", "DescribeExecution", None),
 }
 
-#: Every integration mlopsc emits (tests/test_verify_shapes.py checks the compiled samples name no other),
+#: Every integration mlopsc emits (tests/verify/test_verify.py checks the compiled samples name no other),
 #: plus the common ones the issue names. Request-response: `service:action`; aws-sdk: `aws-sdk:service:action`.
 INTEGRATIONS = sorted({
     "dynamodb:getItem", "dynamodb:putItem", "dynamodb:updateItem", "dynamodb:deleteItem",

@@ -301,7 +301,7 @@ def test_json_with_two_space_indent_and_sorted_logical_ids(templates, parsed):
 
 def test_template_sizes(templates):
     """The platform stack must deploy without a bucket (it makes the buckets): within the 51,200
-    bytes of a template body. Model stacks go through S3 (README) and stay far below its 1 MB."""
+    bytes of a template body. Model stacks go through S3 (docs/bootstrap.md) and stay far below its 1 MB."""
     assert len(templates["platform"].encode()) < TEMPLATE_BODY_LIMIT
     assert len(templates["platform-shared"].encode()) < TEMPLATE_BODY_LIMIT
     for label in templates:

@@ -57,11 +57,11 @@ def test_golden_index_names_every_edit():
         ["README.md"] + [f"{edit.name}.{suffix}" for edit in EDITS for suffix in ("txt", "md")])
 
 
-def test_the_readme_example_is_a_golden_diff():
-    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+def test_the_documented_example_is_a_golden_diff():
+    page = (REPO_ROOT / "docs" / "diff.md").read_text(encoding="utf-8")
     example = (GOLDEN_DIFFS / "gate-threshold.txt").read_text(encoding="utf-8")
-    assert f"```text\n$ mlopsc diff HEAD~1 HEAD\n{example}```\n" in readme, \
-        "README, Reviewing changes: paste tests/diff/golden_diffs/gate-threshold.txt as the example"
+    assert f"```text\n$ mlopsc diff HEAD~1 HEAD\n{example}```\n" in page, \
+        "docs/diff.md: paste tests/diff/golden_diffs/gate-threshold.txt as the example"
 
 
 #: What each golden diff must say, in a few lines: the change, and whether it is flagged.
@@ -983,8 +983,8 @@ def test_the_codebuild_example_says_how_to_keep_its_token_from_pull_requests():
     header = BUILDSPEC.read_text().split("\nversion:")[0]
     for needle in ("ACTOR_ACCOUNT_ID", "comment-based approval", "NOT read from the pull request's source", "forks"):
         assert needle in header, needle
-    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
-    assert "never build pull requests from forks with the token" in readme
+    page = (REPO_ROOT / "docs" / "diff.md").read_text(encoding="utf-8")
+    assert "never build pull requests from forks with the token" in page
 
 
 def test_the_codebuild_example_stops_when_it_cannot_list_the_comments(tmp_path):

@@ -1,6 +1,6 @@
 """Graphs mlopsc prints or documents, checked by the real tools (tests/support/graph_parse.mjs): Mermaid's
 own parser and Graphviz `dot` (WebAssembly build) rendering SVG. Every sample pipeline in both
-formats, graphs of hostile state names, and every ```mermaid block of the README. A missing tool
+formats, graphs of hostile state names, and every ```mermaid block of the README and docs/. A missing tool
 skips locally and fails under CI=true."""
 
 from __future__ import annotations
@@ -48,10 +48,12 @@ def test_every_sample_graph_and_hostile_names_are_accepted(kind, definitions, tm
     assert {label: error for label, error in errors.items() if error} == {}
 
 
-def test_readme_diagrams_parse(tmp_path):
-    blocks = re.findall(r"```mermaid\n(.*?)```", (REPO_ROOT / "README.md").read_text(encoding="utf-8"), re.S)
-    assert blocks, "the README has no mermaid block"
-    errors = check_all("mermaid", {f"README block {n}": block for n, block in enumerate(blocks, 1)}, tmp_path)
+def test_documented_diagrams_parse(tmp_path):
+    pages = [REPO_ROOT / "README.md", *sorted((REPO_ROOT / "docs").rglob("*.md"))]
+    blocks = {f"{page.relative_to(REPO_ROOT)} block {n}": block for page in pages
+              for n, block in enumerate(re.findall(r"```mermaid\n(.*?)```", page.read_text(encoding="utf-8"), re.S), 1)}
+    assert len(blocks) >= 2, "the monitoring loop and the architecture's flow are drawn in mermaid"
+    errors = check_all("mermaid", blocks, tmp_path)
     assert {label: error for label, error in errors.items() if error} == {}
 
 

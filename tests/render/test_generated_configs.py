@@ -69,7 +69,7 @@ FREE_ENUMS = {"approval", "schedule", "cooldown", "goal", "scaling", "compute_ty
 BATCH_MINI_ONLY = ("batch_size", "max_concurrency", "tolerated_failure_percent")
 SIZES = {"fargate": {"cpu": 1024, "memory": 4096},
          "sagemaker": {"instance_type": "ml.m5.large", "instance_count": 1, "volume_gb": 30}}
-#: monitor.health key -> the `monitor:` alarm it creates (README, Monitoring).
+#: monitor.health key -> the `monitor:` alarm it creates (docs/monitoring.md).
 HEALTH_ALARMS = {"max_error_rate": "monitor:error-rate", "max_latency_p99_ms": "monitor:latency-p99"}
 #: Optional keys kept in every example: dropping them only makes configs validate refuses (a stage
 #: with no runtime or command, a Fargate size with one half, a tuning range with one end).

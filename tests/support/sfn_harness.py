@@ -986,8 +986,8 @@ def _platform_of(out) -> dict:
 def create_serving_functions(session, out, environment: str, digest: str) -> None:
     """The Lambda functions the deploy pipelines update, as the platform team creates them before
     apply (which refuses a missing one, compiler/apply/function.py): from the image of the runtime
-    the deploy serves with, with the environment's task role as execution role (README,
-    "Deploying to Lambda"). The role is given Lambda's trust too, as the platform would."""
+    the deploy serves with, with the environment's task role as execution role (docs/monitoring.md:
+    the function runs as the task role). The role is given Lambda's trust too, as the platform would."""
     from compiler.apply.function import functions_updated
 
     iam, functions = session.client("iam"), session.client("lambda")

@@ -46,7 +46,7 @@ def test_baseline_without_retrain(repo):
 
 
 def test_a_drift_job_on_a_sagemaker_endpoint_is_valid_and_compiles_to_the_drift_pipeline(repo):
-    """Model Monitor is closed to new customers (README, "Monitoring"): an endpoint may measure its
+    """Model Monitor is closed to new customers (docs/monitoring.md): an endpoint may measure its
     drift with the model's own job, as lambda and ecs-service do, and then needs no Model Monitor."""
     out = repo.validate(append=DEPLOY.format(target="sagemaker-endpoint") + MONITOR
                         + "    job: {command: [python, drift.py]}\n")

@@ -261,11 +261,11 @@ def test_problem_text_names_a_route_lacking_the_read():
     assert isinstance(problems[0], analyze.Problem)
 
 
-def test_readme_example_is_real_output(monkeypatch):
+def test_the_documented_example_is_real_output(monkeypatch):
     root = REPO_ROOT
     monkeypatch.chdir(root)  # the example names its file relative to the repository
-    readme = (root / "README.md").read_text(encoding="utf-8")
-    example = re.search(r"```text\n\$ mlopsc verify (\S+)\n(.*?)\n```", readme, re.S)
+    page = (root / "docs" / "verify.md").read_text(encoding="utf-8")
+    example = re.search(r"```text\n\$ mlopsc verify (\S+)\n(.*?)\n```", page, re.S)
     result = invoke("verify", example.group(1))
     assert result.stdout + result.stderr == example.group(2) + "\n"
 
