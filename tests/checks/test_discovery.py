@@ -19,9 +19,9 @@ def test_finds_every_config_below_a_folder(repo):
     _model(repo.root, "models/nested/deeper/forecast", BASE_CONFIG.replace("demo-model", "forecast").replace("version: 1\n", "version: 2\n"))
     out = repo.run("validate", "models", "--platform", "platform.yaml")
     assert out.exit_code == 1
-    assert [(p.where, p.path) for p in out.problems] == [
-        ("models/fraud/mlops.yaml:22:17", "pipelines.retrain.stages.train.memory"),
-        ("models/nested/deeper/forecast/mlops.yaml:1:10", "version"),
+    assert [(p.rule, p.where, p.path) for p in out.problems] == [
+        ("fargate-size", "models/fraud/mlops.yaml:22:17", "pipelines.retrain.stages.train.memory"),
+        ("schema", "models/nested/deeper/forecast/mlops.yaml:1:10", "version"),
     ]
 
 
@@ -55,7 +55,7 @@ def test_a_config_file_path_and_several_paths(repo):
     _model(repo.root, "m1")
     _model(repo.root, "m2", BASE_CONFIG.replace("demo-model", "m2-model").replace("version: 1\n", "version: 2\n"))
     out = repo.run("validate", "m1/mlops.yaml", "m2", "--platform", "platform.yaml")
-    assert [(p.where, p.path) for p in out.problems] == [("m2/mlops.yaml:1:10", "version")]
+    assert [(p.rule, p.where, p.path) for p in out.problems] == [("schema", "m2/mlops.yaml:1:10", "version")]
 
 
 def test_the_same_config_named_twice_is_checked_once(repo):
@@ -72,9 +72,9 @@ def test_a_load_error_in_one_config_does_not_hide_the_others(repo):
     _model(repo.root, "models/a", "")
     _model(repo.root, "models/b", BASE_CONFIG.replace("version: 1\n", "version: 2\n"))
     out = repo.run("validate", "models", "--platform", "platform.yaml")
-    assert [(p.where, p.message) for p in out.problems] == [
-        ("models/a/mlops.yaml:1:1", "file is empty"),
-        ("models/b/mlops.yaml:1:10", "must be 1, got 2"),
+    assert [(p.rule, p.where, p.message) for p in out.problems] == [
+        ("load", "models/a/mlops.yaml:1:1", "file is empty"),
+        ("schema", "models/b/mlops.yaml:1:10", "must be 1, got 2"),
     ]
 
 
@@ -84,7 +84,7 @@ def test_two_configs_with_one_model_name(repo):
     _model(repo.root, "models/a", BASE_CONFIG)
     _model(repo.root, "models/b", BASE_CONFIG)
     out = repo.run("validate", "models", "--platform", "platform.yaml")
-    problem = out.only()
+    problem = out.only("duplicate-model")
     assert (problem.where, problem.path) == ("models/b/mlops.yaml:3:9", "model.name")
     assert problem.message == "model 'demo-model' is also defined in models/a/mlops.yaml"
     assert out.exit_code == 1

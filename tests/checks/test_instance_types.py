@@ -13,7 +13,7 @@ def train_on(instance_type: str) -> dict:
 
 def test_a_training_instance_type_that_does_not_exist_with_a_did_you_mean(repo):
     out = repo.validate(replace=train_on("ml.m5.3xlarge"))
-    problem = out.only()
+    problem = out.only("instance-type")
     assert (problem.where, problem.path) == ("mlops.yaml:22:24", TRAIN_PATH)
     assert problem.message == ("ml.m5.3xlarge is not an instance type SageMaker offers for a training job "
                                "(TrainingInstanceType)")
@@ -31,7 +31,7 @@ def test_a_training_only_type_on_a_processing_stage(repo):
     out = repo.validate(append="  batch:\n    mode: full\n    runtime: app\n    input: s3://demo-data/score/\n"
                                "    output: s3://demo-data/scored/\n    compute: sagemaker\n"
                                "    instance_type: ml.c5n.xlarge\n")
-    problem = out.only()
+    problem = out.only("instance-type")
     assert (problem.where, problem.path) == ("mlops.yaml:32:20", "pipelines.batch.instance_type")
     assert "for a processing job (ProcessingInstanceType)" in problem.message
     assert problem.hint == "did you mean 'ml.c5.xlarge'?; SageMaker offers no ml.c5n type for a processing job"
@@ -40,7 +40,7 @@ def test_a_training_only_type_on_a_processing_stage(repo):
 def test_an_endpoint_instance_type(repo):
     out = repo.validate(append="  deploy:\n    target: sagemaker-endpoint\n    runtime: app\n"
                                "    endpoint:\n      instance_type: ml.t2.nano\n")
-    problem = out.only()
+    problem = out.only("instance-type")
     assert (problem.where, problem.path) == ("mlops.yaml:30:22", "pipelines.deploy.endpoint.instance_type")
     assert problem.message == ("ml.t2.nano is not an instance type SageMaker offers for an endpoint "
                                "(ProductionVariantInstanceType)")
@@ -51,5 +51,5 @@ def test_a_stage_default_is_reported_once_where_it_is_written(repo):
     # stage_defaults (line 8 on) sets it for the sagemaker train stage; fargate stages ignore it.
     out = repo.validate(replace={"  timeout: 30m\n": "  instance_type: ml.m5.3xlarge\n",
                                  "        cpu: 1024\n        memory: 2048\n": "        compute: sagemaker\n        timeout: 30m\n"})
-    problem = out.only()
+    problem = out.only("instance-type")
     assert (problem.where, problem.path) == ("mlops.yaml:9:18", "stage_defaults.instance_type")

@@ -23,7 +23,7 @@ def test_monitor_valid_for_sagemaker_endpoint(repo):
 def test_monitor_without_deploy(repo):
     # Rule: the monitor watches the deployed model; `monitor` is the key on line 26.
     out = repo.validate(append=MONITOR)
-    problem = out.only()
+    problem = out.only("monitor-needs")
     assert (problem.where, problem.path) == ("mlops.yaml:26:1", "monitor")
     assert problem.message == "`monitor` watches the deployed model, and there is no deploy pipeline"
 
@@ -31,7 +31,7 @@ def test_monitor_without_deploy(repo):
 def test_drift_without_baseline(repo):
     out = repo.validate(append=DEPLOY.format(target="sagemaker-endpoint")
                         + "monitor:\n  drift:\n    features: {price: 0.2}\n")
-    problem = out.only()
+    problem = out.only("monitor-needs")
     assert (problem.where, problem.path) == ("mlops.yaml:30:3", "monitor.drift")
     assert problem.message == "drift is measured against a baseline, and monitor.baseline is not set"
 
@@ -40,7 +40,7 @@ def test_baseline_without_retrain(repo):
     config = repo.config().split("pipelines:\n")[0] + "pipelines:\n" + DEPLOY.format(target="lambda") \
         + "monitor:\n  baseline:\n    command: [python, baseline.py]\n"
     out = repo.validate(text=config)
-    problem = out.only()
+    problem = out.only("monitor-needs")
     assert problem.path == "monitor.baseline"
     assert problem.message == "the baseline is computed by the retrain pipeline, and there is none"
 
@@ -70,7 +70,7 @@ def test_a_drift_job_needs_no_model_monitor_image(repo):
 
 def test_lambda_needs_a_drift_job(repo):
     out = repo.validate(append=DEPLOY.format(target="lambda") + MONITOR)
-    problem = out.only()
+    problem = out.only("monitor-needs")
     assert (problem.where, problem.path) == ("mlops.yaml:32:3", "monitor.drift.job")
     assert problem.message == "a lambda target needs its own drift job"
 
@@ -79,7 +79,7 @@ def test_drift_job_is_checked_like_a_stage(repo):
     # The drift job inherits the stage settings, so the Fargate size rule applies to it (line 35).
     out = repo.validate(append=DEPLOY.format(target="ecs-service") + MONITOR
                         + "    job:\n      command: [python, drift.py]\n      cpu: 256\n      memory: 8192\n")
-    problem = out.only()
+    problem = out.only("fargate-size")
     assert problem.path.startswith("monitor.drift.job.")
     assert problem.where.startswith("mlops.yaml:3")
 
@@ -88,7 +88,7 @@ def test_traffic_alarm_reference_must_exist(repo):
     deploy = DEPLOY.format(target="sagemaker-endpoint") + (
         "    traffic: {mode: canary, percent: 10, interval: 5m, alarms: [monitor:error-rate]}\n")
     out = repo.validate(append=deploy + "monitor:\n  health: {max_latency_p99_ms: 200}\n")
-    problem = out.only()
+    problem = out.only("monitor-alarm-ref")
     assert (problem.where, problem.path) == ("mlops.yaml:29:65", "pipelines.deploy.traffic.alarms[0]")
     assert problem.message == "'monitor:error-rate' names no alarm of the monitor section"
     assert problem.hint == "the monitor section creates: monitor:latency-p99"
@@ -109,13 +109,13 @@ def test_traffic_alarm_reference_compiles_to_the_alarm_name(repo):
 
 def test_unknown_monitor_key_has_a_hint(repo):
     out = repo.validate(append=DEPLOY.format(target="sagemaker-endpoint") + "monitor:\n  helth: {}\n")
-    problem = out.only()
+    problem = out.only("schema")
     assert (problem.where, problem.path, problem.hint) == ("mlops.yaml:30:3", "monitor.helth", "did you mean 'health'?")
 
 
 def test_cooldown_takes_an_hour_or_a_day(repo):
     out = repo.validate(append=DEPLOY.format(target="sagemaker-endpoint") + MONITOR + "    cooldown: 6h\n")
-    problem = out.only()
+    problem = out.only("schema")
     assert (problem.where, problem.path) == ("mlops.yaml:34:15", "monitor.drift.cooldown")
 
 
@@ -135,14 +135,14 @@ def test_drift_on_a_region_without_the_model_monitor_image(repo):
     # Model Monitor's analyzer image is listed per region; il-central-1 is not (yet) among them.
     repo.write_platform(PLATFORM.replace("eu-west-1", "il-central-1"))
     out = repo.validate(append=DEPLOY.format(target="sagemaker-endpoint") + MONITOR)
-    problem = out.only()
+    problem = out.only("monitor-analyzer-region")
     assert problem.path == "monitor.drift"
     assert problem.message == "SageMaker Model Monitor's analyzer image is not listed for il-central-1"
 
 
 def test_daily_drift_alarm_window_fits_seven_days(repo):
     out = repo.validate(append=DEPLOY.format(target="sagemaker-endpoint") + MONITOR + "    evaluation_periods: 8\n")
-    problem = out.only()
+    problem = out.only("monitor-drift-window")
     assert (problem.where, problem.path) == ("mlops.yaml:34:25", "monitor.drift.evaluation_periods")
     assert problem.message == "8 daily drift runs exceed CloudWatch's 7-day alarm window"
 
@@ -152,10 +152,10 @@ def test_rollback_alarms_are_the_health_alarms_of_the_new_version(repo):
     deploy = DEPLOY.format(target="sagemaker-endpoint") + (
         "    traffic: {mode: canary, percent: 10, interval: 5m, alarms: [monitor:drift-price, monitor:no-invocations]}\n")
     out = repo.validate(append=deploy + MONITOR + "  health: {min_invocations_per_hour: 5}\n")
-    assert [(p.path, p.message) for p in out.problems] == [
-        ("pipelines.deploy.traffic.alarms[0]", "'monitor:drift-price' cannot roll a deployment back: a drift alarm "
+    assert [(p.rule, p.path, p.message) for p in out.problems] == [
+        ("monitor-alarm-ref", "pipelines.deploy.traffic.alarms[0]", "'monitor:drift-price' cannot roll a deployment back: a drift alarm "
                                                "is still in ALARM when the retrained version it started deploys"),
-        ("pipelines.deploy.traffic.alarms[1]", "'monitor:no-invocations' cannot roll a deployment back: it counts "
+        ("monitor-alarm-ref", "pipelines.deploy.traffic.alarms[1]", "'monitor:no-invocations' cannot roll a deployment back: it counts "
                                                "missing data as breaching, so it is in ALARM on a new or idle endpoint"),
     ]
     assert {p.hint for p in out.problems} == {"roll back on monitor:error-rate or monitor:latency-p99"}

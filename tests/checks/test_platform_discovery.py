@@ -33,7 +33,7 @@ def test_problems_in_a_discovered_file_point_into_it(repo):
     (repo.root / "mlops-platform.yaml").write_text(text.replace('account: "111111111111"', 'account: "12345"'))
     out = repo.run("validate", ".")
     assert out.exit_code == 1
-    assert [(p.where, p.path) for p in out.problems][0] == ("mlops-platform.yaml:1:10", "account")
+    assert [(p.rule, p.where, p.path) for p in out.problems][0] == ("schema", "mlops-platform.yaml:1:10", "account")
 
 
 def test_search_stops_at_the_repository_root(repo):
@@ -44,7 +44,7 @@ def test_search_stops_at_the_repository_root(repo):
         (repo.root / name).rename(repo.root / "checkout" / name)
     out = repo.run("validate", "checkout")
     assert out.exit_code == 1
-    assert [p.path for p in out.problems] == ["platform"]
+    assert [(p.rule, p.path) for p in out.problems] == [("platform-required", "platform")]
     assert "missing platform keys" in out.problems[0].message
 
 
@@ -53,7 +53,7 @@ def test_an_explicit_platform_file_wins_over_the_discovered_one(repo):
     (repo.root / "other.yaml").write_text(PLATFORM.replace('region: eu-west-1', 'region: us-east-1'))
     out = repo.run("validate", ".", "--platform", "other.yaml")
     assert out.exit_code == 1
-    assert {p.where.split(":")[0] for p in out.problems} == {"other.yaml"}
+    assert {(p.rule, p.where.split(":")[0]) for p in out.problems} == {("arn", "other.yaml")}
 
 
 def test_the_samples_validate_with_the_bare_command():

@@ -19,10 +19,10 @@ BROKEN = {"replace": {"        memory: 2048\n": "        memory: 1024\n",
 def test_text_format(repo):
     out = repo.validate(**BROKEN)
     assert out.exit_code == 1
-    assert [(p.where, p.path) for p in out.problems] == [
-        ("mlops.yaml:11:16", "stage_defaults.environment.LOG_LEVEL"),
-        ("mlops.yaml:22:17", "pipelines.retrain.stages.train.memory"),
-        ("mlops.yaml:26:30", "pipelines.retrain.stages.evaluate.environment.OTHER"),
+    assert [(p.rule, p.where, p.path) for p in out.problems] == [
+        ("secret-in-config", "mlops.yaml:11:16", "stage_defaults.environment.LOG_LEVEL"),
+        ("fargate-size", "mlops.yaml:22:17", "pipelines.retrain.stages.train.memory"),
+        ("schema", "mlops.yaml:26:30", "pipelines.retrain.stages.evaluate.environment.OTHER"),
     ]
     assert out.stderr == ""
 
@@ -88,7 +88,7 @@ def test_secret_in_a_schema_error_never_printed(repo, fmt):
 
 def test_build_args_are_not_echoed(repo):
     out = repo.validate(replace={"    dockerfile: Dockerfile\n": f"    {{dockerfile: Dockerfile, build_args: {{K: [{SECRET}]}}}}\n"})
-    assert out.only().path == "runtimes.app.build_args.K"
+    assert out.only("schema").path == "runtimes.app.build_args.K"
     assert SECRET not in out.output
 
 
@@ -158,7 +158,7 @@ def test_a_key_with_a_newline_stays_on_one_line(repo):
     # Rule: unknown key "time<newline>out" (written with a YAML escape, line 9): the text reporter
     # escapes it, so that the problem is still one line (and its hint the next).
     out = repo.validate(replace={"  timeout: 30m\n": '  "time\\nout": 30m\n'})
-    problem = out.only()
+    problem = out.only("schema")
     assert (problem.where, problem.path, problem.message) == (
         "mlops.yaml:9:3", "stage_defaults.time\\nout", "unknown key 'time\\nout'")
     assert len(out.stdout.splitlines()) == 2
@@ -166,5 +166,5 @@ def test_a_key_with_a_newline_stays_on_one_line(repo):
 
 def test_control_characters_in_a_key_are_escaped(repo):
     out = repo.validate(append='"a\\rb": 1\n')
-    problem = out.only()
+    problem = out.only("schema")
     assert (problem.where, problem.path, problem.message) == ("mlops.yaml:26:1", "a\\rb", "unknown key 'a\\rb'")

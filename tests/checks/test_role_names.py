@@ -40,7 +40,7 @@ def test_role_name_too_long_for_this_model(repo):
     fixed = "x" * (64 - len("demo-model") + 1 - len("-pipeline"))
     repo.write_platform(PER_MODEL.replace("role/mlops-{model}-pipeline", f"role/{fixed}{{model}}-pipeline"))
     out = repo.validate()
-    problem = out.only()
+    problem = out.only("role-name")
     assert (problem.where, problem.path) == ("platform.yaml:10:13", "roles.pipeline")
     assert problem.message == "with model 'demo-model', the role name is 65 characters; IAM allows 64"
     assert problem.hint == ("the text around {model} has 55 characters: keep it to 54 for this model "
@@ -57,7 +57,7 @@ def test_role_name_that_fits_exactly(repo):
 def test_shared_role_name_too_long(repo):
     # Without the placeholder the name is the same for every model; still at most 64 characters.
     repo.write_platform(PLATFORM.replace("role/mlops-task", "role/" + "t" * 65))
-    problem = repo.validate().only()
+    problem = repo.validate().only("role-name")
     assert (problem.where, problem.path) == ("platform.yaml:11:9", "roles.task")
     assert problem.message == "the role name is 65 characters; IAM allows 64"
 
@@ -71,7 +71,7 @@ def test_role_name_too_long_in_an_inline_platform_block(repo):
              "    pipeline: arn:aws:iam::111111111111:role/" + "r" * 60 + "-{model}\n"
              "    task: arn:aws:iam::111111111111:role/t\n")
     out = repo.validate(append="platform:\n" + indented + roles, platform=False)
-    problem = out.only()
+    problem = out.only("role-name")
     assert (problem.where, problem.path) == ("mlops.yaml:36:15", "platform.roles.pipeline")
     assert problem.message == "with model 'demo-model', the role name is 71 characters; IAM allows 64"
 
@@ -79,7 +79,7 @@ def test_role_name_too_long_in_an_inline_platform_block(repo):
 def test_placeholder_in_the_role_path_is_an_error(repo):
     # Rule arn: the placeholder belongs in the role name; a path cannot carry it.
     repo.write_platform(PLATFORM.replace("role/mlops-task", "role/{model}/mlops-task"))
-    problem = repo.validate().only()
+    problem = repo.validate().only("arn")
     assert (problem.where, problem.path) == ("platform.yaml:11:9", "roles.task")
     assert problem.message == "{model} may appear only in the role name, not in its path"
 
@@ -87,7 +87,7 @@ def test_placeholder_in_the_role_path_is_an_error(repo):
 def test_other_placeholders_are_not_role_names(repo):
     # Rule arn: `{name}` is no placeholder and braces are not valid in a role name.
     repo.write_platform(PLATFORM.replace("role/mlops-task", "role/mlops-{name}-task"))
-    problem = repo.validate().only()
+    problem = repo.validate().only("arn")
     assert (problem.where, problem.path) == ("platform.yaml:11:9", "roles.task")
     assert problem.message == "is not a well-formed iam ARN for a role"
     assert "the only placeholder is {model}" in problem.hint
@@ -96,7 +96,7 @@ def test_other_placeholders_are_not_role_names(repo):
 def test_placeholder_outside_roles_is_not_substituted(repo):
     # Only role ARNs take the placeholder: in the topic ARN it is a malformed ARN (line 5, col 21).
     repo.write_platform(PLATFORM.replace("mlops-alerts", "{model}-alerts"))
-    problem = repo.validate().only()
+    problem = repo.validate().only("arn")
     assert (problem.where, problem.path) == ("platform.yaml:5:21", "notification_topic")
     assert problem.message == "is not a well-formed sns ARN for a topic"
 
@@ -105,6 +105,6 @@ def test_placeholder_role_in_another_account_is_still_checked(repo):
     # Rule arn: the account check applies to the ARN with its placeholder too.
     repo.write_platform(PER_MODEL.replace("iam::111111111111:role/mlops-{model}-task",
                                           "iam::999999999999:role/mlops-{model}-task"))
-    problem = repo.validate().only()
+    problem = repo.validate().only("arn")
     assert (problem.where, problem.path) == ("platform.yaml:11:9", "roles.task")
     assert problem.message == "ARN is in account 999999999999, but the platform account is 111111111111"

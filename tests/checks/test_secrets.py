@@ -64,7 +64,7 @@ def test_secret_is_refused_wherever_it_is_written(repo, kind, location):
     secret = SECRETS[kind]
     edit, path = LOCATIONS[location](json.dumps(secret))
     out = repo.validate(**edit)
-    problem = out.only()
+    problem = out.only("secret-in-config")
     assert problem.path == path
     assert problem.message.startswith("the value looks like a secret: ")
     for line in secret.splitlines():

@@ -38,7 +38,7 @@ def test_twenty_environments_are_accepted(repo):
 
 def test_the_twenty_first_environment_is_refused_at_its_key(repo):
     out = repo.validate(append=environments(names(21)))
-    problem = out.only()
+    problem = out.only("service-quota")
     assert (problem.where, problem.path) == (f"mlops.yaml:{FIRST_LINE + 20}:3", "environments.env-020")
     assert "CloudFormation's quota on the template size (21 environments" in problem.message
     assert "at most 20 environments" in problem.message
@@ -49,18 +49,18 @@ def test_the_twenty_first_environment_is_refused_at_its_key(repo):
 def test_production_environments_count_last_as_the_pipeline_runs_them(repo):
     """`prod` sorts first, but its stage is the last one: the environment past the quota is prod."""
     out = repo.validate(append=environments(["prod"] + names(20)))
-    assert out.only().where == f"mlops.yaml:{FIRST_LINE}:3" and out.only().path == "environments.prod"
+    assert out.only("service-quota").where == f"mlops.yaml:{FIRST_LINE}:3" and out.only("service-quota").path == "environments.prod"
 
 
 def test_forty_nine_environments_exceed_the_stages_of_a_pipeline(repo):
     out = repo.validate(append=environments(names(49)))
-    stages = out.at("environments.env-048")
+    stages = out.at("environments.env-048", "service-quota")
     assert stages.where == f"mlops.yaml:{FIRST_LINE + 48}:3"
     assert "CodePipeline's quota on stages (49 environments: Source, Build and one stage per environment make 51" \
         in stages.message
     assert stages.hint.startswith('quota: "Number of stages in a pipeline" (50), '
                                   "https://docs.aws.amazon.com/codepipeline/latest/userguide/limits.html")
-    assert out.at("environments.env-020")  # the template's quota too
+    assert out.at("environments.env-020", "service-quota")  # the template's quota too
 
 
 def test_ten_thousand_environments_are_refused_at_once(repo):

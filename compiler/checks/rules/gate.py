@@ -3,6 +3,7 @@
 from compiler.checks.finding import Finding
 
 RULE = "gate"
+DESCRIPTION = "Each gate condition names one metric and exactly one comparison"
 COMPARATORS = ("below", "above", "at_most", "at_least")
 
 

@@ -1,10 +1,9 @@
 """Hyper-parameter ranges make sense for the tuning strategy SageMaker will run."""
 
 from compiler.checks.finding import Finding
-from compiler.inherit import iter_stages
-from compiler.names import COMMAND_VALUE_LIMIT, COMMAND_VARIABLE, command_value
 
 RULE = "tune"
+DESCRIPTION = "Tuning parameters are either values or an ordered range that fits the strategy, within max_jobs"
 BASE = ("pipelines", "retrain", "stages", "tune")
 
 
@@ -12,7 +11,6 @@ def check(context):
     tune = context.pipelines.get("retrain", {}).get("stages", {}).get("tune")
     if tune is None:
         return
-    yield from _command(context)
     strategy = tune.get("strategy", "bayesian")
     for name, spec in sorted(tune["parameters"].items()):
         yield from _parameter(BASE + ("parameters", name), name, spec, strategy)
@@ -51,15 +49,3 @@ def _range(path, name, spec, strategy):
     if spec.get("scaling") == "log" and low <= 0:
         yield Finding(path + ("min",), "logarithmic scaling needs min greater than 0", "use linear scaling, or a positive min", RULE)
 
-
-def _command(context):
-    """The tuning job's training jobs get the command in MLOPS_COMMAND (no entrypoint can be set
-    there), a value SageMaker limits to 512 characters."""
-    for stage in iter_stages(context.config):
-        if stage.name == "tune" and stage.values.get("command") is not None:
-            length = len(command_value(stage.values["command"]))
-            if length > COMMAND_VALUE_LIMIT:
-                yield Finding(stage.origin("command"),
-                              f"the tuning job passes this command in {COMMAND_VARIABLE}, {length} characters as JSON; "
-                              f"SageMaker allows {COMMAND_VALUE_LIMIT}",
-                              "shorten the command: e.g. move its arguments into `environment` or the image", RULE)
