@@ -71,7 +71,7 @@ def reference() -> str:
     schema = package_data.schema()
     lines = ["# mlops.yaml reference (config v1)", "",
              "Generated from `schemas/config-v1.schema.json` by `docs/generate_reference.py`; do not edit.",
-             "Cross-field rules (Fargate pairs, ARNs, schedules, ...) are listed in the README.", ""]
+             "Cross-field rules (Fargate pairs, ARNs, schedules, ...) are listed in [rules.md](rules.md).", ""]
     for title, name in SECTIONS:
         lines += _section(title, schema if name is None else schema["$defs"][name], schema)
     return "\n".join(lines)
