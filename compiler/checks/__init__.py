@@ -66,7 +66,7 @@ def check_platform_file(path: Path) -> tuple[Optional[Document], list[Problem]]:
     if not findings:
         findings += arns.check(RuleContext(data, "platform", path.parent))
     if findings:
-        locations = {("platform",) + path: location for path, location in document.locations.items()}
+        locations = {("platform",) + written: location for written, location in document.locations.items()}
         return None, sorted(set(_to_problems(findings, locations)))
     return document, []
 
