@@ -8,8 +8,7 @@ from pathlib import Path
 from typing import Optional
 
 from compiler import discover, resolve
-from compiler.checks import check_across, check_config, load_platform, outside_repository
-from compiler.model import ModelConfig
+from compiler.checks import check_across, check_config, distinct_models, load_platform, outside_repository
 from compiler.problems import Problem
 
 
@@ -29,8 +28,6 @@ def validate(paths: list[str], platform_file: Optional[str] = None) -> Validatio
     files = discover.config_files(paths)
     platforms = _PlatformFiles(Path(platform_file) if platform_file else None)
     problems: list[Problem] = []
-    models: list[ModelConfig] = []
-    first_file: dict[str, str] = {}
     valid = []
     for config_file in files:
         platform, platform_problems = platforms.for_config(config_file)
@@ -39,19 +36,13 @@ def validate(paths: list[str], platform_file: Optional[str] = None) -> Validatio
             continue
         checked = check_config(config_file, platform)
         problems.extend(checked.problems)
-        if checked.problems:
-            continue
-        name = checked.document.data["model"]["name"]
-        if name in first_file:
-            location = checked.document.locations[("model", "name")]
-            problems.append(Problem(location.file, location.line, location.col, "model.name",
-                                    f"model '{name}' is also defined in {first_file[name]}",
-                                    "every model repository needs its own model name: outputs and AWS names derive from it",
-                                    "duplicate-model"))
-            continue
-        first_file[name] = str(config_file)
-        valid.append(checked)
-        sources = _sources(config_file, checked)
+        if not checked.problems:
+            valid.append(checked)
+    duplicates, valid = distinct_models(valid)
+    problems.extend(duplicates)
+    models = []
+    for checked in valid:
+        sources = _sources(Path(checked.config_file), checked)
         models.extend(resolve.model_config(effective.data, effective.environment, sources)
                       for effective in checked.environments)
     problems.extend(check_across(valid))

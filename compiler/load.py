@@ -17,6 +17,10 @@ from yaml.composer import Composer
 from compiler import files
 from compiler.problems import ConfigError, Location
 
+#: The rule id of every problem the loader reports (compiler.problems.ConfigError's default).
+RULE = "load"
+DESCRIPTION = "The file reads as one YAML map: UTF-8, no duplicate keys or tabs, within size and nesting limits"
+
 MAX_FILE_BYTES = 1 << 20
 MAX_DEPTH = 64
 #: Values produced after expanding aliases; a real config has a few hundred.

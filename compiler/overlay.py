@@ -1,6 +1,6 @@
 """Resolve a config into one effective document per environment.
 
-base config  +  --platform file  (a key given by both must agree)
+base config  +  --platform file  (a key given by both must agree: rule platform-conflict)
              +  environments.<env> overlay (deep merge: maps merge, lists and scalars replace)
 
 Every value keeps the location where it was written, so a problem found in the effective
@@ -10,10 +10,9 @@ document of `prod` points at the line of the `prod` overlay (or of the platform 
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Iterator, Optional
+from typing import Any, Optional
 
 from compiler.load import Document
-from compiler.problems import Problem, dotted
 
 DEFAULT_ENVIRONMENT = "default"
 #: Keys an overlay may set; `model` and `runtimes` are the same in every environment.
@@ -61,26 +60,6 @@ def resolve(document: Document, platform: Optional[Document], environment: str) 
     return Effective(environment, data, locations)
 
 
-def platform_conflicts(document: Document, platform: Document) -> Iterator[Problem]:
-    """Keys that the inline `platform:` block and the --platform file both give, differently."""
-    inline = document.data.get("platform")
-    if not isinstance(inline, dict):
-        return
-    for path, value in _leaves(inline, ("platform",)):
-        theirs = _lookup(platform.data, path[1:])
-        if theirs is _MISSING or theirs == value:
-            continue
-        loc = document.locations[path]
-        other = platform.locations[path[1:]]
-        yield Problem(loc.file, loc.line, loc.col, dotted(path),
-                      f"conflicts with the platform file ({other.file}:{other.line} gives another value)",
-                      "the platform file wins nothing silently: remove the key here or make both agree; "
-                      "an environment overlay may override platform keys", "platform-conflict")
-
-
-_MISSING = object()
-
-
 def _merge(base: Any, over: Any) -> Any:
     if isinstance(base, dict) and isinstance(over, dict):
         merged = dict(base)
@@ -89,18 +68,3 @@ def _merge(base: Any, over: Any) -> Any:
         return merged
     return over
 
-
-def _leaves(value: Any, path: tuple) -> Iterator[tuple[tuple, Any]]:
-    if isinstance(value, dict):
-        for key, item in value.items():
-            yield from _leaves(item, path + (key,))
-    else:
-        yield path, value
-
-
-def _lookup(value: Any, path: tuple) -> Any:
-    for key in path:
-        if not isinstance(value, dict) or key not in value:
-            return _MISSING
-        value = value[key]
-    return value

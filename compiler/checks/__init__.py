@@ -9,12 +9,13 @@ import dataclasses
 from pathlib import Path
 from typing import Iterable, Optional
 
-from compiler import discover, overlay
+from compiler import discover, load, overlay
 from compiler.checks import schema
 from compiler.checks.rule_context import RuleContext
 from compiler.checks.finding import Finding
-from compiler.checks.rules import ACROSS, ALL as RULES
-from compiler.checks.rules import service_quotas
+from compiler.checks.rules import ACROSS, ALL as RULES, EVERY
+from compiler.checks.rules import (arns, duplicate_model, outside_repository as outside, platform_conflict,
+                                   platform_stack, service_quotas)
 from compiler.load import Document, load_file
 from compiler.problems import ConfigError, Location, Problem, dotted
 
@@ -30,6 +31,13 @@ class Checked:
     platform: Optional[Document] = None
 
 
+def catalogue() -> list[tuple[str, str, str]]:
+    """(rule id, one-line description, source file) of every check that reports problems in
+    configs, sorted by id: the loader's, the schema pass and each rule (docs/rules.md lists them)."""
+    modules = (load, schema) + EVERY
+    return sorted((module.RULE, module.DESCRIPTION, module.__name__.replace(".", "/") + ".py") for module in modules)
+
+
 def load_platform(path: Optional[Path]) -> tuple[Optional[Document], list[Problem]]:
     if path is None:
         return None, []
@@ -40,12 +48,27 @@ def load_platform(path: Optional[Path]) -> tuple[Optional[Document], list[Proble
 
 
 def outside_repository(path: Path, root: Path, what: str) -> list[Problem]:
-    """[the problem] when the file at `path` leads outside the repository `root` (see
-    discover.leaves_repository), else []."""
-    if not discover.leaves_repository(path, root):
-        return []
-    message, hint = discover.outside_repository_message(what)
-    return [Problem(str(path), 1, 1, dotted(()), message, hint, "outside-repository")]
+    """[the problem, at the top of the file] when the file at `path` leads outside the repository
+    `root` (rule outside-repository), else []."""
+    return list(_to_problems(outside.check_file(path, root, what), {(): Location(str(path), 1, 1)}))
+
+
+def check_platform_file(path: Path) -> tuple[Optional[Document], list[Problem]]:
+    """The platform file alone, as `mlopsc bootstrap platform` reads it (there is no model): the
+    schema pass and the ARN rule over it as a config's `platform:` block, and the keys the platform
+    stack needs. Problems are located in the file, where the keys sit at the top level."""
+    document, problems = load_platform(path)
+    if document is None:
+        return None, problems
+    data = {"platform": document.data}
+    findings = [finding for finding in schema.check(data) if finding.path[:1] == ("platform",)]
+    findings += platform_stack.check_platform(document.data)
+    if not findings:
+        findings += arns.check(RuleContext(data, "platform", path.parent))
+    if findings:
+        locations = {("platform",) + written: location for written, location in document.locations.items()}
+        return None, sorted(set(_to_problems(findings, locations)))
+    return document, []
 
 
 def check_config(config_path: Path, platform: Optional[Document]) -> Checked:
@@ -63,7 +86,7 @@ def check_config(config_path: Path, platform: Optional[Document]) -> Checked:
     if over_quota:  # resolving thousands of environments would take minutes: say so at once
         return Checked(display, tuple(sorted(problems | set(over_quota))))
     if platform is not None:
-        problems.update(overlay.platform_conflicts(document, platform))
+        problems.update(_to_problems(platform_conflict.check_files(document, platform), document.locations))
     effective = []
     for environment in overlay.environment_names(document):
         resolved = overlay.resolve(document, platform, environment)
@@ -88,6 +111,17 @@ def check_across(checked: list) -> list[Problem]:
         for index, finding in rule.check_across(entries):
             problems.update(_to_problems([finding], effective[index][1].locations))
     return sorted(problems)
+
+
+def distinct_models(checked: list) -> tuple[list[Problem], list]:
+    """(problems, the configs kept) of `checked`, valid configs in the order checked: a config whose
+    model name an earlier one defines is refused (rule duplicate-model)."""
+    entries = [(item.config_file, item.document.data["model"]["name"]) for item in checked]
+    problems, refused = [], set()
+    for index, finding in duplicate_model.check_configs(entries):
+        problems.extend(_to_problems([finding], checked[index].document.locations))
+        refused.add(index)
+    return problems, [item for index, item in enumerate(checked) if index not in refused]
 
 
 def _semantic(context: RuleContext, trusted: bool) -> list[Finding]:

@@ -11,6 +11,7 @@ from compiler import package_data
 from compiler.checks.finding import Finding, did_you_mean, is_sensitive
 
 RULE = "schema"
+DESCRIPTION = "The config matches the config language's JSON Schema (keys, types, values)"
 _TYPE_NAMES = {"object": "a map", "array": "a list", "string": "a string", "integer": "a whole number",
                "number": "a number", "boolean": "true or false", "null": "empty"}
 

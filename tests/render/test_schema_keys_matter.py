@@ -289,7 +289,7 @@ def _about(problem, path: tuple, value) -> bool:
     return path[-1] in problem.path or (bool(section) and problem.path.startswith(section)) or \
         ("*" not in path and dotted in problem.hint) or \
         (isinstance(value, str) and f"target {value}" in f"{problem.message} {problem.hint}") or \
-        (path[-1] == "compute" and problem.rule == "stage-limit")
+        (path[-1] == "compute" and problem.rule == "stage-compute")
 
 
 #: Keys that change the output of another command than compile, where they are tested.

@@ -59,7 +59,7 @@ def test_a_command_too_long_for_the_environment_is_refused_where_it_is_written(t
     config["pipelines"]["retrain"]["stages"]["tune"]["command"] = ["python", "-c", "x" * 520]
     repo = make_repo(tmp_path, "demand-forecast", config)
     result = api.validate([str(repo)])
-    (problem,) = [p for p in result.problems if p.rule == "tune"]
+    (problem,) = [p for p in result.problems if p.rule == "tune-command-length"]
     assert problem.path == "pipelines.retrain.stages.tune.command" and "MLOPS_COMMAND" in problem.message
     lines = (repo / "mlops.yaml").read_text().splitlines()
     assert "command:" in lines[problem.line - 2] and lines[problem.line - 1].strip() == "- python"  # the list's start
@@ -83,4 +83,5 @@ def test_compute_on_the_tune_stage_is_refused_as_it_changes_nothing(tmp_path):
     config["pipelines"]["retrain"]["stages"]["tune"]["compute"] = "sagemaker"
     result = api.validate([str(make_repo(tmp_path, "demand-forecast", config))])
     (problem,) = result.problems
-    assert problem.path == "pipelines.retrain.stages.tune.compute" and "always runs as a SageMaker" in problem.message
+    assert (problem.rule, problem.path) == ("stage-compute", "pipelines.retrain.stages.tune.compute")
+    assert "always runs as a SageMaker" in problem.message

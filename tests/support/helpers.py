@@ -39,6 +39,7 @@ at indent 2 and at the top level at indent 0.
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import re
 import shutil
@@ -115,6 +116,8 @@ class Reported:
     path: str
     message: str
     hint: str = ""
+    #: The rule id, read from `--format json` (the text reporter does not print it).
+    rule: str = ""
 
     @property
     def where(self) -> str:
@@ -132,15 +135,17 @@ class Outcome:
     def output(self) -> str:
         return self.stdout + self.stderr
 
-    def only(self) -> Reported:
-        """The one problem reported; fails listing all of them otherwise."""
+    def only(self, rule: str) -> Reported:
+        """The one problem reported, which rule `rule` found; fails listing all of them otherwise."""
         assert len(self.problems) == 1, f"expected exactly one problem, got:\n{self.stdout}{self.stderr}"
+        assert self.problems[0].rule == rule, f"expected rule {rule}, got {self.problems[0].rule}"
         return self.problems[0]
 
-    def at(self, path: str) -> Reported:
-        """The one problem reported for the dotted config `path`."""
+    def at(self, path: str, rule: str) -> Reported:
+        """The one problem reported for the dotted config `path`, which rule `rule` found."""
         found = [p for p in self.problems if p.path == path]
         assert len(found) == 1, f"expected one problem at {path}, got:\n{self.stdout}{self.stderr}"
+        assert found[0].rule == rule, f"expected rule {rule} at {path}, got {found[0].rule}"
         return found[0]
 
     @property
@@ -184,7 +189,19 @@ def run_cli(args, cwd: Path, subprocess_: bool = False) -> Outcome:
         stdout, stderr, code = result.stdout, result.stderr, result.exit_code
     fmt = args[args.index("--format") + 1] if "--format" in args else "text"
     problems = parse_text(stdout) if fmt == "text" and args[:1] == ["validate"] else []
+    if problems:
+        problems = _with_rules(problems, args, cwd)
     return Outcome(code, stdout, stderr, problems)
+
+
+def _with_rules(problems: list, args: list, cwd: Path) -> list:
+    """`problems` as the text reporter printed them, each with its rule id, which only the json
+    reporter shows: the same command is run again with `--format json`."""
+    args = [arg for index, arg in enumerate(args) if "--format" not in args[max(index - 1, 0):index + 1]]
+    rows = json.loads(run_cli([*args, "--format", "json"], cwd).stdout)
+    # (the text reporter escapes control characters, the json one need not: compare positions)
+    assert [(p.line, p.col) for p in problems] == [(r["line"], r["column"]) for r in rows]
+    return [dataclasses.replace(problem, rule=row["rule"]) for problem, row in zip(problems, rows)]
 
 
 class _chdir:

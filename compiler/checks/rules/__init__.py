@@ -1,29 +1,53 @@
-"""Semantic rules: what the schema cannot say. One rule per module, each with a stable RULE id
-and `check(context) -> Iterator[Finding]`. They run only on configs that passed the schema.
-`service_quotas` is the one rule on the file as written (`check_document(data)`), run once per
-config before any environment is resolved (compiler.checks.check_config).
-ACROSS rules look at every valid environment of every config at once:
-`check_across(entries) -> Iterator[(entry index, Finding)]`."""
+"""Semantic rules: what the schema cannot say. One rule per module, each with a stable RULE id, a
+one-line DESCRIPTION (docs/rules.md is generated from them) and a function that yields Findings:
+config paths, never line numbers (compiler.checks locates them). By what a rule looks at:
+
+- ALL: `check(context)`, the effective config of one environment; run only on configs that
+  passed the schema (compiler.checks.check_config).
+- ACROSS: `check_across(entries) -> Iterator[(entry index, Finding)]`, every valid environment of
+  every config at once.
+- The config file as written, before any environment is resolved: `service_quotas`
+  (`check_document(data)`), `platform_conflict` (`check_files(config, platform file)`) and
+  `outside_repository` (`check_file`, before the file is read).
+- `duplicate_model`: `check_configs(entries)`, the model names of every valid config.
+- `platform_stack`: `check_platform(data)`, a platform file alone (`mlopsc bootstrap platform`).
+"""
 
 from compiler.checks.rules import (
     arns,
-    batch,
+    batch_mode,
+    batch_overlap,
     build_paths,
-    deploy,
+    deploy_target_block,
+    deploy_traffic,
+    duplicate_model,
+    endpoint_autoscaling,
     fargate_sizes,
-    gate,
+    gate_conditions,
     instance_types,
+    lambda_timeout,
     live_names,
-    monitor,
+    monitor_alarm_refs,
+    monitor_analyzer_region,
+    monitor_drift_window,
+    monitor_needs,
+    outside_repository,
+    platform_conflict,
     platform_required,
+    platform_stack,
     reserved_env,
+    retrain_trigger_loop,
     role_names,
     rollback_window,
     runtime_refs,
     schedules,
     secrets_in_config,
+    service_quotas,
+    stage_compute,
     stage_limits,
-    tune,
+    tune_command,
+    tune_parameters,
+    variable_set_twice,
 )
 
 ALL = (
@@ -34,16 +58,30 @@ ALL = (
     build_paths,
     fargate_sizes,
     instance_types,
+    stage_compute,
     stage_limits,
     secrets_in_config,
     reserved_env,
+    variable_set_twice,
     schedules,
-    tune,
-    gate,
-    deploy,
-    batch,
-    monitor,
+    tune_parameters,
+    tune_command,
+    gate_conditions,
+    deploy_target_block,
+    deploy_traffic,
+    lambda_timeout,
+    endpoint_autoscaling,
+    batch_mode,
+    batch_overlap,
+    retrain_trigger_loop,
+    monitor_needs,
+    monitor_drift_window,
+    monitor_analyzer_region,
+    monitor_alarm_refs,
     rollback_window,
 )
 
 ACROSS = (live_names,)
+
+#: Every rule module, for docs/rules.md and the fixture tests.
+EVERY = ALL + ACROSS + (service_quotas, platform_conflict, outside_repository, duplicate_model, platform_stack)

@@ -9,6 +9,7 @@ from compiler.checks.finding import Finding
 from compiler.inherit import iter_stages
 
 RULE = "arn"
+DESCRIPTION = "ARNs name the right service and resource, in the platform's account and region"
 _ARN = re.compile(r"^arn:(?P<partition>aws[a-z-]*):(?P<service>[a-z0-9-]+):(?P<region>[a-z0-9-]*):"
                   r"(?P<account>[0-9]*):(?P<resource>.+)$")
 # (services allowed, resource must match, has a region)

@@ -6,6 +6,7 @@ from pathlib import Path, PurePosixPath
 from compiler.checks.finding import Finding
 
 RULE = "build-path"
+DESCRIPTION = "Dockerfiles and build contexts exist and stay inside the repository"
 
 
 def check(context):

@@ -4,6 +4,7 @@ from compiler.checks.finding import Finding
 from compiler.inherit import default, iter_stages
 
 RULE = "fargate-size"
+DESCRIPTION = "Fargate tasks use a CPU and memory pair that Fargate offers"
 
 # cpu units -> (lowest MiB, highest MiB, step MiB), from the ECS task size table.
 FARGATE_MEMORY = {

@@ -13,6 +13,7 @@ from compiler.checks.finding import Finding, did_you_mean
 from compiler.inherit import iter_stages
 
 RULE = "instance-type"
+DESCRIPTION = "SageMaker instance types are ones the job or endpoint that runs them accepts"
 #: What runs a stage's SageMaker job, by stage name; every other stage runs a processing job.
 TRAINING_STAGES = ("train", "tune")
 JOB = {"TrainingInstanceType": "a training job", "ProcessingInstanceType": "a processing job",

@@ -13,6 +13,7 @@ from compiler import names
 from compiler.checks.finding import Finding
 
 RULE = "live-names"
+DESCRIPTION = "No two environments or models resolve to the same live AWS resource"
 DEPLOY = ("pipelines", "deploy")
 #: The serving resource of each deploy target: (what it is, its config key, how its name is made).
 SERVING = {

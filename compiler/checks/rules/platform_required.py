@@ -4,6 +4,7 @@ from compiler.checks.finding import Finding
 from compiler.inherit import iter_stages
 
 RULE = "platform-required"
+DESCRIPTION = "The platform keys every pipeline needs, and those Fargate needs, are set"
 ALWAYS = ("account", "region", "artifact_bucket", "registry_table", "notification_topic", "roles")
 FOR_FARGATE = ("ecs_cluster", "subnets", "security_groups")
 

@@ -1,9 +1,10 @@
-"""The stage contract's variables belong to mlopsc, and a variable is set in one place only."""
+"""The stage contract's variables (MLOPS_*) belong to mlopsc."""
 
 from compiler.checks.finding import Finding
 from compiler.inherit import iter_stages
 
 RULE = "reserved-environment"
+DESCRIPTION = "A stage's environment sets no MLOPS_ variable: those are the stage contract's"
 
 
 def check(context):
@@ -12,6 +13,3 @@ def check(context):
             if name.startswith("MLOPS_"):
                 yield Finding(stage.origin("environment", name), f"{name} is set by mlopsc (the stage contract)",
                               "choose a name that does not start with MLOPS_", RULE, at_key=True)
-            elif name in stage.values["secrets"]:
-                yield Finding(stage.origin("secrets", name), f"{name} is set both in `environment` and in `secrets`",
-                              "keep one of them", RULE, at_key=True)

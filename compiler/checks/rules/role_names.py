@@ -4,6 +4,7 @@ from compiler import names
 from compiler.checks.finding import Finding
 
 RULE = "role-name"
+DESCRIPTION = "Role names fit IAM's 64 characters once {model} is replaced by the model's name"
 LIMIT = names.LIMITS["iam_role"]
 
 

@@ -10,9 +10,10 @@ by the user are outside mlopsc's knowledge: README, "Traffic shifting", says wha
 
 from compiler import durations, package_data
 from compiler.checks.finding import Finding
-from compiler.checks.rules.monitor import HEALTH_ALARMS, MONITOR_REFERENCE, ROLLBACK_ALARMS
+from compiler.checks.rules.monitor_alarm_refs import HEALTH_ALARMS, MONITOR_REFERENCE, ROLLBACK_ALARMS
 
 RULE = "rollback-window"
+DESCRIPTION = "A deployment watches its monitor: rollback alarms long enough for them to fire"
 TRAFFIC = ("pipelines", "deploy", "traffic")
 HEALTH_PERIOD_MINUTES = 5
 
@@ -24,7 +25,7 @@ def check(context):
         return
     traffic = deploy.get("traffic") or {}
     created = {kind for key, kind in HEALTH_ALARMS.items() if key in health and kind in ROLLBACK_ALARMS}
-    watched = [alarm for alarm in traffic.get("alarms", ())  # a reference to no alarm is rule monitor's
+    watched = [alarm for alarm in traffic.get("alarms", ())  # a reference to no alarm is rule monitor-alarm-ref's
                if alarm.startswith(MONITOR_REFERENCE) and alarm.removeprefix(MONITOR_REFERENCE) in created]
     if not watched:
         return

@@ -4,6 +4,7 @@ from compiler.checks.finding import Finding, did_you_mean
 from compiler.inherit import iter_stages
 
 RULE = "runtime-ref"
+DESCRIPTION = "Every stage and the deploy pipeline name a runtime that `runtimes` defines"
 
 
 def check(context):

@@ -4,6 +4,7 @@ from compiler.checks import schedule_expressions as schedule
 from compiler.checks.finding import Finding
 
 RULE = "schedule"
+DESCRIPTION = "Trigger schedules are valid EventBridge rate(...) or cron(...) expressions"
 HINT = "e.g. rate(1 day), rate(6 hours) or cron(0 3 * * ? *) (six fields, times in UTC)"
 
 

@@ -20,6 +20,7 @@ from compiler import package_data
 from compiler.checks.finding import Finding
 
 RULE = "secret-in-config"
+DESCRIPTION = "No value outside `secrets:` looks like a secret"
 HINT = "move it to `secrets:` as a Secrets Manager or SSM parameter ARN; the value was not printed"
 #: Where secrets belong: the values there are ARNs, not secrets.
 _NOT_SCANNED = frozenset({"secrets"})

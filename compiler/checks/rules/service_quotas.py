@@ -22,6 +22,7 @@ any environment is resolved, so a config with thousands of environments is refus
 from compiler.checks.finding import Finding
 
 RULE = "service-quota"
+DESCRIPTION = "The environments fit CodePipeline's stage quota and CloudFormation's template size"
 #: CodePipeline's "Number of stages in a pipeline" (maximum 50), less Source and Build.
 PIPELINE_ENVIRONMENTS = 50 - 2
 #: Environments per model stack whose template stays well under CloudFormation's 1 MB (see above).
