@@ -6,45 +6,38 @@ import sys
 
 import click
 
-from compiler import report
+from compiler.cli import options, outcome, reporters
 from compiler.runs import PIPELINES
 
 
 @click.command("graph")
-@click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--env", "environment", required=True, help="The environment whose pipelines to draw.")
-@click.option("--model", help="The model, when PATH holds several.")
+@options.PATHS
+@options.env("The environment whose pipelines to draw.")
+@options.MODEL
 @click.option("--pipeline", type=click.Choice(PIPELINES),
               help="The pipeline to draw (needed when the model has several).")
-@click.option("--format", "output_format", type=click.Choice(["mermaid", "dot"]), default="mermaid", show_default=True)
-@click.option("--platform", "platform_file", type=click.Path(exists=True, dir_okay=False),
-              help="The platform file (default: the nearest mlops-platform.yaml above the config).")
-def graph_command(paths, environment, model, pipeline, output_format, platform_file) -> None:
+@options.output_format("graph", default="mermaid", help_text="A Mermaid flowchart or a Graphviz DOT graph.")
+@options.PLATFORM
+def graph_command(paths, environment, model, pipeline, output_format, platform_file) -> int:
     """Print a pipeline's state machine as a Mermaid flowchart (renders in GitHub/GitLab markdown)
     or a Graphviz DOT graph.
 
     PATHS: the OUT directory `mlopsc compile` wrote, or a model repository / mlops.yaml (compiled in
     memory; default .)."""
-    from compiler import graph
     from compiler.runs import pipelines as runs
 
     try:
         found = runs.definitions(list(paths) or ["."], platform_file, environment, model)
-        if pipeline is None:
-            if len(found.definitions) != 1:
-                raise runs.RunInputError(f"{found.model} has {len(found.definitions)} pipelines: "
-                                         f"{', '.join(found.definitions)}", "name one with --pipeline")
-            pipeline = next(iter(found.definitions))
-        if pipeline not in found.definitions:
-            raise runs.RunInputError(f"{found.model} has no {pipeline} pipeline in {found.environment}",
-                                     f"its pipelines: {', '.join(found.definitions) or 'none'}")
     except runs.InvalidConfig as invalid:
-        report.REPORTERS["text"](list(invalid.problems), sys.stdout)
-        sys.exit(report.exit_code(list(invalid.problems)))
-    except runs.ApplyInputError as error:  # RunInputError, or an OUT that cannot be read
-        click.echo(f"mlopsc: error: {error}\n  hint: {error.hint}", err=True)
-        sys.exit(report.EXIT_USAGE)
-    except runs.ApplyError as error:
-        click.echo(f"mlopsc: error: {error}\n  hint: {error.hint}", err=True)
-        sys.exit(report.EXIT_INVALID)
-    click.echo(graph.render(found.definitions[pipeline], output_format), nl=False)
+        reporters.report("problems", "text", list(invalid.problems), sys.stdout)
+        return outcome.exit_code(list(invalid.problems))
+    if pipeline is None:
+        if len(found.definitions) != 1:
+            raise runs.RunInputError(f"{found.model} has {len(found.definitions)} pipelines: "
+                                     f"{', '.join(found.definitions)}", "name one with --pipeline")
+        pipeline = next(iter(found.definitions))
+    if pipeline not in found.definitions:
+        raise runs.RunInputError(f"{found.model} has no {pipeline} pipeline in {found.environment}",
+                                 f"its pipelines: {', '.join(found.definitions) or 'none'}")
+    reporters.report("graph", output_format, found.definitions[pipeline], sys.stdout)
+    return outcome.EXIT_OK

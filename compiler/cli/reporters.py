@@ -1,23 +1,18 @@
-"""Reporters: one problem list, three formats. The exit code is decided in one place."""
+"""Reporters, chosen by name in one place (check-jsonschema's REPORTER_BY_NAME): a command's
+`--format` picks a reporter of what it prints (a problem list, verify's findings, apply's plan and
+outcome, a diff, a graph, runs, registry entries). A reporter writes; it never decides the exit code
+(compiler/cli/outcome.py does).
+
+Results that are their own library's data keep their renderers there (compiler/diff/render.py,
+compiler/graph/, compiler/cli/apply_report.py); only the choice by name is made here.
+"""
 
 from __future__ import annotations
 
 import json
 from typing import Callable, TextIO
 
-from compiler.problems import Problem
-
-EXIT_OK = 0
-EXIT_INVALID = 1
-EXIT_USAGE = 2
-
-
-#: Anything else is a bug in mlopsc (EX_SOFTWARE from sysexits.h).
-EXIT_BUG = 70
-
-
-def exit_code(problems) -> int:
-    return EXIT_INVALID if problems else EXIT_OK
+from compiler.problems import Problem, one_line
 
 
 def text(problems: list[Problem], out: TextIO) -> None:
@@ -25,12 +20,6 @@ def text(problems: list[Problem], out: TextIO) -> None:
         out.write(one_line(f"{problem.file}:{problem.line}:{problem.col}: error: {problem.path}: {problem.message}") + "\n")
         if problem.hint:
             out.write(one_line(f"  hint: {problem.hint}") + "\n")
-
-
-def one_line(value: str) -> str:
-    """One problem, one line: a key written as "a\\nb" must not split it, nor any other control
-    character reach the terminal; they are escaped as Python writes them."""
-    return "".join(char if char.isprintable() else char.encode("unicode_escape").decode("ascii") for char in value)
 
 
 def as_json(problems: list[Problem], out: TextIO) -> None:
@@ -55,4 +44,82 @@ def _escape_property(value: str) -> str:
     return _escape_data(value).replace(":", "%3A").replace(",", "%2C")
 
 
-REPORTERS: dict[str, Callable[[list[Problem], TextIO], None]] = {"text": text, "json": as_json, "github": github}
+def findings_text(findings: list, out: TextIO) -> None:
+    for finding in findings:
+        out.write(one_line(finding.text()) + "\n")
+
+
+def findings_json(findings: list, out: TextIO) -> None:
+    rows = [{"file": f.file, "state": f.problem.state, "field": f.problem.field, "path": f.problem.path,
+             "route": list(f.problem.route), "detail": f.problem.detail, "message": f.problem.text()}
+            for f in findings]
+    out.write(json.dumps(rows, indent=2) + "\n")
+
+
+def findings_github(findings: list, out: TextIO) -> None:
+    title = _escape_property("mlopsc verify")
+    for finding in findings:
+        out.write(f"::error file={_escape_property(finding.file)},title={title}::"
+                  f"{_escape_data(finding.problem.text())}\n")
+
+
+def as_sorted_json(value, out: TextIO) -> None:
+    """A result for scripts (registry entries): keys sorted, 2-space indent."""
+    out.write(json.dumps(value, indent=2, sort_keys=True) + "\n")
+
+
+def _apply_text(outcome, out: TextIO, dry_run: bool) -> None:
+    from compiler.cli import apply_report
+
+    apply_report.result_text(outcome, dry_run, out)
+
+
+def _apply_json(outcome, out: TextIO, dry_run: bool) -> None:
+    from compiler.cli import apply_report
+
+    apply_report.outcome_json(outcome, dry_run, out)
+
+
+def _diff(name: str) -> Callable:
+    def report(result, out: TextIO, graphs: bool = False) -> None:
+        from compiler.diff import render
+
+        if name == "markdown":
+            render.markdown(result, out, graphs)
+        else:
+            {"text": render.text, "json": render.as_json}[name](result, out)
+    return report
+
+
+def _graph(name: str) -> Callable:
+    def report(definition: dict, out: TextIO) -> None:
+        from compiler import graph
+
+        out.write(graph.render(definition, name))
+    return report
+
+
+def _own_text(result, out: TextIO, text: Callable) -> None:
+    """The text of a command whose text is its own (a table per registry command): `text` writes it."""
+    text(result, out)
+
+
+#: what a command prints -> `--format` name -> reporter(result, out, **options)
+REPORTER_BY_NAME: dict[str, dict[str, Callable]] = {
+    "problems": {"text": text, "json": as_json, "github": github},
+    "verify": {"text": findings_text, "json": findings_json, "github": findings_github},
+    "apply": {"text": _apply_text, "json": _apply_json},
+    "diff": {name: _diff(name) for name in ("text", "markdown", "json")},
+    "graph": {name: _graph(name) for name in ("mermaid", "dot")},
+    "status": {"text": _own_text, "json": lambda rows, out, text: out.write(json.dumps(rows, indent=2) + "\n")},
+    "registry": {"text": _own_text, "json": lambda result, out, text: as_sorted_json(result, out)},
+}
+
+
+def names(kind: str) -> list[str]:
+    """The `--format` choices of what a command prints."""
+    return sorted(REPORTER_BY_NAME[kind])
+
+
+def report(kind: str, name: str, result, out: TextIO, **options) -> None:
+    REPORTER_BY_NAME[kind][name](result, out, **options)

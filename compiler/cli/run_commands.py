@@ -2,30 +2,25 @@
 
 from __future__ import annotations
 
-import json
 import sys
 
 import click
 
-from compiler import report
+from compiler.cli import options, outcome, reporters
 from compiler.runs import PIPELINES
 
-PATHS = click.argument("paths", nargs=-1, type=click.Path())
-ENV = click.option("--env", "environment", required=True, help="The environment whose pipelines to use.")
-MODEL = click.option("--model", help="The model, when PATH holds several.")
-PLATFORM = click.option("--platform", "platform_file", type=click.Path(exists=True, dir_okay=False),
-                        help="The platform file (default: the nearest mlops-platform.yaml above the config).")
+ENV = options.env("The environment whose pipelines to use.")
 
 
 @click.command("run")
 @click.argument("pipeline", type=click.Choice(PIPELINES))
-@PATHS
+@options.PATHS
 @ENV
-@MODEL
-@PLATFORM
+@options.MODEL
+@options.PLATFORM
 @click.option("--input", "input_text", help='Execution input, a JSON object (default: {"trigger": "manual"}).')
 @click.option("--wait", is_flag=True, help="Follow the execution until it ends; exit 0 when it succeeded, 1 when not.")
-def run_command(pipeline, paths, environment, model, platform_file, input_text, wait) -> None:
+def run_command(pipeline, paths, environment, model, platform_file, input_text, wait) -> int:
     """Start PIPELINE (retrain, deploy, batch or drift) of the model at PATHS in an environment.
 
     PATHS: a model repository or mlops.yaml (compiled in memory; default .), or the OUT directory
@@ -44,21 +39,21 @@ def run_command(pipeline, paths, environment, model, platform_file, input_text, 
         click.echo(f"  https://{pipelines.region}.console.aws.amazon.com/states/home?region={pipelines.region}"
                    f"#/v2/executions/details/{arn}")
         if not wait:
-            return report.EXIT_OK
-        outcome = follow.follow(sfn, arn, display.for_stream(sys.stdout))
-        return report.EXIT_OK if outcome.ok else report.EXIT_INVALID
+            return outcome.EXIT_OK
+        ended = follow.follow(sfn, arn, display.for_stream(sys.stdout))
+        return outcome.EXIT_OK if ended.ok else outcome.EXIT_FAILED
 
-    sys.exit(_with_pipelines(paths, platform_file, environment, model, start))
+    return _with_pipelines(paths, platform_file, environment, model, start)
 
 
 @click.command("status")
-@PATHS
+@options.PATHS
 @ENV
-@MODEL
-@PLATFORM
+@options.MODEL
+@options.PLATFORM
 @click.option("--limit", type=click.IntRange(1, 100), default=10, show_default=True, help="Runs per pipeline.")
-@click.option("--format", "output_format", type=click.Choice(["json", "text"]), default="text", show_default=True)
-def status_command(paths, environment, model, platform_file, limit, output_format) -> None:
+@options.output_format("status")
+def status_command(paths, environment, model, platform_file, limit, output_format) -> int:
     """List the recent runs of the model's pipelines in an environment, newest first.
 
     PATHS as for `mlopsc run`: a model repository, mlops.yaml, or OUT."""
@@ -67,25 +62,30 @@ def status_command(paths, environment, model, platform_file, limit, output_forma
     def show(pipelines, sfn):
         rows = sorted(follow.recent(sfn, pipelines.state_machines, limit), key=lambda r: r["started"], reverse=True)
         if output_format == "json":
-            click.echo(json.dumps([dict(row, started=row["started"].isoformat(),
-                                        stopped=row["stopped"].isoformat() if row["stopped"] else None)
-                                   for row in rows], indent=2))
-            return report.EXIT_OK
-        if not rows:
-            click.echo(f"no runs of {pipelines.model} ({pipelines.environment}) yet")
-            return report.EXIT_OK
-        for row in rows:
-            row["when"] = row["started"].strftime("%Y-%m-%d %H:%M:%S")
-            row["took"] = display.duration(row["seconds"])
-        display.table(rows, [("pipeline", "pipeline"), ("status", "status"), ("when", "started"), ("took", "took"),
-                             ("name", "run")], sys.stdout)
-        return report.EXIT_OK
+            rows = [dict(row, started=row["started"].isoformat(),
+                         stopped=row["stopped"].isoformat() if row["stopped"] else None) for row in rows]
+        reporters.report("status", output_format, rows, sys.stdout, text=lambda rows, out: _runs_text(pipelines, rows, out))
+        return outcome.EXIT_OK
 
-    sys.exit(_with_pipelines(paths, platform_file, environment, model, show))
+    return _with_pipelines(paths, platform_file, environment, model, show)
+
+
+def _runs_text(pipelines, rows: list, out) -> None:
+    from compiler.runs import display
+
+    if not rows:
+        out.write(f"no runs of {pipelines.model} ({pipelines.environment}) yet\n")
+        return
+    for row in rows:
+        row["when"] = row["started"].strftime("%Y-%m-%d %H:%M:%S")
+        row["took"] = display.duration(row["seconds"])
+    display.table(rows, [("pipeline", "pipeline"), ("status", "status"), ("when", "started"), ("took", "took"),
+                         ("name", "run")], out)
 
 
 def _with_pipelines(paths, platform_file, environment, model, action) -> int:
-    """Find the pipelines, build a Step Functions client, run `action`; every failure is a message."""
+    """Find the pipelines, build a Step Functions client, run `action`; a botocore failure is
+    explained (an AwsError), an invalid config reported like `validate` does."""
     from compiler.runs import pipelines as runs
     from compiler.apply import aws
 
@@ -94,19 +94,10 @@ def _with_pipelines(paths, platform_file, environment, model, action) -> int:
         clients = aws.clients(pipelines.region)
         return action(pipelines, clients.stepfunctions)
     except runs.InvalidConfig as invalid:
-        report.REPORTERS["text"](list(invalid.problems), sys.stdout)
-        return report.exit_code(list(invalid.problems))
-    except runs.ApplyInputError as error:  # RunInputError, or an OUT that cannot be read
-        click.echo(f"mlopsc: error: {error}\n  hint: {error.hint}", err=True)
-        return report.EXIT_USAGE
-    except runs.ApplyError as error:
-        click.echo(f"mlopsc: error: {error}\n  hint: {error.hint}", err=True)
-        return report.EXIT_INVALID
+        reporters.report("problems", "text", list(invalid.problems), sys.stdout)
+        return outcome.exit_code(list(invalid.problems))
     except Exception as error:  # noqa: BLE001 - botocore failures become messages, not tracebacks
-        from botocore.exceptions import BotoCoreError, ClientError
-
-        if not isinstance(error, (BotoCoreError, ClientError)):
+        botocore = sys.modules.get("botocore.exceptions")  # imported by whoever made the call that failed
+        if botocore is None or not isinstance(error, (botocore.BotoCoreError, botocore.ClientError)):
             raise
-        explained = aws.explain(error, "talking to Step Functions")
-        click.echo(f"mlopsc: error: {explained}\n  hint: {explained.hint}", err=True)
-        return report.EXIT_INVALID
+        raise aws.explain(error, "talking to Step Functions") from None
