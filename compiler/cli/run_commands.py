@@ -64,7 +64,8 @@ def status_command(paths, environment, model, platform_file, limit, output_forma
         if output_format == "json":
             rows = [dict(row, started=row["started"].isoformat(),
                          stopped=row["stopped"].isoformat() if row["stopped"] else None) for row in rows]
-        reporters.report("status", output_format, rows, sys.stdout, text=lambda rows, out: _runs_text(pipelines, rows, out))
+        reporters.report("status", output_format, rows, sys.stdout,
+                         text=lambda rows, out: _runs_text(pipelines, rows, out))
         return outcome.EXIT_OK
 
     return _with_pipelines(paths, platform_file, environment, model, show)
