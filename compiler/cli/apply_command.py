@@ -26,14 +26,12 @@ def apply_command(out, environment, images, commit, commit_time, dry_run, output
     from pathlib import Path
 
     from compiler import apply
-    from compiler.cli import apply_report
 
     request = apply.Request(Path(out), environment, Path(images) if images else None, commit, commit_time, dry_run)
     result = apply.Outcome()
-    # The plan is printed before the first write, so a build stopped part-way still shows it.
-    show_plan = (lambda _: None) if output_format == "json" else (lambda o: apply_report.plan_text(o, sys.stdout))
     try:
-        apply.apply(request, result, on_plan=show_plan)
+        apply.apply(request, result,
+                    on_plan=lambda planned: reporters.report("apply-plan", output_format, planned, sys.stdout))
     except Exception as error:  # noqa: BLE001 - sorted by kind below
         if outcome.code_of(error) != outcome.EXIT_FAILED:  # unusable input (nothing planned) or a bug: as such
             raise

@@ -68,6 +68,12 @@ def as_sorted_json(value, out: TextIO) -> None:
     out.write(json.dumps(value, indent=2, sort_keys=True) + "\n")
 
 
+def _plan_text(outcome, out: TextIO) -> None:
+    from compiler.cli import apply_report
+
+    apply_report.plan_text(outcome, out)
+
+
 def _apply_text(outcome, out: TextIO, dry_run: bool) -> None:
     from compiler.cli import apply_report
 
@@ -80,15 +86,22 @@ def _apply_json(outcome, out: TextIO, dry_run: bool) -> None:
     apply_report.outcome_json(outcome, dry_run, out)
 
 
-def _diff(name: str) -> Callable:
-    def report(result, out: TextIO, graphs: bool = False) -> None:
-        from compiler.diff import render
+def _diff_text(result, out: TextIO, graphs: bool = False) -> None:
+    from compiler.diff import render
 
-        if name == "markdown":
-            render.markdown(result, out, graphs)
-        else:
-            {"text": render.text, "json": render.as_json}[name](result, out)
-    return report
+    render.text(result, out)
+
+
+def _diff_markdown(result, out: TextIO, graphs: bool = False) -> None:
+    from compiler.diff import render
+
+    render.markdown(result, out, graphs)
+
+
+def _diff_json(result, out: TextIO, graphs: bool = False) -> None:
+    from compiler.diff import render
+
+    render.as_json(result, out)
 
 
 def _graph(name: str) -> Callable:
@@ -108,8 +121,11 @@ def _own_text(result, out: TextIO, text: Callable) -> None:
 REPORTER_BY_NAME: dict[str, dict[str, Callable]] = {
     "problems": {"text": text, "json": as_json, "github": github},
     "verify": {"text": findings_text, "json": findings_json, "github": findings_github},
+    # apply's plan, printed before its first write (a build stopped part-way still shows it); JSON
+    # has it in the one document printed at the end.
+    "apply-plan": {"text": _plan_text, "json": lambda outcome, out: None},
     "apply": {"text": _apply_text, "json": _apply_json},
-    "diff": {name: _diff(name) for name in ("text", "markdown", "json")},
+    "diff": {"text": _diff_text, "markdown": _diff_markdown, "json": _diff_json},
     "graph": {name: _graph(name) for name in ("mermaid", "dot")},
     "status": {"text": _own_text, "json": lambda rows, out, text: out.write(json.dumps(rows, indent=2) + "\n")},
     "registry": {"text": _own_text, "json": lambda result, out, text: as_sorted_json(result, out)},
