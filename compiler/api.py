@@ -9,6 +9,8 @@ from typing import Optional
 
 from compiler import discover, resolve
 from compiler.checks import check_across, check_config, distinct_models, load_platform, outside_repository
+from compiler.errors import InputError
+from compiler.model import ModelConfig
 from compiler.problems import Problem
 
 
@@ -116,5 +118,5 @@ def prove(outputs: dict) -> None:
         raise verify.UnprovenDefinition(findings)
 
 
-class UnknownEnvironment(Exception):
+class UnknownEnvironment(InputError):
     """--env names an environment some config does not define."""

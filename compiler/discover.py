@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from compiler.errors import InputError
+
 CONFIG_NAME = "mlops.yaml"
 #: The platform team's file, found by name when --platform is not given.
 PLATFORM_NAME = "mlops-platform.yaml"
@@ -12,7 +14,7 @@ PLATFORM_NAME = "mlops-platform.yaml"
 SKIPPED_DIRS = frozenset({"node_modules", "__pycache__", "site-packages", "venv", "env"})
 
 
-class DiscoveryError(Exception):
+class DiscoveryError(InputError):
     """A path names no config: a usage error, not an invalid config."""
 
 

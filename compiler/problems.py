@@ -24,6 +24,12 @@ class Location:
         return dataclasses.replace(self, line=self.key_line, col=self.key_col)
 
 
+def one_line(value: str) -> str:
+    """One problem, one line: a key written as "a\\nb" must not split it, nor any other control
+    character reach the terminal; they are escaped as Python writes them."""
+    return "".join(char if char.isprintable() else char.encode("unicode_escape").decode("ascii") for char in value)
+
+
 def dotted(path) -> str:
     """('pipelines', 'retrain', 'stages', 'train', 'gate', 0) -> 'pipelines.retrain.stages.train.gate[0]'
     (a step that is not a key, such as a list position, in brackets)"""

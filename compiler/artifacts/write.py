@@ -1,4 +1,5 @@
-"""Write compiled outputs: all or nothing, and only what changed. Also the `--check` mode.
+"""Write compiled outputs: all or nothing, and only what changed; or, in the `--check` and
+`--diff` modes (`WriteMode`, as black's `WriteBack`), write nothing and say what would change.
 
 All or nothing holds even when the compile is killed (SIGKILL, a CI job cancelled), through a
 journal that a single rename commits:
@@ -27,6 +28,8 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import difflib
+import enum
 import json
 import os
 import shutil
@@ -35,6 +38,7 @@ import tempfile
 from pathlib import Path
 from typing import Iterator
 
+from compiler.errors import InputError
 from compiler.files import COMPILED_OUTPUT_BYTES, UnreadableFile, read_bytes_bounded
 
 #: dir relative to OUT ("model/env") -> file name -> content
@@ -45,18 +49,34 @@ PREFIX = ".mlopsc-"
 JOURNAL = f"{PREFIX}journal.json"
 
 
+class WriteMode(enum.Enum):
+    """What `write` does with the outputs: the command line's flags, turned into one mode once."""
+
+    WRITE = "write"  # write every changed directory (the default)
+    CHECK = "check"  # write nothing; name the files that differ (`--check`)
+    DIFF = "diff"  # write nothing; a unified diff of what would change (`--diff`, with or without --check)
+
+    @classmethod
+    def from_configuration(cls, *, check: bool, diff: bool) -> "WriteMode":
+        if diff:
+            return cls.DIFF
+        return cls.CHECK if check else cls.WRITE
+
+
 @dataclasses.dataclass(frozen=True)
 class WriteResult:
-    written: tuple  # directories replaced
-    unchanged: tuple
+    written: tuple  # directories replaced (WRITE)
+    unchanged: tuple  # directories already as compiled (WRITE)
+    stale: tuple = ()  # files, relative to OUT, that differ from the outputs (CHECK, DIFF)
+    diff: str = ""  # DIFF: what would change, as a unified diff with paths a/<model>/<env>/<file>
 
 
-class UnfinishedWrite(Exception):
+class UnfinishedWrite(InputError):
     """OUT holds the journal of a compile that was killed while swapping directories in."""
 
     def __init__(self, out: Path):
-        super().__init__(f"{out} holds an unfinished compile ({JOURNAL}): a compile was killed while writing it")
-        self.hint = f"run `mlopsc compile -o {out}` again: it completes the interrupted one first"
+        super().__init__(f"{out} holds an unfinished compile ({JOURNAL}): a compile was killed while writing it",
+                         f"run `mlopsc compile -o {out}` again: it completes the interrupted one first")
 
 
 def check_finished(out: Path) -> None:
@@ -88,9 +108,13 @@ def _holds(path: Path, content: bytes) -> bool:
         return False
 
 
-def write(out: Path, outputs: Outputs) -> WriteResult:
+def write(out: Path, outputs: Outputs, mode: WriteMode = WriteMode.WRITE) -> WriteResult:
     """Write every changed directory of `outputs` into OUT, all or nothing (see the module's
-    docstring); an interrupted earlier compile is completed first, stale staging removed."""
+    docstring); an interrupted earlier compile is completed first, stale staging removed. In the
+    CHECK and DIFF modes nothing is written (nor OUT created): the stale files, and their diff."""
+    if mode is not WriteMode.WRITE:
+        stale = tuple(stale_files(out, outputs))
+        return WriteResult((), (), stale, unified_diff(out, outputs, stale) if mode is WriteMode.DIFF else "")
     out.mkdir(parents=True, exist_ok=True)
     with _locked(out):
         recover(out)
@@ -110,6 +134,51 @@ def write(out: Path, outputs: Outputs) -> WriteResult:
                 _roll_back(out)
                 raise
     return WriteResult(tuple(changed), tuple(d for d in sorted(outputs) if d not in changed))
+
+
+def unified_diff(out: Path, outputs: Outputs, stale) -> str:
+    """The stale files' changes, as `diff -u` / `git diff` print them: a/ is OUT now, b/ what a
+    compile would write; an added file comes from /dev/null, a removed one goes to it."""
+    return "".join(_file_diff(out, path, outputs) for path in stale)
+
+
+def _file_diff(out: Path, path: str, outputs: Outputs) -> str:
+    directory, name = path.rsplit("/", 1)
+    new = outputs[directory].get(name)
+    old = _present_text(out / path)
+    old_name = "/dev/null" if old is None else f"a/{path}"
+    new_name = "/dev/null" if new is None else f"b/{path}"
+    if old is _UNREADABLE:  # a link, a folder, a FIFO, or not UTF-8: replaced whole by a compile
+        return f"Binary files {old_name} and {new_name} differ\n"
+    return "".join(difflib.unified_diff(_lines(old or ""), _lines(new or ""), old_name, new_name))
+
+
+#: What `_present_text` answers for a path OUT holds but not as a text file.
+_UNREADABLE = object()
+
+
+def _present_text(path: Path):
+    """The text of a file OUT holds; None when there is none; _UNREADABLE when it is not a regular UTF-8 file."""
+    try:
+        info = path.lstat()
+    except FileNotFoundError:
+        return None
+    if not stat.S_ISREG(info.st_mode):
+        return _UNREADABLE
+    try:
+        return read_bytes_bounded(path, COMPILED_OUTPUT_BYTES, "compiled output").decode("utf-8")
+    except (OSError, UnreadableFile, UnicodeDecodeError):
+        return _UNREADABLE
+
+
+def _lines(text: str) -> list:
+    """Lines split at "\n" only (a JSON string may hold other line separators), each ending with
+    one; a last line without it is marked as `diff` marks it."""
+    lines = [line + "\n" for line in text.split("\n")]
+    if text.endswith("\n") or not text:
+        return lines[:-1]
+    lines[-1] += "\\ No newline at end of file\n"
+    return lines
 
 
 def recover(out: Path) -> None:

@@ -12,10 +12,8 @@ bytes. Nothing here calls AWS.
 
 from __future__ import annotations
 
+from compiler.errors import MlopscError
 
-class BootstrapError(Exception):
-    """The inputs cannot make a template (not a config problem with a line: those are Problems)."""
 
-    def __init__(self, message: str, hint: str = ""):
-        super().__init__(message)
-        self.hint = hint
+class BootstrapError(MlopscError):
+    """The inputs cannot make a template (exit 1; not a config problem with a line: those are Problems)."""

@@ -9,6 +9,7 @@ from typing import Optional
 from compiler import api, discover
 from compiler.bootstrap import BootstrapError, cfn, platform, platform_file
 from compiler.bootstrap.model_stack import Source, template as model_template
+from compiler.errors import InputError
 
 
 @dataclasses.dataclass(frozen=True)
@@ -18,7 +19,7 @@ class Stack:
     notes: tuple = ()  # things the person deploying it must know (printed to stderr)
 
 
-class UsageError(Exception):
+class UsageError(InputError):
     """The command line names no usable input (exit 2)."""
 
 

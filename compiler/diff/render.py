@@ -34,7 +34,7 @@ from compiler import graph
 from compiler.diff import states
 from compiler.diff.change import ABSENT, Change, Diff, group_key, pipeline_of
 from compiler.diff.fields import format_path
-from compiler.report import one_line
+from compiler.problems import one_line
 
 JSON_FORMAT_VERSION = 1
 #: A GitHub comment holds at most 65,536 characters.
@@ -318,5 +318,3 @@ def _change_json(change: Change) -> dict:
     record.update(risk=change.risk or None, text=describe(change))
     return record
 
-
-RENDERERS = {"text": text, "markdown": markdown, "json": as_json}

@@ -6,10 +6,7 @@ import sys
 
 import click
 
-from compiler import report
-
-#: Like `git diff --exit-code`: 0 no change, 1 changes, 2 an error.
-EXIT_CHANGES = 1
+from compiler.cli import options, outcome, reporters
 
 
 @click.command("diff")
@@ -18,15 +15,13 @@ EXIT_CHANGES = 1
 @click.option("--repo", "repository", default=".", show_default=True, type=click.Path(file_okay=False),
               help="Where git revisions are compiled from: a model repository, or a folder of them, inside a "
                    "git checkout; its files at each revision are compiled. A folder on the other side must be it.")
-@click.option("--platform", "platform_file", type=click.Path(dir_okay=False),
-              help="The platform file: read at each revision when it is inside the repository. Default: the "
-                   "nearest mlops-platform.yaml above each config, at that revision.")
-@click.option("--format", "output_format", type=click.Choice(["text", "markdown", "json"]), default="text",
-              show_default=True, help="markdown: a pull request comment (a summary table, one collapsible "
-                                      "section per pipeline or file).")
+@options.platform("The platform file: read at each revision when it is inside the repository. Default: the "
+                  "nearest mlops-platform.yaml above each config, at that revision.", must_exist=False)
+@options.output_format("diff", help_text="markdown: a pull request comment (a summary table, one collapsible "
+                                         "section per pipeline or file).")
 @click.option("--graph", "graphs", is_flag=True,
               help="With --format markdown: draw each changed pipeline (Mermaid), added and changed states highlighted.")
-def diff_command(base, head, repository, platform_file, output_format, graphs) -> None:
+def diff_command(base, head, repository, platform_file, output_format, graphs) -> int:
     """Show what changes from BASE to HEAD in every compiled pipeline, semantically: states added,
     removed, renamed; transitions; gate conditions; fields; buildspec, pointers, triggers, iam.
     Changes a reviewer must look at are flagged (risk).
@@ -44,21 +39,16 @@ def diff_command(base, head, repository, platform_file, output_format, graphs) -
     """
     from pathlib import Path
 
-    from compiler.diff import compare, render, sides
+    from compiler.diff import compare, sides
 
     if graphs and output_format != "markdown":
         raise click.UsageError("--graph draws the pipelines into markdown: add --format markdown")
     try:
         result = compare.compare(base, head, Path(repository), platform_file)
-    except sides.SideInvalid as invalid:
+    except sides.SideInvalid as invalid:  # a side that does not compile: its problems, then exit 2
         click.echo(f"mlopsc: error: {invalid}", err=True)
-        report.text(list(invalid.problems), sys.stderr)
-        sys.exit(report.EXIT_USAGE)
-    except sides.DiffInputError as error:
-        click.echo(f"mlopsc: error: {error}\n  hint: {error.hint}", err=True)
-        sys.exit(report.EXIT_USAGE)
-    if output_format == "markdown":
-        render.markdown(result, sys.stdout, graphs)
-    else:
-        render.RENDERERS[output_format](result, sys.stdout)
-    sys.exit(EXIT_CHANGES if result.changes else report.EXIT_OK)
+        reporters.report("problems", "text", list(invalid.problems), sys.stderr)
+        return outcome.EXIT_USAGE
+    reporters.report("diff", output_format, result, sys.stdout, graphs=graphs)
+    # Like `git diff --exit-code`: 0 no change, 1 changes (2 an error).
+    return outcome.EXIT_FAILED if result.changes else outcome.EXIT_OK

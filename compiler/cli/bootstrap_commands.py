@@ -2,8 +2,8 @@
 model's delivery pipeline. Options in, one library call (compiler.bootstrap.stacks), the template
 on stdout; problems and notes on stderr, so that `> template.json` holds only the template.
 
-Exit codes as everywhere in mlopsc (compiler.report): 1 an invalid config or platform file (each
-problem at its file:line:col), 2 a usage error (no such file, no model found, missing options).
+Exit codes as everywhere in mlopsc (compiler/cli/outcome.py): 1 an invalid config or platform file
+(each problem at its file:line:col), 2 a usage error (no such file, no model found, missing options).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import sys
 
 import click
 
-from compiler import report
+from compiler.cli import options, outcome, reporters
 
 _CONNECTION = re.compile(r"^arn:aws[a-z-]*:(codestar-connections|codeconnections):[a-z0-9-]+:[0-9]{12}:connection/[0-9a-f-]+$")
 
@@ -24,12 +24,12 @@ def bootstrap() -> None:
 
 
 @bootstrap.command("platform")
-@click.option("--platform", "platform_file", default="mlops-platform.yaml", show_default=True,
-              type=click.Path(dir_okay=False), help="The platform team's file of shared AWS names.")
+@options.platform("The platform team's file of shared AWS names.", must_exist=False, default="mlops-platform.yaml",
+                  show_default=True)
 @click.option("--handler-zip", type=click.Path(dir_okay=False),
               help="Also write the registry handler's Lambda zip to this file (upload it to the bucket the stack's "
                    "RegistryHandlerBucket parameter names, at the key RegistryHandlerKey defaults to).")
-def platform_command(platform_file, handler_zip) -> None:
+def platform_command(platform_file, handler_zip) -> int:
     """Print the platform stack: registry table and its Lambda function, artifact bucket, event bus,
     topic, ECS cluster, shared roles, and the platform file itself (in SSM, for the compile stage)."""
     from pathlib import Path
@@ -45,19 +45,18 @@ def platform_command(platform_file, handler_zip) -> None:
                 raise stacks.UsageError(f"cannot write {handler_zip}: {error.strerror or error}") from None
         return stack
 
-    _emit(build)
+    return _emit(build)
 
 
 @bootstrap.command("model")
 @click.argument("path", type=click.Path())
-@click.option("--platform", "platform_file", type=click.Path(dir_okay=False),
-              help="The platform file (default: the nearest mlops-platform.yaml above the config).")
+@options.platform(must_exist=False)
 @click.option("--source", "source_kind", type=click.Choice(["codecommit", "github"]), default="codecommit",
               show_default=True, help="Where the pipeline takes the model repository from.")
 @click.option("--repository", help="CodeCommit repository name (default: the model's name), or GitHub's owner/name.")
 @click.option("--branch", default="main", show_default=True, help="The branch the pipeline delivers.")
 @click.option("--connection-arn", help="CodeStar connection to GitHub (with --source github).")
-def model_command(path, platform_file, source_kind, repository, branch, connection_arn) -> None:
+def model_command(path, platform_file, source_kind, repository, branch, connection_arn) -> int:
     """Print the delivery pipeline stack of the model at PATH: ECR repositories, log groups, the
     model's roles or policies, and the CodePipeline Source -> Build -> per environment Compile & Apply."""
     from compiler.bootstrap import model_stack, stacks
@@ -76,22 +75,16 @@ def model_command(path, platform_file, source_kind, repository, branch, connecti
 
     # Without --repository, CodeCommit's repository is named like the model (known once it is read).
     source = model_stack.Source(source_kind, repository or "", branch, connection_arn)
-    _emit(lambda: stacks.model_stack(path, platform_file, source))
+    return _emit(lambda: stacks.model_stack(path, platform_file, source))
 
 
-def _emit(build) -> None:
-    from compiler.bootstrap import BootstrapError, stacks
-
-    try:
-        stack = build()
-    except stacks.UsageError as error:
-        raise click.UsageError(str(error)) from None
-    except BootstrapError as error:
-        click.echo(f"mlopsc bootstrap: error: {error}" + (f"\n  hint: {error.hint}" if error.hint else ""), err=True)
-        sys.exit(report.EXIT_INVALID)
+def _emit(build) -> int:
+    """The template on stdout; its problems (stdout holds only a template) and notes on stderr."""
+    stack = build()
     if stack.problems:
-        report.REPORTERS["text"](list(stack.problems), sys.stderr)
-        sys.exit(report.exit_code(stack.problems))
+        reporters.report("problems", "text", list(stack.problems), sys.stderr)
+        return outcome.exit_code(stack.problems)
     click.echo(stack.text, nl=False)
     for note in stack.notes:
         click.echo(f"note: {note}", err=True)
+    return outcome.EXIT_OK

@@ -8,9 +8,7 @@ from pathlib import Path
 
 import click
 
-from compiler import report
-
-FORMATS = ("github", "json", "text")
+from compiler.cli import options, outcome, reporters
 
 
 @click.command("verify")
@@ -18,8 +16,8 @@ FORMATS = ("github", "json", "text")
 @click.option("--input-schema", "input_schema", type=click.Path(exists=True, dir_okay=False),
               help="JSON Schema of the execution input (its required properties are present, any other member "
                    "only maybe). Default: mlopsc's contract for OUT/<model>/<env>/<pipeline>.asl.json, else unknown.")
-@click.option("--format", "output_format", type=click.Choice(FORMATS), default="text", show_default=True)
-def verify_command(paths, input_schema, output_format) -> None:
+@options.output_format("verify")
+def verify_command(paths, input_schema, output_format) -> int:
     """Prove that every path each state reads is there on every route into it.
 
     PATHS are .asl.json files or folders searched for them (such as the OUT folder `mlopsc compile`
@@ -37,31 +35,23 @@ def verify_command(paths, input_schema, output_format) -> None:
     for file in files:
         ours = (file.parent / "manifest.json").is_file() and verify.pipeline_of(file.name) is not None
         findings += verify.verify_file_text(file.as_posix(), _read_definition(file), schema, mlopsc_output=ours)
-    write(findings, output_format, sys.stdout)
+    reporters.report("verify", output_format, findings, sys.stdout)
     if output_format == "text":
         click.echo(f"{len(files)} definition{'s' if len(files) != 1 else ''}: "
                    + (f"{len(findings)} problem{'s' if len(findings) != 1 else ''}" if findings else "proven"), err=True)
-    sys.exit(report.EXIT_INVALID if findings else report.EXIT_OK)
+    return outcome.exit_code(findings)
 
 
 def _read_definition(file: Path) -> str:
     """A definition, read as every reader of OUT reads it: bounded (a compiled output's limit), and
-    never from an OUT a killed compile left half swapped (`write.check_finished`)."""
+    never from an OUT a killed compile left half swapped (`write.check_finished`); a PATH verify
+    must not read is refused (exit 2, as by the other readers of OUT)."""
     from compiler import files
     from compiler.artifacts import write
 
-    try:
-        if (file.parent / "manifest.json").is_file():  # OUT/<model>/<env>/<file>
-            write.check_finished(file.absolute().parents[2])
-        return files.read_text_bounded(file, files.COMPILED_OUTPUT_BYTES, "compiled output")
-    except (files.UnreadableFile, write.UnfinishedWrite) as error:
-        _refuse(error)
-
-
-def _refuse(error) -> None:
-    """A PATH verify must not read (exit 2, as the other readers of OUT)."""
-    click.echo(f"mlopsc: {error}\n  hint: {error.hint}", err=True)
-    sys.exit(report.EXIT_USAGE)
+    if (file.parent / "manifest.json").is_file():  # OUT/<model>/<env>/<file>
+        write.check_finished(file.absolute().parents[2])
+    return files.read_text_bounded(file, files.COMPILED_OUTPUT_BYTES, "compiled output")
 
 
 def _definition_files(paths) -> list:
@@ -71,10 +61,7 @@ def _definition_files(paths) -> list:
     for given in paths:
         path = Path(given)
         if path.is_dir():
-            try:
-                write.check_finished(path)  # PATH is an OUT folder (its journal is at its top)
-            except write.UnfinishedWrite as error:
-                _refuse(error)
+            write.check_finished(path)  # PATH is an OUT folder (its journal is at its top)
             # A compile's staging folders (`.mlopsc-*`, left by a kill before its commit point) are not OUT's.
             found = sorted(p for p in path.rglob("*.asl.json") if p.is_file()
                            and not any(part.startswith(write.PREFIX) for part in p.relative_to(path).parts))
@@ -89,18 +76,3 @@ def _definition_files(paths) -> list:
             raise click.UsageError(f"{given}: no such file or folder")
     return list(dict.fromkeys(files))
 
-
-def write(findings: list, output_format: str, out) -> None:
-    if output_format == "json":
-        rows = [{"file": f.file, "state": f.problem.state, "field": f.problem.field, "path": f.problem.path,
-                 "route": list(f.problem.route), "detail": f.problem.detail, "message": f.problem.text()}
-                for f in findings]
-        out.write(json.dumps(rows, indent=2) + "\n")
-        return
-    for finding in findings:
-        if output_format == "github":
-            title = report._escape_property("mlopsc verify")
-            out.write(f"::error file={report._escape_property(finding.file)},title={title}::"
-                      f"{report._escape_data(finding.problem.text())}\n")
-        else:
-            out.write(report.one_line(finding.text()) + "\n")

@@ -168,3 +168,36 @@ def test_control_characters_in_a_key_are_escaped(repo):
     out = repo.validate(append='"a\\rb": 1\n')
     problem = out.only("schema")
     assert (problem.where, problem.path, problem.message) == ("mlops.yaml:26:1", "a\\rb", "unknown key 'a\\rb'")
+
+
+# --- one place turns an error into a message and an exit code (compiler/cli/outcome.py) ------
+
+def test_an_error_is_a_message_and_a_hint_never_a_usage_text(repo):
+    """A path naming no config is an InputError: `mlopsc: error:` on stderr and exit 2, like every
+    command's errors (not click's usage text)."""
+    out = repo.run("compile", "no/such/repo", "-o", "out")
+    assert (out.exit_code, out.stdout) == (2, "")
+    assert out.stderr == "mlopsc: error: no/such/repo: no such file or directory\n"
+
+
+@pytest.mark.parametrize("kind,code", [("InputError", 2), ("Refused", 1), ("AwsError", 1), ("MlopscError", 1)])
+def test_each_kind_of_error_has_its_exit_code(repo, monkeypatch, kind, code):
+    from compiler import api, errors
+
+    def fails(*_args, **_kwargs):
+        raise getattr(errors, kind)("it went wrong", "do this instead")
+
+    monkeypatch.setattr(api, "validate", fails)
+    out = repo.run("validate", ".")
+    assert (out.exit_code, out.stdout, out.stderr) == (code, "", "mlopsc: error: it went wrong\n  hint: do this instead\n")
+
+
+def test_a_bug_is_exit_70_without_a_traceback(repo, monkeypatch):
+    """Anything that is not an mlopsc error is a bug: reported as one (exit 70), in-process too."""
+    from compiler import api
+
+    monkeypatch.setattr(api, "validate", lambda *_: {}["missing"])
+    out = repo.run("validate", ".")
+    assert out.exit_code == 70
+    assert out.stderr.startswith("mlopsc: internal error (KeyError): this is a bug in mlopsc")
+    assert "Traceback" not in out.stderr

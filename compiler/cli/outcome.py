@@ -1,0 +1,85 @@
+"""The one place that turns what a command did into a message and an exit code (black's
+`Report.return_code`): commands return an exit code, or raise.
+
+- `compiler.errors.InputError` -> 2: the arguments, files or folders cannot be used;
+- any other `compiler.errors.MlopscError` (Refused, AwsError, ...) -> 1;
+- `verify.UnprovenDefinition` -> 70: mlopsc rendered a state machine it cannot prove, a bug;
+- anything else -> 70, "internal error" (MLOPSC_DEBUG=1 prints the traceback).
+
+Errors are printed on stderr as `mlopsc: error: <message>` and `  hint: <hint>`.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from typing import TextIO
+
+EXIT_OK = 0
+#: Invalid input, a refusal or an AWS failure, stale output (`compile --check`), changes (`diff`).
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+#: A bug in mlopsc (EX_SOFTWARE from sysexits.h).
+EXIT_BUG = 70
+
+#: Error types of library packages that are not `compiler.errors` kinds yet, by module, name and
+#: exit code. Looked up in sys.modules: an error of a module never imported cannot have been raised.
+_NOT_YET_KINDS = (
+    ("compiler.apply.errors", "ApplyInputError", EXIT_USAGE),  # and RegistryInputError, RunInputError
+    ("compiler.apply.errors", "ApplyError", EXIT_FAILED),  # and RegistryError
+    ("compiler.diff.sides", "DiffInputError", EXIT_USAGE),
+    ("compiler.files", "UnreadableFile", EXIT_USAGE),
+)
+
+
+def exit_code(problems) -> int:
+    """Problems in the configs (validate, compile, and every command that compiles): 1, else 0."""
+    return EXIT_FAILED if problems else EXIT_OK
+
+
+def code_of(error: BaseException) -> int:
+    from compiler import errors
+
+    if isinstance(error, errors.InputError):
+        return EXIT_USAGE
+    if isinstance(error, errors.MlopscError):
+        return EXIT_FAILED
+    for module, name, code in _NOT_YET_KINDS:
+        kind = getattr(sys.modules.get(module), name, None)
+        if kind is not None and isinstance(error, kind):
+            return code
+    return EXIT_BUG
+
+
+def report(error: BaseException, stream: TextIO) -> int:
+    """Print `error` as the user should read it; return its exit code."""
+    if _is_unproven(error):
+        return report_unproven(error, stream)
+    code = code_of(error)
+    if code == EXIT_BUG:
+        if os.environ.get("MLOPSC_DEBUG"):
+            traceback.print_exception(type(error), error, error.__traceback__, file=stream)
+        stream.write(f"mlopsc: internal error ({type(error).__name__}): this is a bug in mlopsc, please report it; "
+                     "set MLOPSC_DEBUG=1 to see the traceback\n")
+        return code
+    hint = getattr(error, "hint", "")
+    stream.write(f"mlopsc: error: {error}\n" + (f"  hint: {hint}\n" if hint else ""))
+    return code
+
+
+def _is_unproven(error: BaseException) -> bool:
+    verify = sys.modules.get("compiler.verify")
+    return verify is not None and isinstance(error, verify.UnprovenDefinition)
+
+
+def report_unproven(error, stream: TextIO, prefix: str = "") -> int:
+    """A state machine mlopsc rendered that `verify` cannot prove (any command that compiles): a bug.
+    `prefix` (compile: OUT/) is where the files would have been written."""
+    from compiler.problems import one_line
+
+    for finding in error.findings:
+        stream.write(one_line(f"{prefix}{finding.text()}") + "\n")
+    stream.write(f"mlopsc: internal error: {len(error.findings)} read(s) in the state machines above are not proven "
+                 "on every route (mlopsc verify); this is a bug in mlopsc, please report it; nothing was written\n")
+    return EXIT_BUG

@@ -1,0 +1,242 @@
+"""`mlopsc registry list|show|history|approve|reject|promote|rollback`.
+
+Each command names the compiled OUT and an environment, like `mlopsc apply OUT --env NAME`; the
+model's manifest and pointers there say where its registry is. Options in, one library call
+(compiler.registry.store), a table or JSON out (cli/reporters.py), an exit code (cli/outcome.py): 0
+done, 1 refused by the registry or AWS (unknown version, not pending, nothing to roll back to, no
+table, permissions), 2 usage (no OUT, unknown environment or model).
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from compiler.cli import options, reporters
+
+OUT = options.OUT
+ENV = options.env("The environment (OUT/<model>/<env>/).")
+MODEL = options.MODEL
+FORMAT = options.output_format("registry", help_text="A table for people, or JSON for scripts.")
+
+
+@click.group()
+def registry() -> None:
+    """Model versions, approvals and deployments in the registry table (see README, "The model registry")."""
+
+
+@registry.command("list")
+@OUT
+@ENV
+@MODEL
+@FORMAT
+def list_command(out, environment, model, output_format) -> None:
+    """List the model versions of every model in OUT that has the environment, newest first."""
+    from compiler.registry import store
+
+    result = []
+    for place in store.locate(_path(out), environment, model):
+        registry = store.Registry.connect(place)
+        current = registry.pointers().get("approved_version")
+        result.append({"model": place.model, "environment": place.environment, "deployed_version": current,
+                       "versions": registry.versions()})
+    _show(result, output_format, _list_text)
+
+
+def _list_text(result: list) -> None:
+    for entry in result:
+        click.echo(f"{entry['model']} ({entry['environment']}): "
+                   + (f"deployed version {entry['deployed_version']}" if entry["deployed_version"]
+                      else "nothing deployed yet"))
+        rows = [{"": "*" if v["version"] == entry["deployed_version"] else "", "version": v["version"],
+                 "approval": v.get("approval", "-"), "registered": _when(v.get("registered_at")),
+                 "deployment": v.get("deployment_status", "-"), "metrics": _metrics(v.get("metrics"))}
+                for v in entry["versions"]]
+        _table(rows, empty="  no versions registered yet")
+
+
+@registry.command("show")
+@OUT
+@click.argument("version")
+@ENV
+@MODEL
+@FORMAT
+def show_command(out, version, environment, model, output_format) -> None:
+    """Show one VERSION: metrics, images, data, approval, and its deployments."""
+    from compiler.registry import store
+
+    registry = store.Registry.connect(store.locate_one(_path(out), environment, model))
+    found = registry.version(version)
+    found["deployments"] = registry.deployments(version)
+    found["deployed"] = registry.pointers().get("approved_version") == version
+    _show(found, output_format, lambda found: _version_text(registry.place, version, found))
+
+
+def _version_text(place, version: str, found: dict) -> None:
+    click.echo(f"{place.model} ({place.environment}) version {version}" + ("  [deployed]" if found["deployed"] else ""))
+    fields = [("approval", _approval(found)), ("registered", _when(found.get("registered_at"))),
+              ("execution", found.get("execution")), ("model data", found.get("model_data")),
+              ("data source", found.get("data_source")), ("code commit", found.get("code_commit")),
+              ("promoted from", found.get("promoted_from")),
+              ("deployment", found.get("deployment_status")), ("last deployed", _when(found.get("last_deployed_at")))]
+    for label, value in fields:
+        if value:
+            click.echo(f"  {label + ':':<15}{value}")
+    if isinstance(found.get("metrics"), dict):
+        click.echo("  metrics:")
+        _table([{"metric": k, "value": v} for k, v in sorted(found["metrics"].items())], indent="    ")
+    if found.get("images"):
+        click.echo("  images:")
+        _table([{"runtime": k, "image": v} for k, v in sorted(found["images"].items())], indent="    ")
+    click.echo("  deployments:")
+    _table([_deployment_row(run) for run in found["deployments"]], indent="    ", empty="    none")
+
+
+@registry.command("history")
+@OUT
+@ENV
+@MODEL
+@click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
+@FORMAT
+def history_command(out, environment, model, limit, output_format) -> None:
+    """The deployments of the environment, newest first, with their outcome."""
+    from compiler.registry import store
+
+    registry = store.Registry.connect(store.locate_one(_path(out), environment, model))
+    runs = registry.deployments()[:limit]
+    lock = registry.deployment_lock()
+    result = {"model": registry.place.model, "environment": registry.place.environment,
+              "deployed_version": registry.pointers().get("approved_version"), "lock": lock or None,
+              "deployments": runs}
+    _show(result, output_format, _history_text)
+
+
+def _history_text(result: dict) -> None:
+    click.echo(f"{result['model']} ({result['environment']}): deployed version "
+               f"{result['deployed_version'] or '-'}; last deployment {(result['lock'] or {}).get('status', '-')}")
+    _table([_deployment_row(run) for run in result["deployments"]], empty="  no deployments yet")
+
+
+@registry.command("approve")
+@OUT
+@click.argument("version")
+@ENV
+@MODEL
+@click.option("--reason", help="Why (kept on the version and in the event).")
+@FORMAT
+def approve_command(out, version, environment, model, reason, output_format) -> None:
+    """Approve a pending VERSION; the environment's deploy pipeline then deploys it."""
+    from compiler.registry import store
+
+    registry = store.Registry.connect(store.locate_one(_path(out), environment, model))
+    _done(registry.approve(version, reason), output_format,
+          f"approved {version}: ModelApproved sent; the deploy pipeline of {registry.place.model} "
+          f"({environment}) starts with it")
+
+
+@registry.command("reject")
+@OUT
+@click.argument("version")
+@ENV
+@MODEL
+@click.option("--reason", help="Why (kept on the version).")
+@FORMAT
+def reject_command(out, version, environment, model, reason, output_format) -> None:
+    """Reject a pending VERSION (or revoke an approved one that is not deployed): it never deploys."""
+    from compiler.registry import store
+
+    registry = store.Registry.connect(store.locate_one(_path(out), environment, model))
+    _done(registry.reject(version, reason), output_format, f"rejected {version}")
+
+
+@registry.command("promote")
+@OUT
+@click.argument("version")
+@click.option("--from", "source", required=True, help="The environment the version comes from.")
+@click.option("--env", "environment", required=True, help="The environment to promote it to.")
+@MODEL
+@FORMAT
+def promote_command(out, version, source, environment, model, output_format) -> None:
+    """Copy VERSION, approved and deployed in --from, into --env as approved; its deploy pipeline
+    then deploys it. Both environments must share the account, region and registry table."""
+    from compiler.registry import store
+
+    if source == environment:
+        raise store.RegistryInputError("--from and --env are the same environment", "name two environments")
+    target = store.Registry.connect(store.locate_one(_path(out), environment, model))
+    origin = store.Registry.connect(store.locate_one(_path(out), source, target.place.model))
+    _done(target.promote(version, origin), output_format,
+          f"promoted {version} from {source} to {environment}: ModelApproved sent")
+
+
+@registry.command("rollback")
+@OUT
+@ENV
+@MODEL
+@click.option("--to", "to", help="The version to deploy (default: the one deployed before the current one).")
+@FORMAT
+def rollback_command(out, environment, model, to, output_format) -> None:
+    """Deploy the previous approved version again, without retraining."""
+    from compiler.registry import store
+
+    registry = store.Registry.connect(store.locate_one(_path(out), environment, model))
+    detail = registry.rollback(to)
+    _done(detail, output_format, f"rolling back to {detail['version']}"
+          + (f" (from {detail['rollback_from']})" if detail.get("rollback_from") else "")
+          + ": ModelApproved sent")
+
+
+# --------------------------------------------------------------------------- helpers
+
+def _path(out):
+    from pathlib import Path
+
+    return Path(out)
+
+
+def _show(result, output_format: str, text) -> None:
+    """`result` as JSON, or as `text(result)` writes it (to stdout, as click.echo does)."""
+    reporters.report("registry", output_format, result, sys.stdout, text=lambda result, out: text(result))
+
+
+def _done(detail: dict, output_format: str, message: str) -> None:
+    """What a change did: its detail as JSON, or one line for people."""
+    _show(detail, output_format, lambda detail: click.echo(message))
+
+
+def _when(value) -> str:
+    return value.replace("T", " ")[:19] if isinstance(value, str) else ""
+
+
+def _metrics(metrics) -> str:
+    if not isinstance(metrics, dict):
+        return "-"
+    return " ".join(f"{k}={v:g}" if isinstance(v, (int, float)) else f"{k}={v}" for k, v in sorted(metrics.items()))
+
+
+def _approval(version: dict) -> str:
+    approval = version.get("approval", "-")
+    by, at = ((version.get("approved_by"), version.get("approved_at")) if approval == "approved"
+              else (version.get("rejected_by"), version.get("rejected_at")))
+    text = approval + (f" by {by}" if by else "") + (f" at {_when(at)}" if at else "")
+    return text + (f" ({version['reason']})" if version.get("reason") else "")
+
+
+def _deployment_row(run: dict) -> dict:
+    return {"run": run.get("run_id", "-"), "version": run.get("version", "-"),
+            "outcome": run.get("outcome") or run.get("status", "-"), "started": _when(run.get("started_at")),
+            "finished": _when(run.get("finished_at")), "error": run.get("error", "")}
+
+
+def _table(rows: list[dict], indent: str = "  ", empty: str = "") -> None:
+    """Plain aligned columns: readable in a terminal and in a CI log alike."""
+    if not rows:
+        if empty:
+            click.echo(empty)
+        return
+    columns = list(rows[0])
+    widths = {c: max(len(c), *(len(str(row.get(c, ""))) for row in rows)) for c in columns}
+    lines = [[c.upper() for c in columns]] + [[str(row.get(c, "")) for c in columns] for row in rows]
+    for line in lines:
+        click.echo((indent + "  ".join(cell.ljust(widths[c]) for c, cell in zip(columns, line))).rstrip())
