@@ -5,6 +5,7 @@ turns an outcome into a message and an exit code."""
 from __future__ import annotations
 
 import ast
+from pathlib import Path
 import pytest
 
 from paths import REPO_ROOT
