@@ -25,7 +25,7 @@ import pytest
 import yaml
 
 from compiler import api
-from compiler.render import monitor as monitor_render
+from compiler.render import alarms as monitor_render
 from compile_helpers import (LONG_ENVIRONMENT, LONG_MODEL, SAMPLES, AslValidator, CfnLint, all_states, compile_repos,
                              make_repo)
 

@@ -17,7 +17,7 @@ from compile_helpers import (HOSTILE, SAMPLES, SAMPLES_PLATFORM, AslValidator, C
                              hostile_config, make_repo, walk, wiring)
 from compiler import api
 from compiler.aws_data import model_monitor
-from compiler.render import asl, context
+from compiler.render import asl, naming as context
 from compiler.runs import PIPELINES
 from test_iam_policy import ECS_MONITOR
 

@@ -39,7 +39,7 @@ from compiler.bootstrap.platform import access_log_bucket_name
 from compiler.bootstrap.platform_file import ROLES, PlatformFile
 from compiler.model import ModelConfig
 from compiler.render import asl, iam
-from compiler.render.context import Naming, container_stages
+from compiler.render.naming import Naming, container_stages
 
 PRODUCTION_NAMES = ("prod", "production")
 #: The image of the compile projects: Python 3.12 for mlopsc (runtime-versions in compile.yml).

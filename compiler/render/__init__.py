@@ -5,8 +5,8 @@ from __future__ import annotations
 from compiler import __version__
 from compiler.artifacts.format import FORMAT_VERSION, MANIFEST, sha256, to_json, to_yaml
 from compiler.model import ModelConfig
-from compiler.render import asl, buildspec, iam, monitor, pointers, triggers
-from compiler.render.context import Naming
+from compiler.render import alarms, asl, buildspec, iam, pointers, triggers
+from compiler.render.naming import Naming
 
 
 def render_files(config: ModelConfig) -> dict[str, str]:
@@ -17,7 +17,7 @@ def render_files(config: ModelConfig) -> dict[str, str]:
     files["pointers.json"] = to_json(pointers.pointers(config))
     files["triggers.json"] = to_json(triggers.triggers(config))
     files["iam.json"] = to_json(iam.roles(config, definitions))
-    monitoring = monitor.monitor(config)
+    monitoring = alarms.monitor(config)
     if monitoring is not None:
         files["monitor.json"] = to_json(monitoring)
     files[MANIFEST] = to_json(_manifest(config, files))
@@ -50,5 +50,5 @@ def _target(config: ModelConfig) -> dict:
         "task_role": config.platform.task_role,
         "log_group": naming.state_machine_log_group,
         "event_bus": config.platform.event_bus,
-        "tags": monitor.environment_tags(config),
+        "tags": alarms.environment_tags(config),
     }

@@ -12,9 +12,9 @@ import jinja2
 
 from compiler import names
 from compiler.model import ModelConfig, Poll, RetrainPipeline, Stage
-from compiler.render import context as ctx
-from compiler.render import monitor as alarms
-from compiler.render.context import Naming
+from compiler.render import naming as ctx
+from compiler.render import alarms
+from compiler.render.naming import Naming
 
 ECS_SYNC = "ecs:runTask.sync"
 #: Retries for calls to AWS APIs (throttling, brief unavailability), not for stage failures.

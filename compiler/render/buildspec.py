@@ -9,7 +9,7 @@ from __future__ import annotations
 import shlex
 
 from compiler.model import ModelConfig
-from compiler.render.context import Naming
+from compiler.render.naming import Naming
 
 TAG = "$CODEBUILD_RESOLVED_SOURCE_VERSION"
 

@@ -28,8 +28,8 @@ from compiler import names
 from compiler.model import ModelConfig, Stage
 from compiler.render import pointers as registry_pointers
 from compiler.render import triggers as trigger_rules
-from compiler.render.context import TOKEN, Naming, container_stages
-from compiler.render.monitor import MODEL_MONITOR_NAMESPACE
+from compiler.render.naming import TOKEN, Naming, container_stages
+from compiler.render.alarms import MODEL_MONITOR_NAMESPACE
 
 VERSION = "2012-10-17"
 

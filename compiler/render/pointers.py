@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from compiler.model import ModelConfig
-from compiler.render.context import Naming, container_stages, retrain_stages
+from compiler.render.naming import Naming, container_stages, retrain_stages
 
 
 def pointers(config: ModelConfig) -> dict:

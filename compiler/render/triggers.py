@@ -9,8 +9,8 @@ import json
 
 from compiler import names
 from compiler.model import ModelConfig
-from compiler.render.context import Naming
-from compiler.render.monitor import alarm_arn, drift_alarm_names
+from compiler.render.naming import Naming
+from compiler.render.alarms import alarm_arn, drift_alarm_names
 
 #: Scheduled rules, S3 and CloudWatch events live on the default bus; pipeline events on the platform's.
 DEFAULT_BUS = "default"

@@ -50,7 +50,7 @@ from typing import Optional
 
 from compiler import names
 from compiler.model import ModelConfig
-from compiler.render.context import SAGEMAKER_VARIANT, Naming
+from compiler.render.naming import SAGEMAKER_VARIANT, Naming
 #: Where SageMaker Model Monitor publishes data-quality metrics of a real-time endpoint.
 MODEL_MONITOR_NAMESPACE = "aws/sagemaker/Endpoints/data-metrics"
 HEALTH_PERIOD_SECONDS = 300
