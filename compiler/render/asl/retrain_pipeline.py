@@ -14,7 +14,7 @@ from compiler.render.asl.shared_states import (
     stage_timeout)
 from compiler.render.naming import Naming, states_format
 from compiler.render.stage_parameters import sagemaker_training, sagemaker_tuning, stage_environment
-from compiler.render.stages import retrain_stages
+from compiler.render.stages import retrain_run_order, retrain_stages
 
 
 def definition(naming: Naming) -> dict:
@@ -45,8 +45,14 @@ def definition(naming: Naming) -> dict:
     })
 
 
+#: The retrain stages whose output is the next stage's input (validate passes the data on,
+#: transform rewrites it); tune, train and the baseline read what the last of them wrote.
+FEEDS_NEXT = ("validate", "transform")
+
+
 def _retrain_steps(naming: Naming, retrain: RetrainPipeline) -> list:
-    """The retrain steps in run order, each stage given the previous one's output.
+    """The retrain steps in run order (stages.retrain_run_order), each stage given the previous
+    one's output.
 
     The monitor's baseline stage (`monitor.baseline`) runs after train and before evaluate. Its
     contract: MLOPS_INPUT_URI is the data train read (`data.source`, or transform's output), and
@@ -56,20 +62,18 @@ def _retrain_steps(naming: Naming, retrain: RetrainPipeline) -> list:
     """
     steps, input_uri = [], retrain.data_source
     extra = {"MLOPS_DATA_URI": retrain.data_source}
-    for stage in (retrain.validate, retrain.transform):
-        if stage:
+    for name, stage in retrain_run_order(naming.config):
+        if name == "tune":
+            steps.append(_tune_step(naming, retrain, input_uri))
+        elif name == "train":
+            steps.append(_train_step(naming, retrain, input_uri, extra))
+        elif name == "evaluate":
+            steps.append(container_step(naming, "retrain", stage,
+                                        naming.stage_output("retrain", retrain.train.name), None, extra))
+        else:
             steps.append(container_step(naming, "retrain", stage, input_uri, None, extra))
+        if name in FEEDS_NEXT:
             input_uri = naming.stage_output("retrain", stage.name)
-    if retrain.tune:
-        steps.append(_tune_step(naming, retrain, input_uri))
-    steps.append(_train_step(naming, retrain, input_uri, extra))
-    baseline = naming.config.monitor.baseline if naming.config.monitor else None
-    if baseline:
-        # The baseline describes the data the model learnt from: the input train read.
-        steps.append(container_step(naming, "retrain", baseline, input_uri, None, extra))
-    if retrain.evaluate:
-        steps.append(container_step(naming, "retrain", retrain.evaluate,
-                                    naming.stage_output("retrain", retrain.train.name), None, extra))
     return steps
 
 
