@@ -505,7 +505,9 @@ def _stages(config) -> list:
     """Every stage that runs a container, read from the model (not from render/iam/'s helpers)."""
     stages = []
     if config.retrain:
-        stages += list(config.retrain.stages) + ([config.retrain.tune.stage] if config.retrain.tune else [])
+        retrain = config.retrain
+        stages += [stage for stage in (retrain.validate, retrain.transform, retrain.train, retrain.evaluate) if stage]
+        stages += [retrain.tune.stage] if retrain.tune else []
     if config.monitor and config.monitor.baseline:
         stages.append(config.monitor.baseline)
     if config.batch:
