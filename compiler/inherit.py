@@ -11,6 +11,8 @@ from typing import Any, Iterator, Optional
 
 from compiler import package_data
 
+#: The retrain pipeline's stages (keys of pipelines.retrain.stages) in the order they run: the one
+#: place that order is written (render/stages.py adds the monitor's baseline after train).
 RETRAIN_STAGES = ("validate", "transform", "tune", "train", "evaluate")
 #: Map settings merge entry by entry (a stage adds to the defaults' environment); others replace.
 MERGED_MAPS = ("retry", "environment", "secrets")

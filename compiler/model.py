@@ -127,11 +127,6 @@ class RetrainPipeline:
     gate: tuple  # of GateCondition
     approval: str  # "manual" or "auto"
 
-    @property
-    def stages(self) -> tuple:
-        """The container stages in run order (tune is its own kind of step)."""
-        return tuple(s for s in (self.validate, self.transform, self.train, self.evaluate) if s)
-
 
 @dataclasses.dataclass(frozen=True)
 class Traffic:

@@ -15,7 +15,7 @@ from typing import Callable, Optional
 
 from compiler.apply import diff
 from compiler.apply.changes import Change, or_none, owned, tag_map
-from compiler.render.monitor import DASHBOARD_MARKER
+from compiler.render.alarms import DASHBOARD_MARKER
 
 
 def existing_alarms(cloudwatch, prefix: str) -> dict:

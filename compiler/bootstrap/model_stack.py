@@ -39,7 +39,9 @@ from compiler.bootstrap.platform import access_log_bucket_name
 from compiler.bootstrap.platform_file import ROLES, PlatformFile
 from compiler.model import ModelConfig
 from compiler.render import asl, iam
-from compiler.render.context import Naming, container_stages
+from compiler.render.iam import policy_document as iam_policy
+from compiler.render.naming import Naming
+from compiler.render.stages import container_stages
 
 PRODUCTION_NAMES = ("prod", "production")
 #: The image of the compile projects: Python 3.12 for mlopsc (runtime-versions in compile.yml).
@@ -245,7 +247,7 @@ class _Builder:
         for env in self.envs:
             if not env.home:
                 continue
-            documents = iam.policies(env.config, asl.definitions(env.config))
+            documents = iam.policies(env.naming, asl.definitions(env.naming))
             for role in ROLES:
                 arn = getattr(env.config.platform, f"{role}_role")
                 if self.platform.per_model(role) and arn == self.platform.role_arn(role, self.model):
@@ -608,17 +610,17 @@ def _log_key(kms_key: Optional[str]) -> Optional[str]:
     return kms_key
 
 
-#: Statements of compiler/render/iam.py with `"Resource": "*"` for actions whose resource type exists
+#: Statements of compiler/render/iam/ with `"Resource": "*"` for actions whose resource type exists
 #: but cannot be named in advance: checkov reads them as write access without constraints.
 _WILDCARD_WRITES = ("EndpointAutoscaling",)
 
 
 def _skips_for(document: dict) -> list:
-    """The checkov suppression a model policy needs, with the reason iam.py gives for its `*`.
+    """The checkov suppression a model policy needs, with the reason render/iam/ gives for its `*`.
     checkov (CKV_AWS_111) flags `*` only for write actions that could take a resource; actions
     that take none (logs delivery, X-Ray, ECR login) pass. Any other `*` is not suppressed, and
     fails the tests."""
-    reasons = [f"{s['Sid']}: {iam.UNSCOPABLE[s['Sid']][1]}" for s in document["Statement"]
+    reasons = [f"{s['Sid']}: {iam_policy.UNSCOPABLE[s['Sid']][1]}" for s in document["Statement"]
                if s.get("Sid") in _WILDCARD_WRITES and _as_list(s["Resource"]) == ["*"] and "Condition" not in s]
     if not reasons:
         return []

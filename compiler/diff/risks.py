@@ -36,7 +36,7 @@ LOOSER_ALARM = {"GreaterThanThreshold": 1, "GreaterThanOrEqualToThreshold": 1,
 #: environment or model removed (its content is the old value).
 _ALARM_HOLDERS = ("field-changed", "field-removed", "state-removed", "file-removed", "environment-removed", "model-removed")
 #: What a gate compares: the metrics the evaluate stage wrote (`$.metrics.values['rmse']`, see
-#: compiler/render/asl.py). Other Choice states (pointer checks, the steps of a traffic shift) are
+#: compiler/render/asl/shared_states.py). Other Choice states (pointer checks, the steps of a traffic shift) are
 #: control flow, not gates.
 GATE_VARIABLES = "$.metrics."
 

@@ -5,26 +5,29 @@ from __future__ import annotations
 from compiler import __version__
 from compiler.artifacts.format import FORMAT_VERSION, MANIFEST, sha256, to_json, to_yaml
 from compiler.model import ModelConfig
-from compiler.render import asl, buildspec, iam, monitor, pointers, triggers
-from compiler.render.context import Naming
+from compiler.render import alarms, asl, buildspec, iam, pointers, triggers
+from compiler.render.naming import Naming
 
 
 def render_files(config: ModelConfig) -> dict[str, str]:
-    """File name -> content for OUT/<model>/<env>/, manifest last."""
-    definitions = asl.definitions(config)
+    """File name -> content for OUT/<model>/<env>/, manifest last. The model environment's Naming
+    is built here, once, and handed to every renderer."""
+    naming = Naming(config)
+    definitions = asl.definitions(naming)
     files = {f"{pipeline}.asl.json": to_json(definition) for pipeline, definition in definitions.items()}
-    files["buildspec.yml"] = to_yaml(buildspec.buildspec(config))
-    files["pointers.json"] = to_json(pointers.pointers(config))
-    files["triggers.json"] = to_json(triggers.triggers(config))
-    files["iam.json"] = to_json(iam.roles(config, definitions))
-    monitoring = monitor.monitor(config)
+    files["buildspec.yml"] = to_yaml(buildspec.buildspec(naming))
+    files["pointers.json"] = to_json(pointers.pointers(naming))
+    files["triggers.json"] = to_json(triggers.triggers(naming))
+    files["iam.json"] = to_json(iam.roles(naming, definitions))
+    monitoring = alarms.monitor(naming)
     if monitoring is not None:
         files["monitor.json"] = to_json(monitoring)
-    files[MANIFEST] = to_json(_manifest(config, files))
+    files[MANIFEST] = to_json(_manifest(naming, files))
     return files
 
 
-def _manifest(config: ModelConfig, files: dict[str, str]) -> dict:
+def _manifest(naming: Naming, files: dict[str, str]) -> dict:
+    config = naming.config
     return {
         "format_version": FORMAT_VERSION,
         "compiler": {"name": "mlopsc", "version": __version__},
@@ -33,15 +36,15 @@ def _manifest(config: ModelConfig, files: dict[str, str]) -> dict:
         # model.description and model.owner: for the people and tools that read OUT (who to ask).
         "description": config.description,
         "owner": config.owner,
-        "target": _target(config),
+        "target": _target(naming),
         "inputs": [{"path": source.path, "sha256": source.sha256} for source in config.sources],
         "outputs": [{"path": name, "sha256": sha256(text)} for name, text in sorted(files.items())],
     }
 
 
-def _target(config: ModelConfig) -> dict:
+def _target(naming: Naming) -> dict:
     """Where and as whom `apply` creates this environment's resources (it refuses any other account)."""
-    naming = Naming(config)
+    config = naming.config
     return {
         "account": config.platform.account,
         "region": config.platform.region,
@@ -50,5 +53,5 @@ def _target(config: ModelConfig) -> dict:
         "task_role": config.platform.task_role,
         "log_group": naming.state_machine_log_group,
         "event_bus": config.platform.event_bus,
-        "tags": monitor.environment_tags(config),
+        "tags": alarms.environment_tags(config),
     }

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import shlex
 
-from compiler.model import ModelConfig
-from compiler.render.context import Naming
+from compiler.render.naming import Naming
 
 TAG = "$CODEBUILD_RESOLVED_SOURCE_VERSION"
 
 
-def buildspec(config: ModelConfig) -> dict:
-    naming = Naming(config)
+def buildspec(naming: Naming) -> dict:
+    config = naming.config
     registry = naming.registry_host()
     login = (f"aws ecr get-login-password --region {shlex.quote(config.platform.region)} | "
              f"docker login --username AWS --password-stdin {shlex.quote(registry)}")

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from compiler.model import ModelConfig
-from compiler.render.context import Naming, container_stages, retrain_stages
+from compiler.render.naming import Naming
+from compiler.render.stages import container_stages, retrain_stages
 
 
-def pointers(config: ModelConfig) -> dict:
-    naming = Naming(config)
+def pointers(naming: Naming) -> dict:
+    config = naming.config
     task_definitions = {}
     for pipeline, stage in container_stages(config):
         if stage.compute == "fargate":

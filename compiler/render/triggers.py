@@ -8,9 +8,8 @@ from __future__ import annotations
 import json
 
 from compiler import names
-from compiler.model import ModelConfig
-from compiler.render.context import Naming
-from compiler.render.monitor import alarm_arn, drift_alarm_names
+from compiler.render.naming import Naming
+from compiler.render.alarms import alarm_arn, drift_alarm_names
 
 #: Scheduled rules, S3 and CloudWatch events live on the default bus; pipeline events on the platform's.
 DEFAULT_BUS = "default"
@@ -18,8 +17,8 @@ DEFAULT_BUS = "default"
 DRIFT_SCHEDULES = {"hourly": "cron(0 * * * ? *)", "daily": "cron(0 0 * * ? *)"}
 
 
-def triggers(config: ModelConfig) -> dict:
-    naming = Naming(config)
+def triggers(naming: Naming) -> dict:
+    config = naming.config
     rules = []
     retrain, batch = config.retrain, config.batch
     if retrain and retrain.schedule:
@@ -57,7 +56,7 @@ def _monitor_rules(naming: Naming) -> list:
         rules.append(_rule(naming, "retrain", "drift",
                            f"Retrain {config.name} when a feature drift alarm goes to ALARM (the retrain pipeline "
                            f"starts at most one drift run per UTC {'hour' if drift.cooldown == '1h' else 'day'})",
-                           {"EventPattern": drift_alarm_pattern(config)},
+                           {"EventPattern": drift_alarm_pattern(naming)},
                            {"InputTransformer": {"InputPathsMap": {"alarm": "$.detail.alarmName"},
                                                  "InputTemplate": '{"trigger": "drift", "alarm": <alarm>}'}}))
     if config.drift_job is not None:  # the `drift` pipeline (ModelConfig.pipelines)
@@ -67,14 +66,14 @@ def _monitor_rules(naming: Naming) -> list:
     return rules
 
 
-def drift_alarm_pattern(config: ModelConfig) -> dict:
+def drift_alarm_pattern(naming: Naming) -> dict:
     """CloudWatch's "Alarm State Change" event of a drift alarm entering ALARM. The event names
     the alarm's ARN in `resources` and its new state in `detail.state.value`
     (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch-and-eventbridge.html).
     Every transition to ALARM matches: the cool-down is the retrain pipeline's (a conditional
     write per UTC hour or day), so a flapping alarm starts at most one retrain run per window."""
     return {"source": ["aws.cloudwatch"], "detail-type": ["CloudWatch Alarm State Change"],
-            "resources": [alarm_arn(config, name) for name in drift_alarm_names(config)],
+            "resources": [alarm_arn(naming, name) for name in drift_alarm_names(naming)],
             "detail": {"state": {"value": ["ALARM"]}}}
 
 

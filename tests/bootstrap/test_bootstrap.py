@@ -42,6 +42,8 @@ from compiler import api
 from compiler.render import asl
 from compiler.bootstrap import cfn, model_stack
 from compiler.render import iam
+from compiler.render.iam.policy_document import UNSCOPABLE
+from compiler.render.naming import Naming
 
 SAMPLE_MODELS = {"churn-fargate": "churn-fargate", "demand-forecast": "demand-forecast", "fraud-lambda": "fraud-scoring"}
 CONNECTION = "arn:aws:codestar-connections:eu-west-1:111111111111:connection/0a1b2c3d-4e5f-6789-abcd-ef0123456789"
@@ -472,7 +474,7 @@ def test_per_model_roles_carry_the_policies_of_compiler_render_iam(parsed, compi
         for config in compiled[folder]["configs"]:
             if config.platform.account != "111111111111":
                 continue
-            documents = iam.policies(config, asl.definitions(config))
+            documents = iam.policies(Naming(config), asl.definitions(Naming(config)))
             for role in ("pipeline", "task"):
                 policy = template["Resources"][f"{cfn.camel(config.environment)}{cfn.camel(role)}Policy"]
                 assert policy["Properties"]["PolicyDocument"] == documents[role]
@@ -597,7 +599,7 @@ def as_list(value) -> list:
 
 
 def test_star_resources_only_for_actions_aws_cannot_scope(parsed):
-    scoped_by_iam_py = {sid: set(actions) for sid, (actions, _) in iam.UNSCOPABLE.items()}
+    scoped_by_iam_py = {sid: set(actions) for sid, (actions, _) in UNSCOPABLE.items()}
     for label in model_labels(parsed):
         for name, document in policies_of(parsed[label]).items():
             for statement in document["Statement"]:
@@ -607,7 +609,7 @@ def test_star_resources_only_for_actions_aws_cannot_scope(parsed):
                     continue
                 assert as_list(statement["Resource"]) == ["*"], (label, name, statement)
                 actions = set(as_list(statement["Action"]))
-                if statement.get("Sid") in scoped_by_iam_py:  # the model's own roles: see compiler/render/iam.py
+                if statement.get("Sid") in scoped_by_iam_py:  # the model's own roles: see compiler/render/iam/
                     assert actions <= scoped_by_iam_py[statement["Sid"]], (label, name, statement)
                 else:
                     assert actions <= set(model_stack.UNSCOPABLE), (label, name, statement)

@@ -66,7 +66,7 @@ def test_retrain_success_runs_every_stage_in_order_and_registers_the_version(chu
     assert json.loads(recorded["train"][0]["MLOPS_PARAMS"]) == {"C": "0.5", "max_iter": "500"}  # as SageMaker gets them
     assert recorded["train"][1]["overrides"]["cpu"] == "2048" and recorded["train"][1]["overrides"]["memory"] == "8192"
     # The stopped task (the .sync output) is not kept: ECS marks none of its members required, so
-    # selecting one could fail with States.Runtime, and nothing reads it (render/asl.py SELECTING).
+    # selecting one could fail with States.Runtime, and nothing reads it (render/asl/shared_states.py SELECTING).
     assert "stages" not in run.output
 
     version = version_item(churn, "churn-fargate", "run-ok")

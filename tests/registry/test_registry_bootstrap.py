@@ -17,7 +17,7 @@ import zipfile
 from compile_helpers import SAMPLES_PLATFORM, invoke, run_cli
 
 from compiler.registry import package
-from compiler.render import iam
+from compiler.render.iam.policy_document import UNSCOPABLE
 
 
 def platform_template(tmp_path, platform=SAMPLES_PLATFORM) -> tuple[dict, bytes, str]:
@@ -103,7 +103,7 @@ def test_the_function_may_only_touch_the_registry_its_logs_and_its_dead_letters(
     assert statements["DeadLetters"]["Resource"] == [{"Fn::GetAtt": ["RegistryDeadLetterQueue", "Arn"]}]
     for sid, statement in statements.items():
         if statement["Resource"] == ["*"]:
-            assert set(statement["Action"]) <= set(iam.UNSCOPABLE[sid][0]), sid
+            assert set(statement["Action"]) <= set(UNSCOPABLE[sid][0]), sid
     assert set(statements) == {"RegistryItems", "Logs", "DeadLetters", "XRayTracing"}
 
 

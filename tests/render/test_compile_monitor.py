@@ -25,7 +25,8 @@ import pytest
 import yaml
 
 from compiler import api
-from compiler.render import monitor as monitor_render
+from compiler.render import alarms as monitor_render
+from compiler.render.naming import SAGEMAKER_VARIANT
 from compile_helpers import (LONG_ENVIRONMENT, LONG_MODEL, SAMPLES, AslValidator, CfnLint, all_states, compile_repos,
                              make_repo)
 
@@ -118,7 +119,7 @@ def test_the_metrics_are_where_the_deploy_target_publishes_them(compiled):
     variant = json.loads(files["deploy.asl.json"])
     variants = [state["Parameters"]["ProductionVariants"] for state in variant["States"].values()
                 if "ProductionVariants" in state.get("Parameters", {})]
-    assert variants and all(v[0]["VariantName"] == monitor_render.SAGEMAKER_VARIANT for v in variants)
+    assert variants and all(v[0]["VariantName"] == SAGEMAKER_VARIANT for v in variants)
     assert alarms["latency-p99"]["Dimensions"] == [{"Name": "EndpointName", "Value": "demand-forecast-default"},
                                                    {"Name": "VariantName", "Value": "AllTraffic"}]
     config, files = compiled["fraud-scoring/dev"]

@@ -10,7 +10,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from compiler.render import asl
+from compiler.render.asl.sagemaker_endpoint_target import blue_green_timeout
 from paths import REPO_ROOT
 
 GOLDEN = REPO_ROOT / "tests" / "golden" / "demand-forecast" / "default" / "deploy.asl.json"
@@ -33,4 +33,4 @@ def test_the_compiled_update_allows_every_wait_of_its_traffic_shift():
 ])
 def test_the_time_out_covers_the_waits_within_the_apis_range(mode, percent, interval, bake, expected):
     traffic = SimpleNamespace(mode=mode, percent=percent, interval_seconds=interval, bake_seconds=bake)
-    assert asl._blue_green_timeout(traffic, min(bake, 3600)) == expected
+    assert blue_green_timeout(traffic, min(bake, 3600)) == expected

@@ -18,6 +18,7 @@ import pytest
 from compile_helpers import SAMPLES, SAMPLES_PLATFORM
 from compiler import api
 from compiler.render import asl, iam
+from compiler.render.naming import Naming
 from test_iam_policy import allowed
 
 PREFIX = "arn:aws:cloudwatch:eu-west-1:111111111111:alarm:"
@@ -30,7 +31,7 @@ def pipeline_policy() -> dict:
     assert validation.ok
     (model,) = [m for m in validation.models if m.name == "demand-forecast"]
     assert model.deploy.endpoint.autoscaling_max  # the sample scales its endpoint
-    return iam.policies(model, asl.definitions(model))["pipeline"]
+    return iam.policies(Naming(model), asl.definitions(Naming(model)))["pipeline"]
 
 
 @pytest.mark.parametrize("action", ["cloudwatch:PutMetricAlarm", "cloudwatch:DescribeAlarms", "cloudwatch:DeleteAlarms"])

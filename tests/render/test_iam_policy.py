@@ -7,7 +7,7 @@ sagemaker-endpoint with autoscaling, lambda with linear traffic, ecs-service wit
 hostile-strings configs; and EXTRA_CONFIGS below (a Distributed Map on Fargate, secrets from
 Secrets Manager and SSM, a KMS alias; SageMaker without a VPC and a KMS key ARN).
 
-The expected permissions are derived here, independently of iam.py: from each state's Resource
+The expected permissions are derived here, independently of render/iam/: from each state's Resource
 (a table for the optimised integrations, the SDK naming rule for `aws-sdk:`) and Parameters,
 each call becomes (action, concrete ARN, request context) with names evaluated as they are at
 run time (an 8-hex token, a run id), and a small IAM evaluator (wildcards, the condition
@@ -29,6 +29,11 @@ from compile_helpers import (LONG_NAMES_CONFIGS, SAMPLE_TOKEN, SAMPLES, SAMPLES_
                              long_names_config, make_repo)
 from compiler import api, names
 from compiler.render import asl, iam, pointers, triggers
+from compiler.render.iam import pipeline_role
+from compiler.render.iam.policy_document import UNSCOPABLE, iam_literal
+from compiler.render.iam.sagemaker_endpoint_integrations import AUTOSCALING_SERVICE
+from compiler.render.iam.service_call import UnknownIntegration
+from compiler.render.naming import Naming
 
 ACCOUNT, REGION = "111111111111", "eu-west-1"
 RUN_ID = "run-0001"
@@ -37,7 +42,7 @@ TASK_ID = "0123456789abcdef0123456789abcdef"
 #: What a run-time value is when a name or key is made (the test's own stand-ins).
 RUNTIME = {TOKEN_EXPRESSION: SAMPLE_TOKEN, "$$.Execution.Name": RUN_ID, "$.BatchInput.run_id": RUN_ID}
 
-#: The statements allowed `"Resource": "*"`, and why: kept here independently of iam.UNSCOPABLE.
+#: The statements allowed `"Resource": "*"`, and why: kept here independently of UNSCOPABLE.
 STAR_ALLOWED = {
     "logs:CreateLogDelivery", "logs:DeleteLogDelivery", "logs:DescribeLogGroups", "logs:DescribeResourcePolicies",
     "logs:GetLogDelivery", "logs:ListLogDeliveries", "logs:PutResourcePolicy", "logs:UpdateLogDelivery",
@@ -228,8 +233,8 @@ def compiled(tmp_path_factory) -> dict[str, tuple]:
         models += _models([root / folder], root / "mlops-platform.yaml")
     found = {}
     for model in models:
-        definitions = asl.definitions(model)
-        found[f"{model.name}/{model.environment}"] = (model, definitions, iam.policies(model, definitions))
+        definitions = asl.definitions(Naming(model))
+        found[f"{model.name}/{model.environment}"] = (model, definitions, iam.policies(Naming(model), definitions))
     return found
 
 
@@ -245,8 +250,8 @@ def pair(tmp_path_factory) -> dict[str, tuple]:
             make_repo(parent, name, config)
         for model in _models([parent / name for name in PAIR], parent / "mlops-platform.yaml"):
             if model.environment == "dev":
-                definitions = asl.definitions(model)
-                found[f"{target}/{model.name}"] = (model, definitions, iam.policies(model, definitions))
+                definitions = asl.definitions(Naming(model))
+                found[f"{target}/{model.name}"] = (model, definitions, iam.policies(Naming(model), definitions))
     return found
 
 
@@ -340,7 +345,7 @@ def evaluate(definition: dict, parameters: dict, key: str) -> str:
 
 def _ecs_family(config, parameters: dict) -> str:
     key = re.search(r"task_definitions\.M\['([^']+)'\]", parameters["TaskDefinition.$"]).group(1)
-    return pointers.pointers(config)["task_definitions"][key]["family"]
+    return pointers.pointers(Naming(config))["task_definitions"][key]["family"]
 
 
 def _sdk_action(integration: str) -> str:
@@ -424,7 +429,7 @@ def calls(config, definitions: dict) -> list[tuple[str, str, dict, str]]:
             if integration in MANAGED_RULE:
                 for action in ("events:DescribeRule", "events:PutRule", "events:PutTargets"):
                     add(action, arn(config, "events", f"rule/{MANAGED_RULE[integration]}"))
-    for rule in triggers.triggers(config)["rules"]:
+    for rule in triggers.triggers(Naming(config))["rules"]:
         for target in rule["Targets"]:
             found.append(("states:StartExecution", target["Arn"], {}, f"trigger {rule['Name']}"))
     for action in ("logs:CreateLogDelivery", "logs:PutResourcePolicy", "xray:PutTraceSegments"):
@@ -497,10 +502,12 @@ def _map_calls(config, pipeline: str, definition: dict, state: dict, where: str)
 
 
 def _stages(config) -> list:
-    """Every stage that runs a container, read from the model (not from iam.py's helpers)."""
+    """Every stage that runs a container, read from the model (not from render/iam/'s helpers)."""
     stages = []
     if config.retrain:
-        stages += list(config.retrain.stages) + ([config.retrain.tune.stage] if config.retrain.tune else [])
+        retrain = config.retrain
+        stages += [stage for stage in (retrain.validate, retrain.transform, retrain.train, retrain.evaluate) if stage]
+        stages += [retrain.tune.stage] if retrain.tune else []
     if config.monitor and config.monitor.baseline:
         stages.append(config.monitor.baseline)
     if config.batch:
@@ -600,7 +607,7 @@ def task_calls(config, definitions: dict) -> list[tuple[str, str, dict, str]]:
 # --------------------------------------------------------------------------- tests
 
 def test_every_template_path_is_covered(compiled):
-    """The inputs really reach every integration iam.py knows (so the tests below see them all)."""
+    """The inputs really reach every integration render/iam/ knows (so the tests below see them all)."""
     seen = set()
     for _, definitions, _ in compiled.values():
         for definition in definitions.values():
@@ -610,7 +617,7 @@ def test_every_template_path_is_covered(compiled):
                 for field in ("ItemReader", "ResultWriter"):
                     if field in state:
                         seen.add(f"{field} {state[field]['Resource'].removeprefix('arn:aws:states:::')}")
-    known = iam.integrations()
+    known = pipeline_role.integrations()
     expected = set(known["Task"]) | {f"ItemReader {r}" for r in known["ItemReader"]} | \
         {f"ResultWriter {r}" for r in known["ResultWriter"]}
     assert seen == expected
@@ -635,13 +642,13 @@ def test_star_only_for_the_documented_unscopable_actions(compiled):
         for role, document in policies.items():
             for statement in document["Statement"]:
                 if statement["Resource"] == "*":
-                    assert statement["Sid"] in iam.UNSCOPABLE, f"{label} {role}: {statement['Sid']}"
-                    assert set(statement["Action"]) <= set(iam.UNSCOPABLE[statement["Sid"]][0])
+                    assert statement["Sid"] in UNSCOPABLE, f"{label} {role}: {statement['Sid']}"
+                    assert set(statement["Action"]) <= set(UNSCOPABLE[statement["Sid"]][0])
                     assert set(statement["Action"]) <= STAR_ALLOWED, f"{label} {role}: {statement['Action']}"
                 else:
                     assert isinstance(statement["Resource"], list) and "*" not in statement["Resource"]
                     assert not any(r.endswith(":*:*") or r in ("arn:aws:s3:::*",) for r in statement["Resource"])
-    documented = {action for actions, _ in iam.UNSCOPABLE.values() for action in actions}
+    documented = {action for actions, _ in UNSCOPABLE.values() for action in actions}
     assert documented == STAR_ALLOWED
 
 
@@ -708,7 +715,7 @@ def _owned_names(config) -> set:
         owned |= {"arn:aws:s3:::" + uri.removeprefix("s3://").split("/")[0] for uri in (config.batch.input, config.batch.output)}
     if config.deploy:
         d = config.deploy
-        owned |= {f"alarm:{iam.iam_literal(a)}" for a in d.traffic.alarms}
+        owned |= {f"alarm:{iam_literal(a)}" for a in d.traffic.alarms}
         for named in (d.endpoint, d.function, d.service):
             if named:
                 owned.add(named.name.lower() if named is d.endpoint else named.name)
@@ -725,7 +732,7 @@ def test_pass_role_only_for_the_task_role_and_only_to_its_services(compiled):
                 if not iam_actions:
                     continue
                 if iam_actions == ["iam:CreateServiceLinkedRole"]:
-                    assert statement["Condition"] == {"StringEquals": {"iam:AWSServiceName": [iam.AUTOSCALING_SERVICE]}}
+                    assert statement["Condition"] == {"StringEquals": {"iam:AWSServiceName": [AUTOSCALING_SERVICE]}}
                     continue
                 assert role == "pipeline" and statement["Action"] == ["iam:PassRole"], f"{label} {role}: {statement}"
                 assert statement["Resource"] == [config.platform.task_role]
@@ -741,7 +748,7 @@ def test_another_models_resources_are_not_covered(pair):
     statements, the `.sync` managed rules, the cluster's task ARNs, the notification topic). The
     registry table, event bus and artifact bucket are shared too, but conditions (the item's
     partition key, the event source, the listed prefix) or the key prefix keep them apart."""
-    shared_by_design = {action for actions, _ in iam.UNSCOPABLE.values() for action in actions} | {
+    shared_by_design = {action for actions, _ in UNSCOPABLE.values() for action in actions} | {
         "events:DescribeRule", "events:PutRule", "events:PutTargets",  # StepFunctionsGetEventsFor* rules
         "ecs:DescribeTasks", "ecs:StopTask",  # task ARNs carry the cluster, not the family
         "sns:Publish",  # the platform's one notification topic
@@ -760,7 +767,7 @@ def test_another_models_resources_are_not_covered(pair):
 
 def test_statements_are_sorted_unique_and_deterministic(compiled):
     for label, (config, definitions, policies) in compiled.items():
-        assert iam.policies(config, definitions) == policies
+        assert iam.policies(Naming(config), definitions) == policies
         for role, document in policies.items():
             assert document["Version"] == "2012-10-17"
             sids = [s["Sid"] for s in document["Statement"]]
@@ -795,7 +802,7 @@ def test_trust_principals():
 
 def test_iam_json_carries_roles_trust_and_policies(compiled):
     for label, (config, definitions, policies) in compiled.items():
-        content = iam.roles(config, definitions)
+        content = iam.roles(Naming(config), definitions)
         assert content == {"roles": {
             "pipeline": {"arn": config.platform.pipeline_role, "trusted_services": iam.TRUSTED_SERVICES["pipeline"],
                          "policy": policies["pipeline"]},
@@ -847,8 +854,8 @@ def test_an_unknown_resource_is_an_internal_error(compiled, where, resource):
     state = {"Type": "Task", "Resource": resource, "Parameters": {}, "End": True}
     changed = {**definitions, "retrain": _with_state(definitions["retrain"], state, where)}
     state_name = "Extra" if where == "top" else "Extra / Inner"
-    with pytest.raises(iam.UnknownIntegration, match=re.escape(f"retrain.asl.json, state '{state_name}'")):
-        iam.policies(config, changed)
+    with pytest.raises(UnknownIntegration, match=re.escape(f"retrain.asl.json, state '{state_name}'")):
+        iam.policies(Naming(config), changed)
 
 
 def test_states_in_parallel_branches_and_map_iterators_are_walked(compiled):
@@ -861,11 +868,11 @@ def test_states_in_parallel_branches_and_map_iterators_are_walked(compiled):
         lambda_state = {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:lambda:deleteFunction",
                         "Parameters": {"FunctionName": function}, "End": True}
         retrain = _with_state(definitions["retrain"], state, where)
-        assert allowed(iam.policies(config, {**definitions, "retrain": retrain})["pipeline"], "dynamodb:PutItem",
+        assert allowed(iam.policies(Naming(config), {**definitions, "retrain": retrain})["pipeline"], "dynamodb:PutItem",
                        arn(config, "dynamodb", f"table/{config.platform.registry_table}"),
                        {"dynamodb:LeadingKeys": [f"MODEL#{config.name}"]})
-        with pytest.raises(iam.UnknownIntegration, match="aws-sdk:lambda:deleteFunction"):
-            iam.policies(config, {**definitions, "retrain": _with_state(definitions["retrain"], lambda_state, where)})
+        with pytest.raises(UnknownIntegration, match="aws-sdk:lambda:deleteFunction"):
+            iam.policies(Naming(config), {**definitions, "retrain": _with_state(definitions["retrain"], lambda_state, where)})
 
 
 def test_a_call_that_cannot_be_scoped_is_an_internal_error(compiled):
@@ -889,8 +896,8 @@ def test_a_call_that_cannot_be_scoped_is_an_internal_error(compiled):
          "outside the model's prefix"),
     ]
     for state, message in cases:
-        with pytest.raises(iam.UnknownIntegration, match=message):
-            iam.policies(config, {**definitions, "retrain": _with_state(definitions["retrain"], state, "top")})
+        with pytest.raises(UnknownIntegration, match=message):
+            iam.policies(Naming(config), {**definitions, "retrain": _with_state(definitions["retrain"], state, "top")})
 
 
 # --------------------------------------------------------------------------- an independent validator
@@ -901,7 +908,7 @@ def test_cfn_lint_accepts_the_roles_and_policies(compiled, tmp_path):
     CfnLint.require()
     resources = {}
     for index, (_, (config, definitions, _)) in enumerate(sorted(compiled.items())):
-        for role, spec in iam.roles(config, definitions)["roles"].items():
+        for role, spec in iam.roles(Naming(config), definitions)["roles"].items():
             name = f"M{index:02d}{role.capitalize()}"
             resources[f"{name}Role"] = {"Type": "AWS::IAM::Role", "Properties": {
                 "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{

@@ -17,8 +17,11 @@ from compile_helpers import (HOSTILE, SAMPLES, SAMPLES_PLATFORM, AslValidator, C
                              hostile_config, make_repo, walk, wiring)
 from compiler import api
 from compiler.aws_data import model_monitor
-from compiler.render import asl, context
+from compiler.render import asl
 from compiler.runs import PIPELINES
+from compiler.render.asl.monitoring_schedule import MONITORING_SCHEDULES
+from compiler.render.asl.retrain_pipeline import COOLDOWN_WINDOWS
+from compiler.render.naming import Naming
 from test_iam_policy import ECS_MONITOR
 
 #: An execution's start time as AWS writes it ($$.Execution.StartTime).
@@ -43,7 +46,7 @@ def models(parent, repos: dict) -> dict:
 def watched(tmp_path_factory) -> dict:
     """ecs-watch with drift retraining on and off: label -> {pipeline: definition}."""
     found = models(tmp_path_factory.mktemp("watched"), WATCHED)
-    return {label: asl.definitions(config) for label, config in found.items()}
+    return {label: asl.definitions(Naming(config)) for label, config in found.items()}
 
 
 # --------------------------------------------------------------------------- the cool-down window
@@ -56,7 +59,7 @@ def test_the_cooldown_windows_are_the_utc_date_and_hour_of_the_start_time():
     import boto3
 
     windows = {cooldown: expression.replace("$$.Execution.StartTime", "$.start")
-               for cooldown, expression in context.COOLDOWN_WINDOWS.items()}
+               for cooldown, expression in COOLDOWN_WINDOWS.items()}
     definition = {"StartAt": "Cut", "States": {"Cut": {"Type": "Pass", "End": True, "Parameters": {
         f"{cooldown}.$": expression for cooldown, expression in windows.items()}}}}
     with moto.mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
@@ -92,7 +95,7 @@ def test_the_drift_pipeline_runs_the_models_own_job(watched):
 def test_the_retrain_drift_gate_follows_the_cooldown_and_the_retrain_setting(watched):
     gated, plain = watched["ecs-watch/default"]["retrain"], watched["ecs-quiet/default"]["retrain"]
     claim = gated["States"]["Claim drift window"]["Parameters"]["Item"]
-    assert claim["sk"]["S.$"] == f"States.Format('DRIFT#default#{{}}', {context.COOLDOWN_WINDOWS['1h']})"
+    assert claim["sk"]["S.$"] == f"States.Format('DRIFT#default#{{}}', {COOLDOWN_WINDOWS['1h']})"
     assert claim["cooldown"] == {"S": "1h"}
     assert gated["States"]["Check pointers"]["Choices"][0]["Next"] == "Started by drift?"
     assert gated["States"]["Started by drift?"]["Default"] == "Publish run started"
@@ -124,11 +127,11 @@ def test_a_drift_run_analyses_the_period_of_its_schedule(tmp_path, schedule, hou
     found = models(tmp_path, {"own": own, "model-monitor": without_job})
     by_job, by_model_monitor = found["ecs-watch/default"], found["mm-watch/default"]
     assert (by_job.uses_model_monitor, by_model_monitor.uses_model_monitor) == (False, True)
-    environment = asl.definitions(by_job)["drift"]["States"]["Drift"]["Parameters"]["Environment"]
+    environment = asl.definitions(Naming(by_job))["drift"]["States"]["Drift"]["Parameters"]["Environment"]
     assert environment["MLOPS_DRIFT_WINDOW_HOURS"] == str(hours)
-    deploy = asl.definitions(by_model_monitor)["deploy"]["States"]
+    deploy = asl.definitions(Naming(by_model_monitor))["deploy"]["States"]
     assert deploy["Create monitoring schedule"]["Parameters"]["MonitoringScheduleConfig"]["ScheduleConfig"] == {
-        "ScheduleExpression": asl.MONITORING_SCHEDULES[schedule], "DataAnalysisStartTime": f"-PT{hours}H",
+        "ScheduleExpression": MONITORING_SCHEDULES[schedule], "DataAnalysisStartTime": f"-PT{hours}H",
         "DataAnalysisEndTime": "-PT0H"}
 
 
@@ -137,7 +140,7 @@ def test_the_pipelines_are_those_the_commands_take():
     seen = set()
     for config in validation.models:
         assert list(config.pipelines) == [p for p in PIPELINES if p in config.pipelines], config.name
-        assert set(asl.definitions(config)) == set(config.pipelines)
+        assert set(asl.definitions(Naming(config))) == set(config.pipelines)
         seen |= set(config.pipelines)
     assert seen == set(PIPELINES)
 
@@ -161,7 +164,7 @@ def hostile_watch(tmp_path_factory) -> dict:
     found = {}
     for kind, factory in (("hostile", hostile_config), ("plain", baseline_config)):
         config = models(tmp_path_factory.mktemp(f"watch-{kind}"), {"watch": _watched_config(factory, "hostile-watch")})
-        found[kind] = asl.definitions(config["hostile-watch/default"])
+        found[kind] = asl.definitions(Naming(config["hostile-watch/default"]))
     return found
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 
 from compile_helpers import all_states, compiled_sample_definitions
-from compiler.render.asl import STATE_MARGIN_SECONDS
+from compiler.render.asl.shared_states import STATE_MARGIN_SECONDS
 
 
 DEFINITIONS = compiled_sample_definitions()

@@ -18,6 +18,7 @@ import pytest
 from compile_helpers import GOLDEN, SAMPLES, SAMPLES_PLATFORM, invoke
 from compiler import verify
 from compiler.verify import analyze
+from compiler.render.naming import Naming
 from paths import REPO_ROOT
 
 CORPUS = Path(__file__).resolve().parent / "verify_corpus"
@@ -126,7 +127,7 @@ def test_pipeline_contracts_follow_what_starts_them():
     validation = api.validate([str(SAMPLES)], str(SAMPLES_PLATFORM))
     seen = 0
     for model in validation.models:
-        for rule in triggers.triggers(model)["rules"]:
+        for rule in triggers.triggers(Naming(model))["rules"]:
             target = rule["Targets"][0]
             sent = target.get("Input") or target["InputTransformer"]["InputTemplate"]
             members = set(re.findall(r'"(\w+)":', sent))

@@ -50,7 +50,7 @@ from typing import Optional
 
 from compiler import names
 from compiler.model import ModelConfig
-from compiler.render.context import SAGEMAKER_VARIANT, Naming
+from compiler.render.naming import SAGEMAKER_VARIANT, Naming
 #: Where SageMaker Model Monitor publishes data-quality metrics of a real-time endpoint.
 MODEL_MONITOR_NAMESPACE = "aws/sagemaker/Endpoints/data-metrics"
 HEALTH_PERIOD_SECONDS = 300
@@ -87,7 +87,8 @@ class ServingMetrics:
         return {"Namespace": self.namespace, "MetricName": name, "Dimensions": self.dimension_list}
 
 
-def serving_metrics(config: ModelConfig) -> ServingMetrics:
+def serving_metrics(naming: Naming) -> ServingMetrics:
+    config = naming.config
     deploy = config.deploy
     if deploy.target == "sagemaker-endpoint":
         return ServingMetrics("AWS/SageMaker", (("EndpointName", deploy.endpoint.name),
@@ -98,12 +99,12 @@ def serving_metrics(config: ModelConfig) -> ServingMetrics:
         return ServingMetrics("AWS/Lambda", (("FunctionName", function.name),
                                              ("Resource", f"{function.name}:{function.alias}")),
                               "Invocations", "Errors", "Duration", 1)
-    return ServingMetrics(Naming(config).metrics_namespace, (("Environment", config.environment),),
+    return ServingMetrics(naming.metrics_namespace, (("Environment", config.environment),),
                           "Invocations", "Errors", "Latency", 1)
 
 
-def drift_metric(config: ModelConfig, feature: str) -> dict:
-    naming = Naming(config)
+def drift_metric(naming: Naming, feature: str) -> dict:
+    config = naming.config
     if config.uses_model_monitor:
         namespace = MODEL_MONITOR_NAMESPACE
         dimensions = [{"Name": "Endpoint", "Value": config.deploy.endpoint.name},
@@ -119,23 +120,25 @@ def environment_tags(config: ModelConfig) -> dict:
     return {**config.tags, "mlops:model": config.name, "mlops:environment": config.environment}
 
 
-def alarm_arn(config: ModelConfig, name: str) -> str:
-    return Naming(config).arn("cloudwatch", f"alarm:{name}")
+def alarm_arn(naming: Naming, name: str) -> str:
+    return naming.arn("cloudwatch", f"alarm:{name}")
 
 
-def drift_alarm_names(config: ModelConfig) -> list:
+def drift_alarm_names(naming: Naming) -> list:
+    config = naming.config
     drift = config.monitor.drift if config.monitor else None
-    return [Naming(config).alarm(f"drift-{feature}") for feature in (drift.features if drift else ())]
+    return [naming.alarm(f"drift-{feature}") for feature in (drift.features if drift else ())]
 
 
 # --------------------------------------------------------------------------- monitor.json
 
-def monitor(config: ModelConfig) -> Optional[dict]:
+def monitor(naming: Naming) -> Optional[dict]:
     """The content of monitor.json, or None when the config has no `monitor` section."""
+    config = naming.config
     if config.monitor is None:
         return None
-    alarms = drift_alarms(config) + health_alarms(config)
-    return {"alarms": alarms, "dashboard": dashboard(config, alarms)}
+    alarms = drift_alarms(naming) + health_alarms(naming)
+    return {"alarms": alarms, "dashboard": dashboard(naming, alarms)}
 
 
 #: PutMetricAlarm's parameters in the order its API reference lists them (the order of monitor.json).
@@ -144,12 +147,13 @@ ALARM_KEYS = ("AlarmName", "AlarmDescription", "ActionsEnabled", "OKActions", "A
               "DatapointsToAlarm", "Threshold", "ComparisonOperator", "TreatMissingData", "Metrics", "Tags")
 
 
-def _alarm(config: ModelConfig, kind: str, description: str, measured: dict, evaluation_periods: int,
+def _alarm(naming: Naming, kind: str, description: str, measured: dict, evaluation_periods: int,
            threshold: float, comparison: str, treat_missing: str) -> dict:
     """PutMetricAlarm's arguments. `measured` is the metric (Namespace, MetricName, Dimensions,
     Statistic or ExtendedStatistic, Period) or metric math (Metrics)."""
+    config = naming.config
     topic = [config.platform.notification_topic]
-    fields = {"AlarmName": Naming(config).alarm(kind), "AlarmDescription": description, "ActionsEnabled": True,
+    fields = {"AlarmName": naming.alarm(kind), "AlarmDescription": description, "ActionsEnabled": True,
               "OKActions": topic, "AlarmActions": topic, **measured,
               "EvaluationPeriods": evaluation_periods, "DatapointsToAlarm": evaluation_periods,
               "Threshold": float(threshold), "ComparisonOperator": comparison, "TreatMissingData": treat_missing,
@@ -157,7 +161,8 @@ def _alarm(config: ModelConfig, kind: str, description: str, measured: dict, eva
     return {key: fields[key] for key in ALARM_KEYS if key in fields}
 
 
-def drift_alarms(config: ModelConfig) -> list:
+def drift_alarms(naming: Naming) -> list:
+    config = naming.config
     drift = config.monitor.drift
     if drift is None:
         return []
@@ -165,32 +170,33 @@ def drift_alarms(config: ModelConfig) -> list:
     retrains = drift.retrain and config.retrain is not None
     then = (f"; starts the retrain pipeline (at most one drift-started run per UTC "
             f"{'hour' if drift.cooldown == '1h' else 'day'})") if retrains else ""
-    return [_alarm(config, f"drift-{feature}",
+    return [_alarm(naming, f"drift-{feature}",
                    f"{config.name} {config.environment}: baseline drift of feature {feature} above {threshold} "
                    f"in {drift.evaluation_periods} {drift.schedule} run(s) of {who} in a row{then}",
-                   {**drift_metric(config, feature), "Statistic": "Maximum",
+                   {**drift_metric(naming, feature), "Statistic": "Maximum",
                     "Period": DRIFT_PERIOD_SECONDS[drift.schedule]},
                    drift.evaluation_periods, threshold,
                    "GreaterThanThreshold", "notBreaching")
             for feature, threshold in drift.features.items()]
 
 
-def health_alarms(config: ModelConfig) -> list:
+def health_alarms(naming: Naming) -> list:
+    config = naming.config
     health = config.monitor.health
     if health is None:
         return []
-    serving = serving_metrics(config)
+    serving = serving_metrics(naming)
     where = f"{config.name} {config.environment}"
     periods = health.evaluation_periods
     alarms = []
     if health.max_error_rate is not None:
-        alarms.append(_alarm(config, "error-rate",
+        alarms.append(_alarm(naming, "error-rate",
                              f"{where}: more than {health.max_error_rate:g} of the requests failed "
                              f"({serving.errors} / {serving.invocations}) in {periods} 5-minute periods in a row",
                              {"Metrics": error_rate_queries(serving)}, periods,
                              health.max_error_rate, "GreaterThanThreshold", "notBreaching"))
     if health.max_latency_p99_ms is not None:
-        alarms.append(_alarm(config, "latency-p99",
+        alarms.append(_alarm(naming, "latency-p99",
                              f"{where}: p99 {serving.latency} above {health.max_latency_p99_ms} ms in {periods} "
                              f"5-minute periods in a row",
                              {**serving.metric(serving.latency), "ExtendedStatistic": "p99",
@@ -199,7 +205,7 @@ def health_alarms(config: ModelConfig) -> list:
                              "notBreaching"))
     if health.min_invocations_per_hour is not None:
         # One hour, as the config says ("fewer requests than this in an hour"); no data is no traffic.
-        alarms.append(_alarm(config, "no-invocations",
+        alarms.append(_alarm(naming, "no-invocations",
                              f"{where}: fewer than {health.min_invocations_per_hour} requests in the last hour",
                              {**serving.metric(serving.invocations), "Statistic": "Sum", "Period": HOUR_SECONDS}, 1,
                              health.min_invocations_per_hour, "LessThanThreshold", "breaching"))
@@ -217,31 +223,33 @@ def error_rate_queries(serving: ServingMetrics) -> list:
 
 # --------------------------------------------------------------------------- the dashboard
 
-def dashboard(config: ModelConfig, alarms: list) -> dict:
+def dashboard(naming: Naming, alarms: list) -> dict:
+    config = naming.config
     region = config.platform.region
-    widgets = [pipeline_widget(config, "Pipeline runs", RUNS), pipeline_widget(config, "Pipeline failures", FAILURES),
-               *serving_widgets(config)]
+    widgets = [pipeline_widget(naming, "Pipeline runs", RUNS), pipeline_widget(naming, "Pipeline failures", FAILURES),
+               *serving_widgets(naming)]
     if config.monitor.drift is not None:
-        widgets.append(drift_widget(config))
-    body_widgets = [_text_widget(config)] + _laid_out([_with_region(w, region) for w in widgets])
+        widgets.append(drift_widget(naming))
+    body_widgets = [_text_widget(naming)] + _laid_out([_with_region(w, region) for w in widgets])
     if alarms:
         body_widgets.append(_placed({"type": "alarm", "properties": {
-            "title": "Alarms", "alarms": [alarm_arn(config, alarm["AlarmName"]) for alarm in alarms],
+            "title": "Alarms", "alarms": [alarm_arn(naming, alarm["AlarmName"]) for alarm in alarms],
             "sortBy": "stateUpdatedTimestamp"}}, 0, _bottom(body_widgets), GRID_WIDTH, WIDGET_HEIGHT // 2))
     return {"DashboardName": names.dashboard(config.name, config.environment),
             "DashboardBody": {"widgets": body_widgets}}
 
 
-def pipeline_widget(config: ModelConfig, title: str, metrics: dict) -> dict:
-    naming = Naming(config)
+def pipeline_widget(naming: Naming, title: str, metrics: dict) -> dict:
+    config = naming.config
     lines = [["AWS/States", metric, "StateMachineArn", naming.state_machine_arn(pipeline),
               {"label": f"{pipeline} {label}"}]
              for pipeline in config.pipelines for metric, label in metrics.items()]
     return _metric_widget(title, lines, "Sum", HOUR_SECONDS)
 
 
-def serving_widgets(config: ModelConfig) -> list:
-    serving = serving_metrics(config)
+def serving_widgets(naming: Naming) -> list:
+    config = naming.config
+    serving = serving_metrics(naming)
     health = config.monitor.health
 
     def line(name: str, **options) -> list:
@@ -259,9 +267,10 @@ def serving_widgets(config: ModelConfig) -> list:
     return [requests, rate, latency]
 
 
-def drift_widget(config: ModelConfig) -> dict:
+def drift_widget(naming: Naming) -> dict:
+    config = naming.config
     drift = config.monitor.drift
-    lines = [_line(drift_metric(config, feature), {"label": feature}) for feature in drift.features]
+    lines = [_line(drift_metric(naming, feature), {"label": feature}) for feature in drift.features]
     annotations = [annotation for feature, threshold in drift.features.items()
                    for annotation in _threshold(f"{feature} threshold", threshold)]
     return _metric_widget("Feature drift", lines, "Maximum", DRIFT_PERIOD_SECONDS[drift.schedule], annotations)
@@ -289,7 +298,8 @@ def _with_region(widget: dict, region: str) -> dict:
     return {**widget, "properties": {**widget["properties"], "region": region}}
 
 
-def _text_widget(config: ModelConfig) -> dict:
+def _text_widget(naming: Naming) -> dict:
+    config = naming.config
     text = (f"{DASHBOARD_MARKER} for model **{config.name}**, environment **{config.environment}** "
             f"(`monitor` in its mlops.yaml). `mlopsc apply` replaces edits made here.")
     return _placed({"type": "text", "properties": {"markdown": text}}, 0, 0, GRID_WIDTH, 2)
@@ -327,7 +337,7 @@ def rollback_window_seconds(evaluation_periods: int) -> int:
     return HEALTH_PERIOD_SECONDS * evaluation_periods
 
 
-def rollback_alarms(config: ModelConfig) -> dict:
+def rollback_alarms(naming: Naming) -> dict:
     """traffic.alarms name -> the PutMetricAlarm arguments of the alarm the deploy pipeline puts in
     its place, for each `monitor:<alarm>` of a target whose metrics name the version: the same
     health alarm, on the new version's requests only (a whole-alias or whole-endpoint alarm mixes a
@@ -335,12 +345,12 @@ def rollback_alarms(config: ModelConfig) -> dict:
     actions (the pipeline notifies) or tags (so `apply`, which deletes the environment's alarms
     that monitor.json no longer lists only when their tags say they are its own, leaves them to the
     pipeline). Alarms named by the user are used as they are."""
+    config = naming.config
     deploy = config.deploy
     if deploy is None or deploy.target not in NEW_VERSION_DIMENSIONS or config.monitor is None:
         return {}
     name, path = NEW_VERSION_DIMENSIONS[deploy.target]
-    health = {alarm["AlarmName"]: alarm for alarm in health_alarms(config)}
-    naming = Naming(config)
+    health = {alarm["AlarmName"]: alarm for alarm in health_alarms(naming)}
     kinds = {naming.alarm(kind): kind for kind in ("error-rate", "latency-p99")}
     return {alarm: _for_new_version(health[alarm], naming.alarm(f"rollback-{kinds[alarm]}"),
                                     {"Name": name, "Value.$": path})

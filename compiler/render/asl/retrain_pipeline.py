@@ -1,0 +1,238 @@
+"""retrain.asl.json: validate -> transform -> tune -> train -> baseline -> evaluate -> gate -> register,
+each stage optional but train; a drift-started run first claims its cool-down window."""
+
+from __future__ import annotations
+
+import json
+
+from compiler import names
+from compiler.model import RetrainPipeline
+from compiler.render.asl.jinja_templates import render
+from compiler.render.asl.shared_states import (
+    BOOKKEEPING_SECONDS, DRIFT_GATE, LIVE_VERSION, NO_LIVE_VERSION, RUN_STARTED, base_context, chain,
+    container_step, failure_chain, live_version, pointers_check, put_event, put_once, select_present, stage_step,
+    stage_timeout)
+from compiler.render.naming import Naming, states_format
+from compiler.render.stage_parameters import sagemaker_training, sagemaker_tuning, stage_environment
+from compiler.render.stages import retrain_run_order, retrain_stages
+
+
+def definition(naming: Naming) -> dict:
+    retrain = naming.config.retrain
+    steps = _retrain_steps(naming, retrain)
+    stages = retrain_stages(naming.config)
+    runtimes = sorted({s.runtime for s in stages} | ({retrain.tune.stage.runtime} if retrain.tune else set()))
+    task_keys = [f"retrain-{s.name}" for s in stages if s.compute == "fargate"]
+    gate = _gate(naming, retrain) if retrain.gate else None
+    chain(steps, "Read metrics" if gate else "Register model version")
+    timeout = sum(stage_timeout(s) * (1 + s.retry.max_attempts) for s in stages)
+    if retrain.tune:
+        tune = retrain.tune
+        rounds = -(-(tune.max_jobs or 100) // tune.max_parallel_jobs)
+        timeout += rounds * stage_timeout(tune.stage)
+    drift_gate = _drift_gate(naming)
+    return render("retrain.asl.json.j2", {
+        **base_context(naming, "retrain", f"Retrain {naming.config.name} ({naming.config.environment}): "
+                       + " -> ".join(s["name"].lower() for s in steps) + (" -> gate" if gate else "") + " -> register"
+                       + (f"; a drift alarm retrains at most once per UTC {drift_gate['period']}" if drift_gate else "")),
+        "timeout": timeout + BOOKKEEPING_SECONDS,
+        "pointers": pointers_check(naming, "retrain", runtimes, task_keys, DRIFT_GATE if drift_gate else RUN_STARTED),
+        "drift_gate": drift_gate,
+        "static_hyperparameters": dict(retrain.hyperparameters) if retrain.tune else None,
+        "steps": steps,
+        "gate": gate,
+        "register": _register(naming, retrain),
+    })
+
+
+#: The retrain stages whose output is the next stage's input (validate passes the data on,
+#: transform rewrites it); tune, train and the baseline read what the last of them wrote.
+FEEDS_NEXT = ("validate", "transform")
+
+
+def _retrain_steps(naming: Naming, retrain: RetrainPipeline) -> list:
+    """The retrain steps in run order (stages.retrain_run_order), each stage given the previous
+    one's output.
+
+    The monitor's baseline stage (`monitor.baseline`) runs after train and before evaluate. Its
+    contract: MLOPS_INPUT_URI is the data train read (`data.source`, or transform's output), and
+    it writes `statistics.json` and `constraints.json`, in SageMaker Model Monitor's formats, to
+    MLOPS_OUTPUT_URI. That URI is registered as the version's `baseline_uri`; the drift checks
+    of that version (Model Monitor's schedule, or the model's own drift job) compare with it.
+    """
+    steps, input_uri = [], retrain.data_source
+    extra = {"MLOPS_DATA_URI": retrain.data_source}
+    for name, stage in retrain_run_order(naming.config):
+        if name == "tune":
+            steps.append(_tune_step(naming, retrain, input_uri))
+        elif name == "train":
+            steps.append(_train_step(naming, retrain, input_uri, extra))
+        elif name == "evaluate":
+            steps.append(container_step(naming, "retrain", stage,
+                                        naming.stage_output("retrain", retrain.train.name), None, extra))
+        else:
+            steps.append(container_step(naming, "retrain", stage, input_uri, None, extra))
+        if name in FEEDS_NEXT:
+            input_uri = naming.stage_output("retrain", stage.name)
+    return steps
+
+
+def _train_step(naming: Naming, retrain: RetrainPipeline, input_uri: str, extra: dict) -> dict:
+    train = retrain.train
+    merged = "States.JsonMerge($.hyperparameters, $.stages.tune.hyperparameters, false)"
+    if train.compute == "fargate":
+        params = f"States.JsonToString({merged})" if retrain.tune else json.dumps(dict(retrain.hyperparameters),
+                                                                                  sort_keys=True)
+        return container_step(naming, "retrain", train, input_uri, params, extra)
+    hyperparameters = merged if retrain.tune else dict(retrain.hyperparameters)
+    env = stage_environment(naming, "retrain", train, input_uri, None, extra)
+    return stage_step(naming, "retrain", train, f"arn:{naming.platform.partition}:states:::sagemaker:createTrainingJob.sync",
+                      sagemaker_training(naming, train, env, input_uri, hyperparameters),
+                      {"job_name.$": "$.TrainingJobName", "model_data.$": "$.ModelArtifacts.S3ModelArtifacts"})
+
+
+#: The cool-down window of a drift-started retrain, cut from the execution's start time
+#: (ISO 8601 UTC, e.g. `2026-11-26T01:47:28.123Z`). States.StringSplit splits at every one of
+#: the characters it is given: at 'T' the first piece is the date, at ':' the date and the hour.
+COOLDOWN_WINDOWS = {
+    "1d": "States.ArrayGetItem(States.StringSplit($$.Execution.StartTime, 'T'), 0)",
+    "1h": "States.ArrayGetItem(States.StringSplit($$.Execution.StartTime, ':'), 0)",
+}
+
+
+def _drift_gate(naming: Naming) -> dict | None:
+    """A drift alarm starts the retrain pipeline with `{"trigger": "drift", "alarm": "<name>"}`
+    (triggers.json). Such a run first claims its cool-down window, one registry item per window
+    (`DRIFT#<env>#<UTC date>`, or date and hour), written only if absent: the first run of a
+    window goes on and records the alarm and the version that served when drift was detected;
+    any later one in that window (a flapping alarm) ends at once in `Cooling down`, having run
+    nothing and published nothing. Runs started otherwise skip all of it."""
+    config = naming.config
+    drift = config.monitor.drift if config.monitor else None
+    if drift is None or not drift.retrain:
+        return None
+    window = COOLDOWN_WINDOWS[drift.cooldown]
+    item = {
+        "pk": {"S": naming.model_key},
+        "sk": {"S.$": states_format(naming.drift_key_prefix + "{}", window)},
+        "model": {"S": config.name},
+        "environment": {"S": config.environment},
+        "window": {"S.$": window},
+        "cooldown": {"S": drift.cooldown},
+        "alarm": {"S.$": "$.alarm"},
+        "live_version": {"S.$": "$.live.version"},
+        "detected_at": {"S.$": "$$.State.EnteredTime"},
+        "execution": {"S.$": "$$.Execution.Id"},
+    }
+    period = "hour" if drift.cooldown == "1h" else "day"
+    return {
+        "period": period,
+        "started_by_drift": {"And": [{"Variable": "$.trigger", "IsPresent": True}, {"Variable": "$.trigger", "IsString": True},
+                                     {"Variable": "$.trigger", "StringEquals": "drift"},
+                                     {"Variable": "$.alarm", "IsPresent": True}, {"Variable": "$.alarm", "IsString": True}],
+                             "Next": LIVE_VERSION},
+        "live": live_version(naming, "Claim drift window", NO_LIVE_VERSION),
+        "claim": put_once(naming, item),
+        "cooling_down": f"A drift-started retrain of this UTC {period} has started already: this one starts nothing.",
+        "event": put_event(naming, "retrain", "DriftDetected",
+                           {"alarm.$": "$.alarm", "live_version.$": "$.live.version", "window.$": window}),
+        "failure": failure_chain(naming, "retrain", "drift not recorded", "DriftNotRecorded",
+                                 "The drift alarm could not be recorded in the registry, so no retrain started.", "RunFailed"),
+    }
+
+
+def _tune_step(naming: Naming, retrain: RetrainPipeline, input_uri: str) -> dict:
+    tune = retrain.tune
+    extra = {"MLOPS_DATA_URI": retrain.data_source}
+    if tune.stage.command is not None:
+        extra[names.COMMAND_VARIABLE] = names.command_value(tune.stage.command)
+    env = stage_environment(naming, "retrain", tune.stage, input_uri, None, extra)
+    parameters = sagemaker_tuning(naming, tune, dict(retrain.hyperparameters), env, input_uri)
+    step = stage_step(naming, "retrain", tune.stage,
+                      f"arn:{naming.platform.partition}:states:::sagemaker:createHyperParameterTuningJob.sync", parameters,
+                      None)
+    step["timeout"] = -(-(tune.max_jobs or 100) // tune.max_parallel_jobs) * stage_timeout(tune.stage)
+    # DescribeHyperParameterTuningJob's BestTrainingJob is optional (a tuning job can complete
+    # without one, e.g. no training job reported the objective metric): SELECTING.
+    no_best = failure_chain(naming, "retrain", "tune found no best training job", "NoBestTrainingJob",
+                            "The tuning job completed without a best training job (did any training job report "
+                            "the objective metric?), so there are no tuned hyper-parameters to train with.",
+                            "StageFailed", extra_detail={"stage": tune.stage.name})
+    step["present"] = select_present(
+        step["result_path"], "Best training job found?", "Keep tuned hyper-parameters",
+        {"job_name.$": "$.HyperParameterTuningJobName", "best_training_job.$": "$.BestTrainingJob.TrainingJobName",
+         "hyperparameters.$": "$.BestTrainingJob.TunedHyperParameters"},
+        ["BestTrainingJob"], no_best["notify_state"], step["published_state"])
+    step["present"]["failure"] = no_best
+    return step
+
+
+_COMPARISONS = {"below": "NumericLessThan", "above": "NumericGreaterThan",
+                "at_most": "NumericLessThanEquals", "at_least": "NumericGreaterThanEquals"}
+
+
+def metric_variable(metric: str) -> str:
+    """The JSONPath of a gate metric in the parsed metrics.json: each dot of the metric steps into a
+    nested object (`regression_metrics.mse.value`, the layout of SageMaker's evaluation.json), a
+    plain name is a top-level key. Bracket notation, as the names may hold ':' and '-'."""
+    return "$.metrics.values" + "".join(f"['{key}']" for key in metric.split("."))
+
+
+def _gate(naming: Naming, retrain: RetrainPipeline) -> dict:
+    checks = []
+    for condition in retrain.gate:
+        variable = metric_variable(condition.metric)
+        checks += [{"Variable": variable, "IsPresent": True}, {"Variable": variable, "IsNumeric": True},
+                   {"Variable": variable, _COMPARISONS[condition.comparison]: condition.threshold}]
+    described = ", ".join(f"{c.metric} {c.comparison.replace('_', ' ')} {c.threshold}" for c in retrain.gate)
+    key = naming.run_prefix("retrain") + "evaluate/metrics.json"
+    missing = failure_chain(naming, "retrain", "metrics missing", "MetricsMissing",
+                            "The evaluate stage wrote no readable metrics.json.", "GateFailed")
+    return {
+        "get_object": {"Bucket": naming.platform.artifact_bucket, "Key.$": states_format(key, naming.run_id)},
+        # GetObject's Body is optional in S3's output shape: SELECTING.
+        "read": select_present("$.metrics", "Metrics read?", "Parse metrics",
+                               {"values.$": "States.StringToJson($.Body)"}, ["Body"], missing["notify_state"],
+                               "Check gate"),
+        "passes": {"And": checks, "Next": "Register model version"},
+        "missing": missing,
+        "failure": failure_chain(naming, "retrain", "gate failed", "GateFailed",
+                                 f"The evaluation metrics did not pass the gate ({described}).", "GateFailed"),
+    }
+
+
+def _register(naming: Naming, retrain: RetrainPipeline) -> dict:
+    approval = "approved" if retrain.approval == "auto" else "pending"
+    train = retrain.train
+    model_data = "$.stages.train.model_data" if train.compute == "sagemaker" else None
+    item = {
+        "pk": {"S": naming.model_key},
+        "model": {"S": naming.config.name},
+        "environment": {"S": naming.config.environment},
+        "version": {"S.$": naming.run_id},
+        "approval": {"S": approval},
+        "images": {"M.$": f"{naming.pointers}.images.M"},
+        # apply writes images only with the commit they were built from, so both are there.
+        "code_commit": {"S.$": f"{naming.pointers}.commit.S"},
+        "data_source": {"S": retrain.data_source},
+        "model_data": {"S.$": model_data or naming.stage_output("retrain", "train")},
+        "execution": {"S.$": "$$.Execution.Id"},
+        "registered_at": {"S.$": "$$.State.EnteredTime"},
+    }
+    item["sk"] = {"S.$": states_format(naming.version_key_prefix() + "{}", naming.run_id)}
+    if retrain.gate:
+        item["metrics"] = {"S.$": "States.JsonToString($.metrics.values)"}
+    detail = {"version.$": naming.run_id, "approval": approval, "model_data.$": model_data or naming.stage_output("retrain", "train")}
+    if retrain.gate:
+        detail["metrics.$"] = "$.metrics.values"
+    if naming.config.monitor and naming.config.monitor.baseline:
+        # statistics.json and constraints.json of the training data (the baseline stage's contract)
+        baseline = naming.stage_output("retrain", "baseline")
+        item["baseline_uri"] = {"S.$": baseline}
+        detail["baseline_uri.$"] = baseline
+    return {
+        "put_item": put_once(naming, item),
+        "event": put_event(naming, "retrain", "ModelRegistered", detail),
+        "failure": failure_chain(naming, "retrain", "registration failed", "RegistrationFailed",
+                                 "The new model version could not be recorded in the registry.", "RunFailed"),
+    }

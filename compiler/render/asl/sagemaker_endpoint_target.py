@@ -1,0 +1,175 @@
+"""Deploy target `sagemaker-endpoint` (templates/asl/_deploy_sagemaker-endpoint.j2): a new model and
+endpoint config, then a blue/green update of the endpoint (or its creation), with data capture
+and autoscaling when configured."""
+
+from __future__ import annotations
+
+from compiler import names
+from compiler.render.asl.deploy_traffic import rollback_alarms, watch_states
+from compiler.render.asl.shared_states import failure_chain, poll_states
+from compiler.render.naming import Naming, SAGEMAKER_VARIANT, TOKEN, states_format
+from compiler.render.stage_parameters import vpc_config
+
+
+#: Room for SageMaker to provision the new fleet, on top of the traffic steps' waits.
+FLEET_PROVISIONING_SECONDS = 3600
+
+
+def blue_green_timeout(traffic, termination: int) -> int:
+    """BlueGreenUpdatePolicy.MaximumExecutionTimeoutInSeconds, set rather than left to a default
+    AWS does not document: it "should be larger than the total waiting time specified in
+    TerminationWaitInSeconds and WaitIntervalInSeconds", within 600 to 28800 (SageMaker API
+    reference, BlueGreenUpdatePolicy). A linear shift waits once per step, a canary once."""
+    steps = {"all-at-once": 0, "canary": 1, "linear": -(-100 // (traffic.percent or 100))}[traffic.mode]
+    waits = steps * (traffic.interval_seconds or 0) + termination
+    return max(600, min(28800, waits + FLEET_PROVISIONING_SECONDS))
+
+
+def target_states(naming: Naming, deploy, failures, serve_image, model_data, environment) -> dict:
+    endpoint = deploy.endpoint
+    platform = naming.platform
+    model_prefix = names.job_prefix(naming.config.name, naming.config.environment, "sagemaker_model")
+    config_prefix = names.job_prefix(endpoint.name, "config", "endpoint_config")
+    container = {"Image.$": serve_image, "ModelDataUrl.$": model_data, "Environment": dict(sorted(environment.items()))}
+    create_model = {"ModelName.$": "$.deployment.model", "PrimaryContainer": container,
+                    "ExecutionRoleArn": platform.task_role, "Tags": naming.tags("deploy")}
+    if platform.subnets:
+        create_model["VpcConfig"] = vpc_config(platform)
+    endpoint_config = {"EndpointConfigName.$": "$.deployment.endpoint_config",
+                       "ProductionVariants": [{"VariantName": SAGEMAKER_VARIANT, "ModelName.$": "$.deployment.model",
+                                               "InstanceType": endpoint.instance_type,
+                                               "InitialInstanceCount": endpoint.instance_count}],
+                       "Tags": naming.tags("deploy")}
+    if platform.kms_key:
+        endpoint_config["KmsKeyId"] = platform.kms_key
+    if naming.config.monitor:
+        endpoint_config["DataCaptureConfig"] = _data_capture(naming)
+    traffic = deploy.traffic
+    routing = {"Type": {"all-at-once": "ALL_AT_ONCE", "canary": "CANARY", "linear": "LINEAR"}[traffic.mode],
+               "WaitIntervalInSeconds": traffic.interval_seconds or 0}
+    if traffic.mode == "canary":
+        routing["CanarySize"] = {"Type": "CAPACITY_PERCENT", "Value": traffic.percent}
+    elif traffic.mode == "linear":
+        routing["LinearStepSize"] = {"Type": "CAPACITY_PERCENT", "Value": traffic.percent}
+    termination = min(traffic.bake_seconds, 3600)
+    deployment = {"BlueGreenUpdatePolicy": {"TrafficRoutingConfiguration": routing,
+                                            "TerminationWaitInSeconds": termination,
+                                            "MaximumExecutionTimeoutInSeconds": blue_green_timeout(traffic, termination)}}
+    rollback_names, puts = rollback_alarms(naming)
+    if rollback_names:
+        deployment["AutoRollbackConfiguration"] = {"Alarms": [{"AlarmName": a} for a in rollback_names]}
+    update = {"EndpointName": endpoint.name, "EndpointConfigName.$": "$.deployment.endpoint_config",
+              "DeploymentConfig": deployment, **_retained_variant_properties(endpoint)}
+    failures["endpoint_failed"] = _endpoint_failed(naming, failures, endpoint.name)
+    # Where each end of the update goes: straight to its outcome, or, with autoscaling, through
+    # the states that register the scaling again first (the outcome is then routed on).
+    ends = {"deployed": "Record deployed", "rolled_back": failures["rolled_back"]["notify_state"],
+            "failed": failures["failed"]["notify_state"], "timed_out": failures["timed_out"]["notify_state"]}
+    outcome_states = ({outcome: f"Restore scaling: {outcome.replace('_', ' ')}" for outcome in ends}
+                      if endpoint.autoscaling_max else ends)
+    poll = poll_states(naming, "endpoint", deploy.poll, f"arn:{platform.partition}:states:::aws-sdk:sagemaker:describeEndpoint",
+                       {"EndpointName": endpoint.name}, None,
+                       [{"And": [{"Variable": "$.status.EndpointStatus", "StringEquals": "InService"},
+                                 {"Variable": "$.status.EndpointConfigName", "IsPresent": True},
+                                 {"Variable": "$.status.EndpointConfigName", "StringEqualsPath": "$.deployment.endpoint_config"}],
+                         "Next": outcome_states["deployed"]},
+                        {"And": [{"Variable": "$.status.EndpointStatus", "StringEquals": "InService"},
+                                 {"Variable": "$.status.EndpointConfigName", "IsPresent": True}],
+                         "Next": outcome_states["rolled_back"]},
+                        {"Or": [{"Variable": "$.status.EndpointStatus", "StringEquals": "InService"},
+                                {"Variable": "$.status.EndpointStatus", "StringEquals": "Failed"},
+                                {"Variable": "$.status.EndpointStatus", "StringEquals": "UpdateRollbackFailed"}],
+                         "Next": outcome_states["failed"]}],
+                       {"notify_state": outcome_states["timed_out"]}, {"notify_state": outcome_states["failed"]})
+    resource_id = f"endpoint/{endpoint.name}/variant/{SAGEMAKER_VARIANT}"
+    scalable = {"ServiceNamespace": "sagemaker", "ResourceId": resource_id,
+                "ScalableDimension": "sagemaker:variant:DesiredInstanceCount"}
+    autoscaling = None
+    if endpoint.autoscaling_max:
+        autoscaling = {
+            "describe_config": {"EndpointConfigName.$": "$.endpoint.EndpointConfigName"},
+            "instance_type": endpoint.instance_type,
+            "outcomes": list(ends.items()),
+            "routes": [{"Variable": "$.outcome.next", "StringEquals": then, "Next": then} for then in ends.values()],
+            "deregister": scalable,
+            "register": {**scalable, "MinCapacity": endpoint.autoscaling_min, "MaxCapacity": endpoint.autoscaling_max},
+            "policy": {**scalable, "PolicyName": f"{endpoint.name}-invocations", "PolicyType": "TargetTrackingScaling",
+                       "TargetTrackingScalingPolicyConfiguration": {
+                           "TargetValue": float(endpoint.target_invocations),
+                           "PredefinedMetricSpecification": {"PredefinedMetricType": "SageMakerVariantInvocationsPerInstance"},
+                           "ScaleInCooldown": 300, "ScaleOutCooldown": 60}},
+        }
+    return {
+        "first_target_state": "Make deployment token",
+        "names": {"token.$": TOKEN},
+        "resource_names": {"token.$": "$.deployment.token",
+                           "model.$": states_format(model_prefix + "-{}", "$.deployment.token"),
+                           "endpoint_config.$": states_format(config_prefix + "-{}", "$.deployment.token")},
+        "create_model": create_model, "endpoint_config": endpoint_config,
+        "watch_states": watch_states(puts, "Find endpoint"),
+        "describe_endpoint": {"EndpointName": endpoint.name},
+        "endpoint_not_found": ENDPOINT_NOT_FOUND,
+        "outcome_states": outcome_states,
+        "create_endpoint": {"EndpointName": endpoint.name, "EndpointConfigName.$": "$.deployment.endpoint_config",
+                            "Tags": naming.tags("deploy")},
+        "update_endpoint": update, "autoscaling": autoscaling,
+        "polls": {"endpoint": poll},
+        "can_roll_back": True,
+    }
+
+
+#: DescribeEndpoint of an endpoint that does not exist. SageMaker's API model declares no error for
+#: DescribeEndpoint (botocore sagemaker/2017-07-24/service-2.json: DescribeEndpoint has "errors": []):
+#: a missing endpoint is SageMaker's common ValidationException (SageMaker API reference, "Common
+#: Errors": ValidationException, HTTP 400) with the message `Could not find endpoint "<arn>".`.
+#: Step Functions names an SDK error `SageMaker.<name>` and puts the service's message in the Cause
+#: (Step Functions developer guide, "AWS SDK service integrations": ServiceName.ErrorName), and the
+#: name of an error the API model does not declare is not documented: so a SageMaker error whose
+#: message says the endpoint cannot be found means "create it"; throttling (retried first),
+#: AccessDenied and anything else fail the deployment instead of trying to create an endpoint
+#: that exists.
+ENDPOINT_NOT_FOUND = {"And": [{"Variable": "$.error.Error", "StringMatches": "SageMaker.*"},
+                              {"Variable": "$.error.Cause", "StringMatches": "*Could not find endpoint*"}],
+                      "Next": "Create endpoint"}
+
+
+def _retained_variant_properties(endpoint) -> dict:
+    """With autoscaling, an update keeps the variant's current (scaled) instance count instead of
+    going back to InitialInstanceCount; the new data capture configuration is taken from the new
+    endpoint config all the same (SageMaker API reference, UpdateEndpoint:
+    RetainAllVariantProperties, ExcludeRetainedVariantProperties; developer guide, "Update endpoints
+    that use auto scaling"). Without autoscaling, the configured instance_count is the truth."""
+    if not endpoint.autoscaling_max:
+        return {"RetainAllVariantProperties": False}
+    return {"RetainAllVariantProperties": True,
+            "ExcludeRetainedVariantProperties": [{"VariantPropertyType": "DataCaptureConfig"}]}
+
+
+def _endpoint_failed(naming: Naming, failures: dict, endpoint: str) -> dict:
+    """An endpoint in `Failed` status: "DeleteEndpoint is the only operation that can be performed
+    on a failed endpoint" (SageMaker API reference, DescribeEndpoint: EndpointStatus). It serves
+    nothing, but deleting is left to the operator, who should read its FailureReason first."""
+    failed = failures["failed"]
+    return failure_chain(naming, "deploy", "endpoint failed", "EndpointFailed",
+                         f"The endpoint {endpoint} is in Failed status, which only DeleteEndpoint accepts: read its "
+                         f"FailureReason (aws sagemaker describe-endpoint --endpoint-name {endpoint}), delete it, "
+                         "and deploy again.", "DeploymentFailed", record=failed["record"])
+
+
+#: Content types the endpoint's data capture records as text (CSV or JSON) instead of base64:
+#: "If no headers are specified SageMaker AI will by default base64 encode when capturing the
+#: data" (API reference, CaptureContentTypeHeader), which Model Monitor cannot read as features.
+#: The SageMaker Python SDK's DataCaptureConfig defaults, as it sends them.
+CAPTURE_CONTENT_TYPES = {"CsvContentTypes": ["text/csv"], "JsonContentTypes": ["application/json"]}
+
+
+def _data_capture(naming: Naming) -> dict:
+    """The endpoint writes monitor.capture.sampling_percent of its requests and responses to S3,
+    CSV and JSON bodies as text."""
+    capture = {"EnableCapture": True, "InitialSamplingPercentage": naming.config.monitor.sampling_percent,
+               "DestinationS3Uri": naming.capture_uri,
+               "CaptureOptions": [{"CaptureMode": "Input"}, {"CaptureMode": "Output"}],
+               "CaptureContentTypeHeader": {key: list(types) for key, types in CAPTURE_CONTENT_TYPES.items()}}
+    if naming.platform.kms_key:
+        capture["KmsKeyId"] = naming.platform.kms_key
+    return capture

@@ -1,0 +1,153 @@
+"""The task role's policy: derived from the typed config (the data its stages read and write, the
+images they pull, the logs, metrics and secrets), for Fargate tasks, SageMaker jobs and serving."""
+
+from __future__ import annotations
+
+from compiler import names
+from compiler.model import ModelConfig, Stage
+from compiler.render.alarms import MODEL_MONITOR_NAMESPACE
+from compiler.render.iam.policy_document import UNSCOPABLE_CONDITIONS, Policy, iam_literal, list_bucket
+from compiler.render.iam.service_call import Scope, allow_kms_key
+from compiler.render.naming import Naming
+from compiler.render.stages import container_stages
+
+
+def task_policy(naming: Naming) -> Policy:
+    config = naming.config
+    scope = Scope(naming)
+    policy, platform = scope.policy, config.platform
+    model = config.name
+    stages = _container_stages(config)
+    # The model's prefix of the artifact bucket: stage outputs, checkpoints, model artifacts.
+    bucket = platform.artifact_bucket
+    policy.allow("ArtifactPrefix", ["s3:AbortMultipartUpload", "s3:GetObject", "s3:ListMultipartUploadParts",
+                                    "s3:PutObject"], [scope.s3(bucket, f"{iam_literal(model)}/*")])
+    list_bucket(policy, "ListArtifactPrefix", scope.s3(bucket), f"{model}/")
+    if config.retrain:
+        _read_uri(scope, "TrainingData", config.retrain.data_source)
+    if config.batch:
+        _read_uri(scope, "BatchInput", config.batch.input)
+        out_bucket, out_prefix = _split_uri(config.batch.output)
+        policy.allow("WriteBatchOutput", ["s3:AbortMultipartUpload", "s3:ListMultipartUploadParts", "s3:PutObject"],
+                     [scope.s3(out_bucket, iam_literal(out_prefix) + "*")])
+    # Images: the repositories of the runtimes the tasks, jobs and serving containers run.
+    runtimes = {stage.runtime for _, stage in stages}
+    if config.deploy and config.deploy.target != "lambda":  # Lambda pulls with the deploying role
+        runtimes.add(config.deploy.runtime)
+    if runtimes:
+        policy.allow("PullImages", ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+                     [scope.arn("ecr", f"repository/{iam_literal(naming.repository(r))}") for r in sorted(runtimes)])
+        policy.allow_unscopable("EcrLogin")
+    # Logs: the Fargate tasks' group; SageMaker's own groups, streams of the model's jobs only.
+    fargate = any(stage.compute == "fargate" for _, stage in stages) or \
+        bool(config.deploy and config.deploy.target == "ecs-service")
+    if fargate:
+        group = scope.arn("logs", f"log-group:{iam_literal(naming.task_log_group)}")
+        policy.allow("WriteTaskLogs", ["logs:CreateLogStream", "logs:PutLogEvents"], [group, f"{group}:*"])
+    sagemaker_groups = _sagemaker_log_groups(config, stages)
+    for group, streams in sorted(sagemaker_groups.items()):
+        group_arn = scope.arn("logs", f"log-group:{iam_literal(group)}")
+        policy.allow("SageMakerLogGroups", ["logs:CreateLogGroup", "logs:DescribeLogStreams"], [group_arn, f"{group_arn}:*"])
+        policy.allow("WriteSageMakerLogs", ["logs:CreateLogStream", "logs:PutLogEvents"],
+                     [f"{group_arn}:log-stream:{stream}" for stream in streams])
+    if sagemaker_groups:
+        policy.allow_unscopable("SageMakerMetrics")
+        if platform.subnets:
+            _vpc_access(scope)
+    _monitor_metrics(scope)
+    _secrets(scope, stages)
+    if platform.kms_key:
+        allow_kms_key(scope, policy, platform.kms_key, "task")
+    return policy
+
+
+def _container_stages(config: ModelConfig) -> list[tuple[str, Stage]]:
+    """(pipeline, stage) for every container stage: retrain stages (the monitor's baseline among
+    them), the tune stage, batch, the drift job."""
+    stages = container_stages(config)
+    if config.retrain and config.retrain.tune:
+        stages.append(("retrain", config.retrain.tune.stage))
+    return stages
+
+
+def _monitor_metrics(scope: Scope) -> None:
+    """Metrics the monitor reads: the model's own code publishes drift distances (its drift job)
+    and request metrics (an ecs-service's serving code) in the model's namespace; Model Monitor's
+    jobs, which run as this role, publish theirs in SageMaker's."""
+    config = scope.config
+    deploy, monitor = config.deploy, config.monitor
+    serving_metrics = bool(monitor and deploy and deploy.target == "ecs-service")
+    if config.drift_job or serving_metrics:
+        scope.policy.allow_unscopable("ModelMetrics",
+                                      {"StringEquals": {"cloudwatch:namespace": [scope.naming.metrics_namespace]}})
+    if config.uses_model_monitor:
+        scope.policy.allow_unscopable("SageMakerMetrics", {"StringLike": {"cloudwatch:namespace": [
+            *UNSCOPABLE_CONDITIONS["SageMakerMetrics"]["StringLike"]["cloudwatch:namespace"],
+            MODEL_MONITOR_NAMESPACE]}})
+
+
+def _sagemaker_log_groups(config: ModelConfig, stages: list) -> dict[str, list]:
+    """SageMaker's log group -> log stream patterns of this model's jobs and endpoint. A job's
+    streams are `<job name>/algo-1-...`, the name `<prefix>-<run token>` (8 characters: `?` each,
+    so that another model's longer names never match); a tuning job's training jobs are named
+    `<tuning job>-<index>-<hash>`."""
+    token = "?" * names.RUN_TOKEN_LENGTH
+    groups: dict[str, set] = {}
+    for _, stage in stages:
+        if stage.compute != "sagemaker":
+            continue
+        if stage.name == "tune":
+            prefix = names.job_prefix(config.name, "hpo", "tuning_job")
+            group, stream = "/aws/sagemaker/TrainingJobs", f"{iam_literal(prefix)}-{token}-*"
+        else:
+            kind = "TrainingJobs" if stage.name == "train" else "ProcessingJobs"
+            group, stream = f"/aws/sagemaker/{kind}", f"{iam_literal(names.job_prefix(config.name, stage.name))}-{token}/*"
+        groups.setdefault(group, set()).add(stream)
+    if config.deploy and config.deploy.target == "sagemaker-endpoint":
+        groups.setdefault(f"/aws/sagemaker/Endpoints/{config.deploy.endpoint.name}", set()).add("*")
+    return {group: sorted(streams) for group, streams in groups.items()}
+
+
+def _split_uri(uri: str) -> tuple[str, str]:
+    bucket, _, prefix = uri.removeprefix("s3://").partition("/")
+    return bucket, prefix
+
+
+def _read_uri(scope: Scope, what: str, uri: str) -> None:
+    """Read the objects under an S3 URI the config names, and list that prefix."""
+    bucket, prefix = _split_uri(uri)
+    scope.policy.allow(f"Read{what}", ["s3:GetObject"], [scope.s3(bucket, iam_literal(prefix) + "*")])
+    list_bucket(scope.policy, f"List{what}", scope.s3(bucket), prefix)
+
+
+def _vpc_access(scope: Scope) -> None:
+    """SageMaker jobs and endpoints in the platform's subnets: network interfaces made with the
+    task role, which is their SageMaker execution role (SageMaker Developer Guide, "Give SageMaker
+    AI Training Jobs Access to Resources in Your Amazon VPC": the execution role needs
+    ec2:CreateNetworkInterface(Permission), ec2:DeleteNetworkInterface(Permission) and the
+    Describe calls). Interfaces are new at every job, so only the subnets and groups can be named;
+    managing an interface is limited to those in the platform's subnets by the `ec2:Subnet`
+    condition key (an ARN; Service Authorization Reference, Amazon EC2, network-interface), so
+    the model's code cannot touch the interfaces of anything else in the account."""
+    platform = scope.platform
+    interfaces = scope.arn("ec2", "network-interface/*")
+    subnets = [scope.arn("ec2", f"subnet/{s}") for s in platform.subnets]
+    scope.policy.allow("SageMakerNetworkInterfaces", ["ec2:CreateNetworkInterface"],
+                       [interfaces, *subnets,
+                        *(scope.arn("ec2", f"security-group/{g}") for g in platform.security_groups)])
+    scope.policy.allow("ManageNetworkInterfaces", ["ec2:CreateNetworkInterfacePermission", "ec2:DeleteNetworkInterface",
+                                                   "ec2:DeleteNetworkInterfacePermission"], [interfaces],
+                       {"ArnEquals": {"ec2:Subnet": subnets}})
+    scope.policy.allow_unscopable("DescribeNetwork")
+
+
+def _secrets(scope: Scope, stages: list) -> None:
+    """The secrets stages reference: injected by ECS (execution role) or read by the container."""
+    for _, stage in stages:
+        for arn in stage.secrets.values():
+            if arn.split(":")[2] == "secretsmanager":
+                # A secret's full ARN ends with 6 random characters; a partial ARN matches with them.
+                scope.policy.allow("ReadSecrets", ["secretsmanager:GetSecretValue"],
+                                   [iam_literal(arn), iam_literal(arn) + "-??????"])
+            else:
+                scope.policy.allow("ReadParameters", ["ssm:GetParameter", "ssm:GetParameters"], [iam_literal(arn)])
