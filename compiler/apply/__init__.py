@@ -11,7 +11,7 @@ import dataclasses
 from pathlib import Path
 from typing import Callable, Optional
 
-from compiler.apply import aws
+from compiler import aws_session as aws
 from compiler.apply.compiled import Commit, CompiledEnvironment, images_for, read_commit, read_environments, read_images
 from compiler.apply.errors import ApplyError, ApplyInputError, AwsError, Refused
 from compiler.apply.function import check_functions

@@ -18,7 +18,7 @@ _UPDATES = ("arn:aws:states:::aws-sdk:lambda:updateFunctionCode",
 
 
 def check_functions(clients, environment: CompiledEnvironment, directory: str) -> None:
-    from compiler.apply import aws
+    from compiler import aws_session as aws
 
     expected = environment.target.task_role
     for name in sorted(set(functions_updated(environment.definitions))):

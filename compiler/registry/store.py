@@ -16,7 +16,7 @@ import uuid
 from pathlib import Path
 from typing import Optional
 
-from compiler.apply import aws
+from compiler import aws_session as aws
 from compiler.apply.compiled import read_environments
 from compiler.apply.errors import ApplyError, ApplyInputError
 from compiler.registry import items

@@ -87,7 +87,7 @@ def status_command(paths, environment, model, platform_file, limit, output_forma
 def _with_pipelines(paths, platform_file, environment, model, action) -> int:
     """Find the pipelines, build a Step Functions client, run `action`; every failure is a message."""
     from compiler.runs import pipelines as runs
-    from compiler.apply import aws
+    from compiler import aws_session as aws
 
     try:
         pipelines = runs.locate(list(paths) or ["."], platform_file, environment, model)

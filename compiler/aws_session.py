@@ -1,4 +1,5 @@
-"""boto3 clients for apply, and AWS errors turned into messages a person can act on.
+"""The one AWS session: boto3 clients for every command that talks to AWS (apply, run, status,
+registry), and AWS errors turned into messages a person can act on.
 
 boto3 is imported here only, so `validate` and `compile` never pay for it. Retries use
 botocore's standard mode (exponential back-off with jitter on throttling and transient errors);
