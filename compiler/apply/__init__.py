@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from compiler import aws_session as aws
-from compiler.apply.compiled import Commit, CompiledEnvironment, images_for, read_commit, read_environments, read_images
+from compiler.artifacts.read import Commit, CompiledEnvironment, images_for, read_commit, read_environments, read_images
 from compiler.apply.errors import ApplyError, ApplyInputError, AwsError, Refused
 from compiler.apply.function import check_functions
 from compiler.apply.changes import Change

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from compiler.apply.compiled import CompiledEnvironment
+from compiler.artifacts.read import CompiledEnvironment
 from compiler.apply.errors import AwsError, Refused
 
 _UPDATES = ("arn:aws:states:::aws-sdk:lambda:updateFunctionCode",

@@ -40,7 +40,7 @@ import yaml
 
 from compiler import api, discover
 from compiler.artifacts import write
-from compiler.apply import compiled
+from compiler.artifacts import read as compiled
 from compiler.files import COMPILED_OUTPUT_BYTES, UnreadableFile, read_text_bounded
 from compiler.problems import Problem, dotted
 from compiler.artifacts.format import FORMAT_VERSION, MANIFEST

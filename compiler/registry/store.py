@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Optional
 
 from compiler import aws_session as aws
-from compiler.apply.compiled import read_environments
+from compiler.artifacts.read import read_environments
 from compiler.apply.errors import ApplyError, ApplyInputError
 from compiler.registry import items
 

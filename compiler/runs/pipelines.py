@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import Optional
 
-from compiler.apply import compiled
+from compiler.artifacts import read as compiled
 from compiler.apply.errors import ApplyError, ApplyInputError
 from compiler.artifacts.format import MANIFEST
 
