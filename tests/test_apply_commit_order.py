@@ -19,7 +19,7 @@ import pytest
 from click.testing import CliRunner
 
 from compiler import apply
-from compiler.artifacts.read import MAX_CLOCK_SKEW_SECONDS, read_commit
+from compiler.apply.inputs import MAX_CLOCK_SKEW_SECONDS, read_commit
 from compiler.apply.errors import ApplyInputError
 from compiler.cli import cli
 from moto_aws import aws, create_platform, moto_server  # noqa: F401 - fixtures

@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from compiler import aws_session as aws
-from compiler.artifacts.read import Commit, CompiledEnvironment, images_for, read_commit, read_environments, read_images
+from compiler.apply.inputs import Commit, images_for, read_commit, read_images
+from compiler.artifacts.read import CompiledEnvironment, read_environments
 from compiler.apply.errors import ApplyError, ApplyInputError, AwsError, Refused
 from compiler.apply.function import check_functions
 from compiler.apply.changes import Change

@@ -22,7 +22,8 @@ from typing import Callable, Optional
 from compiler import names
 from compiler.apply import buckets, diff, history, monitoring
 from compiler.apply.changes import Change, error_code, or_none, owned, tag_map
-from compiler.artifacts.read import Commit, CompiledEnvironment
+from compiler.apply.inputs import Commit
+from compiler.artifacts.read import CompiledEnvironment
 from compiler.apply.errors import AwsError
 from compiler.apply.history import History
 
