@@ -13,7 +13,7 @@ import os
 from typing import Callable, Optional
 
 from compiler import __version__
-from compiler.apply.errors import AwsError
+from compiler.errors import AwsError
 
 #: Attempts per call in botocore's standard retry mode, the first call included; the standard
 #: AWS_MAX_ATTEMPTS variable overrides it.

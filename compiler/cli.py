@@ -110,6 +110,7 @@ def apply_command(out, environment, images, commit, commit_time, dry_run, output
     from pathlib import Path
 
     from compiler import apply
+    from compiler.errors import InputError, MlopscError
     from compiler.apply import report as apply_report
 
     request = apply.Request(Path(out), environment, Path(images) if images else None, commit, commit_time, dry_run)
@@ -118,10 +119,10 @@ def apply_command(out, environment, images, commit, commit_time, dry_run, output
     show_plan = (lambda _: None) if output_format == "json" else (lambda o: apply_report.plan_text(o, sys.stdout))
     try:
         apply.apply(request, outcome, on_plan=show_plan)
-    except apply.ApplyInputError as error:
+    except InputError as error:
         click.echo(f"mlopsc apply: error: {error}\n  hint: {error.hint}", err=True)
         sys.exit(report.EXIT_USAGE)
-    except apply.ApplyError as error:
+    except MlopscError as error:
         outcome.failure = apply.Failure(None, None, str(error), error.hint)
     if output_format == "json":
         apply_report.outcome_json(outcome, dry_run, sys.stdout)

@@ -26,25 +26,26 @@ def graph_command(paths, environment, model, pipeline, output_format, platform_f
     PATHS: the OUT directory `mlopsc compile` wrote, or a model repository / mlops.yaml (compiled in
     memory; default .)."""
     from compiler import graph
+    from compiler.errors import InputError, MlopscError
     from compiler.runs import pipelines as runs
 
     try:
         found = runs.definitions(list(paths) or ["."], platform_file, environment, model)
         if pipeline is None:
             if len(found.definitions) != 1:
-                raise runs.RunInputError(f"{found.model} has {len(found.definitions)} pipelines: "
-                                         f"{', '.join(found.definitions)}", "name one with --pipeline")
+                raise InputError(f"{found.model} has {len(found.definitions)} pipelines: "
+                                 f"{', '.join(found.definitions)}", "name one with --pipeline")
             pipeline = next(iter(found.definitions))
         if pipeline not in found.definitions:
-            raise runs.RunInputError(f"{found.model} has no {pipeline} pipeline in {found.environment}",
-                                     f"its pipelines: {', '.join(found.definitions) or 'none'}")
+            raise InputError(f"{found.model} has no {pipeline} pipeline in {found.environment}",
+                             f"its pipelines: {', '.join(found.definitions) or 'none'}")
     except runs.InvalidConfig as invalid:
         report.REPORTERS["text"](list(invalid.problems), sys.stdout)
         sys.exit(report.exit_code(list(invalid.problems)))
-    except runs.ApplyInputError as error:  # RunInputError, or an OUT that cannot be read
+    except InputError as error:  # PATH, --env, --model, --input, or an OUT that cannot be read
         click.echo(f"mlopsc: error: {error}\n  hint: {error.hint}", err=True)
         sys.exit(report.EXIT_USAGE)
-    except runs.ApplyError as error:
+    except MlopscError as error:
         click.echo(f"mlopsc: error: {error}\n  hint: {error.hint}", err=True)
         sys.exit(report.EXIT_INVALID)
     click.echo(graph.render(found.definitions[pipeline], output_format), nl=False)

@@ -22,6 +22,7 @@ import pytest
 import yaml
 
 import sfn_distributed_map
+from compiler.errors import Refused
 from compiler.registry import store
 from sfn_harness import ACCOUNT, REGION, applied, execute, item, published, split_s3
 from test_full_life import Life, _next_second
@@ -221,7 +222,7 @@ def test_a_model_without_deploy_needs_a_person_to_approve_with_manual_approval(m
         registry = store.Registry.connect(store.locate_one(account.out, "default", "churn-fargate"))
         registry.approve("retrain-1")
         churn.deliver()
-        with pytest.raises(store.RegistryError, match="released one") as refused:
+        with pytest.raises(Refused, match="released one") as refused:
             registry.reject("retrain-1")  # what batch scores with: not without a successor
         assert "approve another version first" in refused.value.hint
         assert churn.pointers()["approved_model_data"] == version["model_data"]

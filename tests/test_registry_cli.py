@@ -18,6 +18,7 @@ import pytest
 
 from compiler import api
 from compiler.artifacts import write
+from compiler.errors import Refused
 from compiler.registry import handler, items, store
 from compile_helpers import SAMPLES_PLATFORM, invoke
 from moto_aws import aws, create_platform, moto_server, use_account  # noqa: F401 - fixtures
@@ -148,7 +149,7 @@ def test_two_people_approving_at_once_one_wins(account, out):
         try:
             registry.approve("v1")
             results.append("approved")
-        except store.RegistryError as error:
+        except Refused as error:
             results.append(str(error))
 
     threads = [threading.Thread(target=approve, args=(r,)) for r in registries]

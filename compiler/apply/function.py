@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from compiler.artifacts.read import CompiledEnvironment
-from compiler.apply.errors import AwsError, Refused
+from compiler.errors import AwsError, Refused
 
 _UPDATES = ("arn:aws:states:::aws-sdk:lambda:updateFunctionCode",
             "arn:aws:states:::aws-sdk:lambda:updateFunctionConfiguration")

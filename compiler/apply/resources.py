@@ -24,7 +24,7 @@ from compiler.apply import buckets, diff, history, monitoring
 from compiler.apply.changes import Change, error_code, or_none, owned, tag_map
 from compiler.apply.inputs import Commit
 from compiler.artifacts.read import CompiledEnvironment
-from compiler.apply.errors import AwsError
+from compiler.errors import AwsError
 from compiler.apply.history import History
 
 #: Step Functions logging: errors only, without execution data (inputs may carry data locations).

@@ -15,8 +15,8 @@ from typing import Mapping, Optional
 
 from compiler import files
 from compiler.artifacts import write
-from compiler.apply.errors import ApplyInputError
 from compiler.artifacts.format import FORMAT_VERSION, MANIFEST
+from compiler.errors import InputError
 
 #: Environment names as the config language allows them (also keeps --env from acting as a glob).
 ENVIRONMENT = re.compile(r"^[a-z][a-z0-9-]{0,15}$")
@@ -62,18 +62,18 @@ class CompiledEnvironment:
 
 def read_environments(out: Path, environment: str) -> list[CompiledEnvironment]:
     if not ENVIRONMENT.match(environment):
-        raise ApplyInputError(f"--env {environment!r} is not an environment name",
+        raise InputError(f"--env {environment!r} is not an environment name",
                               "environment names are lower-case letters, digits and '-', starting with a letter")
     if not out.is_dir():
-        raise ApplyInputError(f"{out}: no such directory", "pass the OUT directory `mlopsc compile -o OUT` wrote")
+        raise InputError(f"{out}: no such directory", "pass the OUT directory `mlopsc compile -o OUT` wrote")
     try:
         write.check_finished(out)
     except write.UnfinishedWrite as error:
-        raise ApplyInputError(str(error), error.hint) from None
+        raise InputError(str(error), error.hint) from None
     found = sorted(path.parent for path in out.glob(f"*/{environment}/{MANIFEST}"))
     if not found:
         compiled = sorted({p.parent.name for p in out.glob(f"*/*/{MANIFEST}")})
-        raise ApplyInputError(f"{out}: no model has an environment '{environment}'",
+        raise InputError(f"{out}: no model has an environment '{environment}'",
                               f"environments compiled here: {', '.join(compiled) or 'none'}; "
                               f"compile with `--env {environment}`, or pick one of those")
     return [_read_environment(out, directory) for directory in found]
@@ -83,13 +83,13 @@ def _read_environment(out: Path, directory: Path) -> CompiledEnvironment:
     name = directory.relative_to(out).as_posix()
     manifest = _read_json(directory / MANIFEST, name)
     if manifest.get("format_version") != FORMAT_VERSION or "target" not in manifest:
-        raise ApplyInputError(f"{name}/{MANIFEST}: output format {manifest.get('format_version')!r}, "
+        raise InputError(f"{name}/{MANIFEST}: output format {manifest.get('format_version')!r}, "
                               f"this mlopsc applies format {FORMAT_VERSION}",
                               "compile again with this version of mlopsc")
     for entry in manifest["outputs"]:
         path = directory / entry["path"]
         if hashlib.sha256(_read_output(path, name)).hexdigest() != entry["sha256"]:
-            raise ApplyInputError(f"{name}/{entry['path']}: does not match the sha256 in {MANIFEST}",
+            raise InputError(f"{name}/{entry['path']}: does not match the sha256 in {MANIFEST}",
                                   "OUT was edited or only partly copied; compile again instead of editing outputs")
     outputs = {entry["path"] for entry in manifest["outputs"]}
     definitions = {path.split(".")[0]: _read_json(directory / path, name)
@@ -115,7 +115,7 @@ def _read_output(path: Path, name: str) -> bytes:
     try:
         return files.read_bytes_bounded(path, files.COMPILED_OUTPUT_BYTES, "compiled output")
     except files.UnreadableFile as error:
-        raise ApplyInputError(f"{name}/{path.name}: {error.problem}",
+        raise InputError(f"{name}/{path.name}: {error.problem}",
                               f"{error.hint}; compile again: OUT holds only what mlopsc compile wrote") from None
 
 
@@ -123,5 +123,5 @@ def _read_json(path: Path, name: str):
     try:
         return json.loads(_read_output(path, name).decode("utf-8"))
     except ValueError as error:
-        raise ApplyInputError(f"{name}/{path.name}: cannot be read ({error})",
+        raise InputError(f"{name}/{path.name}: cannot be read ({error})",
                               "compile again; apply reads only what mlopsc compile wrote") from None

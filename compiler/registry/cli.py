@@ -161,8 +161,10 @@ def promote_command(out, version, source, environment, model, output_format) -> 
     """Copy VERSION, approved and deployed in --from, into --env as approved; its deploy pipeline
     then deploys it. Both environments must share the account, region and registry table."""
     def action(store):
+        from compiler.errors import InputError
+
         if source == environment:
-            raise store.RegistryInputError("--from and --env are the same environment", "name two environments")
+            raise InputError("--from and --env are the same environment", "name two environments")
         target = store.Registry.connect(store.locate_one(_path(out), environment, model))
         origin = store.Registry.connect(store.locate_one(_path(out), source, target.place.model))
         _done(target.promote(version, origin), output_format,
@@ -190,14 +192,15 @@ def rollback_command(out, environment, model, to, output_format) -> None:
 # --------------------------------------------------------------------------- helpers
 
 def _run(action) -> None:
+    from compiler.errors import InputError, MlopscError
     from compiler.registry import store
 
     try:
         action(store)
-    except store.ApplyInputError as error:
+    except InputError as error:
         click.echo(f"mlopsc registry: error: {error}\n  hint: {error.hint}", err=True)
         sys.exit(report.EXIT_USAGE)
-    except store.ApplyError as error:
+    except MlopscError as error:
         click.echo(f"mlopsc registry: error: {error}\n  hint: {error.hint}", err=True)
         sys.exit(report.EXIT_INVALID)
     sys.exit(report.EXIT_OK)

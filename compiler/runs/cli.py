@@ -30,13 +30,14 @@ def run_command(pipeline, paths, environment, model, platform_file, input_text, 
 
     PATHS: a model repository or mlops.yaml (compiled in memory; default .), or the OUT directory
     `mlopsc compile` wrote."""
+    from compiler.errors import InputError
     from compiler.runs import pipelines as runs
     from compiler.runs import display, follow
 
     def start(pipelines, sfn):
         if pipeline not in pipelines.state_machines:
-            raise runs.RunInputError(f"{pipelines.model} has no {pipeline} pipeline",
-                                     f"its pipelines: {', '.join(sorted(pipelines.state_machines))}")
+            raise InputError(f"{pipelines.model} has no {pipeline} pipeline",
+                             f"its pipelines: {', '.join(sorted(pipelines.state_machines))}")
         execution = sfn.start_execution(stateMachineArn=pipelines.state_machines[pipeline],
                                         name=runs.execution_name(), input=runs.parse_input(input_text))
         arn = execution["executionArn"]
@@ -86,6 +87,7 @@ def status_command(paths, environment, model, platform_file, limit, output_forma
 
 def _with_pipelines(paths, platform_file, environment, model, action) -> int:
     """Find the pipelines, build a Step Functions client, run `action`; every failure is a message."""
+    from compiler.errors import InputError, MlopscError
     from compiler.runs import pipelines as runs
     from compiler import aws_session as aws
 
@@ -96,10 +98,10 @@ def _with_pipelines(paths, platform_file, environment, model, action) -> int:
     except runs.InvalidConfig as invalid:
         report.REPORTERS["text"](list(invalid.problems), sys.stdout)
         return report.exit_code(list(invalid.problems))
-    except runs.ApplyInputError as error:  # RunInputError, or an OUT that cannot be read
+    except InputError as error:  # PATH, --env, --model, --input, or an OUT that cannot be read
         click.echo(f"mlopsc: error: {error}\n  hint: {error.hint}", err=True)
         return report.EXIT_USAGE
-    except runs.ApplyError as error:
+    except MlopscError as error:
         click.echo(f"mlopsc: error: {error}\n  hint: {error.hint}", err=True)
         return report.EXIT_INVALID
     except Exception as error:  # noqa: BLE001 - botocore failures become messages, not tracebacks

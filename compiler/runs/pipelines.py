@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Optional
 
 from compiler.artifacts import read as compiled
-from compiler.apply.errors import ApplyError, ApplyInputError
 from compiler.artifacts.format import MANIFEST
+from compiler.errors import InputError
 
 
 @dataclasses.dataclass(frozen=True)
@@ -22,10 +22,6 @@ class Pipelines:
     account: str
     region: str
     state_machines: dict  # pipeline -> ARN
-
-
-class RunInputError(ApplyInputError):
-    """PATH, --env, --model or --input cannot be used (exit 2)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -58,9 +54,9 @@ def _one_model(paths, platform_file, environment, model) -> tuple:
     else:
         found = _compiled_in_memory(paths, platform_file, environment)
     if model is not None and model not in found:
-        raise RunInputError(f"no model '{model}' here", f"models found: {', '.join(sorted(found))}")
+        raise InputError(f"no model '{model}' here", f"models found: {', '.join(sorted(found))}")
     if model is None and len(found) != 1:
-        raise RunInputError(f"{len(found)} models found: {', '.join(sorted(found))}", "name one with --model")
+        raise InputError(f"{len(found)} models found: {', '.join(sorted(found))}", "name one with --model")
     return found[model or next(iter(found))]
 
 
@@ -70,8 +66,8 @@ def _compiled_in_memory(paths: list[str], platform_file: Optional[str], environm
     try:
         compilation = api.compile_outputs(paths, platform_file, environment)
     except (discover.DiscoveryError, api.UnknownEnvironment) as error:
-        raise RunInputError(str(error), "pass a model repository (its mlops.yaml), or the OUT directory "
-                                        "compile wrote, and one of its environments") from None
+        raise InputError(str(error), "pass a model repository (its mlops.yaml), or the OUT directory "
+                                     "compile wrote, and one of its environments") from None
     if not compilation.validation.ok:
         raise InvalidConfig(compilation.validation.problems)
     return {key.split("/")[0]: (json.loads(files[MANIFEST]), json.loads(files["pointers.json"]),
@@ -104,10 +100,10 @@ def parse_input(text: Optional[str]) -> str:
     try:
         value = json.loads(text)
     except ValueError as error:
-        raise RunInputError(f"--input is not JSON ({error})", "e.g. --input '{\"trigger\": \"manual\"}'") from None
+        raise InputError(f"--input is not JSON ({error})", "e.g. --input '{\"trigger\": \"manual\"}'") from None
     if not isinstance(value, dict):
-        raise RunInputError("--input must be a JSON object", "state machines take an object as input")
+        raise InputError("--input must be a JSON object", "state machines take an object as input")
     return json.dumps(value, sort_keys=True)
 
 
-__all__ = ["ApplyError", "ApplyInputError", "Definitions", "InvalidConfig", "Pipelines", "RunInputError", "definitions", "execution_name", "locate", "parse_input"]
+__all__ = ["Definitions", "InvalidConfig", "Pipelines", "definitions", "execution_name", "locate", "parse_input"]
