@@ -24,7 +24,8 @@ from hypothesis import strategies as st
 from compile_helpers import REPO_ROOT, SAMPLES, run_cli, samples_out  # noqa: F401 - a fixture
 from diff_edits import EDITS, GOLDEN_DIFFS, commit, edited_repository, git, golden_outputs, index
 from compiler import graph
-from compiler.diff import risks, semantic, sides
+from compiler import git_export as sides
+from compiler.diff import risks, semantic
 from compiler.diff.change import ABSENT, Change, Diff, sort_key
 from compiler.diff.fields import Entry, format_path
 from compiler.diff.render import COMMENT_LIMIT, COMMENT_MARKER, as_json, describe, markdown, text

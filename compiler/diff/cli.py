@@ -44,7 +44,8 @@ def diff_command(base, head, repository, platform_file, output_format, graphs) -
     """
     from pathlib import Path
 
-    from compiler.diff import compare, render, sides
+    from compiler import git_export as sides
+    from compiler.diff import compare, render
 
     if graphs and output_format != "markdown":
         raise click.UsageError("--graph draws the pipelines into markdown: add --format markdown")

@@ -6,7 +6,8 @@ from pathlib import Path
 from typing import Optional
 
 from compiler import redact
-from compiler.diff import risks, semantic, sides
+from compiler import git_export as sides
+from compiler.diff import risks, semantic
 from compiler.diff.change import Diff, base_label
 
 
