@@ -26,6 +26,7 @@ def graph_command(paths, environment, model, pipeline, output_format, platform_f
     PATHS: the OUT directory `mlopsc compile` wrote, or a model repository / mlops.yaml (compiled in
     memory; default .)."""
     from compiler import graph
+    from compiler import sources
     from compiler.errors import InputError, MlopscError
     from compiler.runs import pipelines as runs
 
@@ -39,7 +40,7 @@ def graph_command(paths, environment, model, pipeline, output_format, platform_f
         if pipeline not in found.definitions:
             raise InputError(f"{found.model} has no {pipeline} pipeline in {found.environment}",
                              f"its pipelines: {', '.join(found.definitions) or 'none'}")
-    except runs.InvalidConfig as invalid:
+    except sources.InvalidConfig as invalid:
         report.REPORTERS["text"](list(invalid.problems), sys.stdout)
         sys.exit(report.exit_code(list(invalid.problems)))
     except InputError as error:  # PATH, --env, --model, --input, or an OUT that cannot be read

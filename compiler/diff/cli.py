@@ -44,18 +44,19 @@ def diff_command(base, head, repository, platform_file, output_format, graphs) -
     """
     from pathlib import Path
 
-    from compiler import git_export as sides
+    from compiler import sources
     from compiler.diff import compare, render
+    from compiler.errors import InputError
 
     if graphs and output_format != "markdown":
         raise click.UsageError("--graph draws the pipelines into markdown: add --format markdown")
     try:
         result = compare.compare(base, head, Path(repository), platform_file)
-    except sides.SideInvalid as invalid:
+    except sources.InvalidConfig as invalid:
         click.echo(f"mlopsc: error: {invalid}", err=True)
         report.text(list(invalid.problems), sys.stderr)
         sys.exit(report.EXIT_USAGE)
-    except sides.DiffInputError as error:
+    except InputError as error:
         click.echo(f"mlopsc: error: {error}\n  hint: {error.hint}", err=True)
         sys.exit(report.EXIT_USAGE)
     if output_format == "markdown":

@@ -87,6 +87,7 @@ def status_command(paths, environment, model, platform_file, limit, output_forma
 
 def _with_pipelines(paths, platform_file, environment, model, action) -> int:
     """Find the pipelines, build a Step Functions client, run `action`; every failure is a message."""
+    from compiler import sources
     from compiler.errors import InputError, MlopscError
     from compiler.runs import pipelines as runs
     from compiler import aws_session as aws
@@ -95,7 +96,7 @@ def _with_pipelines(paths, platform_file, environment, model, action) -> int:
         pipelines = runs.locate(list(paths) or ["."], platform_file, environment, model)
         clients = aws.clients(pipelines.region)
         return action(pipelines, clients.stepfunctions)
-    except runs.InvalidConfig as invalid:
+    except sources.InvalidConfig as invalid:
         report.REPORTERS["text"](list(invalid.problems), sys.stdout)
         return report.exit_code(list(invalid.problems))
     except InputError as error:  # PATH, --env, --model, --input, or an OUT that cannot be read
