@@ -23,7 +23,7 @@ import yaml
 
 from compiler import apply
 from compiler.errors import InputError
-from compiler.apply.monitoring import generated
+from compiler.apply.cloudwatch_changes import generated
 from moto_aws import ACCOUNT, REGION, aws, create_platform, fail_on_query, moto_server  # noqa: F401 - fixtures
 from sfn_harness import applied, start_state_machines_from_rules, wait_for
 from test_apply import SAMPLES, actions, compile_into, editable_sample, monitoring_state, run_apply

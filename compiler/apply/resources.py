@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from compiler import names
-from compiler.apply import buckets, diff, history, monitoring
+from compiler.apply import buckets, cloudwatch_changes, history, plan_details
 from compiler.apply.changes import Change, error_code, or_none, owned, tag_map
 from compiler.apply.inputs import Commit
 from compiler.artifacts.read import CompiledEnvironment
@@ -78,8 +78,8 @@ class Planner:
         changes += [self._rule(rule) for rule in rules]
         changes += self._stale_rules({(rule["EventBusName"], rule["Name"]) for rule in rules})
         wanted = {alarm["AlarmName"] for alarm in (self.environment.monitor or {}).get("alarms", [])}
-        changes += monitoring.stale_alarm_changes(self.clients.cloudwatch, alarms, wanted, self.target.model,
-                                                  self.target.environment)
+        changes += cloudwatch_changes.stale_alarm_changes(self.clients.cloudwatch, alarms, wanted, self.target.model,
+                                                          self.target.environment)
         run = self._run(item)
         if run:
             changes.append(run)
@@ -103,16 +103,16 @@ class Planner:
     # -- monitor.json: alarms and the dashboard ---------------------------------------------------
     def _alarms(self) -> dict:
         """The environment's alarms in AWS (all are named `<model>-<env>-...`, see compiler.names.alarm)."""
-        return monitoring.existing_alarms(self.clients.cloudwatch, self.target.name_prefix)
+        return cloudwatch_changes.existing_alarms(self.clients.cloudwatch, self.target.name_prefix)
 
     def _monitor(self, existing: dict) -> list[Change]:
         monitor = self.environment.monitor or {}
         cloudwatch = self.clients.cloudwatch
-        changes = [monitoring.alarm_change(cloudwatch, alarm, existing.get(alarm["AlarmName"]))
+        changes = [cloudwatch_changes.alarm_change(cloudwatch, alarm, existing.get(alarm["AlarmName"]))
                    for alarm in monitor.get("alarms", [])]
         dashboard = monitor.get("dashboard")
         name = dashboard["DashboardName"] if dashboard else names.dashboard(self.target.model, self.target.environment)
-        change = monitoring.dashboard_change(cloudwatch, name, dashboard)
+        change = cloudwatch_changes.dashboard_change(cloudwatch, name, dashboard)
         return changes + ([change] if change else [])
 
     # -- the pointers item ----------------------------------------------------------------------
@@ -184,7 +184,7 @@ class Planner:
         if current == desired:
             return Change("pointers", self._pointers_name, "unchanged")
         return Change("pointers", self._pointers_name, "update" if item else "create",
-                      diff.changes(current, desired) if item else (), self._write_pointers)
+                      plan_details.changes(current, desired) if item else (), self._write_pointers)
 
     def _write_pointers(self) -> None:
         from botocore.exceptions import ClientError
@@ -224,7 +224,7 @@ class Planner:
             response = self.clients.ecs.register_task_definition(**desired)
             self.registered[key] = response["taskDefinition"]["taskDefinitionArn"]
 
-        details = diff.changes(_task_definition_view(current), _task_definition_view(desired)) if current else ()
+        details = plan_details.changes(_task_definition_view(current), _task_definition_view(desired)) if current else ()
         return Change("task definition", spec["family"], "update" if current else "create", details, register)
 
     # -- state machines -----------------------------------------------------------------------
@@ -258,7 +258,7 @@ class Planner:
                 sfn.update_state_machine(stateMachineArn=machine["arn"], **dict(settings, definition=text))
             if current_tags != wanted["tags"]:
                 sfn.tag_resource(resourceArn=machine["arn"], tags=[{"key": k, "value": v} for k, v in sorted(tags.items())])
-        return Change("state machine", machine["name"], "update", diff.changes(shown, wanted), update)
+        return Change("state machine", machine["name"], "update", plan_details.changes(shown, wanted), update)
 
     # -- EventBridge rules --------------------------------------------------------------------
     def _rule(self, rule: dict) -> Change:
@@ -294,7 +294,7 @@ class Planner:
             if extra:
                 _entries_applied(events.remove_targets(Rule=rule["Name"], EventBusName=rule["EventBusName"], Ids=extra),
                                  "RemoveTargets", rule["Name"])
-        details = diff.changes(shown, wanted) if current is not None else ()
+        details = plan_details.changes(shown, wanted) if current is not None else ()
         return Change("rule", rule["Name"], "update" if current is not None else "create", details, put)
 
     def _stale_rules(self, wanted: set) -> list[Change]:
