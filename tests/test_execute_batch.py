@@ -60,7 +60,7 @@ class Batch(Life):
         then names the version, written by the registry handler from DeploymentSucceeded."""
         self.retrain(version, {"rmse": 10.2, "mape": 0.11})
         _next_second()
-        store.Registry.connect(store.locate_one(self.account.out, "default", self.model)).approve(version)
+        store.EnvironmentRegistry.connect(store.locate_one(self.account.out, "default", self.model)).approve(version)
         self.deploy_started_by_rule()
         self.account.harness.stages.runs.clear()
         return self.version(version)
@@ -219,7 +219,7 @@ def test_a_model_without_deploy_needs_a_person_to_approve_with_manual_approval(m
         assert "mlopsc registry approve OUT VERSION --env default" in early.cause
         published(account.topic)  # (the notification of that failure)
 
-        registry = store.Registry.connect(store.locate_one(account.out, "default", "churn-fargate"))
+        registry = store.EnvironmentRegistry.connect(store.locate_one(account.out, "default", "churn-fargate"))
         registry.approve("retrain-1")
         churn.deliver()
         with pytest.raises(Refused, match="released one") as refused:

@@ -56,7 +56,7 @@ def cli(*args):
 
 
 def deliver(session, *events) -> None:
-    registry = handler.Registry(session.client("dynamodb"), TABLE)
+    registry = handler.EventRecorder(session.client("dynamodb"), TABLE)
     for delivered in events:
         registry.consume(delivered)
 
@@ -141,7 +141,7 @@ def test_approve_only_once_and_only_what_exists(account, out):
 def test_two_people_approving_at_once_one_wins(account, out):
     retrained(account, "v1")
     place = store.locate_one(out, "dev", None)
-    registries = [store.Registry.connect(place) for _ in range(6)]
+    registries = [store.EnvironmentRegistry.connect(place) for _ in range(6)]
     barrier, results = threading.Barrier(len(registries)), []
 
     def approve(registry):

@@ -65,8 +65,9 @@ def now() -> str:
     return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-class Registry:
-    """One model environment's registry, through boto3 clients in its region."""
+class EnvironmentRegistry:
+    """One model environment's registry as people read and change it (`mlopsc registry`), through
+    boto3 clients in its region; the Lambda handler's writer is compiler.registry.handler.EventRecorder."""
 
     def __init__(self, place: Place, clients):
         self.place = place
@@ -74,7 +75,7 @@ class Registry:
         self._caller: Optional[str] = None
 
     @classmethod
-    def connect(cls, place: Place, configure=None) -> "Registry":
+    def connect(cls, place: Place, configure=None) -> "EnvironmentRegistry":
         found = aws.clients(place.region, configure)
         registry = cls(place, aws.Clients(found.session, place.region))
         registry._check_account()
@@ -150,7 +151,7 @@ class Registry:
         self._put_event("ModelRejected", detail)
         return detail
 
-    def promote(self, version: str, source: "Registry") -> dict:
+    def promote(self, version: str, source: "EnvironmentRegistry") -> dict:
         """Copy an approved version that deployed in `source` into this environment, approved."""
         self._require_deploy()
         for key in ("account", "region", "table"):
@@ -320,4 +321,4 @@ class _ConditionFailed(Exception):
     """A conditional write found the item not as expected (the caller says why)."""
 
 
-__all__ = ["Place", "Registry", "locate", "locate_one"]
+__all__ = ["EnvironmentRegistry", "Place", "locate", "locate_one"]
