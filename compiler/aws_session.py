@@ -9,7 +9,9 @@ the endpoint comes from the standard AWS_ENDPOINT_URL variables, which is how te
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
+from decimal import Decimal
 from typing import Callable, Optional
 
 from compiler import __version__
@@ -128,3 +130,27 @@ def explain(error: Exception, doing: str) -> AwsError:
         return AwsError(f"{doing}: the registry table does not exist ({message})",
                         "create the platform first: `mlopsc bootstrap platform` prints its CloudFormation template")
     return AwsError(f"{doing}: {code}: {message}", "see the AWS message; apply converges when run again")
+
+
+def to_dynamodb(values: dict) -> dict:
+    """Plain JSON values as DynamoDB attribute values (boto3's serializer)."""
+    from boto3.dynamodb.types import TypeSerializer
+
+    serializer = TypeSerializer()
+    exact = json.loads(json.dumps(values), parse_float=Decimal)  # DynamoDB numbers are decimals, never floats
+    return {name: serializer.serialize(value) for name, value in exact.items()}
+
+
+def from_dynamodb(item: dict) -> dict:
+    """A DynamoDB item as plain JSON values: whole numbers as int, others as float."""
+    from boto3.dynamodb.types import TypeDeserializer
+
+    deserializer = TypeDeserializer()
+    return json.loads(json.dumps({name: deserializer.deserialize(value) for name, value in item.items()},
+                                 default=_number))
+
+
+def _number(value):
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    raise TypeError(type(value))

@@ -15,10 +15,10 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-from decimal import Decimal
 from pathlib import Path
 from typing import Callable, Optional
 
+from compiler import aws_session as aws
 from compiler import names
 from compiler.apply import buckets, cloudwatch_changes, history, plan_details
 from compiler.apply.changes import Change, error_code, or_none, owned, tag_map
@@ -127,7 +127,7 @@ class Planner:
     def _pointers_item(self) -> dict:
         response = self.clients.dynamodb.get_item(TableName=self.environment.pointers["table"], Key=self._key(),
                                                   ConsistentRead=True)
-        return _from_dynamodb(response.get("Item", {}))
+        return aws.from_dynamodb(response.get("Item", {}))
 
     def _older_commit(self, item: dict) -> Optional[Change]:
         """An apply of an older commit changes nothing: its state machines would be a step back too.
@@ -203,7 +203,7 @@ class Planner:
             # Ordered by commit time; the same commit may be re-applied (convergence after a failure).
             request["ConditionExpression"] = ("attribute_not_exists(#commit_time) OR #commit_time < :commit_time "
                                               "OR (#commit_time = :commit_time AND #commit = :commit)")
-        request["ExpressionAttributeValues"] = _to_dynamodb(values)
+        request["ExpressionAttributeValues"] = aws.to_dynamodb(values)
         try:
             self.clients.dynamodb.update_item(**request)
         except ClientError as error:
@@ -454,25 +454,3 @@ def _list_rules(events, prefix: str, bus: str) -> list[dict]:
 
 def _log_group_arn(target) -> str:
     return f"arn:{target.partition}:logs:{target.region}:{target.account}:log-group:{target.log_group}:*"
-
-
-def _to_dynamodb(values: dict) -> dict:
-    from boto3.dynamodb.types import TypeSerializer
-
-    serializer = TypeSerializer()
-    exact = json.loads(json.dumps(values), parse_float=Decimal)  # DynamoDB numbers are decimals, never floats
-    return {name: serializer.serialize(value) for name, value in exact.items()}
-
-
-def _from_dynamodb(item: dict) -> dict:
-    from boto3.dynamodb.types import TypeDeserializer
-
-    deserializer = TypeDeserializer()
-    return json.loads(json.dumps({name: deserializer.deserialize(value) for name, value in item.items()},
-                                 default=_number))
-
-
-def _number(value):
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    raise TypeError(type(value))
