@@ -7,7 +7,8 @@
   revision (exported by compiler.git_export), compiled in memory. Only `mlopsc diff` names one.
 
 Every answer is `{"<model>/<env>": {file name: parsed content}}`, whichever the source, so a
-command does not care where its files came from. Nothing is written.
+command does not care where its files came from. Nothing is written. The compiler (`api`) and git
+are imported only when configs or a revision are named: reading OUT does not pay for them.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import os
 from pathlib import Path
 from typing import Optional
 
-from compiler import api, discover, git_export
+from compiler import discover
 from compiler.artifacts import read
 from compiler.artifacts.format import MANIFEST
 from compiler.errors import InputError
@@ -67,6 +68,8 @@ def environment_files(paths: list[str], platform_file: Optional[str], environmen
     against its manifest (as apply reads it), else from the configs at PATHS compiled in memory."""
     if len(paths) == 1 and kind(paths[0]) == OUT:
         return {env.directory: dict(env.files) for env in read.read_environments(Path(paths[0]), environment)}
+    from compiler import api
+
     try:
         return compiled(paths, platform_file, environment, label=", ".join(paths))
     except (discover.DiscoveryError, api.UnknownEnvironment) as error:
@@ -79,6 +82,8 @@ def compiled(paths: list[str], platform_file: Optional[str], environment: Option
     """The configs at paths compiled in memory (discover.DiscoveryError when they hold none).
     `relabel` is (exported tree, revision): problems in files of that tree are named
     `<revision>:<path>`, as git names a file at a revision."""
+    from compiler import api
+
     compilation = api.compile_outputs(paths, platform_file, environment)
     problems = compilation.validation.problems
     if not compilation.validation.ok:
@@ -88,6 +93,8 @@ def compiled(paths: list[str], platform_file: Optional[str], environment: Option
 
 
 def _revision(revision: str, repository: Path, platform_file: Optional[str], label: str) -> dict:
+    from compiler import git_export
+
     try:
         with git_export.exported(revision, repository, platform_file) as export:
             if export is None:  # the folder is not there at this revision
