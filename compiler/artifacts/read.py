@@ -74,7 +74,7 @@ def read_environments(out: Path, environment: str) -> list[CompiledEnvironment]:
                          "environment names are lower-case letters, digits and '-', starting with a letter")
     if not out.is_dir():
         raise InputError(f"{out}: no such directory", "pass the OUT directory `mlopsc compile -o OUT` wrote")
-    _check_finished(out)
+    write.check_finished(out)
     found = sorted(path.parent for path in out.glob(f"*/{environment}/{MANIFEST}"))
     if not found:
         compiled = sorted({p.parent.name for p in out.glob(f"*/*/{MANIFEST}")})
@@ -87,7 +87,7 @@ def read_environments(out: Path, environment: str) -> list[CompiledEnvironment]:
 def read_out(out: Path) -> dict:
     """Every environment `mlopsc compile -o OUT` wrote: {"<model>/<env>": {file name: parsed}}, the
     files each manifest lists. The sha256 are not checked: a diff compares content, whoever wrote it."""
-    _check_finished(out)
+    write.check_finished(out)
     return {manifest.parent.relative_to(out).as_posix(): _files(manifest.parent, check_sha256=False)
             for manifest in sorted(out.glob(f"*/*/{MANIFEST}"))}
 
@@ -99,13 +99,6 @@ def parse(name: str, text: str) -> Any:
     if name.endswith((".yml", ".yaml")):
         return yaml.safe_load(text)
     return text
-
-
-def _check_finished(out: Path) -> None:
-    try:
-        write.check_finished(out)
-    except write.UnfinishedWrite as error:
-        raise InputError(str(error), error.hint) from None
 
 
 def _environment(out: Path, directory: Path) -> CompiledEnvironment:

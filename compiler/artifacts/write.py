@@ -35,6 +35,7 @@ import tempfile
 from pathlib import Path
 from typing import Iterator
 
+from compiler.errors import InputError
 from compiler.files import COMPILED_OUTPUT_BYTES, UnreadableFile, read_bytes_bounded
 
 #: dir relative to OUT ("model/env") -> file name -> content
@@ -51,12 +52,13 @@ class WriteResult:
     unchanged: tuple
 
 
-class UnfinishedWrite(Exception):
-    """OUT holds the journal of a compile that was killed while swapping directories in."""
+class UnfinishedWrite(InputError):
+    """OUT holds the journal of a compile that was killed while swapping directories in. A subclass:
+    `compile` completes the interrupted write where every reader of OUT refuses it."""
 
     def __init__(self, out: Path):
-        super().__init__(f"{out} holds an unfinished compile ({JOURNAL}): a compile was killed while writing it")
-        self.hint = f"run `mlopsc compile -o {out}` again: it completes the interrupted one first"
+        super().__init__(f"{out} holds an unfinished compile ({JOURNAL}): a compile was killed while writing it",
+                         f"run `mlopsc compile -o {out}` again: it completes the interrupted one first")
 
 
 def check_finished(out: Path) -> None:
