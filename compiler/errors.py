@@ -21,7 +21,8 @@ class InputError(MlopscError):
 
 
 class Refused(MlopscError):
-    """mlopsc will not act: the credentials or region are not the environment's; nothing was written."""
+    """mlopsc will not act: the credentials or region are not the environment's, or the registry's state
+    forbids the change (a version not pending, a deployment running); nothing was written."""
 
 
 class AwsError(MlopscError):

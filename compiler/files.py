@@ -19,6 +19,8 @@ import os
 import stat
 from pathlib import Path
 
+from compiler.errors import InputError
+
 #: A file `mlopsc compile` wrote. Step Functions takes a definition of at most 1 MiB (Step Functions
 #: Developer Guide, "Step Functions service quotas": maximum request size), sent minified; the
 #: file is indented, and no other output comes near. The largest sample output is 64 KiB.
@@ -31,14 +33,13 @@ _KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
           (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
 
 
-class UnreadableFile(Exception):
+class UnreadableFile(InputError):
     """A file that is missing, not a regular file, or over its limit: `str()` names the file."""
 
     def __init__(self, path: Path, problem: str, hint: str):
-        super().__init__(f"{path}: {problem}")
+        super().__init__(f"{path}: {problem}", hint)
         self.path = path
         self.problem = problem  # without the file's name, for callers that locate it themselves
-        self.hint = hint
 
 
 def read_bytes_bounded(path: Path, limit: int, what: str) -> bytes:

@@ -11,9 +11,10 @@ import dataclasses
 from pathlib import Path
 from typing import Callable, Optional
 
-from compiler.apply import aws
-from compiler.apply.compiled import Commit, CompiledEnvironment, images_for, read_commit, read_environments, read_images
-from compiler.apply.errors import ApplyError, ApplyInputError, AwsError, Refused
+from compiler import aws_session as aws
+from compiler.apply.inputs import Commit, images_for, read_commit, read_images
+from compiler.artifacts.read import CompiledEnvironment, read_environments
+from compiler.errors import AwsError, InputError, Refused
 from compiler.apply.function import check_functions
 from compiler.apply.changes import Change
 from compiler.apply.history import History
@@ -63,12 +64,12 @@ class Outcome:
 
 
 def load(request: Request) -> tuple[list[CompiledEnvironment], Optional[dict], Optional[Commit]]:
-    """Everything apply needs from disk, checked; raises ApplyInputError."""
+    """Everything apply needs from disk, checked; raises InputError."""
     environments = read_environments(request.out, request.environment)
     images = read_images(request.images)
     commit = read_commit(request.commit, request.commit_time)
     if images is not None and commit is None:
-        raise ApplyInputError("--images needs --commit and --commit-time",
+        raise InputError("--images needs --commit and --commit-time",
                               "pointer writes are ordered by commit time, so an older build never replaces a newer one")
     per_environment = {env.directory: images_for(env, images, str(request.images)) if images else None
                        for env in environments}
@@ -161,4 +162,4 @@ def _check_roles(clients, environment: CompiledEnvironment, directory: str) -> N
                                "and `mlopsc bootstrap model` print them") from None
 
 
-__all__ = ["ApplyError", "ApplyInputError", "AwsError", "Failure", "Outcome", "Refused", "Request", "apply", "load"]
+__all__ = ["Failure", "Outcome", "Request", "apply", "load"]

@@ -18,7 +18,7 @@ import json
 from typing import Iterator
 
 from compiler.apply.changes import Change, error_code
-from compiler.apply.errors import AwsError
+from compiler.errors import AwsError
 
 KIND = "bucket notifications"
 #: The configurations a bucket may hold, as GetBucketNotificationConfiguration returns them.

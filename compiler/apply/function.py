@@ -10,15 +10,15 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from compiler.apply.compiled import CompiledEnvironment
-from compiler.apply.errors import AwsError, Refused
+from compiler.artifacts.read import CompiledEnvironment
+from compiler.errors import AwsError, Refused
 
 _UPDATES = ("arn:aws:states:::aws-sdk:lambda:updateFunctionCode",
             "arn:aws:states:::aws-sdk:lambda:updateFunctionConfiguration")
 
 
 def check_functions(clients, environment: CompiledEnvironment, directory: str) -> None:
-    from compiler.apply import aws
+    from compiler import aws_session as aws
 
     expected = environment.target.task_role
     for name in sorted(set(functions_updated(environment.definitions))):

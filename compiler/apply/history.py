@@ -13,7 +13,7 @@ import subprocess
 from pathlib import Path
 from typing import Optional
 
-from compiler.apply.compiled import COMMIT
+from compiler.apply.inputs import COMMIT
 
 #: A git call that takes longer than this is treated as "cannot tell".
 GIT_TIMEOUT_SECONDS = 30

@@ -15,15 +15,16 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-from decimal import Decimal
 from pathlib import Path
 from typing import Callable, Optional
 
+from compiler import aws_session as aws
 from compiler import names
-from compiler.apply import buckets, diff, history, monitoring
+from compiler.apply import buckets, cloudwatch_changes, history, plan_details
 from compiler.apply.changes import Change, error_code, or_none, owned, tag_map
-from compiler.apply.compiled import Commit, CompiledEnvironment
-from compiler.apply.errors import AwsError
+from compiler.apply.inputs import Commit
+from compiler.artifacts.read import CompiledEnvironment
+from compiler.errors import AwsError
 from compiler.apply.history import History
 
 #: Step Functions logging: errors only, without execution data (inputs may carry data locations).
@@ -77,8 +78,8 @@ class Planner:
         changes += [self._rule(rule) for rule in rules]
         changes += self._stale_rules({(rule["EventBusName"], rule["Name"]) for rule in rules})
         wanted = {alarm["AlarmName"] for alarm in (self.environment.monitor or {}).get("alarms", [])}
-        changes += monitoring.stale_alarm_changes(self.clients.cloudwatch, alarms, wanted, self.target.model,
-                                                  self.target.environment)
+        changes += cloudwatch_changes.stale_alarm_changes(self.clients.cloudwatch, alarms, wanted, self.target.model,
+                                                          self.target.environment)
         run = self._run(item)
         if run:
             changes.append(run)
@@ -102,16 +103,16 @@ class Planner:
     # -- monitor.json: alarms and the dashboard ---------------------------------------------------
     def _alarms(self) -> dict:
         """The environment's alarms in AWS (all are named `<model>-<env>-...`, see compiler.names.alarm)."""
-        return monitoring.existing_alarms(self.clients.cloudwatch, self.target.name_prefix)
+        return cloudwatch_changes.existing_alarms(self.clients.cloudwatch, self.target.name_prefix)
 
     def _monitor(self, existing: dict) -> list[Change]:
         monitor = self.environment.monitor or {}
         cloudwatch = self.clients.cloudwatch
-        changes = [monitoring.alarm_change(cloudwatch, alarm, existing.get(alarm["AlarmName"]))
+        changes = [cloudwatch_changes.alarm_change(cloudwatch, alarm, existing.get(alarm["AlarmName"]))
                    for alarm in monitor.get("alarms", [])]
         dashboard = monitor.get("dashboard")
         name = dashboard["DashboardName"] if dashboard else names.dashboard(self.target.model, self.target.environment)
-        change = monitoring.dashboard_change(cloudwatch, name, dashboard)
+        change = cloudwatch_changes.dashboard_change(cloudwatch, name, dashboard)
         return changes + ([change] if change else [])
 
     # -- the pointers item ----------------------------------------------------------------------
@@ -126,7 +127,7 @@ class Planner:
     def _pointers_item(self) -> dict:
         response = self.clients.dynamodb.get_item(TableName=self.environment.pointers["table"], Key=self._key(),
                                                   ConsistentRead=True)
-        return _from_dynamodb(response.get("Item", {}))
+        return aws.from_dynamodb(response.get("Item", {}))
 
     def _older_commit(self, item: dict) -> Optional[Change]:
         """An apply of an older commit changes nothing: its state machines would be a step back too.
@@ -183,7 +184,7 @@ class Planner:
         if current == desired:
             return Change("pointers", self._pointers_name, "unchanged")
         return Change("pointers", self._pointers_name, "update" if item else "create",
-                      diff.changes(current, desired) if item else (), self._write_pointers)
+                      plan_details.changes(current, desired) if item else (), self._write_pointers)
 
     def _write_pointers(self) -> None:
         from botocore.exceptions import ClientError
@@ -202,7 +203,7 @@ class Planner:
             # Ordered by commit time; the same commit may be re-applied (convergence after a failure).
             request["ConditionExpression"] = ("attribute_not_exists(#commit_time) OR #commit_time < :commit_time "
                                               "OR (#commit_time = :commit_time AND #commit = :commit)")
-        request["ExpressionAttributeValues"] = _to_dynamodb(values)
+        request["ExpressionAttributeValues"] = aws.to_dynamodb(values)
         try:
             self.clients.dynamodb.update_item(**request)
         except ClientError as error:
@@ -223,7 +224,7 @@ class Planner:
             response = self.clients.ecs.register_task_definition(**desired)
             self.registered[key] = response["taskDefinition"]["taskDefinitionArn"]
 
-        details = diff.changes(_task_definition_view(current), _task_definition_view(desired)) if current else ()
+        details = plan_details.changes(_task_definition_view(current), _task_definition_view(desired)) if current else ()
         return Change("task definition", spec["family"], "update" if current else "create", details, register)
 
     # -- state machines -----------------------------------------------------------------------
@@ -257,7 +258,7 @@ class Planner:
                 sfn.update_state_machine(stateMachineArn=machine["arn"], **dict(settings, definition=text))
             if current_tags != wanted["tags"]:
                 sfn.tag_resource(resourceArn=machine["arn"], tags=[{"key": k, "value": v} for k, v in sorted(tags.items())])
-        return Change("state machine", machine["name"], "update", diff.changes(shown, wanted), update)
+        return Change("state machine", machine["name"], "update", plan_details.changes(shown, wanted), update)
 
     # -- EventBridge rules --------------------------------------------------------------------
     def _rule(self, rule: dict) -> Change:
@@ -293,7 +294,7 @@ class Planner:
             if extra:
                 _entries_applied(events.remove_targets(Rule=rule["Name"], EventBusName=rule["EventBusName"], Ids=extra),
                                  "RemoveTargets", rule["Name"])
-        details = diff.changes(shown, wanted) if current is not None else ()
+        details = plan_details.changes(shown, wanted) if current is not None else ()
         return Change("rule", rule["Name"], "update" if current is not None else "create", details, put)
 
     def _stale_rules(self, wanted: set) -> list[Change]:
@@ -453,25 +454,3 @@ def _list_rules(events, prefix: str, bus: str) -> list[dict]:
 
 def _log_group_arn(target) -> str:
     return f"arn:{target.partition}:logs:{target.region}:{target.account}:log-group:{target.log_group}:*"
-
-
-def _to_dynamodb(values: dict) -> dict:
-    from boto3.dynamodb.types import TypeSerializer
-
-    serializer = TypeSerializer()
-    exact = json.loads(json.dumps(values), parse_float=Decimal)  # DynamoDB numbers are decimals, never floats
-    return {name: serializer.serialize(value) for name, value in exact.items()}
-
-
-def _from_dynamodb(item: dict) -> dict:
-    from boto3.dynamodb.types import TypeDeserializer
-
-    deserializer = TypeDeserializer()
-    return json.loads(json.dumps({name: deserializer.deserialize(value) for name, value in item.items()},
-                                 default=_number))
-
-
-def _number(value):
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    raise TypeError(type(value))

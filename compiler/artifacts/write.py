@@ -72,7 +72,8 @@ class WriteResult:
 
 
 class UnfinishedWrite(InputError):
-    """OUT holds the journal of a compile that was killed while swapping directories in."""
+    """OUT holds the journal of a compile that was killed while swapping directories in. A subclass:
+    `compile` completes the interrupted write where every reader of OUT refuses it."""
 
     def __init__(self, out: Path):
         super().__init__(f"{out} holds an unfinished compile ({JOURNAL}): a compile was killed while writing it",

@@ -6,8 +6,8 @@
 - `model.template(...)`: one model's delivery stack (ECR repositories, log groups, the model's
   roles or policies, CodeBuild projects and the CodePipeline that compiles and applies it).
 
-Templates are plain dicts printed once as JSON (`cfn.to_json`); the same inputs give the same
-bytes. Nothing here calls AWS.
+Templates are plain dicts printed once as JSON (`artifacts.format.to_json`, as compile prints
+its outputs); the same inputs give the same bytes. Nothing here calls AWS.
 """
 
 from __future__ import annotations

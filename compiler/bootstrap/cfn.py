@@ -4,7 +4,6 @@ functions, tags, IAM documents, and resources both stacks build the same way."""
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from typing import Iterable, Mapping, Optional
 
@@ -16,11 +15,6 @@ PLATFORM_PARAMETER_PREFIX = "/mlops/platform/"
 #: Why a resource uses an AWS managed key instead of a customer managed one.
 NO_CMK = ("the platform sets no kms_key, so this is encrypted with the AWS managed key; "
           "set kms_key in the platform file to use a customer managed key")
-
-
-def to_json(template: dict) -> str:
-    """The printed template: 2-space indent, keys in the order they were built, final newline."""
-    return json.dumps(template, indent=2, ensure_ascii=False) + "\n"
 
 
 def ref(logical_id: str) -> dict:

@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Optional
 
 from compiler import api, discover
-from compiler.bootstrap import BootstrapError, cfn, platform, platform_file
+from compiler.artifacts.format import to_json
+from compiler.bootstrap import BootstrapError, platform, platform_file
 from compiler.bootstrap.model_stack import Source, template as model_template
 from compiler.errors import InputError
 
@@ -29,7 +30,7 @@ def platform_stack(path: Path) -> Stack:
     found, problems = platform_file.read(path)
     if problems:
         return Stack(problems=tuple(problems))
-    return Stack(text=cfn.to_json(platform.template(found)), notes=tuple(_platform_notes(found)))
+    return Stack(text=to_json(platform.template(found)), notes=tuple(_platform_notes(found)))
 
 
 def write_handler_zip(path: Path) -> None:
@@ -60,7 +61,7 @@ def model_stack(path: str, platform_path: Optional[str], source: Source) -> Stac
     configs = list(compiled.validation.models)
     if not source.repository:
         source = dataclasses.replace(source, repository=configs[0].name)
-    text = cfn.to_json(model_template(configs, compiled.outputs, found, source))
+    text = to_json(model_template(configs, compiled.outputs, found, source))
     _check_template_size(text, len(configs))
     return Stack(text=text, notes=tuple(_model_notes(configs, found)))
 

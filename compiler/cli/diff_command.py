@@ -39,13 +39,14 @@ def diff_command(base, head, repository, platform_file, output_format, graphs) -
     """
     from pathlib import Path
 
-    from compiler.diff import compare, sides
+    from compiler import sources
+    from compiler.diff import compare
 
     if graphs and output_format != "markdown":
         raise click.UsageError("--graph draws the pipelines into markdown: add --format markdown")
     try:
         result = compare.compare(base, head, Path(repository), platform_file)
-    except sides.SideInvalid as invalid:  # a side that does not compile: its problems, then exit 2
+    except sources.InvalidConfig as invalid:  # a side that does not compile: its problems, then exit 2
         click.echo(f"mlopsc: error: {invalid}", err=True)
         reporters.report("problems", "text", list(invalid.problems), sys.stderr)
         return outcome.EXIT_USAGE

@@ -24,20 +24,22 @@ def graph_command(paths, environment, model, pipeline, output_format, platform_f
 
     PATHS: the OUT directory `mlopsc compile` wrote, or a model repository / mlops.yaml (compiled in
     memory; default .)."""
+    from compiler import sources
+    from compiler.errors import InputError
     from compiler.runs import pipelines as runs
 
     try:
         found = runs.definitions(list(paths) or ["."], platform_file, environment, model)
-    except runs.InvalidConfig as invalid:
+    except sources.InvalidConfig as invalid:
         reporters.report("problems", "text", list(invalid.problems), sys.stdout)
         return outcome.exit_code(list(invalid.problems))
     if pipeline is None:
         if len(found.definitions) != 1:
-            raise runs.RunInputError(f"{found.model} has {len(found.definitions)} pipelines: "
-                                     f"{', '.join(found.definitions)}", "name one with --pipeline")
+            raise InputError(f"{found.model} has {len(found.definitions)} pipelines: "
+                             f"{', '.join(found.definitions)}", "name one with --pipeline")
         pipeline = next(iter(found.definitions))
     if pipeline not in found.definitions:
-        raise runs.RunInputError(f"{found.model} has no {pipeline} pipeline in {found.environment}",
-                                 f"its pipelines: {', '.join(found.definitions) or 'none'}")
+        raise InputError(f"{found.model} has no {pipeline} pipeline in {found.environment}",
+                         f"its pipelines: {', '.join(found.definitions) or 'none'}")
     reporters.report("graph", output_format, found.definitions[pipeline], sys.stdout)
     return outcome.EXIT_OK

@@ -23,16 +23,6 @@ EXIT_USAGE = 2
 #: A bug in mlopsc (EX_SOFTWARE from sysexits.h).
 EXIT_BUG = 70
 
-#: Error types of library packages that are not `compiler.errors` kinds yet, by module, name and
-#: exit code. Looked up in sys.modules: an error of a module never imported cannot have been raised.
-_NOT_YET_KINDS = (
-    ("compiler.apply.errors", "ApplyInputError", EXIT_USAGE),  # and RegistryInputError, RunInputError
-    ("compiler.apply.errors", "ApplyError", EXIT_FAILED),  # and RegistryError
-    ("compiler.diff.sides", "DiffInputError", EXIT_USAGE),
-    ("compiler.files", "UnreadableFile", EXIT_USAGE),
-)
-
-
 def exit_code(problems) -> int:
     """Problems in the configs (validate, compile, and every command that compiles): 1, else 0."""
     return EXIT_FAILED if problems else EXIT_OK
@@ -45,10 +35,6 @@ def code_of(error: BaseException) -> int:
         return EXIT_USAGE
     if isinstance(error, errors.MlopscError):
         return EXIT_FAILED
-    for module, name, code in _NOT_YET_KINDS:
-        kind = getattr(sys.modules.get(module), name, None)
-        if kind is not None and isinstance(error, kind):
-            return code
     return EXIT_BUG
 
 

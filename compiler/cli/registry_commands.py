@@ -37,7 +37,7 @@ def list_command(out, environment, model, output_format) -> None:
 
     result = []
     for place in store.locate(_path(out), environment, model):
-        registry = store.Registry.connect(place)
+        registry = store.EnvironmentRegistry.connect(place)
         current = registry.pointers().get("approved_version")
         result.append({"model": place.model, "environment": place.environment, "deployed_version": current,
                        "versions": registry.versions()})
@@ -66,7 +66,7 @@ def show_command(out, version, environment, model, output_format) -> None:
     """Show one VERSION: metrics, images, data, approval, and its deployments."""
     from compiler.registry import store
 
-    registry = store.Registry.connect(store.locate_one(_path(out), environment, model))
+    registry = store.EnvironmentRegistry.connect(store.locate_one(_path(out), environment, model))
     found = registry.version(version)
     found["deployments"] = registry.deployments(version)
     found["deployed"] = registry.pointers().get("approved_version") == version
@@ -103,7 +103,7 @@ def history_command(out, environment, model, limit, output_format) -> None:
     """The deployments of the environment, newest first, with their outcome."""
     from compiler.registry import store
 
-    registry = store.Registry.connect(store.locate_one(_path(out), environment, model))
+    registry = store.EnvironmentRegistry.connect(store.locate_one(_path(out), environment, model))
     runs = registry.deployments()[:limit]
     lock = registry.deployment_lock()
     result = {"model": registry.place.model, "environment": registry.place.environment,
@@ -129,7 +129,7 @@ def approve_command(out, version, environment, model, reason, output_format) -> 
     """Approve a pending VERSION; the environment's deploy pipeline then deploys it."""
     from compiler.registry import store
 
-    registry = store.Registry.connect(store.locate_one(_path(out), environment, model))
+    registry = store.EnvironmentRegistry.connect(store.locate_one(_path(out), environment, model))
     _done(registry.approve(version, reason), output_format,
           f"approved {version}: ModelApproved sent; the deploy pipeline of {registry.place.model} "
           f"({environment}) starts with it")
@@ -146,7 +146,7 @@ def reject_command(out, version, environment, model, reason, output_format) -> N
     """Reject a pending VERSION (or revoke an approved one that is not deployed): it never deploys."""
     from compiler.registry import store
 
-    registry = store.Registry.connect(store.locate_one(_path(out), environment, model))
+    registry = store.EnvironmentRegistry.connect(store.locate_one(_path(out), environment, model))
     _done(registry.reject(version, reason), output_format, f"rejected {version}")
 
 
@@ -160,12 +160,13 @@ def reject_command(out, version, environment, model, reason, output_format) -> N
 def promote_command(out, version, source, environment, model, output_format) -> None:
     """Copy VERSION, approved and deployed in --from, into --env as approved; its deploy pipeline
     then deploys it. Both environments must share the account, region and registry table."""
+    from compiler.errors import InputError
     from compiler.registry import store
 
     if source == environment:
-        raise store.RegistryInputError("--from and --env are the same environment", "name two environments")
-    target = store.Registry.connect(store.locate_one(_path(out), environment, model))
-    origin = store.Registry.connect(store.locate_one(_path(out), source, target.place.model))
+        raise InputError("--from and --env are the same environment", "name two environments")
+    target = store.EnvironmentRegistry.connect(store.locate_one(_path(out), environment, model))
+    origin = store.EnvironmentRegistry.connect(store.locate_one(_path(out), source, target.place.model))
     _done(target.promote(version, origin), output_format,
           f"promoted {version} from {source} to {environment}: ModelApproved sent")
 
@@ -180,7 +181,7 @@ def rollback_command(out, environment, model, to, output_format) -> None:
     """Deploy the previous approved version again, without retraining."""
     from compiler.registry import store
 
-    registry = store.Registry.connect(store.locate_one(_path(out), environment, model))
+    registry = store.EnvironmentRegistry.connect(store.locate_one(_path(out), environment, model))
     detail = registry.rollback(to)
     _done(detail, output_format, f"rolling back to {detail['version']}"
           + (f" (from {detail['rollback_from']})" if detail.get("rollback_from") else "")

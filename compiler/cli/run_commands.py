@@ -25,13 +25,14 @@ def run_command(pipeline, paths, environment, model, platform_file, input_text, 
 
     PATHS: a model repository or mlops.yaml (compiled in memory; default .), or the OUT directory
     `mlopsc compile` wrote."""
+    from compiler.errors import InputError
     from compiler.runs import pipelines as runs
     from compiler.runs import display, follow
 
     def start(pipelines, sfn):
         if pipeline not in pipelines.state_machines:
-            raise runs.RunInputError(f"{pipelines.model} has no {pipeline} pipeline",
-                                     f"its pipelines: {', '.join(sorted(pipelines.state_machines))}")
+            raise InputError(f"{pipelines.model} has no {pipeline} pipeline",
+                             f"its pipelines: {', '.join(sorted(pipelines.state_machines))}")
         execution = sfn.start_execution(stateMachineArn=pipelines.state_machines[pipeline],
                                         name=runs.execution_name(), input=runs.parse_input(input_text))
         arn = execution["executionArn"]
@@ -87,14 +88,15 @@ def _runs_text(pipelines, rows: list, out) -> None:
 def _with_pipelines(paths, platform_file, environment, model, action) -> int:
     """Find the pipelines, build a Step Functions client, run `action`; a botocore failure is
     explained (an AwsError), an invalid config reported like `validate` does."""
+    from compiler import sources
     from compiler.runs import pipelines as runs
-    from compiler.apply import aws
+    from compiler import aws_session as aws
 
     try:
         pipelines = runs.locate(list(paths) or ["."], platform_file, environment, model)
         clients = aws.clients(pipelines.region)
         return action(pipelines, clients.stepfunctions)
-    except runs.InvalidConfig as invalid:
+    except sources.InvalidConfig as invalid:
         reporters.report("problems", "text", list(invalid.problems), sys.stdout)
         return outcome.exit_code(list(invalid.problems))
     except Exception as error:  # noqa: BLE001 - botocore failures become messages, not tracebacks

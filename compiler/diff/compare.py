@@ -8,11 +8,12 @@ from typing import Optional
 from compiler import redact
 from compiler.diff import risks, semantic, sides
 from compiler.diff.change import Diff, base_label
+from compiler.errors import InputError
 
 
 def compare(base: str, head: Optional[str], repository: Path, platform_file: Optional[str] = None) -> Diff:
     """BASE -> HEAD, or `A...B` (head None): the merge base of A and B -> B. Raises
-    sides.DiffInputError (a side cannot be read, or neither holds a model) and sides.SideInvalid (a
+    InputError (a side cannot be read, or neither holds a model) and sources.InvalidConfig (a
     side's configs do not compile)."""
     base, head, ranged = sides.arguments(base, head)
     sides.check_scopes(base, head, repository)
@@ -21,8 +22,8 @@ def compare(base: str, head: Optional[str], repository: Path, platform_file: Opt
     old = sides.resolve(commit or base, repository, platform_file, label)
     new = sides.resolve(head, repository, platform_file)
     if not old.files and not new.files:
-        raise sides.DiffInputError(f"no mlops.yaml in {repository} at {label} nor at {head}",
-                                   "run in the model repository, or name it with --repo")
+        raise InputError(f"no mlops.yaml in {repository} at {label} nor at {head}",
+                         "run in the model repository, or name it with --repo")
     # Both sides hidden with the same key: equal values keep equal fingerprints, so only real
     # changes show, and no user environment value reaches text, markdown or json.
     old_files, new_files = _for_display(old.files), _for_display(new.files)

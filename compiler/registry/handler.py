@@ -43,7 +43,7 @@ def handler(event, context=None) -> dict:
     table = os.environ.get(TABLE_VARIABLE)
     if not table:
         raise RuntimeError(f"{TABLE_VARIABLE} is not set")
-    return Registry(_dynamodb(), table).consume(event)
+    return EventRecorder(_dynamodb(), table).consume(event)
 
 
 def _dynamodb():
@@ -56,7 +56,10 @@ def _dynamodb():
     return _CLIENT
 
 
-class Registry:
+class EventRecorder:
+    """Records the pipelines' events in the registry table (the Lambda function's work; `mlopsc
+    registry`'s reads and approvals are compiler.registry.store.EnvironmentRegistry)."""
+
     def __init__(self, dynamodb, table: str):
         self.dynamodb = dynamodb
         self.table = table

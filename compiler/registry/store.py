@@ -16,22 +16,14 @@ import uuid
 from pathlib import Path
 from typing import Optional
 
-from compiler.apply import aws
-from compiler.apply.compiled import read_environments
-from compiler.apply.errors import ApplyError, ApplyInputError
+from compiler import aws_session as aws
+from compiler.artifacts.read import read_environments
+from compiler.errors import AwsError, InputError, Refused
 from compiler.registry import items
 
 #: The source of the events `mlopsc registry` publishes is the model's, so the trigger rule (which
 #: matches `source: mlops.<model>`) sees them; the detail says who sent them.
 SENDER = "mlopsc registry"
-
-
-class RegistryInputError(ApplyInputError):
-    """OUT, --env or --model cannot be used (exit 2, before any AWS call)."""
-
-
-class RegistryError(ApplyError):
-    """The registry refuses the request: unknown version, not pending, nothing to roll back to (exit 1)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -56,16 +48,16 @@ def locate(out: Path, environment: str, model: Optional[str] = None) -> list[Pla
         return places
     chosen = [place for place in places if place.model == model]
     if not chosen:
-        raise RegistryInputError(f"{out}: no model '{model}' has an environment '{environment}'",
-                                 f"models compiled there: {', '.join(p.model for p in places)}")
+        raise InputError(f"{out}: no model '{model}' has an environment '{environment}'",
+                         f"models compiled there: {', '.join(p.model for p in places)}")
     return chosen
 
 
 def locate_one(out: Path, environment: str, model: Optional[str]) -> Place:
     places = locate(out, environment, model)
     if len(places) > 1:
-        raise RegistryInputError(f"{out}: {len(places)} models have an environment '{environment}': "
-                                 f"{', '.join(p.model for p in places)}", "name one with --model")
+        raise InputError(f"{out}: {len(places)} models have an environment '{environment}': "
+                         f"{', '.join(p.model for p in places)}", "name one with --model")
     return places[0]
 
 
@@ -73,8 +65,9 @@ def now() -> str:
     return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-class Registry:
-    """One model environment's registry, through boto3 clients in its region."""
+class EnvironmentRegistry:
+    """One model environment's registry as people read and change it (`mlopsc registry`), through
+    boto3 clients in its region; the Lambda handler's writer is compiler.registry.handler.EventRecorder."""
 
     def __init__(self, place: Place, clients):
         self.place = place
@@ -82,7 +75,7 @@ class Registry:
         self._caller: Optional[str] = None
 
     @classmethod
-    def connect(cls, place: Place, configure=None) -> "Registry":
+    def connect(cls, place: Place, configure=None) -> "EnvironmentRegistry":
         found = aws.clients(place.region, configure)
         registry = cls(place, aws.Clients(found.session, place.region))
         registry._check_account()
@@ -105,9 +98,9 @@ class Registry:
         found = self._get(items.version_sk(self.place.environment, version))
         if found is None:
             known = [v["version"] for v in self.versions()[:5]]
-            raise RegistryError(f"{self._name}: no version '{version}'",
-                                f"latest versions: {', '.join(known)}" if known else
-                                "no version is registered yet: a retrain run registers one when its gate passes")
+            raise Refused(f"{self._name}: no version '{version}'",
+                          f"latest versions: {', '.join(known)}" if known else
+                          "no version is registered yet: a retrain run registers one when its gate passes")
         return items.version_view(found)
 
     def runs(self, pipeline: Optional[str] = None) -> list[dict]:
@@ -148,22 +141,22 @@ class Registry:
         """pending (or approved, but not serving) -> rejected: the deploy pipeline refuses it."""
         if self.pointers().get("approved_version") == version:
             if "deploy" not in self.place.pipelines:  # approval released it (approve): nothing to roll back
-                raise RegistryError(f"{self._name}: version '{version}' is the released one (approved_version): "
-                                    "batch scores with it", "approve another version first (that releases it), "
-                                    "then reject this one")
-            raise RegistryError(f"{self._name}: version '{version}' is the one deployed (approved_version)",
-                                "roll back first (`mlopsc registry rollback`), then reject it")
+                raise Refused(f"{self._name}: version '{version}' is the released one (approved_version): "
+                              "batch scores with it", "approve another version first (that releases it), "
+                              "then reject this one")
+            raise Refused(f"{self._name}: version '{version}' is the one deployed (approved_version)",
+                          "roll back first (`mlopsc registry rollback`), then reject it")
         self._decide(version, items.REJECTED, reason, [items.PENDING, items.APPROVED])
         detail = self._detail(version, "reject", reason, approval=items.REJECTED)
         self._put_event("ModelRejected", detail)
         return detail
 
-    def promote(self, version: str, source: "Registry") -> dict:
+    def promote(self, version: str, source: "EnvironmentRegistry") -> dict:
         """Copy an approved version that deployed in `source` into this environment, approved."""
         self._require_deploy()
         for key in ("account", "region", "table"):
             if getattr(source.place, key) != getattr(self.place, key):
-                raise RegistryError(
+                raise Refused(
                     f"cannot promote from {source._name} to {self._name}: their {key}s differ "
                     f"({getattr(source.place, key)} and {getattr(self.place, key)})",
                     "promote works within one account, region and registry table (the version's images and "
@@ -172,21 +165,21 @@ class Registry:
         if found is None:
             source.version(version)  # raises with the known versions
         if found.get("approval") != items.APPROVED:
-            raise RegistryError(f"{source._name}: version '{version}' is {found.get('approval')}, not approved",
-                                f"approve it there first: mlopsc registry approve OUT {version} "
-                                f"--env {source.place.environment}")
+            raise Refused(f"{source._name}: version '{version}' is {found.get('approval')}, not approved",
+                          f"approve it there first: mlopsc registry approve OUT {version} "
+                          f"--env {source.place.environment}")
         if "deploy" in source.place.pipelines and not found.get("last_deployed_at"):
-            raise RegistryError(f"{source._name}: version '{version}' never deployed successfully there",
-                                "promote what ran: wait for its deployment there (`mlopsc registry history`)")
+            raise Refused(f"{source._name}: version '{version}' never deployed successfully there",
+                          "promote what ran: wait for its deployment there (`mlopsc registry history`)")
         copied = items.promoted_item(found, self.place.environment, self._who(), now())
         try:
             self._call("copy the version", self.clients.dynamodb.put_item, TableName=self.place.table,
                        Item=items.to_item(copied), ConditionExpression="attribute_not_exists(pk)")
         except _ConditionFailed:
             existing = self.version(version)
-            raise RegistryError(f"{self._name}: version '{version}' is already here ({existing.get('approval')})",
-                                f"to deploy it again: mlopsc registry rollback OUT --env {self.place.environment} "
-                                f"--to {version}") from None
+            raise Refused(f"{self._name}: version '{version}' is already here ({existing.get('approval')})",
+                          f"to deploy it again: mlopsc registry rollback OUT --env {self.place.environment} "
+                          f"--to {version}") from None
         return self._publish_approved(version, "promote", f"promoted from {source.place.environment}")
 
     def rollback(self, to: Optional[str] = None) -> dict:
@@ -194,24 +187,24 @@ class Registry:
         self._require_deploy()
         lock = self.deployment_lock()
         if lock.get("status") == items.DEPLOYING:
-            raise RegistryError(f"{self._name}: a deployment is running ({lock.get('execution')})",
-                                "wait for it to end (`mlopsc registry history`), then roll back")
+            raise Refused(f"{self._name}: a deployment is running ({lock.get('execution')})",
+                          "wait for it to end (`mlopsc registry history`), then roll back")
         current = self.pointers().get("approved_version")
         if to is None:
             to = self._previous(current)
         target = self.version(to)
         if target.get("approval") != items.APPROVED:
-            raise RegistryError(f"{self._name}: version '{to}' is {target.get('approval')}, not approved",
-                                "only approved versions deploy; approve it first")
+            raise Refused(f"{self._name}: version '{to}' is {target.get('approval')}, not approved",
+                          "only approved versions deploy; approve it first")
         if to == current:
-            raise RegistryError(f"{self._name}: version '{to}' is already the deployed one", "nothing to roll back")
+            raise Refused(f"{self._name}: version '{to}' is already the deployed one", "nothing to roll back")
         return self._publish_approved(to, "rollback", f"rollback from {current}" if current else "rollback",
                                       rollback_from=current)
 
     def _previous(self, current: Optional[str]) -> str:
         if current is None:
-            raise RegistryError(f"{self._name}: nothing is deployed yet (no approved_version)",
-                                "approve a version to deploy it: mlopsc registry approve OUT VERSION --env ENV")
+            raise Refused(f"{self._name}: nothing is deployed yet (no approved_version)",
+                          "approve a version to deploy it: mlopsc registry approve OUT VERSION --env ENV")
         deployed = sorted((run for run in self.deployments() if run.get("outcome") == items.DEPLOYED),
                           key=lambda run: run.get("finished_at", ""), reverse=True)
         for run in deployed:
@@ -220,8 +213,8 @@ class Registry:
                 found = self._get(items.version_sk(self.place.environment, version))
                 if found and found.get("approval") == items.APPROVED:
                     return version
-        raise RegistryError(f"{self._name}: no version deployed before '{current}' is still approved",
-                            "name one with --to VERSION (`mlopsc registry list` shows them)")
+        raise Refused(f"{self._name}: no version deployed before '{current}' is still approved",
+                      "name one with --to VERSION (`mlopsc registry list` shows them)")
 
     def _decide(self, version: str, approval: str, reason: Optional[str], expected: list) -> None:
         write = items.approval_write(self.place.model, self.place.environment, version, approval, self._who(), now(),
@@ -234,8 +227,8 @@ class Registry:
             by = current.get("approved_by") or current.get("rejected_by")
             hint = (f"to deploy it again: mlopsc registry rollback OUT --env {self.place.environment} --to {version}"
                     if current.get("approval") == items.APPROVED else "only a pending version can be approved")
-            raise RegistryError(f"{self._name}: version '{version}' is {current.get('approval')}"
-                                + (f" (by {by})" if by else "") + f", not {' or '.join(expected)}", hint) from None
+            raise Refused(f"{self._name}: version '{version}' is {current.get('approval')}"
+                          + (f" (by {by})" if by else "") + f", not {' or '.join(expected)}", hint) from None
 
     def _publish_approved(self, version: str, action: str, reason: Optional[str], **extra) -> dict:
         found = self.version(version)
@@ -259,15 +252,15 @@ class Registry:
         answer = self._call(doing, self.clients.events.put_events, Entries=[entry])
         if answer.get("FailedEntryCount"):
             failed = answer["Entries"][0]
-            raise RegistryError(f"{doing}: {failed.get('ErrorCode')}: {failed.get('ErrorMessage')} (the registry "
-                                "was updated, the event was not sent)",
-                                f"send it again: mlopsc registry rollback OUT --env {self.place.environment} "
-                                f"--to {detail['version']}")
+            raise AwsError(f"{doing}: {failed.get('ErrorCode')}: {failed.get('ErrorMessage')} (the registry "
+                           "was updated, the event was not sent)",
+                           f"send it again: mlopsc registry rollback OUT --env {self.place.environment} "
+                           f"--to {detail['version']}")
 
     def _require_deploy(self) -> None:
         if "deploy" not in self.place.pipelines:
-            raise RegistryError(f"{self._name} has no deploy pipeline", "approving deploys a version; configure "
-                                "pipelines.deploy, compile and apply first")
+            raise Refused(f"{self._name} has no deploy pipeline", "approving deploys a version; configure "
+                          "pipelines.deploy, compile and apply first")
 
     # ------------------------------------------------------------------ AWS
 
@@ -280,9 +273,9 @@ class Registry:
                               self.clients.sts.get_caller_identity)
         self._caller = identity.get("Arn", "unknown")
         if identity["Account"] != self.place.account:
-            raise RegistryError(f"{self._name}: its registry is in account {self.place.account}, but the credentials "
-                                f"are of account {identity['Account']}",
-                                "use credentials of the environment's account")
+            raise Refused(f"{self._name}: its registry is in account {self.place.account}, but the credentials "
+                          f"are of account {identity['Account']}",
+                          "use credentials of the environment's account")
 
     def _who(self) -> str:
         return self._caller or "unknown"
@@ -314,13 +307,13 @@ class Registry:
                 raise _ConditionFailed() from None
             if code == "ResourceNotFoundException" and getattr(error, "operation_name", "") in (
                     "GetItem", "UpdateItem", "PutItem", "Query"):
-                raise RegistryError(f"{self._name}: {doing}: the registry table {self.place.table} does not exist in "
-                                    f"account {self.place.account}, {self.place.region}",
-                                    "create the platform first: `mlopsc bootstrap platform` prints its "
-                                    "CloudFormation template") from None
+                raise AwsError(f"{self._name}: {doing}: the registry table {self.place.table} does not exist in "
+                               f"account {self.place.account}, {self.place.region}",
+                               "create the platform first: `mlopsc bootstrap platform` prints its "
+                               "CloudFormation template") from None
             if code == "ResourceNotFoundException" and getattr(error, "operation_name", "") == "PutEvents":
-                raise RegistryError(f"{self._name}: {doing}: the event bus does not exist",
-                                    "create the platform first: `mlopsc bootstrap platform`") from None
+                raise AwsError(f"{self._name}: {doing}: the event bus does not exist",
+                               "create the platform first: `mlopsc bootstrap platform`") from None
             raise aws.explain(error, f"{self._name}: {doing}") from None
 
 
@@ -328,4 +321,4 @@ class _ConditionFailed(Exception):
     """A conditional write found the item not as expected (the caller says why)."""
 
 
-__all__ = ["Place", "Registry", "RegistryError", "RegistryInputError", "locate", "locate_one"]
+__all__ = ["EnvironmentRegistry", "Place", "locate", "locate_one"]

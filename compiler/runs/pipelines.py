@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from pathlib import Path
 from typing import Optional
 
-from compiler.apply import compiled
-from compiler.apply.errors import ApplyError, ApplyInputError
+from compiler import sources
 from compiler.artifacts.format import MANIFEST
+from compiler.errors import InputError
 
 
 @dataclasses.dataclass(frozen=True)
@@ -22,10 +21,6 @@ class Pipelines:
     account: str
     region: str
     state_machines: dict  # pipeline -> ARN
-
-
-class RunInputError(ApplyInputError):
-    """PATH, --env, --model or --input cannot be used (exit 2)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -52,40 +47,15 @@ def definitions(paths: list[str], platform_file: Optional[str], environment: str
 
 def _one_model(paths, platform_file, environment, model) -> tuple:
     """(manifest, pointers, {pipeline: definition}) of the one model PATHS and --model name."""
-    if len(paths) == 1 and compiled.is_out(Path(paths[0])):
-        found = {env.target.model: (env.manifest, env.pointers, dict(env.definitions))
-                 for env in compiled.read_environments(Path(paths[0]), environment)}
-    else:
-        found = _compiled_in_memory(paths, platform_file, environment)
+    found = {key.split("/")[0]: files
+             for key, files in sources.environment_files(paths, platform_file, environment).items()}
     if model is not None and model not in found:
-        raise RunInputError(f"no model '{model}' here", f"models found: {', '.join(sorted(found))}")
+        raise InputError(f"no model '{model}' here", f"models found: {', '.join(sorted(found))}")
     if model is None and len(found) != 1:
-        raise RunInputError(f"{len(found)} models found: {', '.join(sorted(found))}", "name one with --model")
-    return found[model or next(iter(found))]
-
-
-def _compiled_in_memory(paths: list[str], platform_file: Optional[str], environment: str) -> dict:
-    from compiler import api, discover
-
-    try:
-        compilation = api.compile_outputs(paths, platform_file, environment)
-    except (discover.DiscoveryError, api.UnknownEnvironment) as error:
-        raise RunInputError(str(error), "pass a model repository (its mlops.yaml), or the OUT directory "
-                                        "compile wrote, and one of its environments") from None
-    if not compilation.validation.ok:
-        raise InvalidConfig(compilation.validation.problems)
-    return {key.split("/")[0]: (json.loads(files[MANIFEST]), json.loads(files["pointers.json"]),
-                                {path.split(".")[0]: json.loads(files[path])
-                                 for path in sorted(files) if path.endswith(".asl.json")})
-            for key, files in compilation.outputs.items()}
-
-
-class InvalidConfig(Exception):
-    """The config has problems: reported like `validate` does."""
-
-    def __init__(self, problems):
-        super().__init__(f"{len(problems)} problems")
-        self.problems = problems
+        raise InputError(f"{len(found)} models found: {', '.join(sorted(found))}", "name one with --model")
+    files = found[model or next(iter(found))]
+    return files[MANIFEST], files["pointers.json"], {name.split(".")[0]: definition for name, definition
+                                                     in sorted(files.items()) if name.endswith(".asl.json")}
 
 
 def execution_name() -> str:
@@ -104,10 +74,10 @@ def parse_input(text: Optional[str]) -> str:
     try:
         value = json.loads(text)
     except ValueError as error:
-        raise RunInputError(f"--input is not JSON ({error})", "e.g. --input '{\"trigger\": \"manual\"}'") from None
+        raise InputError(f"--input is not JSON ({error})", "e.g. --input '{\"trigger\": \"manual\"}'") from None
     if not isinstance(value, dict):
-        raise RunInputError("--input must be a JSON object", "state machines take an object as input")
+        raise InputError("--input must be a JSON object", "state machines take an object as input")
     return json.dumps(value, sort_keys=True)
 
 
-__all__ = ["ApplyError", "ApplyInputError", "Definitions", "InvalidConfig", "Pipelines", "RunInputError", "definitions", "execution_name", "locate", "parse_input"]
+__all__ = ["Definitions", "Pipelines", "definitions", "execution_name", "locate", "parse_input"]

@@ -19,8 +19,8 @@ import pytest
 from click.testing import CliRunner
 
 from compiler import apply
-from compiler.apply.compiled import MAX_CLOCK_SKEW_SECONDS, read_commit
-from compiler.apply.errors import ApplyInputError
+from compiler.apply.inputs import MAX_CLOCK_SKEW_SECONDS, read_commit
+from compiler.errors import InputError
 from compiler.cli import cli
 from moto_aws import aws, create_platform, moto_server  # noqa: F401 - fixtures
 from test_apply import SAMPLES, actions, compile_into, images_file, pointer_item
@@ -86,9 +86,9 @@ def test_a_commit_time_in_the_future_is_refused_before_aws(tmp_path):
 def test_a_committer_clock_a_little_ahead_is_accepted():
     now = 1_700_000_000
     assert read_commit("a" * 40, now + MAX_CLOCK_SKEW_SECONDS, now=now).time == now + MAX_CLOCK_SKEW_SECONDS
-    with pytest.raises(ApplyInputError, match="in the future"):
+    with pytest.raises(InputError, match="in the future"):
         read_commit("a" * 40, now + MAX_CLOCK_SKEW_SECONDS + 1, now=now)
-    with pytest.raises(ApplyInputError, match="negative"):
+    with pytest.raises(InputError, match="negative"):
         read_commit("a" * 40, -1, now=now)
     assert read_commit("a" * 40, int(time.time())) is not None
 

@@ -13,7 +13,7 @@ import pytest
 from moto_aws import aws, create_platform, moto_server  # noqa: F401 - fixtures
 from test_apply import SAMPLES, compile_into, run_apply
 
-from compiler.apply import AwsError, Refused
+from compiler.errors import AwsError, Refused
 from compiler.apply.function import functions_updated
 
 

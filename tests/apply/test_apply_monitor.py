@@ -22,8 +22,8 @@ import pytest
 import yaml
 
 from compiler import apply
-from compiler.apply import ApplyInputError
-from compiler.apply.monitoring import generated
+from compiler.errors import InputError
+from compiler.apply.cloudwatch_changes import generated
 from moto_aws import ACCOUNT, REGION, aws, create_platform, fail_on_query, moto_server  # noqa: F401 - fixtures
 from sfn_harness import applied, start_state_machines_from_rules, wait_for
 from test_apply import SAMPLES, actions, compile_into, editable_sample, monitoring_state, run_apply
@@ -154,7 +154,7 @@ def test_an_edited_monitor_json_is_refused_before_any_aws_call(tmp_path):
     out = compile_into(tmp_path / "out", SAMPLES / MODEL)
     monitor = out / MODEL / ENV / "monitor.json"
     monitor.write_text(monitor.read_text().replace('"Threshold": 0.2,', '"Threshold": 0.9,', 1))
-    with pytest.raises(ApplyInputError, match="monitor.json: does not match the sha256 in manifest.json"):
+    with pytest.raises(InputError, match="monitor.json: does not match the sha256 in manifest.json"):
         apply.load(apply.Request(out, ENV))
 
 

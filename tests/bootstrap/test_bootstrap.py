@@ -717,7 +717,8 @@ def apply_calls() -> set[str]:
     import botocore.session
     from botocore import xform_name
 
-    from compiler.apply import aws
+    import compiler.apply
+    from compiler import aws_session as aws
 
     prefixes = {"stepfunctions": "states"}
     # IAM names these S3 operations' actions without "Configuration" (Service Authorization Reference, Amazon S3).
@@ -729,7 +730,7 @@ def apply_calls() -> set[str]:
         for operation in session.get_service_model(service).operation_names:
             action = f"{prefixes.get(service, service)}:{operation}"
             operations.setdefault(xform_name(operation), set()).add(iam_names.get(action, action))
-    source = "\n".join(path.read_text() for path in Path(aws.__file__).parent.glob("*.py"))
+    source = "\n".join(path.read_text() for path in Path(compiler.apply.__file__).parent.glob("*.py"))
     found = set()
     for name in set(re.findall(r"\.([a-z_]+)\(", source)) & set(operations):
         found.add(frozenset(operations[name]))

@@ -23,8 +23,9 @@ from hypothesis import strategies as st
 
 from compile_helpers import REPO_ROOT, SAMPLES, run_cli, samples_out  # noqa: F401 - a fixture
 from diff_edits import EDITS, GOLDEN_DIFFS, commit, edited_repository, git, golden_outputs, index
-from compiler import graph
-from compiler.diff import risks, semantic, sides
+from compiler import git_export, graph
+from compiler.artifacts import read
+from compiler.diff import risks, semantic
 from compiler.diff.change import ABSENT, Change, Diff, sort_key
 from compiler.diff.fields import Entry, format_path
 from compiler.diff.render import COMMENT_LIMIT, COMMENT_MARKER, as_json, describe, markdown, text
@@ -113,7 +114,7 @@ def test_golden_diffs_say_what_the_edit_does(edit):
 # --------------------------------------------------------------------------- properties
 
 def _sides(out: Path) -> dict:
-    return sides.read_out(out)
+    return read.read_out(out)
 
 
 def test_a_side_against_itself_is_empty(samples_out):
@@ -664,7 +665,7 @@ def _monorepo_with_links(tmp_path: Path) -> Path:
 def test_symbolic_links_at_a_revision_are_followed_inside_the_repository_only(tmp_path):
     repository = _monorepo_with_links(tmp_path)
     assert run_cli("validate", "df", cwd=repository).returncode == 0
-    read = sides._files(repository, sides._commit(repository, "HEAD"), "df")
+    read = git_export._files(repository, git_export._commit(repository, "HEAD"), "df")
     links = {path for path in read if not (repository / path).exists() or (repository / path).is_symlink()}
     # Only links to files inside the repository are read (as their target); out, dangling and folder links are not.
     assert links == {"df/mlops-platform.yaml", "df/requirements-link.txt"}
@@ -698,7 +699,7 @@ def test_a_web_of_folder_links_is_not_followed(tmp_path):
             if other != one:
                 os.symlink(f"../d{other}", repository / "web" / f"d{one}" / f"l{other}")
     commit(repository, "a web of links")
-    read = sides._files(repository, sides._commit(repository, "HEAD"), "")
+    read = git_export._files(repository, git_export._commit(repository, "HEAD"), "")
     assert not any(path.startswith("web/") for path in read)
     assert run_cli("diff", "HEAD~1", "HEAD", cwd=repository).returncode == 0
 

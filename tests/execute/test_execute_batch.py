@@ -22,6 +22,7 @@ import pytest
 import yaml
 
 import sfn_distributed_map
+from compiler.errors import Refused
 from compiler.registry import store
 from paths import REPO_ROOT
 from sfn_harness import ACCOUNT, REGION, applied, execute, item, published, split_s3
@@ -60,7 +61,7 @@ class Batch(Life):
         then names the version, written by the registry handler from DeploymentSucceeded."""
         self.retrain(version, {"rmse": 10.2, "mape": 0.11})
         _next_second()
-        store.Registry.connect(store.locate_one(self.account.out, "default", self.model)).approve(version)
+        store.EnvironmentRegistry.connect(store.locate_one(self.account.out, "default", self.model)).approve(version)
         self.deploy_started_by_rule()
         self.account.harness.stages.runs.clear()
         return self.version(version)
@@ -219,10 +220,10 @@ def test_a_model_without_deploy_needs_a_person_to_approve_with_manual_approval(m
         assert "mlopsc registry approve OUT VERSION --env default" in early.cause
         published(account.topic)  # (the notification of that failure)
 
-        registry = store.Registry.connect(store.locate_one(account.out, "default", "churn-fargate"))
+        registry = store.EnvironmentRegistry.connect(store.locate_one(account.out, "default", "churn-fargate"))
         registry.approve("retrain-1")
         churn.deliver()
-        with pytest.raises(store.RegistryError, match="released one") as refused:
+        with pytest.raises(Refused, match="released one") as refused:
             registry.reject("retrain-1")  # what batch scores with: not without a successor
         assert "approve another version first" in refused.value.hint
         assert churn.pointers()["approved_model_data"] == version["model_data"]

@@ -163,10 +163,10 @@ def test_redeploying_the_live_lambda_version_succeeds_without_shifting_traffic(f
 
     # The registry refuses to approve or roll back to the deployed version: `mlopsc run deploy --input
     # '{"version": "v1"}'` starts it by hand; its events reach the handler all the same.
-    from compiler.registry.store import RegistryError
+    from compiler.errors import Refused
 
     for decide in (fraud.registry.store.approve, fraud.registry.store.rollback):
-        with pytest.raises(RegistryError):
+        with pytest.raises(Refused):
             decide("v1")
     again = fraud.registry.finished(start(fraud.sfn, "fraud-scoring-prod-deploy", "deploy-1-again", {"version": "v1"}))
     assert again.status == "SUCCEEDED", (again.error, again.cause)

@@ -163,7 +163,7 @@ def test_a_model_from_apply_to_rollback(life):
     assert life.version("retrain-2")["approval"] == "pending"
     assert life.pointers()["approved_version"] == "retrain-1"  # a pending version changes nothing
     _next_second()
-    registry = store.Registry.connect(store.locate_one(life.account.out, ENV, MODEL))
+    registry = store.EnvironmentRegistry.connect(store.locate_one(life.account.out, ENV, MODEL))
     registry.approve("retrain-2")
     assert life.started[-1]["input"] == {"trigger": "approval", "version": "retrain-2"}
     _, deploy_2, events = life.deploy_started_by_rule()

@@ -394,7 +394,7 @@ class _Registry:
     def approve(self, version: str) -> None:
         from compiler.registry import store
 
-        store.Registry.connect(store.locate_one(self.life.account.out, self.machine.environment,
+        store.EnvironmentRegistry.connect(store.locate_one(self.life.account.out, self.machine.environment,
                                                 self.machine.model)).approve(version)
 
     def approve_and_stop(self, version: str) -> None:

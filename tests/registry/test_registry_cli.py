@@ -18,6 +18,7 @@ import pytest
 
 from compiler import api
 from compiler.artifacts import write
+from compiler.errors import Refused
 from compiler.registry import handler, items, store
 from compile_helpers import SAMPLES_PLATFORM, invoke
 from moto_aws import aws, create_platform, moto_server, use_account  # noqa: F401 - fixtures
@@ -56,7 +57,7 @@ def cli(*args):
 
 
 def deliver(session, *events) -> None:
-    registry = handler.Registry(session.client("dynamodb"), TABLE)
+    registry = handler.EventRecorder(session.client("dynamodb"), TABLE)
     for delivered in events:
         registry.consume(delivered)
 
@@ -141,7 +142,7 @@ def test_approve_only_once_and_only_what_exists(account, out):
 def test_two_people_approving_at_once_one_wins(account, out):
     retrained(account, "v1")
     place = store.locate_one(out, "dev", None)
-    registries = [store.Registry.connect(place) for _ in range(6)]
+    registries = [store.EnvironmentRegistry.connect(place) for _ in range(6)]
     barrier, results = threading.Barrier(len(registries)), []
 
     def approve(registry):
@@ -149,7 +150,7 @@ def test_two_people_approving_at_once_one_wins(account, out):
         try:
             registry.approve("v1")
             results.append("approved")
-        except store.RegistryError as error:
+        except Refused as error:
             results.append(str(error))
 
     threads = [threading.Thread(target=approve, args=(r,)) for r in registries]

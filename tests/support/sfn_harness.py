@@ -868,7 +868,7 @@ class Registry:
     def store(self):
         from compiler.registry import store
 
-        return store.Registry.connect(store.locate_one(self.account.out, self.environment, self.model))
+        return store.EnvironmentRegistry.connect(store.locate_one(self.account.out, self.environment, self.model))
 
     def register(self, version: str, metrics: Optional[dict] = None, payload: Optional[dict] = None) -> Execution:
         """A whole retrain run named `version` (its evaluate stage writes `metrics`): it registers

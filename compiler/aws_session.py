@@ -1,4 +1,5 @@
-"""boto3 clients for apply, and AWS errors turned into messages a person can act on.
+"""The one AWS session: boto3 clients for every command that talks to AWS (apply, run, status,
+registry), and AWS errors turned into messages a person can act on.
 
 boto3 is imported here only, so `validate` and `compile` never pay for it. Retries use
 botocore's standard mode (exponential back-off with jitter on throttling and transient errors);
@@ -8,11 +9,13 @@ the endpoint comes from the standard AWS_ENDPOINT_URL variables, which is how te
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
+from decimal import Decimal
 from typing import Callable, Optional
 
 from compiler import __version__
-from compiler.apply.errors import AwsError
+from compiler.errors import AwsError
 
 #: Attempts per call in botocore's standard retry mode, the first call included; the standard
 #: AWS_MAX_ATTEMPTS variable overrides it.
@@ -127,3 +130,27 @@ def explain(error: Exception, doing: str) -> AwsError:
         return AwsError(f"{doing}: the registry table does not exist ({message})",
                         "create the platform first: `mlopsc bootstrap platform` prints its CloudFormation template")
     return AwsError(f"{doing}: {code}: {message}", "see the AWS message; apply converges when run again")
+
+
+def to_dynamodb(values: dict) -> dict:
+    """Plain JSON values as DynamoDB attribute values (boto3's serializer)."""
+    from boto3.dynamodb.types import TypeSerializer
+
+    serializer = TypeSerializer()
+    exact = json.loads(json.dumps(values), parse_float=Decimal)  # DynamoDB numbers are decimals, never floats
+    return {name: serializer.serialize(value) for name, value in exact.items()}
+
+
+def from_dynamodb(item: dict) -> dict:
+    """A DynamoDB item as plain JSON values: whole numbers as int, others as float."""
+    from boto3.dynamodb.types import TypeDeserializer
+
+    deserializer = TypeDeserializer()
+    return json.loads(json.dumps({name: deserializer.deserialize(value) for name, value in item.items()},
+                                 default=_number))
+
+
+def _number(value):
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    raise TypeError(type(value))

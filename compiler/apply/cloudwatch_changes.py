@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from typing import Callable, Optional
 
-from compiler.apply import diff
+from compiler.apply import plan_details
 from compiler.apply.changes import Change, or_none, owned, tag_map
 from compiler.render.alarms import DASHBOARD_MARKER
 
@@ -47,7 +47,7 @@ def alarm_change(cloudwatch, alarm: dict, current: Optional[dict]) -> Change:
             cloudwatch.put_metric_alarm(**alarm)
         if shown["tags"] != wanted["tags"]:
             cloudwatch.tag_resource(ResourceARN=current["AlarmArn"], Tags=alarm["Tags"])
-    return Change("alarm", name, "update", diff.changes(shown, wanted), update)
+    return Change("alarm", name, "update", plan_details.changes(shown, wanted), update)
 
 
 def stale_alarm_changes(cloudwatch, existing: dict, wanted: set, model: str, environment: str) -> list[Change]:
@@ -80,7 +80,7 @@ def dashboard_change(cloudwatch, name: str, dashboard: Optional[dict]) -> Option
         # Errors are raised (InvalidParameterInput); DashboardValidationMessages are warnings only.
         cloudwatch.put_dashboard(DashboardName=name, DashboardBody=json.dumps(body, sort_keys=True))
     return Change("dashboard", name, "update" if current is not None else "create",
-                  diff.changes(current, body) if current is not None else (), put)
+                  plan_details.changes(current, body) if current is not None else (), put)
 
 
 def generated(body: dict) -> bool:
