@@ -3,7 +3,7 @@ and create or update the Fargate service with it; ECS's circuit breaker and alar
 
 from __future__ import annotations
 
-from compiler.render.asl.deploy_traffic import serving_monitor_environment
+from compiler.render.asl.traffic_shift import serving_monitor_environment
 from compiler.render.asl.shared_states import poll_states
 from compiler.render.naming import Naming
 from compiler.render.stage_parameters import CONTAINER

@@ -3,7 +3,7 @@ and image, publish a version and move the alias to it, all at once or in weighte
 
 from __future__ import annotations
 
-from compiler.render.asl.deploy_traffic import (
+from compiler.render.asl.traffic_shift import (
     alarm_check, rollback_alarms, serving_monitor_environment, traffic_weights, watch_states)
 from compiler.render.asl.shared_states import poll_states
 from compiler.render.naming import Naming, states_format

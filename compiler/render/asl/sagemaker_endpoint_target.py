@@ -5,7 +5,7 @@ and autoscaling when configured."""
 from __future__ import annotations
 
 from compiler import names
-from compiler.render.asl.deploy_traffic import rollback_alarms, watch_states
+from compiler.render.asl.traffic_shift import rollback_alarms, watch_states
 from compiler.render.asl.shared_states import failure_chain, poll_states
 from compiler.render.naming import Naming, SAGEMAKER_VARIANT, TOKEN, states_format
 from compiler.render.stage_parameters import vpc_config
