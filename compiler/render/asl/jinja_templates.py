@@ -2,7 +2,7 @@
 template, parse the text back (a template bug can never produce invalid JSON silently) and return
 the definition as data.
 
-The templates ship compiled to Python as well (templates/asl_compiled/, Jinja2's
+The templates ship compiled to Python as well (templates/asl_compiled/templates.zip, Jinja2's
 Environment.compile_templates): a process imports them instead of compiling their Jinja source,
 which cost about 60 ms of every compile. They are used only when their stamp matches the
 templates' sha256 and the installed Jinja2's version; otherwise the source is compiled as before,
@@ -29,6 +29,9 @@ from compiler.render.asl.shared_states import retriers
 
 #: The templates' folder in the `compiler.templates` package, and their compiled twin beside it.
 SOURCE_FOLDER, COMPILED_FOLDER = "asl", "asl_compiled"
+#: The compiled modules, one zip (what Jinja's ModuleLoader imports from); stored, not deflated,
+#: and Jinja dates every entry 1980-01-01, so the same templates give the same bytes.
+ARCHIVE = "templates.zip"
 #: What the compiled templates were made from (`stamp()`), written with them.
 STAMP = "stamp.json"
 
@@ -88,7 +91,7 @@ def compiled_folder() -> Path:
 def environment() -> jinja2.Environment:
     compiled = compiled_folder()
     if compiled_is_current(compiled):
-        return _configured(jinja2.ModuleLoader(compiled))
+        return _configured(jinja2.ModuleLoader(compiled / ARCHIVE))
     return source_environment()
 
 
@@ -103,6 +106,7 @@ def render(template: str, context: dict) -> dict:
 def write_compiled(folder: Path) -> None:
     """Compile every template into `folder` (replaced as a whole) and stamp it."""
     shutil.rmtree(folder, ignore_errors=True)
-    source_environment().compile_templates(str(folder), zip=None, ignore_errors=False)
+    folder.mkdir(parents=True)
+    source_environment().compile_templates(str(folder / ARCHIVE), zip="stored", ignore_errors=False)
     (folder / STAMP).write_text(json.dumps(stamp(), indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
