@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Callable, Optional
 
 from compiler import __version__
-from compiler.errors import AwsError
+from compiler.errors import AwsError, MissingDependency
 
 #: Attempts per call in botocore's standard retry mode, the first call included; the standard
 #: AWS_MAX_ATTEMPTS variable overrides it.
@@ -55,7 +55,7 @@ def clients(default_region: str, configure: Optional[Callable] = None) -> Client
     try:
         import boto3
     except ImportError:
-        raise AwsError(f"{command_run()} needs boto3, which is not installed",
+        raise MissingDependency("needs boto3, which is not installed",
                        "install mlopsc with its AWS extra: pip install 'mlopsc[aws]'") from None
     from botocore.exceptions import BotoCoreError
 
@@ -67,15 +67,6 @@ def clients(default_region: str, configure: Optional[Callable] = None) -> Client
     if configure is not None:
         configure(session)
     return Clients(session, session.region_name or default_region)
-
-
-def command_run() -> str:
-    """The command line's command being run (`mlopsc run`, `mlopsc registry approve`, ...), for
-    messages shared by every command that talks to AWS."""
-    import click
-
-    context = click.get_current_context(silent=True)
-    return context.command_path if context is not None else "this command"
 
 
 def max_attempts() -> int:

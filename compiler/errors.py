@@ -27,3 +27,8 @@ class Refused(MlopscError):
 
 class AwsError(MlopscError):
     """A call to AWS failed in a way mlopsc cannot fix by itself."""
+
+
+class MissingDependency(MlopscError):
+    """A package the command needs is not installed (boto3 without the `aws` extra). Its message
+    says what is missing; the command line puts the command's name before it."""

@@ -16,21 +16,7 @@ from compiler import __version__
 from compiler.cli import outcome
 
 
-class _Mlopsc(click.Group):
-    """The group every command runs in: a command returns its exit code (None: 0) or raises, and
-    outcome.py says what that means to the user, for the console script and CliRunner alike."""
-
-    def invoke(self, ctx: click.Context):
-        try:
-            code = super().invoke(ctx)
-        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
-            raise  # click's own: usage errors (exit 2), --help, --version, ^C
-        except Exception as error:  # noqa: BLE001 - every error becomes a message; a bug is reported as one
-            code = outcome.report(error, sys.stderr)
-        ctx.exit(code or outcome.EXIT_OK)
-
-
-@click.group(cls=_Mlopsc, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=outcome.CommandGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="mlopsc")
 def cli() -> None:
     """Compile model repositories' mlops.yaml into AWS Step Functions pipelines."""

@@ -26,6 +26,7 @@ def apply_command(out, environment, images, commit, commit_time, dry_run, output
     from pathlib import Path
 
     from compiler import apply
+    from compiler.errors import MissingDependency
 
     request = apply.Request(Path(out), environment, Path(images) if images else None, commit, commit_time, dry_run)
     result = apply.Outcome()
@@ -33,8 +34,8 @@ def apply_command(out, environment, images, commit, commit_time, dry_run, output
         apply.apply(request, result,
                     on_plan=lambda planned: reporters.report("apply-plan", output_format, planned, sys.stdout))
     except Exception as error:  # noqa: BLE001 - sorted by kind below
-        if outcome.code_of(error) != outcome.EXIT_FAILED:  # unusable input (nothing planned) or a bug: as such
-            raise
+        if outcome.code_of(error) != outcome.EXIT_FAILED or isinstance(error, MissingDependency):
+            raise  # unusable input, no boto3 (nothing planned) or a bug: reported as such
         # A refusal or an AWS failure is part of the outcome: reported with what was applied before it.
         result.failure = apply.Failure(None, None, str(error), getattr(error, "hint", ""))
     reporters.report("apply", output_format, result, sys.stdout, dry_run=dry_run)

@@ -18,7 +18,7 @@ from compiler.cli import options, outcome, reporters
 _CONNECTION = re.compile(r"^arn:aws[a-z-]*:(codestar-connections|codeconnections):[a-z0-9-]+:[0-9]{12}:connection/[0-9a-f-]+$")
 
 
-@click.group()
+@click.group(cls=outcome.CommandGroup)
 def bootstrap() -> None:
     """Print CloudFormation templates that set up an AWS account for mlopsc."""
 

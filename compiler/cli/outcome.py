@@ -14,7 +14,9 @@ from __future__ import annotations
 import os
 import sys
 import traceback
-from typing import TextIO
+from typing import Optional, TextIO
+
+import click
 
 EXIT_OK = 0
 #: Invalid input, a refusal or an AWS failure, stale output (`compile --check`), changes (`diff`).
@@ -38,8 +40,24 @@ def code_of(error: BaseException) -> int:
     return EXIT_BUG
 
 
-def report(error: BaseException, stream: TextIO) -> int:
-    """Print `error` as the user should read it; return its exit code."""
+class CommandGroup(click.Group):
+    """A group whose commands return their exit code (None: 0) or raise, and this module says what
+    that means to the user, for the console script and CliRunner alike. Nested groups (registry,
+    bootstrap) are CommandGroups too, so the innermost one knows the whole command's name."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            code = super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise  # click's own: usage errors (exit 2), --help, --version, ^C
+        except Exception as error:  # noqa: BLE001 - every error becomes a message; a bug is reported as one
+            code = report(error, sys.stderr, command=f"{ctx.command_path} {ctx.invoked_subcommand}")
+        ctx.exit(code or EXIT_OK)
+
+
+def report(error: BaseException, stream: TextIO, command: Optional[str] = None) -> int:
+    """Print `error` as the user should read it; return its exit code. `command` ("mlopsc registry
+    list") names the command that ran, where the message needs it."""
     if _is_unproven(error):
         return report_unproven(error, stream)
     code = code_of(error)
@@ -50,6 +68,10 @@ def report(error: BaseException, stream: TextIO) -> int:
                      "set MLOPSC_DEBUG=1 to see the traceback\n")
         return code
     hint = getattr(error, "hint", "")
+    from compiler import errors
+
+    if isinstance(error, errors.MissingDependency) and command:
+        error = f"{command} {error}"
     stream.write(f"mlopsc: error: {error}\n" + (f"  hint: {hint}\n" if hint else ""))
     return code
 

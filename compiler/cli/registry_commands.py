@@ -13,7 +13,7 @@ import sys
 
 import click
 
-from compiler.cli import options, reporters
+from compiler.cli import options, outcome, reporters
 
 OUT = options.OUT
 ENV = options.env("The environment (OUT/<model>/<env>/).")
@@ -21,7 +21,7 @@ MODEL = options.MODEL
 FORMAT = options.output_format("registry", help_text="A table for people, or JSON for scripts.")
 
 
-@click.group()
+@click.group(cls=outcome.CommandGroup)
 def registry() -> None:
     """Model versions, approvals and deployments in the registry table (see README, "The model registry")."""
 

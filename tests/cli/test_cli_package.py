@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import ast
 from pathlib import Path
-import pytest
 
 from paths import REPO_ROOT
 
@@ -41,8 +40,6 @@ def test_only_the_cli_exits():
     assert found == {}
 
 
-@pytest.mark.xfail(strict=True, reason="compiler/apply/aws.py's command_run() reads click's current context to name "
-                                       "the command in messages; the AWS session module should be told it instead")
 def test_only_the_cli_imports_click():
     found = {p.relative_to(COMPILER).as_posix(): lines for p in LIBRARY if (lines := _click_imports(p))}
     assert found == {}
