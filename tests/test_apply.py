@@ -18,6 +18,8 @@ from compile_helpers import run_cli
 from moto_aws import (ACCOUNT, REGION, aws, create_platform, fail_on, moto_server, respond_on,  # noqa: F401 - fixtures
                       use_account)
 
+pytestmark = pytest.mark.e2e  # moto-backed AWS (apply, state machine executions)
+
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 COMMIT_A, COMMIT_B = "a" * 40, "b" * 40
 

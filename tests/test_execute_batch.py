@@ -26,6 +26,8 @@ from compiler.registry import store
 from sfn_harness import ACCOUNT, REGION, applied, execute, item, published, split_s3
 from test_full_life import Life, _next_second
 
+pytestmark = pytest.mark.e2e  # moto-backed AWS (apply, state machine executions)
+
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 FORECAST = "demand-forecast"
 BATCH = f"{FORECAST}-default-batch"

@@ -21,6 +21,8 @@ from compile_helpers import make_repo
 from compiler.registry import items
 from sfn_harness import Registry, applied, apply_again, execute, item, published
 
+pytestmark = pytest.mark.e2e  # moto-backed AWS (apply, state machine executions)
+
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 ARTIFACTS = "s3://acme-ml-artifacts"
 DRIFT_ALARM = "fraud-scoring-dev-drift-log_amount"

@@ -33,6 +33,8 @@ from hypothesis import HealthCheck, assume, given, settings, strategies as st
 from compile_helpers import AslValidator
 from compiler import api
 
+pytestmark = pytest.mark.e2e  # npm tools and cfn-lint on generated configs
+
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "samples"
 SCHEMA = json.loads((REPO / "schemas" / "config-v1.schema.json").read_text())

@@ -21,6 +21,8 @@ from compiler.render import asl, context
 from compiler.runs import PIPELINES
 from test_iam_policy import ECS_MONITOR
 
+pytestmark = pytest.mark.e2e  # moto-backed AWS (apply, state machine executions)
+
 #: An execution's start time as AWS writes it ($$.Execution.StartTime).
 START_TIME = "2026-11-26T01:47:28.123Z"
 

@@ -23,6 +23,8 @@ from compile_helpers import SAMPLES_PLATFORM, invoke
 from moto_aws import aws, create_platform, moto_server, use_account  # noqa: F401 - fixtures
 from registry_events import (MODEL, TABLE, event, failure, get, model_data, pointers, put_version, registered)
 
+pytestmark = pytest.mark.e2e  # moto-backed AWS (apply, state machine executions)
+
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 
 

@@ -22,6 +22,8 @@ from moto_aws import aws, create_platform, moto_server  # noqa: F401 - fixtures
 from registry_events import (MODEL, TABLE, clear, drift_detected, event, failure, get, lock, model_data, pointers,
                              put_version, registered, table_state)
 
+pytestmark = pytest.mark.e2e  # moto-backed AWS (apply, state machine executions)
+
 GOLDEN = Path(__file__).resolve().parent / "golden" / MODEL / "default"
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 

@@ -15,6 +15,8 @@ import pytest
 
 from compile_helpers import SAMPLES, all_states, compiled_sample_definitions
 
+pytestmark = pytest.mark.e2e  # moto-backed AWS (apply, state machine executions)
+
 REPO = Path(__file__).resolve().parents[1]
 
 

@@ -42,6 +42,8 @@ from typing import Callable, Optional
 
 import pytest
 
+pytestmark = pytest.mark.e2e  # whole routes on moto: compile, apply, executions
+
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 #: (sample folder, environment) -> metrics its evaluate stage writes that pass its gate
 SAMPLE_ENVIRONMENTS = {

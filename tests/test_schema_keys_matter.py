@@ -18,6 +18,8 @@ import yaml
 from compile_helpers import SAMPLES, SAMPLES_PLATFORM, make_repo
 from compiler import api
 
+pytestmark = pytest.mark.e2e  # compiles one config per schema key
+
 SCHEMA = json.loads((Path(__file__).resolve().parents[1] / "schemas" / "config-v1.schema.json").read_text())
 STAGE_SECTIONS = {("pipelines", "retrain", "stages", s) for s in ("validate", "transform", "tune", "train", "evaluate")} | {
     ("pipelines", "batch"), ("monitor", "baseline"), ("monitor", "drift", "job"), ("stage_defaults",)}
