@@ -3,16 +3,26 @@
 The loader refuses what would make a config ambiguous or dangerous to read: duplicate keys,
 several documents, alias expansions past a budget ("billion laughs"), very deep nesting and very
 large files. It judges nothing about meaning; that is the job of `compiler.checks`.
+
+libyaml's C parser reads the text when PyYAML has it (most of the load time of a monorepo goes
+there otherwise); whatever it cannot read exactly as PyYAML's pure loader does, and every refusal,
+goes through the pure loader, so data, marks and messages never depend on which one ran.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import re
 from pathlib import Path
 from typing import Any
 
 import yaml
 from yaml.composer import Composer
+
+try:  # libyaml's C parser, when PyYAML was built with it (its wheels are)
+    from yaml.cyaml import CParser
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    CParser = None
 
 from compiler import files
 from compiler.problems import ConfigError, Location
@@ -59,22 +69,71 @@ class _LimitedComposer(Composer):
             self._depth -= 1
 
 
-class _Loader(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser, _LimitedComposer,
-              yaml.constructor.SafeConstructor, yaml.resolver.Resolver):
+class _PureLoader(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser, _LimitedComposer,
+                  yaml.resolver.Resolver):
+    """PyYAML's loader written in Python: always there, and the one whose words users see."""
+
     def __init__(self, stream):
         yaml.reader.Reader.__init__(self, stream)
         yaml.scanner.Scanner.__init__(self)
         yaml.parser.Parser.__init__(self)
         _LimitedComposer.__init__(self)
-        yaml.constructor.SafeConstructor.__init__(self)
         yaml.resolver.Resolver.__init__(self)
 
 
+class _PyyamlWouldRefuse(yaml.YAMLError):
+    """libyaml accepted what PyYAML refuses: the pure loader reads the file again and says why."""
+
+
+if CParser is not None:
+    class _LibyamlLoader(_LimitedComposer, CParser, yaml.resolver.Resolver):
+        """libyaml's scanner and parser (C, several times faster) under the same composer: events
+        carry the same marks, and the composer (depth limit, anchors) and the resolver stay in
+        Python. The composer comes first in the MRO so that CParser's own C composer is not used.
+
+        libyaml follows YAML 1.2 where PyYAML keeps 1.1 in a few places; the texts it may differ on
+        never come here (see _libyaml_reads_like_pyyaml), and the one construct it reads
+        differently inside a file (below) is handed back to the pure loader."""
+
+        _flow_depth = 0
+
+        def __init__(self, stream):
+            CParser.__init__(self, stream)
+            _LimitedComposer.__init__(self)
+            yaml.resolver.Resolver.__init__(self)
+
+        def compose_scalar_node(self, anchor):
+            # PyYAML ends a plain scalar at `?` inside `[...]`/`{...}` (YAML 1.1), then refuses the
+            # `?`; libyaml keeps it in the scalar (`[a?b]` -> "a?b").
+            event = self.peek_event()
+            if self._flow_depth and not event.style and "?" in event.value:  # plain: style ""
+                raise _PyyamlWouldRefuse("`?` in a plain scalar inside a flow collection")
+            return super().compose_scalar_node(anchor)
+
+        def compose_sequence_node(self, anchor):
+            return self._in_flow(super().compose_sequence_node, anchor)
+
+        def compose_mapping_node(self, anchor):
+            return self._in_flow(super().compose_mapping_node, anchor)
+
+        def _in_flow(self, compose, anchor):
+            flow = bool(self.peek_event().flow_style)
+            self._flow_depth += flow
+            try:
+                return compose(anchor)
+            finally:
+                self._flow_depth -= flow
+else:  # PyYAML built without libyaml: the pure loader does everything
+    _LibyamlLoader = None
+
 # Dates stay strings: a config never means a datetime, and JSON Schema cannot type one.
-_Loader.yaml_implicit_resolvers = {
+_IMPLICIT_RESOLVERS = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for first, resolvers in yaml.resolver.Resolver.yaml_implicit_resolvers.items()
 }
+for _loader in (_PureLoader, _LibyamlLoader):
+    if _loader is not None:
+        _loader.yaml_implicit_resolvers = _IMPLICIT_RESOLVERS
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 
@@ -94,8 +153,29 @@ def load_bytes(raw: bytes, display: str) -> Document:
     text = _decode(raw, display)
     if not text.strip():
         raise ConfigError(Location(display, 1, 1), "file is empty", "start with `version: 1`")
+    if _libyaml_reads_like_pyyaml(text):
+        try:
+            return _build(raw, display, _compose(text, display, _LibyamlLoader))
+        except ConfigError:
+            pass  # refused: the pure loader reads it again, so that what users see never depends on libyaml
+    return _build(raw, display, _compose(text, display, _PureLoader))
+
+
+def _libyaml_reads_like_pyyaml(text: str) -> bool:
+    """Whether libyaml may read `text`. It accepts some tabs PyYAML refuses (`key:<tab>value`),
+    and it places marks differently after a byte order mark inside the text or a Unicode line
+    break (NEL, LS, PS), so such rare texts go to the pure loader. tests/validate/test_load_paths.py
+    compares both loaders."""
+    return _LibyamlLoader is not None and not _LIBYAML_DIFFERS.search(text)
+
+
+_LIBYAML_DIFFERS = re.compile("[\t\ufeff\x85\u2028\u2029]")
+
+
+def _compose(text: str, display: str, loader_class) -> yaml.MappingNode:
+    """The file's one document as nodes (each with its marks); ConfigError for anything else."""
     try:
-        loader = _Loader(text)
+        loader = loader_class(text)
     except yaml.reader.ReaderError as exc:  # control characters: checked before any parsing
         raise ConfigError(_position_location(display, text, exc.position),
                           f"not valid YAML: character #x{exc.character:04x} is not allowed",
@@ -122,6 +202,10 @@ def load_bytes(raw: bytes, display: str) -> Document:
     if not isinstance(root, yaml.MappingNode):
         raise ConfigError(_mark_location(display, root.start_mark), "the top level must be a map of keys",
                           "start with `version: 1` at the beginning of a line")
+    return root
+
+
+def _build(raw: bytes, display: str, root: yaml.MappingNode) -> Document:
     builder = _Builder(display)
     data = builder.build(root, ())
     return Document(display, data, builder.locations, raw)
@@ -174,11 +258,8 @@ class _Builder:
             raise ConfigError(_mark_location(self.display, node.start_mark),
                               f"file expands to more than {MAX_VALUES} values",
                               "anchors and aliases are expanded; do not nest aliases of aliases")
-        location = dataclasses.replace(_mark_location(self.display, node.start_mark), path=path)
-        if key_node is not None:
-            location = dataclasses.replace(location, key_line=key_node.start_mark.line + 1,
-                                           key_col=key_node.start_mark.column + 1)
-        self.locations.setdefault(path, location)
+        if path not in self.locations:  # an alias or a merge repeats a path: the first place wins
+            self.locations[path] = self._location(node, path, key_node)
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
@@ -187,6 +268,13 @@ class _Builder:
             return self.constructor.construct_object(node)
         except yaml.constructor.ConstructorError as exc:
             raise _yaml_error(self.display, exc) from None
+
+    def _location(self, node, path: Path_, key_node) -> Location:
+        mark = node.start_mark
+        if key_node is None:
+            return Location(self.display, mark.line + 1, mark.column + 1, path=path)
+        key_mark = key_node.start_mark
+        return Location(self.display, mark.line + 1, mark.column + 1, key_mark.line + 1, key_mark.column + 1, path)
 
     def _mapping(self, node, path: Path_) -> dict:
         result: dict = {}

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import functools
-from typing import Iterator
-
-import jsonschema
+from typing import TYPE_CHECKING, Iterator
 
 from compiler import package_data
+from compiler.checks import schema_conforms
 from compiler.checks.finding import Finding, did_you_mean, is_sensitive
+
+if TYPE_CHECKING:
+    import jsonschema
 
 RULE = "schema"
 DESCRIPTION = "The config matches the config language's JSON Schema (keys, types, values)"
@@ -18,10 +20,15 @@ _TYPE_NAMES = {"object": "a map", "array": "a list", "string": "a string", "inte
 
 @functools.lru_cache(maxsize=None)
 def _validator() -> jsonschema.protocols.Validator:
+    """Built once per process, and imported only here: most processes never need it (see check)."""
+    import jsonschema
+
     return jsonschema.Draft202012Validator(package_data.schema())
 
 
 def check(data: dict) -> Iterator[Finding]:
+    if schema_conforms.conforms(data):
+        return  # nothing to report: jsonschema's import (about 85 ms) is not paid
     for error in _validator().iter_errors(data):
         yield from _findings(error)
 

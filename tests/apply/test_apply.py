@@ -19,6 +19,8 @@ from moto_aws import (ACCOUNT, REGION, aws, create_platform, fail_on, moto_serve
                       use_account)
 from paths import REPO_ROOT
 
+pytestmark = pytest.mark.e2e  # moto-backed AWS (apply, state machine executions)
+
 SAMPLES = REPO_ROOT / "samples"
 COMMIT_A, COMMIT_B = "a" * 40, "b" * 40
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from click.testing import CliRunner
 
 from compiler import api
@@ -18,6 +19,8 @@ from compiler.bootstrap.model_stack import apply_statements
 from compiler.cli import cli
 from moto_aws import ACCOUNT, REGION, aws, create_platform, moto_server  # noqa: F401 - fixtures
 from test_apply import SAMPLES, actions, compile_into, run_apply
+
+pytestmark = pytest.mark.e2e  # moto-backed AWS (apply, state machine executions)
 
 BUCKET = "acme-ml-data"  # churn-fargate's new_data prefix is s3://acme-ml-data/churn/incoming/
 CHANGE = ("bucket notifications", BUCKET)

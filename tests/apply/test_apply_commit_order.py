@@ -25,6 +25,8 @@ from compiler.cli import cli
 from moto_aws import aws, create_platform, moto_server  # noqa: F401 - fixtures
 from test_apply import SAMPLES, actions, compile_into, images_file, pointer_item
 
+pytestmark = pytest.mark.e2e  # moto-backed AWS (apply, state machine executions)
+
 MODEL = "churn-fargate"
 T = 1_700_000_000  # commit times of the test history: T + seconds
 

@@ -16,6 +16,8 @@ from test_apply import SAMPLES, compile_into, run_apply
 from compiler.errors import AwsError, Refused
 from compiler.apply.function import functions_updated
 
+pytestmark = pytest.mark.e2e  # moto-backed AWS (apply, state machine executions)
+
 
 @pytest.fixture
 def fraud_dev(aws, tmp_path):

@@ -28,6 +28,8 @@ from moto_aws import ACCOUNT, REGION, aws, create_platform, fail_on_query, moto_
 from sfn_harness import applied, start_state_machines_from_rules, wait_for
 from test_apply import SAMPLES, actions, compile_into, editable_sample, monitoring_state, run_apply
 
+pytestmark = pytest.mark.e2e  # moto-backed AWS (apply, state machine executions)
+
 MODEL, ENV = "demand-forecast", "default"
 DRIFT_RULE = f"{MODEL}-{ENV}-retrain-drift"
 

@@ -9,8 +9,12 @@ in its own process (moto_aws.py); the stop is an AWS error injected with botocor
 
 from __future__ import annotations
 
+import pytest
+
 from moto_aws import aws, create_platform, fail_on, moto_server  # noqa: F401 - fixtures
 from test_apply import actions, compile_into, editable_sample, run_apply
+
+pytestmark = pytest.mark.e2e  # moto-backed AWS (apply, state machine executions)
 
 RULE = "churn-fargate-default-batch-schedule"
 SCHEDULE = '    schedule: "cron(0 3 * * ? *)"\n'  # the batch trigger of samples/churn-fargate

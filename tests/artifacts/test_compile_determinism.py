@@ -22,6 +22,8 @@ import pytest
 from compile_helpers import (REPO_ROOT, SAMPLES, invoke, run_cli, samples_out, snapshot,  # noqa: F401
                              tree)
 
+pytestmark = pytest.mark.e2e  # whole compiles in subprocesses
+
 
 @pytest.fixture
 def samples_copy(tmp_path) -> Path:

@@ -34,6 +34,8 @@ from compile_helpers import SAMPLES_PLATFORM, mlopsc_executable, tree
 from compiler import api
 from compiler.artifacts import write
 
+pytestmark = pytest.mark.e2e  # compiles killed mid-write, in subprocesses
+
 MODELS = 8
 ENVIRONMENTS = ("dev", "stage", "prod-eu", "prod-us")
 #: Kills spread evenly over the measured duration of a compile.

@@ -45,6 +45,8 @@ from compiler.render import iam
 from compiler.render.iam.policy_document import UNSCOPABLE
 from compiler.render.naming import Naming
 
+pytestmark = pytest.mark.e2e  # checkov, cfn-lint and bootstrap scripts in subprocesses
+
 SAMPLE_MODELS = {"churn-fargate": "churn-fargate", "demand-forecast": "demand-forecast", "fraud-lambda": "fraud-scoring"}
 CONNECTION = "arn:aws:codestar-connections:eu-west-1:111111111111:connection/0a1b2c3d-4e5f-6789-abcd-ef0123456789"
 KEY = "arn:aws:kms:eu-west-1:111111111111:key/0b6f5c1e-2a3d-4e5f-9a8b-7c6d5e4f3a2b"

@@ -17,6 +17,8 @@ import pytest
 
 from helpers import mlopsc_script
 
+pytestmark = pytest.mark.e2e  # every reader against FIFOs, /dev/zero and huge files, many through whole commands
+
 #: Seconds a refusal may take; a blocked read would take forever.
 TIME_OUT = 60
 COMMIT = "0123456789abcdef0123456789abcdef01234567"

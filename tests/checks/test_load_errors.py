@@ -1,8 +1,19 @@
 """What the loader refuses before any meaning is judged: each test names the rule it breaks
 and the exact `file:line:col` and path the problem is reported at."""
 
+import pytest
 
+from compiler import load
 from helpers import BASE_CONFIG
+
+
+@pytest.fixture(autouse=True, params=["libyaml", "pure"])
+def loader_path(request, monkeypatch):
+    """Every refusal is checked on both of the loader's paths: libyaml's (when PyYAML has it) and
+    PyYAML's pure one, used when libyaml is absent (tests/validate/test_load_paths.py)."""
+    if request.param == "pure":
+        monkeypatch.setattr(load, "_LibyamlLoader", None)
+
 
 # Nine anchors, each a list of nine aliases of the previous one: 9**9 values once expanded.
 BILLION_LAUGHS = """\

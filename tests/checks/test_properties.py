@@ -11,6 +11,8 @@ from hypothesis import strategies as st
 
 from helpers import BASE_CONFIG, PLATFORM, SAMPLES, run_cli
 
+pytestmark = pytest.mark.e2e  # hypothesis drives the whole CLI hundreds of times
+
 LINE = re.compile(r"^(.+:\d+:\d+: error: .*|  hint: .*)$")
 SETTINGS = settings(max_examples=150, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

@@ -5,8 +5,18 @@ The kinds are those an adversarial review found missed (issue 15, item 7); the d
 detect-secrets' plugins plus entropy (see compiler/checks/rules/secrets_in_config.py)."""
 
 import json
+import string
+import subprocess
+import sys
+from pathlib import Path
+from unittest import mock
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from compiler.checks.rules import secrets_in_config as rule
+from helpers import SAMPLES
 
 # Built from parts, so that this file itself holds no scannable literal secret.
 SECRETS = {
@@ -112,3 +122,76 @@ def test_a_name_that_only_contains_a_secrets_word_is_not_a_secret(repo):
 def test_a_value_under_secrets_is_where_it_belongs(repo):
     out = repo.validate(append="        secrets: {API_KEY: 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:api-AbCdEf'}\n")
     assert (out.exit_code, out.problems) == (0, [])
+
+
+# --- detect-secrets is imported only when a string could be reported ---------------------------------
+# The rule searches a copy of the plugins' expressions and bounds the entropy first (speed: the import
+# costs about 0.1 s per process). These tests prove that the shortcut cannot miss what the plugins find.
+
+def test_secret_patterns_are_those_of_the_installed_detect_secrets():
+    """Stale when detect-secrets changed: run python -m compiler.checks.secret_patterns."""
+    from compiler.checks import secret_patterns
+
+    shipped = Path(secret_patterns.__file__).with_name(secret_patterns.DATA_FILE).read_text(encoding="utf-8")
+    assert shipped == secret_patterns.generate()
+
+
+def test_each_plugin_used_reports_only_what_its_expressions_find():
+    """A plugin overriding analyze_string must be read, then added here: the shortcut relies on
+    every plugin yielding only matches of its `denylist` (JWT keeps only well-formed ones;
+    Private Key picks a group of each match)."""
+    from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
+    from detect_secrets.plugins.base import RegexBasedDetector
+
+    reviewed_filters = {"JSON Web Token", "Private Key"}
+    for kind, plugin_class in get_mapping_from_secret_type_to_class().items():
+        if kind in rule._NOT_AS_PLUGINS:
+            continue
+        assert issubclass(plugin_class, RegexBasedDetector), kind
+        own = plugin_class.analyze_string is RegexBasedDetector.analyze_string
+        assert own or kind in reviewed_filters, f"{kind} overrides analyze_string: review it"
+
+
+def test_tokens_are_within_the_entropy_plugins_charsets():
+    # The entropy bound log2(distinct characters) holds only for strings made of the charset.
+    plugins = rule._entropy_plugins()
+    assert rule._TOKEN.fullmatch(TOKEN_CHARACTERS)
+    assert not any(rule._TOKEN.search("A" * 20 + chr(c)).group() != "A" * 20
+                   for c in range(0x2000) if chr(c) not in TOKEN_CHARACTERS)
+    assert set(TOKEN_CHARACTERS) <= set(plugins["base64"].charset)
+    assert set(string.hexdigits) <= set(plugins["hex"].charset)
+
+
+def _without_shortcut(value: str, name: str = "") -> str:
+    with mock.patch.multiple(rule, _a_plugin_may_match=lambda text: True,
+                             _entropy_may_exceed_limit=lambda token, charset: True):
+        return rule.secret_kind(value, name)
+
+
+TOKEN_CHARACTERS = string.ascii_letters + string.digits + "+/_-="
+words = st.one_of(st.sampled_from(sorted(SECRETS.values()) + ORDINARY),
+                  st.text(alphabet=TOKEN_CHARACTERS, min_size=18, max_size=90),
+                  st.text(alphabet=string.hexdigits, min_size=18, max_size=70),
+                  st.text(max_size=30))
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(parts=st.lists(words, min_size=1, max_size=3), separator=st.sampled_from([" ", "", "=", ":", "/", "\n"]),
+       cut=st.integers(0, 200))
+def test_the_shortcut_reports_what_the_plugins_report(parts, separator, cut):
+    value = separator.join(parts)
+    for candidate in (value, value[cut:], value[:cut]):
+        assert rule.secret_kind(candidate) == _without_shortcut(candidate)
+
+
+@pytest.mark.parametrize("kind", sorted(SECRETS))
+def test_the_shortcut_lets_every_known_secret_through(kind):
+    assert rule.secret_kind(SECRETS[kind]) == _without_shortcut(SECRETS[kind]) != ""
+
+
+def test_validating_a_config_without_secrets_does_not_import_detect_secrets():
+    script = ("import sys; from compiler import api; v = api.validate(sys.argv[1:2], sys.argv[2]); "
+              "assert v.ok, v.problems; print('detect_secrets' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", script, str(SAMPLES / "demand-forecast"),
+                           str(SAMPLES / "mlops-platform.yaml")], capture_output=True, text=True, timeout=120)
+    assert (done.returncode, done.stdout.strip()) == (0, "False"), done.stderr

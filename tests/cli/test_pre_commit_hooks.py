@@ -10,6 +10,8 @@ import yaml
 
 from compile_helpers import REPO_ROOT, SAMPLES, run_cli
 
+pytestmark = pytest.mark.e2e  # runs the hooks as pre-commit does, in subprocesses
+
 HOOKS = yaml.safe_load((REPO_ROOT / ".pre-commit-hooks.yaml").read_text())
 
 

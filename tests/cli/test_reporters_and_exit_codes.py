@@ -67,7 +67,7 @@ def test_github_format_escapes_properties(repo):
 
 
 @pytest.mark.parametrize("fmt", ["text", "json", "github"])
-@pytest.mark.parametrize("subprocess_", [False, True], ids=["clirunner", "subprocess"])
+@pytest.mark.parametrize("subprocess_", [False, pytest.param(True, marks=pytest.mark.e2e)], ids=["clirunner", "subprocess"])
 def test_secret_value_never_printed(repo, fmt, subprocess_):
     # Rule: secret-looking environment values are rejected without the value appearing anywhere.
     out = repo.validate(**BROKEN, args=["--format", fmt], subprocess_=subprocess_)

@@ -30,6 +30,8 @@ from compiler.diff.change import ABSENT, Change, Diff, sort_key
 from compiler.diff.fields import Entry, format_path
 from compiler.diff.render import COMMENT_LIMIT, COMMENT_MARKER, as_json, describe, markdown, text
 
+pytestmark = pytest.mark.e2e  # git repositories and mlopsc in subprocesses
+
 REGENERATE = "run `python tests/support/regen_golden_diffs.py` and read `git diff tests/diff/golden_diffs`"
 
 

@@ -14,6 +14,8 @@ from test_apply import COMMIT_B, compile_into, editable_sample, images_file, run
 
 from compiler import redact
 
+pytestmark = pytest.mark.e2e  # moto-backed apply and git-backed diff in subprocesses
+
 #: Values the edit writes; none may appear in any output.
 OLD, NEW = ("info", "2.2.1"), ("debug-zebra", "2.2.9-zebra", "zebra-on")
 

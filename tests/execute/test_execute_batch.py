@@ -28,6 +28,8 @@ from paths import REPO_ROOT
 from sfn_harness import ACCOUNT, REGION, applied, execute, item, published, split_s3
 from test_full_life import Life, _next_second
 
+pytestmark = pytest.mark.e2e  # moto-backed AWS (apply, state machine executions)
+
 SAMPLES = REPO_ROOT / "samples"
 FORECAST = "demand-forecast"
 BATCH = f"{FORECAST}-default-batch"

@@ -16,6 +16,8 @@ import pytest
 from paths import REPO_ROOT
 from sfn_harness import Registry, applied, apply_again, execute, item, published
 
+pytestmark = pytest.mark.e2e  # moto-backed AWS (apply, state machine executions)
+
 SAMPLES = REPO_ROOT / "samples"
 FORECAST_METRICS = {"rmse": 11.0, "mape": 0.1}  # within demand-forecast's gate
 FRAUD_METRICS = {"auc": 0.95, "recall": 0.7, "false_positive_rate": 0.01}

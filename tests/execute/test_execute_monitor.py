@@ -21,6 +21,8 @@ from compiler.registry import items
 from paths import REPO_ROOT
 from sfn_harness import Registry, applied, apply_again, execute, item, published
 
+pytestmark = pytest.mark.e2e  # moto-backed AWS (apply, state machine executions)
+
 SAMPLES = REPO_ROOT / "samples"
 ARTIFACTS = "s3://acme-ml-artifacts"
 DRIFT_ALARM = "fraud-scoring-dev-drift-log_amount"

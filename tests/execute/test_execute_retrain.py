@@ -11,6 +11,8 @@ import pytest
 from paths import REPO_ROOT
 from sfn_harness import applied, execute, item, published, split_s3
 
+pytestmark = pytest.mark.e2e  # moto-backed AWS (apply, state machine executions)
+
 SAMPLES = REPO_ROOT / "samples"
 ARTIFACTS = "s3://acme-ml-artifacts"
 

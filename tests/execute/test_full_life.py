@@ -30,6 +30,8 @@ from compile_helpers import invoke
 from paths import REPO_ROOT
 from sfn_harness import applied, execute, item, published, start_state_machines_from_rules, wait_for
 
+pytestmark = pytest.mark.e2e  # whole route on moto: compile, apply, registry, executions
+
 SAMPLES = REPO_ROOT / "samples"
 MODEL, ENV, TABLE = "demand-forecast", "default", "mlops-registry"
 RETRAIN, DEPLOY = f"{MODEL}-{ENV}-retrain", f"{MODEL}-{ENV}-deploy"

@@ -42,6 +42,8 @@ from typing import Callable, Optional
 
 import pytest
 
+pytestmark = pytest.mark.e2e  # whole routes on moto: compile, apply, executions
+
 from paths import REPO_ROOT
 
 SAMPLES = REPO_ROOT / "samples"

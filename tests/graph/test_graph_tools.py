@@ -15,6 +15,8 @@ from compile_helpers import REPO_ROOT, GraphTools, compile_samples
 from compiler import graph
 from test_graph import hostile_definition
 
+pytestmark = pytest.mark.e2e  # npm tools (mermaid, graphviz parsers)
+
 
 @pytest.fixture(scope="module", autouse=True)
 def tools_available():

@@ -25,6 +25,8 @@ from moto_aws import aws, create_platform, moto_server, use_account  # noqa: F40
 from paths import REPO_ROOT
 from registry_events import (MODEL, TABLE, event, failure, get, model_data, pointers, put_version, registered)
 
+pytestmark = pytest.mark.e2e  # moto-backed AWS (apply, state machine executions)
+
 SAMPLES = REPO_ROOT / "samples"
 
 

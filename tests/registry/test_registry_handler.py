@@ -23,6 +23,8 @@ from paths import REPO_ROOT
 from registry_events import (MODEL, TABLE, clear, drift_detected, event, failure, get, lock, model_data, pointers,
                              put_version, registered, table_state)
 
+pytestmark = pytest.mark.e2e  # moto-backed AWS (apply, state machine executions)
+
 GOLDEN = REPO_ROOT / "tests" / "golden" / MODEL / "default"
 SAMPLES = REPO_ROOT / "samples"
 

@@ -260,6 +260,7 @@ def endpoint_job(tmp_path_factory) -> Path:
     return folder / "out" / "demand-forecast" / "default"
 
 
+@pytest.mark.e2e
 def test_an_endpoint_with_its_own_drift_job_runs_the_drift_pipeline_and_no_model_monitor(endpoint_job, tmp_path):
     AslValidator.require()
     CfnLint.require()
@@ -362,6 +363,7 @@ def environments(compiled, ecs_service, endpoint_job, longest) -> dict:
     return found
 
 
+@pytest.mark.e2e
 def test_every_key_is_a_property_of_its_cloudformation_resource(environments):
     from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
 
@@ -374,6 +376,7 @@ def test_every_key_is_a_property_of_its_cloudformation_resource(environments):
                                      ["Alarm0"]["Properties"])
 
 
+@pytest.mark.e2e
 def test_cfn_lint_accepts_the_alarms_dashboard_and_rules(environments, tmp_path):
     CfnLint.require()
     templates = {label: as_cloudformation(monitor, rules) for label, (monitor, rules) in environments.items()}
@@ -382,6 +385,7 @@ def test_cfn_lint_accepts_the_alarms_dashboard_and_rules(environments, tmp_path)
     assert not problems, "cfn-lint found:\n" + "\n".join(f"{k}:\n  " + "\n  ".join(v) for k, v in problems.items())
 
 
+@pytest.mark.e2e
 def test_cfn_lint_rejects_a_broken_alarm_dashboard_and_rule(environments, tmp_path):
     """Negative controls: the same call flags each defect (one per template)."""
     CfnLint.require()

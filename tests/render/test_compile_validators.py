@@ -22,6 +22,8 @@ import pytest
 from compile_helpers import (AslValidator, CfnLint, asl_files, hostile_out, long_names_out,  # noqa: F401 (fixtures)
                              samples_out)
 
+pytestmark = pytest.mark.e2e  # npm tools (asl-validator, ASL schema) on every output
+
 EXPECTED_SAMPLE_FILES = {
     "churn-fargate/default/retrain.asl.json", "churn-fargate/default/batch.asl.json",
     "demand-forecast/default/retrain.asl.json", "demand-forecast/default/deploy.asl.json",

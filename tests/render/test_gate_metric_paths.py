@@ -16,6 +16,8 @@ import yaml
 from compile_helpers import SAMPLES, make_repo
 from compiler import api
 
+pytestmark = pytest.mark.e2e  # moto-backed AWS (apply, state machine executions)
+
 NESTED = "regression_metrics.mse.value"
 
 

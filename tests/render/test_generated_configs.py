@@ -34,6 +34,8 @@ from compile_helpers import AslValidator
 from compiler import api
 from paths import REPO_ROOT
 
+pytestmark = pytest.mark.e2e  # npm tools and cfn-lint on generated configs
+
 REPO = REPO_ROOT
 SAMPLES = REPO / "samples"
 SCHEMA = json.loads((REPO / "schemas" / "config-v1.schema.json").read_text())

@@ -16,6 +16,8 @@ import yaml
 
 from compile_helpers import SAMPLES, SAMPLES_PLATFORM, compile_samples, invoke, require_tool
 
+pytestmark = pytest.mark.e2e  # parliament over every compiled policy
+
 ACCEPTED_FILE = Path(__file__).parent / "iam_lint_accepted.yaml"
 ACCOUNT, REGION = "111111111111", "eu-west-1"
 #: How CloudFormation names the ARN of a resource of the bootstrap templates (Fn::GetAtt X.Arn),

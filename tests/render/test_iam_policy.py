@@ -902,6 +902,7 @@ def test_a_call_that_cannot_be_scoped_is_an_internal_error(compiled):
 
 # --------------------------------------------------------------------------- an independent validator
 
+@pytest.mark.e2e
 def test_cfn_lint_accepts_the_roles_and_policies(compiled, tmp_path):
     """cfn-lint's IAM rules (E3510 policy grammar, W3037 actions that exist, I3510 resources that
     fit the actions) on every role and policy, as CloudFormation would be given them."""
@@ -920,6 +921,7 @@ def test_cfn_lint_accepts_the_roles_and_policies(compiled, tmp_path):
     assert problems == []
 
 
+@pytest.mark.e2e
 def test_cfn_lint_rejects_a_broken_policy(tmp_path):
     """Negative control: the same invocation reports a made-up action and a wrong resource."""
     CfnLint.require()

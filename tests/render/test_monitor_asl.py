@@ -24,6 +24,8 @@ from compiler.render.asl.retrain_pipeline import COOLDOWN_WINDOWS
 from compiler.render.naming import Naming
 from test_iam_policy import ECS_MONITOR
 
+pytestmark = pytest.mark.e2e  # moto-backed AWS (apply, state machine executions)
+
 #: An execution's start time as AWS writes it ($$.Execution.StartTime).
 START_TIME = "2026-11-26T01:47:28.123Z"
 

@@ -15,6 +15,8 @@ import pytest
 from compile_helpers import SAMPLES, all_states, compiled_sample_definitions
 from paths import REPO_ROOT
 
+pytestmark = pytest.mark.e2e  # moto-backed AWS (apply, state machine executions)
+
 REPO = REPO_ROOT
 
 

@@ -19,6 +19,8 @@ from compile_helpers import SAMPLES, SAMPLES_PLATFORM, make_repo
 from compiler import api
 from paths import REPO_ROOT
 
+pytestmark = pytest.mark.e2e  # compiles one config per schema key
+
 SCHEMA = json.loads((REPO_ROOT / "schemas" / "config-v1.schema.json").read_text())
 STAGE_SECTIONS = {("pipelines", "retrain", "stages", s) for s in ("validate", "transform", "tune", "train", "evaluate")} | {
     ("pipelines", "batch"), ("monitor", "baseline"), ("monitor", "drift", "job"), ("stage_defaults",)}

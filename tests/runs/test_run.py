@@ -13,6 +13,8 @@ from compiler.runs import display, follow
 from moto_aws import ACCOUNT, aws, aws_executing, create_platform, moto_executing_server, moto_server  # noqa: F401
 from test_apply import SAMPLES, compile_into, run_apply
 
+pytestmark = pytest.mark.e2e  # moto-backed AWS (apply, state machine executions)
+
 CHURN = str(SAMPLES / "churn-fargate")
 
 
