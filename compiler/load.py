@@ -164,7 +164,7 @@ def load_bytes(raw: bytes, display: str) -> Document:
 def _libyaml_reads_like_pyyaml(text: str) -> bool:
     """Whether libyaml may read `text`. It accepts some tabs PyYAML refuses (`key:<tab>value`),
     and it places marks differently after a byte order mark inside the text or a Unicode line
-    break (NEL, LS, PS), so such rare texts go to the pure loader. tests/validate/test_load_paths.py
+    break (NEL, LS, PS), so such rare texts go to the pure loader. tests/checks/test_load_paths.py
     compares both loaders."""
     return _LibyamlLoader is not None and not _LIBYAML_DIFFERS.search(text)
 

@@ -8,7 +8,7 @@ the answer is not a sure yes; the findings people read always come from jsonsche
 It knows the keywords the schema uses, with JSON Schema 2020-12's meaning as jsonschema applies
 them. A keyword it does not know, or a value it cannot judge for sure, makes it answer False
 ("not sure"): it may send conforming data to jsonschema, never the reverse.
-tests/validate/test_schema_conforms.py compares it with jsonschema on hypothesis' configs.
+tests/checks/test_schema_conforms.py compares it with jsonschema on hypothesis' configs.
 """
 
 from __future__ import annotations

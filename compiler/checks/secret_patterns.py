@@ -8,7 +8,7 @@ them matches (compiler/checks/rules/secrets_in_config.py). The entropy plugins n
 string's Shannon entropy is at most log2 of its number of distinct characters.
 
 `python -m compiler.checks.secret_patterns` rewrites secret_patterns.json from the installed
-detect-secrets (pinned in setup.cfg); tests/validate/test_secrets.py fails while it is stale.
+detect-secrets (pinned in setup.cfg); tests/checks/test_secrets.py fails while it is stale.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from helpers import BASE_CONFIG
 @pytest.fixture(autouse=True, params=["libyaml", "pure"])
 def loader_path(request, monkeypatch):
     """Every refusal is checked on both of the loader's paths: libyaml's (when PyYAML has it) and
-    PyYAML's pure one, used when libyaml is absent (tests/validate/test_load_paths.py)."""
+    PyYAML's pure one, used when libyaml is absent (tests/checks/test_load_paths.py)."""
     if request.param == "pure":
         monkeypatch.setattr(load, "_LibyamlLoader", None)
 
