@@ -11,7 +11,7 @@ template with
 
     python -m compiler.render.precompile
 
-(tests/test_jinja_compiled.py fails while they are not current).
+(tests/render/test_jinja_compiled.py fails while they are not current).
 """
 
 from __future__ import annotations
