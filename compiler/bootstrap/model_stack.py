@@ -35,6 +35,7 @@ from compiler import __version__, names, package_data
 from compiler.apply import buckets
 from compiler.bootstrap import BootstrapError, cfn
 from compiler.bootstrap.cfn import Template, get_att, ref, statement, sub
+from compiler.bootstrap.pipeline_stages import is_production, pipeline_order
 from compiler.bootstrap.platform import access_log_bucket_name
 from compiler.bootstrap.platform_file import ROLES, PlatformFile
 from compiler.model import ModelConfig
@@ -43,7 +44,6 @@ from compiler.render.iam import policy_document as iam_policy
 from compiler.render.naming import Naming
 from compiler.render.stages import container_stages
 
-PRODUCTION_NAMES = ("prod", "production")
 #: The image of the compile projects: Python 3.12 for mlopsc (runtime-versions in compile.yml).
 COMPILE_IMAGE = "aws/codebuild/standard:7.0"
 #: Artifacts of the pipeline are needed only while an execution runs.
@@ -75,16 +75,6 @@ class Source:
     repository: str  # a CodeCommit repository name, or GitHub's owner/name ("": the model's name)
     branch: str = "main"
     connection_arn: Optional[str] = None
-
-
-def is_production(environment: str) -> bool:
-    return environment in PRODUCTION_NAMES or environment.startswith(tuple(f"{n}-" for n in PRODUCTION_NAMES))
-
-
-def pipeline_order(environments) -> list:
-    """Environments in the order the pipeline applies them: the others by name, then the
-    production-like ones by name."""
-    return sorted(environments, key=lambda name: (is_production(name), name))
 
 
 @dataclasses.dataclass(frozen=True)

@@ -40,7 +40,7 @@ from compile_helpers import (LONG_NAMES_CONFIGS, REPO_ROOT, SAMPLES, SAMPLES_PLA
 import compiler
 from compiler import api
 from compiler.render import asl
-from compiler.bootstrap import cfn, model_stack
+from compiler.bootstrap import cfn, model_stack, pipeline_stages
 from compiler.render import iam
 from compiler.render.iam.policy_document import UNSCOPABLE
 from compiler.render.naming import Naming
@@ -508,7 +508,7 @@ def project_of(template: dict, name: str) -> dict:
 def test_build_project_runs_the_generated_buildspec(parsed, compiled):
     for folder, model in SAMPLE_MODELS.items():
         template = parsed[f"model-{folder}"]
-        build_env = model_stack.pipeline_order([c.environment for c in compiled[folder]["configs"]])[0]
+        build_env = pipeline_stages.pipeline_order([c.environment for c in compiled[folder]["configs"]])[0]
         project = project_of(template, f"mlops-{model}-build")
         assert project["Source"]["BuildSpec"] == compiled[folder]["outputs"][f"{model}/{build_env}"]["buildspec.yml"]
         assert project["Environment"]["PrivilegedMode"] is True
@@ -521,7 +521,7 @@ def test_compile_projects_run_compile_yml_with_their_environment(parsed, compile
     text = (REPO_ROOT / "buildspecs" / "compile.yml").read_text()
     for folder, model in SAMPLE_MODELS.items():
         template = parsed[f"model-{folder}"]
-        environments = model_stack.pipeline_order([c.environment for c in compiled[folder]["configs"]])
+        environments = pipeline_stages.pipeline_order([c.environment for c in compiled[folder]["configs"]])
         build_spec = compiled[folder]["outputs"][f"{model}/{environments[0]}"]["buildspec.yml"]
         for env in environments:
             project = project_of(template, f"mlops-{model}-{env}-apply")
@@ -545,7 +545,7 @@ def test_pipeline_order_and_the_approval_before_production(parsed):
     for label in model_labels(parsed):
         for stage in stages(parsed[label])[2:]:
             actions = [(a["Name"], a["RunOrder"], a["ActionTypeId"]["Provider"]) for a in stage["Actions"]]
-            if model_stack.is_production(stage["Name"]):
+            if pipeline_stages.is_production(stage["Name"]):
                 assert actions == [("Plan", 1, "CodeBuild"), ("Approve", 2, "Manual"), ("CompileAndApply", 3, "CodeBuild")]
                 plan = stage["Actions"][0]["Configuration"]
                 assert json.loads(plan["EnvironmentVariables"]) == [
@@ -562,9 +562,9 @@ def test_pipeline_order_and_the_approval_before_production(parsed):
 def test_which_environments_are_production():
     production = ["prod", "production", "prod-eu", "production-2"]
     others = ["dev", "default", "staging", "preprod", "producer", "product", "prodx", "test"]
-    assert all(model_stack.is_production(name) for name in production)
-    assert not any(model_stack.is_production(name) for name in others)
-    assert model_stack.pipeline_order(["prod", "staging", "dev", "prod-eu", "qa"]) == \
+    assert all(pipeline_stages.is_production(name) for name in production)
+    assert not any(pipeline_stages.is_production(name) for name in others)
+    assert pipeline_stages.pipeline_order(["prod", "staging", "dev", "prod-eu", "qa"]) == \
         ["dev", "qa", "staging", "prod", "prod-eu"]
 
 

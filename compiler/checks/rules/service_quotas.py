@@ -19,6 +19,7 @@ The rule looks at the file as written (the `environments` map), once per config,
 any environment is resolved, so a config with thousands of environments is refused at once.
 """
 
+from compiler.bootstrap.pipeline_stages import pipeline_order
 from compiler.checks.finding import Finding
 
 RULE = "service-quota"
@@ -46,8 +47,6 @@ _QUOTAS = (
 def check_document(data: dict) -> list:
     """Findings for the config file as written: each quota exceeded, at the first environment
     past it in the order the pipeline runs them."""
-    from compiler.bootstrap.model_stack import pipeline_order  # the order of the pipeline's stages
-
     overlays = data.get("environments")
     if not isinstance(overlays, dict):
         return []
