@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from compiler import package_data
+from generated_page import write_or_check
 
 TARGET = Path(__file__).with_name("config-reference.md")
 SECTIONS = [
@@ -79,12 +80,7 @@ def reference() -> str:
 
 
 def main() -> int:
-    text = reference()
-    if "--check" in sys.argv:
-        if not TARGET.exists() or TARGET.read_text(encoding="utf-8") != text:
-            print(f"{TARGET} is stale: run python docs/generate_reference.py", file=sys.stderr)
-            return 1
-        return 0
+    return write_or_check(TARGET, reference(), "generate_reference.py")
     TARGET.write_text(text, encoding="utf-8")
     return 0
 

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from compiler.checks import catalogue
+from generated_page import write_or_check
 
 TARGET = Path(__file__).with_name("rules.md")
 
@@ -26,12 +27,7 @@ def rules() -> str:
 
 
 def main() -> int:
-    text = rules()
-    if "--check" in sys.argv:
-        if not TARGET.exists() or TARGET.read_text(encoding="utf-8") != text:
-            print(f"{TARGET} is stale: run python docs/generate_rules.py", file=sys.stderr)
-            return 1
-        return 0
+    return write_or_check(TARGET, rules(), "generate_rules.py")
     TARGET.write_text(text, encoding="utf-8")
     return 0
 
