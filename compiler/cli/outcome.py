@@ -18,6 +18,8 @@ from typing import Optional, TextIO
 
 import click
 
+from compiler import errors
+
 EXIT_OK = 0
 #: Invalid input, a refusal or an AWS failure, stale output (`compile --check`), changes (`diff`).
 EXIT_FAILED = 1
@@ -25,14 +27,13 @@ EXIT_USAGE = 2
 #: A bug in mlopsc (EX_SOFTWARE from sysexits.h).
 EXIT_BUG = 70
 
+
 def exit_code(problems) -> int:
     """Problems in the configs (validate, compile, and every command that compiles): 1, else 0."""
     return EXIT_FAILED if problems else EXIT_OK
 
 
 def code_of(error: BaseException) -> int:
-    from compiler import errors
-
     if isinstance(error, errors.InputError):
         return EXIT_USAGE
     if isinstance(error, errors.MlopscError):
@@ -68,11 +69,8 @@ def report(error: BaseException, stream: TextIO, command: Optional[str] = None) 
                      "set MLOPSC_DEBUG=1 to see the traceback\n")
         return code
     hint = getattr(error, "hint", "")
-    from compiler import errors
-
-    if isinstance(error, errors.MissingDependency) and command:
-        error = f"{command} {error}"
-    stream.write(f"mlopsc: error: {error}\n" + (f"  hint: {hint}\n" if hint else ""))
+    message = f"{command} {error}" if isinstance(error, errors.MissingDependency) and command else str(error)
+    stream.write(f"mlopsc: error: {message}\n" + (f"  hint: {hint}\n" if hint else ""))
     return code
 
 
