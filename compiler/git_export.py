@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Iterator, Optional
 
 from compiler import discover
+from compiler.checks.rules import outside_repository
 from compiler.errors import InputError
 from compiler.problems import Problem, dotted
 
@@ -161,9 +162,8 @@ def _refuse_unfollowed_inputs(links: dict, commit: str) -> None:
         if name not in (discover.CONFIG_NAME, discover.PLATFORM_NAME) or target is None or target[0] != _UNFOLLOWED:
             continue
         what = "config" if name == discover.CONFIG_NAME else "platform file"
-        message, hint = discover.outside_repository_message(what)
-        refused.append(Problem(path, 1, 1, dotted(()), f"{message} (or to nothing) at this revision", hint,
-                               "outside-repository"))
+        finding = outside_repository.finding_at_revision(what)  # located at the file's top
+        refused.append(Problem(path, 1, 1, dotted(finding.path), finding.message, finding.hint, finding.rule))
     if refused:
         raise _UnfollowedInput(tuple(refused))
 

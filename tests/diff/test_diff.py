@@ -680,6 +680,23 @@ def test_symbolic_links_at_a_revision_are_followed_inside_the_repository_only(tm
     assert run_cli("diff", "HEAD~1", "HEAD", "--repo", "df", cwd=repository).returncode == 1
 
 
+def test_a_config_linked_out_of_the_repository_at_a_revision_is_refused_at_its_top(tmp_path):
+    """At a revision the link is read from git's objects (git_export); the problem is still the
+    outside-repository rule's, located at the file's first line."""
+    repository = tmp_path / "mono"
+    shutil.copytree(SAMPLES / "demand-forecast", repository / "df")
+    shutil.copyfile(SAMPLES / "mlops-platform.yaml", repository / "mlops-platform.yaml")
+    outside = tmp_path / "elsewhere.yaml"
+    shutil.move(repository / "df" / "mlops.yaml", outside)
+    os.symlink(outside, repository / "df" / "mlops.yaml")
+    git(repository, "init", "--quiet", "--initial-branch=main")
+    commit(repository, "a config linked out of the repository")
+    done = run_cli("diff", "HEAD", "HEAD", cwd=repository)
+    output = done.stdout + done.stderr
+    assert done.returncode == 2, output
+    assert "HEAD:df/mlops.yaml:1:1: error: (top level): " in output and "(or to nothing) at this revision" in output, output
+
+
 def test_problems_at_a_revision_never_name_the_temporary_folder(tmp_path):
     repository = tmp_path / "mono"
     shutil.copytree(SAMPLES / "demand-forecast", repository / "a")
