@@ -9,7 +9,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from helpers import BASE_CONFIG, PLATFORM, SAMPLES, run_cli
+from helpers import BASE_CONFIG, PLATFORM, SAMPLES, run_cli, tree_paths
 
 pytestmark = pytest.mark.e2e  # hypothesis drives the whole CLI hundreds of times
 
@@ -136,18 +136,8 @@ def test_random_yaml_never_crashes(workdir, data, fmt):
     check(workdir, "base", yaml.safe_dump(data, allow_unicode=True).encode(), fmt)
 
 
-def _paths(node, path=()):
-    yield path
-    if isinstance(node, dict):
-        for key, value in node.items():
-            yield from _paths(value, path + (key,))
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            yield from _paths(value, path + (index,))
-
-
 SAMPLE_DATA = {name: yaml.safe_load(text) for name, text in SOURCES.items()}
-SAMPLE_PATHS = sorted((name, path) for name, data in SAMPLE_DATA.items() for path in _paths(data) if path)
+SAMPLE_PATHS = sorted((name, path) for name, data in SAMPLE_DATA.items() for path in tree_paths(data) if path)
 
 
 @SETTINGS

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from compiler import package_data
 from compiler.checks import schema_conforms
-from helpers import BASE_CONFIG, SAMPLES
+from helpers import BASE_CONFIG, SAMPLES, tree_paths
 
 VALIDATOR = jsonschema.Draft202012Validator(package_data.schema())
 CONFIGS = {"base": yaml.safe_load(BASE_CONFIG)}
@@ -33,17 +33,7 @@ def test_valid_configs_are_known_valid_without_jsonschema(name):
     assert schema_conforms.conforms(CONFIGS[name])
 
 
-def _paths(node, path=()):
-    yield path
-    if isinstance(node, dict):
-        for key, value in node.items():
-            yield from _paths(value, path + (key,))
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            yield from _paths(value, path + (index,))
-
-
-TARGETS = sorted((name, path) for name, data in CONFIGS.items() for path in _paths(data) if path)
+TARGETS = sorted((name, path) for name, data in CONFIGS.items() for path in tree_paths(data) if path)
 SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-5, 100_000), st.floats(allow_nan=True), st.just(1.0),
                     st.text(max_size=12), st.sampled_from(["app", "fargate", "sagemaker", "ml.m5.large", "30m", "rate(1 day)",
                                                            "s3://b/p/", "auc", "endpoint", "lambda", "", "x" * 300]))
@@ -60,7 +50,7 @@ edits = st.lists(st.tuples(st.sampled_from(["replace", "delete", "copy", "add", 
 def edit(data, changes):
     data = copy.deepcopy(data)
     for kind, where, value, key, amount in changes:
-        paths = [p for p in _paths(data) if p]
+        paths = [p for p in tree_paths(data) if p]
         if not paths:
             break
         path = paths[where % len(paths)]
@@ -116,7 +106,7 @@ ODD_KEYS = ["", "bad key", "9", "a" * 300, "-x", "x"]
 
 def _neighbours(data):
     """Every config one step from `data`: each value replaced by each odd value, each map given each odd key."""
-    for path in _paths(data):
+    for path in tree_paths(data):
         node = data
         for step in path:
             node = node[step]

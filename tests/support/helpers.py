@@ -252,3 +252,14 @@ class Repo:
 
     def run(self, *args, subprocess_: bool = False) -> Outcome:
         return run_cli(list(args), self.root, subprocess_=subprocess_)
+
+
+def tree_paths(node, path=()):
+    """Every path into parsed YAML (keys, and list positions as ints), the root's () first."""
+    yield path
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from tree_paths(value, path + (key,))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from tree_paths(value, path + (index,))
