@@ -20,7 +20,7 @@ def model_monitor_measures_drift(target: Optional[str], has_drift_job: bool) -> 
     """Who measures drift, decided here only: the model's own drift job (`monitor.drift.job`, the
     `drift` pipeline) whenever there is one, on every target; without one, SageMaker Model Monitor,
     which only a sagemaker-endpoint has (and only accounts that used it before its availability
-    change: README, "Monitoring"). The checks refuse a drift section with neither."""
+    change: docs/monitoring.md). The checks refuse a drift section with neither."""
     return target == MODEL_MONITOR_TARGET and not has_drift_job
 
 

@@ -1,4 +1,4 @@
-"""`mlopsc apply`: make one environment's account match OUT (see README, "Applying").
+"""`mlopsc apply`: make one environment's account match OUT (see docs/apply.md).
 
 Steps: read and check OUT and images.json (no AWS yet) -> refuse a wrong account or region
 (before any read or write) -> plan every model environment (reads only) -> write the pending

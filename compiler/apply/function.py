@@ -2,8 +2,8 @@
 
 The deploy pipeline updates the code of the function `deploy.function.name`: were that a function
 mlopsc did not mean (another team's, with a broader role), the model's code would gain that role.
-So apply refuses, before any write, a function whose execution role is not the task role (README,
-"Deploying to Lambda"), and a function that does not exist (the deploy could not update it).
+So apply refuses, before any write, a function whose execution role is not the task role (docs/monitoring.md,
+on the Lambda function's role), and a function that does not exist (the deploy could not update it).
 """
 
 from __future__ import annotations

@@ -25,7 +25,7 @@ MAX_CLOCK_SKEW_SECONDS = 15 * 60
 
 @dataclasses.dataclass(frozen=True)
 class Commit:
-    """The commit being applied. Pointer writes are ordered by commit time (see README, apply)."""
+    """The commit being applied. Pointer writes are ordered by commit time (see docs/apply.md)."""
 
     sha: str
     time: int

@@ -1,5 +1,5 @@
 """What apply changes in AWS for one model environment: read the current state, compare it with
-OUT, and plan one Change per resource (see README, "Applying").
+OUT, and plan one Change per resource (see docs/apply.md).
 
 Order matters and is fixed: task definitions (their ARNs go into the pointers), then the pointers
 item (its conditional write is where an older commit loses), then the monitor's alarms and

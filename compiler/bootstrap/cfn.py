@@ -10,7 +10,7 @@ from typing import Iterable, Mapping, Optional
 #: CloudWatch Logs retention of every log group the stacks create (one year: long enough for an
 #: audit of a model's runs, and what most compliance baselines ask for).
 LOG_RETENTION_DAYS = 365
-#: Where the platform stack stores the platform file, for the compile stage (see README).
+#: Where the platform stack stores the platform file, for the compile stage (see docs/bootstrap.md).
 PLATFORM_PARAMETER_PREFIX = "/mlops/platform/"
 #: Why a resource uses an AWS managed key instead of a customer managed one.
 NO_CMK = ("the platform sets no kms_key, so this is encrypted with the AWS managed key; "

@@ -7,7 +7,7 @@ compiles and applies it on every commit.
            [Plan (apply --dry-run) -> manual Approval]   before a production-like environment
            CompileAndApply (CodeBuild: buildspecs/compile.yml)
 
-Decisions (see README "Bootstrapping an account"):
+Decisions (see docs/bootstrap.md):
 
 - The stack lives in the platform file's account and region. Environments there are the
   stack's *home* environments: their log groups, roles and apply permissions are made here. An

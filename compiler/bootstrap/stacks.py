@@ -106,7 +106,7 @@ def _model_notes(configs: list, found: platform_file.PlatformFile) -> list:
         if (config.platform.account, config.platform.region) != (found.account, found.region):
             notes.append(f"environment {config.environment} is in account {config.platform.account} "
                          f"({config.platform.region}): its stage is in the pipeline, but apply refuses to run there "
-                         "until a cross-account role exists (not made by this stack; see README)")
+                         "until a cross-account role exists (not made by this stack; see docs/bootstrap.md)")
     buckets = sorted({c.retrain.new_data_prefix.removeprefix("s3://").split("/", 1)[0] for c in configs
                       if c.retrain and c.retrain.new_data_prefix} - {found.data["artifact_bucket"]})
     for bucket in buckets:

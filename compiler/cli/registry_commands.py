@@ -23,7 +23,7 @@ FORMAT = options.output_format("registry", help_text="A table for people, or JSO
 
 @click.group(cls=outcome.CommandGroup)
 def registry() -> None:
-    """Model versions, approvals and deployments in the registry table (see README, "The model registry")."""
+    """Model versions, approvals and deployments in the registry table (see docs/registry.md)."""
 
 
 @registry.command("list")

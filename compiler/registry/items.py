@@ -1,5 +1,5 @@
 """The registry's items: keys, attributes, and the conditional writes that keep them right when
-writers race and events arrive twice or out of order (README, "Registry items").
+writers race and events arrive twice or out of order (docs/registry.md, Registry items).
 
 Standard library only (the Lambda handler imports this module). Writes are built as data
 (`Write`) and sent by the caller with DynamoDB's low-level `UpdateItem`.

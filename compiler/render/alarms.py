@@ -4,7 +4,7 @@ Each alarm is exactly the keyword arguments of CloudWatch `PutMetricAlarm` (so `
 on unchanged, and a test wraps it as an `AWS::CloudWatch::Alarm`, whose properties have the same
 names); the dashboard is `PutDashboard`'s name and its body as an object.
 
-Alarms (README, "Monitoring"):
+Alarms (docs/monitoring.md):
 
 - `drift-<feature>`, one per `monitor.drift.features`: the feature's baseline drift distance,
   published once per drift run, above the configured threshold for `evaluation_periods` runs in

@@ -40,7 +40,7 @@ class Naming:
     def image(self, runtime: str) -> str:
         return f"{self.pointers}.images.M['{runtime}'].S"
 
-    # -- registry keys (see README "Registry items") --------------------------------------
+    # -- registry keys (see docs/registry.md, Registry items) --------------------------------------
     @property
     def model_key(self) -> str:
         return f"MODEL#{self.config.name}"
@@ -103,7 +103,7 @@ class Naming:
         """States.Format expression for a stage's output URI."""
         return states_format(f"s3://{self.platform.artifact_bucket}/{self.run_prefix(pipeline)}{stage}/", self.run_id)
 
-    # -- monitoring (README, "Monitoring") -------------------------------------------------
+    # -- monitoring (docs/monitoring.md) -------------------------------------------------
     @property
     def monitor_prefix(self) -> str:
         """S3 URI under which the monitor keeps this environment's captured data and reports."""

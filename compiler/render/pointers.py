@@ -1,4 +1,4 @@
-"""The registry items `apply` writes for one model and environment (see README, Registry items)."""
+"""The registry items `apply` writes for one model and environment (see docs/registry.md, Registry items)."""
 
 from __future__ import annotations
 

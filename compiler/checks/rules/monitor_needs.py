@@ -32,5 +32,5 @@ def check(context):
     target = deploy["target"]
     if target != MODEL_MONITOR_TARGET and "job" not in drift:
         yield Finding(BASE + ("drift", "job"), f"a {target} target needs its own drift job",
-                      "add monitor.drift.job: {runtime: ..., command: [...]} (README, \"Monitoring\")",
+                      "add monitor.drift.job: {runtime: ..., command: [...]} (docs/monitoring.md)",
                       RULE, at_key=True, anchor=BASE + ("drift",))

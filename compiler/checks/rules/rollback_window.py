@@ -5,7 +5,7 @@ health alarm needs `monitor.health.evaluation_periods` x 5 minutes (CloudWatch u
 "Evaluating an alarm"). The deploy pipeline reads the rollback alarms after each traffic step
 (`interval`) and, all at once, after `bake`; SageMaker's deployment guardrails watch them for the
 same waits. A shorter wait promotes a failing version before its alarm could fire. Alarms named
-by the user are outside mlopsc's knowledge: README, "Traffic shifting", says what they must do.
+by the user are outside mlopsc's knowledge: docs/monitoring.md (Alarms) says what they must do.
 """
 
 from compiler import durations, package_data

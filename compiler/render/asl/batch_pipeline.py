@@ -44,7 +44,7 @@ def definition(naming: Naming) -> dict:
 
 
 def _approved_model(naming: Naming) -> dict | None:
-    """Which model a batch run scores with (README, "Which model batch uses"): a model that is
+    """Which model a batch run scores with (docs/state-machines.md, "Which model batch scores with"): a model that is
     retrained scores with the registry's approved pointer (`approved_model_data`: the version that
     last deployed successfully, or, without a deploy pipeline, the version last approved); a model
     without retrain has no model artifacts, its image is the model (None: nothing to check)."""

@@ -1,6 +1,6 @@
 """The IAM policies one model environment needs, derived from what its state machines call.
 
-Two roles (README, "Least privilege"):
+Two roles (docs/iam.md):
 
 - **pipeline**: the role the state machines run as, and the role EventBridge assumes to start
   them (`triggers.json`). Its policy comes from the compiled definitions: every Task state's
