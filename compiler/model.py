@@ -47,11 +47,29 @@ class Platform:
 
 
 @dataclasses.dataclass(frozen=True)
+class PrebuiltImage:
+    """An image the build stage does not build (`runtimes.<name>.image`)."""
+
+    uri: str
+    #: "digest": an ECR image URI pinned by digest, as written; "aws-tag": an AWS-provided image,
+    #: resolved from framework and version, which AWS publishes by tag only.
+    pinned: str
+    repository_arn: str  # the ECR repository, for pull permissions
+
+
+@dataclasses.dataclass(frozen=True)
 class Runtime:
     name: str
-    dockerfile: str
+    dockerfile: Optional[str]  # None: a prebuilt image
     context: str
     build_args: Mapping
+    image: Optional[PrebuiltImage] = None
+    code: Optional[str] = None  # a folder of the repository the build uploads (prebuilt images only)
+
+    @property
+    def built(self) -> bool:
+        """Built and pushed by the build stage: its URI (by digest) reaches the pointers through apply."""
+        return self.image is None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -253,6 +271,13 @@ class ModelConfig:
     batch: Optional[BatchPipeline]
     sources: tuple  # of SourceFile, by path
     monitor: Optional[Monitor] = None
+
+    def runtime(self, name: str) -> Runtime:
+        return next(runtime for runtime in self.runtimes if runtime.name == name)
+
+    @property
+    def built_runtimes(self) -> tuple:
+        return tuple(runtime for runtime in self.runtimes if runtime.built)
 
     @property
     def pipelines(self) -> tuple:

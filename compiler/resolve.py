@@ -11,8 +11,9 @@ import re
 from typing import Any, Optional
 
 from compiler import durations, inherit, names, package_data
+from compiler.aws_data import images
 from compiler.model import (BatchPipeline, Build, DeployPipeline, Drift, Endpoint, Function, GateCondition, Health,
-                            ModelConfig, Monitor, Platform, Poll, RetrainPipeline, Retry, Runtime, Service,
+                            ModelConfig, Monitor, Platform, Poll, PrebuiltImage, RetrainPipeline, Retry, Runtime, Service,
                             SourceFile, Stage, Traffic, Tune, TuneParameter, frozen_map)
 
 #: `monitor:<alarm>` in traffic.alarms names an alarm of the monitor section.
@@ -39,7 +40,7 @@ def model_config(config: dict, environment: str, sources: tuple) -> ModelConfig:
         owner=model.get("owner", ""),
         tags=frozen_map(model.get("tags")),
         platform=_platform(config["platform"], model["name"]),
-        runtimes=tuple(_runtime(name, spec) for name, spec in sorted(config["runtimes"].items())),
+        runtimes=tuple(_runtime(name, spec, config["platform"]) for name, spec in sorted(config["runtimes"].items())),
         build=_build(config.get("build")),
         retrain=_retrain(pipelines["retrain"], stages) if "retrain" in pipelines else None,
         deploy=_deploy(pipelines["deploy"], model["name"], environment) if "deploy" in pipelines else None,
@@ -72,8 +73,21 @@ def _platform(platform: dict, model: str) -> Platform:
     )
 
 
-def _runtime(name: str, spec: dict) -> Runtime:
-    return Runtime(name, spec["dockerfile"], spec.get("context", "."), frozen_map(spec.get("build_args")))
+def _runtime(name: str, spec: dict, platform: dict) -> Runtime:
+    if "image" not in spec:
+        return Runtime(name, spec["dockerfile"], spec.get("context", "."), frozen_map(spec.get("build_args")))
+    return Runtime(name, None, ".", frozen_map({}), _prebuilt(spec["image"], platform), spec.get("code"))
+
+
+def _prebuilt(image, platform: dict) -> PrebuiltImage:
+    """The check `runtime-image` accepted `image`: a digest URI, or a map naming one AWS image."""
+    partition = platform["roles"]["pipeline"].split(":")[1]
+    if isinstance(image, str):
+        match = images.DIGEST_URI.fullmatch(image)
+        return PrebuiltImage(image, "digest", f"arn:{partition}:ecr:{match['region']}:{match['account']}:"
+                                                f"repository/{match['repository']}")
+    resolved = images.resolve(image, platform["region"], partition)
+    return PrebuiltImage(resolved.uri, "aws-tag", resolved.repository_arn)
 
 
 def _build(build: Optional[dict]) -> Build:

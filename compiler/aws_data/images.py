@@ -13,9 +13,17 @@ import dataclasses
 import difflib
 import functools
 import json
+import re
 from importlib import resources
 
 IMAGES_FILE = "sagemaker_images.json"
+#: An ECR image URI pinned by digest ("Pulling an image", Amazon ECR User Guide: `docker pull
+#: <registry>/<repository>@sha256:<digest>`); ECR repository names are lowercase, `/`-separated.
+DIGEST_URI = re.compile(r"(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(?:\.cn)?/"
+                        r"(?P<repository>[a-z0-9][a-z0-9._/-]*)@sha256:[0-9a-f]{64}")
+#: The same URI by tag (or by nothing): refused, with the way to find its digest.
+ECR_URI = re.compile(r"(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(?:\.cn)?/"
+                     r"(?P<repository>[a-z0-9][a-z0-9._/-]*)(?::(?P<tag>[A-Za-z0-9_.-]+))?")
 #: The optional fields of an image map, in the order they narrow a choice.
 SELECTORS = ("scope", "base_framework", "processor", "py_version")
 

@@ -1,4 +1,5 @@
-"""Dockerfiles and build contexts exist and stay inside the repository (no `..`, no symlink escape)."""
+"""Dockerfiles, build contexts and the `code` folders of prebuilt images exist and stay inside the
+repository (no `..`, no symlink escape)."""
 
 import os
 from pathlib import Path, PurePosixPath
@@ -6,15 +7,18 @@ from pathlib import Path, PurePosixPath
 from compiler.checks.finding import Finding
 
 RULE = "build-path"
-DESCRIPTION = "Dockerfiles and build contexts exist and stay inside the repository"
+DESCRIPTION = "Dockerfiles, build contexts and `code` folders exist and stay inside the repository"
 
 
 def check(context):
     root = context.repo_root.resolve()
     for name, runtime in sorted(context.config["runtimes"].items()):
         base = ("runtimes", name)
-        yield from _check_path(root, runtime["dockerfile"], base + ("dockerfile",), want_dir=False)
-        yield from _check_path(root, runtime.get("context", "."), base + ("context",), want_dir=True)
+        if "dockerfile" in runtime:  # runtime-image reports a runtime with neither
+            yield from _check_path(root, runtime["dockerfile"], base + ("dockerfile",), want_dir=False)
+            yield from _check_path(root, runtime.get("context", "."), base + ("context",), want_dir=True)
+        if "code" in runtime:
+            yield from _check_path(root, runtime["code"], base + ("code",), want_dir=True)
 
 
 def _check_path(root: Path, written: str, path: tuple, want_dir: bool):
