@@ -214,7 +214,8 @@ class Planner:
 
     # -- ECS task definitions ---------------------------------------------------------------
     def _task_definition(self, key: str, spec: dict) -> Change:
-        desired = _task_definition(self.target, key, spec, self.images[spec["runtime"]])
+        # A prebuilt image is in the compiled spec; a built one comes from this commit's images.json.
+        desired = _task_definition(self.target, key, spec, spec.get("image") or self.images[spec["runtime"]])
         current = _describe_task_definition(self.clients.ecs, spec["family"])
         if current is not None and _task_definition_view(current) == _task_definition_view(desired):
             self.registered[key] = current["taskDefinitionArn"]

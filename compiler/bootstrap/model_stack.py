@@ -177,7 +177,7 @@ class _Builder:
         encryption = {"EncryptionType": "KMS"}
         if self.kms_key:
             encryption["KmsKey"] = self.kms_key
-        for runtime in self.build_env.config.runtimes:
+        for runtime in self.build_env.config.built_runtimes:  # prebuilt images live elsewhere
             logical = self.t.id("Repository", runtime.name)
             self.t.add(logical, "AWS::ECR::Repository", {
                 "RepositoryName": self.build_env.naming.repository(runtime.name),
@@ -330,12 +330,10 @@ class _Builder:
     def build_project(self) -> None:
         env = self.build_env
         naming = env.naming
-        repositories = [self.arn("ecr", f"repository/{naming.repository(r.name)}") for r in env.config.runtimes]
+        repositories = [self.arn("ecr", f"repository/{naming.repository(r.name)}") for r in env.config.built_runtimes]
         statements = [
-            statement("EcrLogin", ["ecr:GetAuthorizationToken"], "*"),
-            statement("PushImages", ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:CompleteLayerUpload",
-                                     "ecr:DescribeImages", "ecr:GetDownloadUrlForLayer", "ecr:InitiateLayerUpload",
-                                     "ecr:PutImage", "ecr:UploadLayerPart"], repositories),
+            *self.push_statements(repositories),
+            *self.code_upload_statements(env),
             statement("OwnLogs", ["logs:CreateLogStream", "logs:PutLogEvents"],
                       self.log_group_arns(f"/aws/codebuild/{self.project_name(None)}")),
             *self.artifact_statements(),
@@ -351,6 +349,23 @@ class _Builder:
             # docker build needs the Docker daemon, which runs only in privileged mode.
             "PrivilegedMode": True,
         }, f"Tests {self.model} and builds its images (buildspec.yml compiled for environment {env.name})")
+
+    @staticmethod
+    def push_statements(repositories: list) -> list:
+        if not repositories:  # only prebuilt images: nothing to push
+            return []
+        return [statement("EcrLogin", ["ecr:GetAuthorizationToken"], "*"),
+                statement("PushImages", ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:CompleteLayerUpload",
+                                         "ecr:DescribeImages", "ecr:GetDownloadUrlForLayer", "ecr:InitiateLayerUpload",
+                                         "ecr:PutImage", "ecr:UploadLayerPart"], repositories)]
+
+    def code_upload_statements(self, env: _Env) -> list:
+        """The code folders of prebuilt images, uploaded per commit (Naming.code_prefix)."""
+        if not any(runtime.code for runtime in env.config.runtimes):
+            return []
+        platform = env.config.platform
+        return [statement("UploadCode", ["s3:PutObject"],
+                          f"arn:{platform.partition}:s3:::{platform.artifact_bucket}/{env.config.name}/code/*")]
 
     # -- Compile & Apply ------------------------------------------------------------------------
     def compile_project(self, env: _Env) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from compiler import __version__
+from compiler.aws_data import images as aws_images
 from compiler.artifacts.format import FORMAT_VERSION, MANIFEST, sha256, to_json, to_yaml
 from compiler.model import ModelConfig
 from compiler.render import alarms, asl, buildspec, iam, pointers, triggers
@@ -38,8 +39,22 @@ def _manifest(naming: Naming, files: dict[str, str]) -> dict:
         "owner": config.owner,
         "target": _target(naming),
         "inputs": [{"path": source.path, "sha256": source.sha256} for source in config.sources],
+        **_prebuilt(config),
         "outputs": [{"path": name, "sha256": sha256(text)} for name, text in sorted(files.items())],
     }
+
+
+def _prebuilt(config: ModelConfig) -> dict:
+    """The images the build stage does not build, and how each is pinned (only when there are any)."""
+    images = pointers.prebuilt_images(config)
+    if not images:
+        return {}
+    if all(image["pinned"] == "digest" for image in images.values()):
+        return {"prebuilt_images": images}
+    # AWS-provided images were resolved from this revision of the SageMaker SDK's registry data.
+    source = aws_images.data()["source"]
+    return {"prebuilt_images": images,
+            "aws_images_source": f"{source['repository']} {source['path']} at {source['revision']}"}
 
 
 def _target(naming: Naming) -> dict:

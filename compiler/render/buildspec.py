@@ -1,7 +1,9 @@
-"""The CodeBuild buildspec that tests the repository and builds its images, as data.
+"""The CodeBuild buildspec that tests the repository, builds its images and uploads the code
+folders of its prebuilt images, as data.
 
 Every value a user wrote reaches the shell through shlex.quote; the document is YAML dumped
-from data, never text pasted together.
+from data, never text pasted together. Only `dockerfile` runtimes are built: a prebuilt image
+is named in the definitions, and images.json lists the built ones only (`{}` when there are none).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ def buildspec(naming: Naming) -> dict:
     login = (f"aws ecr get-login-password --region {shlex.quote(config.platform.region)} | "
              f"docker login --username AWS --password-stdin {shlex.quote(registry)}")
     build, push, digests = [], [], []
-    for runtime in config.runtimes:
+    for runtime in config.built_runtimes:
         repository = f"{registry}/{naming.repository(runtime.name)}"
         args = [f"--build-arg {shlex.quote(f'{key}={value}')}" for key, value in runtime.build_args.items()]
         build.append(" ".join(["docker build", "--file", shlex.quote(runtime.dockerfile), *args,
@@ -31,18 +33,35 @@ def buildspec(naming: Naming) -> dict:
             f'--image-ids imageTag="{TAG}" --query "imageDetails[0].imageDigest" --output text) && '
             f"jq --arg uri \"{repository}@$DIGEST\" '. + {{{_jq_key(runtime.name)}: $uri}}' images.json > images.tmp && "
             "mv images.tmp images.json")
+    pre_build = ([login] if config.built_runtimes else []) + list(config.build.test_commands)
     return {
         "version": 0.2,
         "env": {"variables": {"MLOPS_MODEL": config.name, "MLOPS_ENVIRONMENT": config.environment,
                               "DOCKER_BUILDKIT": "1"}},
         "phases": {
-            # A failed test or build stops the run: no push, no images.json.
-            "pre_build": {"on-failure": "ABORT", "commands": [login, *config.build.test_commands]},
-            "build": {"on-failure": "ABORT", "commands": build},
-            "post_build": {"commands": ["echo '{}' > images.json", *push, *digests, "cat images.json"]},
+            # A failed test or build stops the run: no push, no upload, no images.json.
+            "pre_build": {"on-failure": "ABORT", "commands": pre_build or [_NOTHING_TO_TEST]},
+            "build": {"on-failure": "ABORT", "commands": build or [_NOTHING_TO_BUILD]},
+            "post_build": {"commands": ["echo '{}' > images.json", *push, *digests, *_code_uploads(naming),
+                                        "cat images.json"]},
         },
         "artifacts": {"files": ["images.json"], "discard-paths": "yes"},
     }
+
+
+#: A phase lists at least one command (CodeBuild User Guide, "Build specification reference", phases).
+_NOTHING_TO_TEST = "echo 'no test_commands'"
+_NOTHING_TO_BUILD = "echo 'no dockerfile runtimes: nothing to build'"
+
+
+def _code_uploads(naming: Naming) -> list:
+    """Each prebuilt image's code folder, copied for this commit where its stages read it
+    (Naming.code_prefix); encrypted with the platform's key when it has one."""
+    kms = naming.platform.kms_key
+    encryption = ["--sse", "aws:kms", "--sse-kms-key-id", shlex.quote(kms)] if kms else []
+    return [" ".join(["aws s3 cp --recursive --only-show-errors", shlex.quote(runtime.code),
+                      f'"{naming.code_prefix(runtime.name, TAG)}"', *encryption])
+            for runtime in naming.config.runtimes if runtime.code is not None]
 
 
 def _jq_key(name: str) -> str:

@@ -38,7 +38,24 @@ class Naming:
         return Naming(self.config, run_id, pointers)
 
     def image(self, runtime: str) -> str:
+        """The JSONPath of a built runtime's image (by digest) in the pointers apply wrote."""
         return f"{self.pointers}.images.M['{runtime}'].S"
+
+    def image_parameter(self, key: str, runtime: str) -> dict:
+        """A request field naming a runtime's image: a prebuilt image's URI is known when compiling,
+        so it is written as it is (a change of it shows in `mlopsc diff`); a built one is read from
+        the pointers, since each build makes a new image."""
+        prebuilt = self.config.runtime(runtime).image
+        return {key: prebuilt.uri} if prebuilt else {f"{key}.$": self.image(runtime)}
+
+    # -- a prebuilt image's code folder (`runtimes.<name>.code`) --------------------------------
+    def code_prefix(self, runtime: str, commit: str) -> str:
+        """Where the build stage uploads a runtime's code folder for a commit."""
+        return f"s3://{self.platform.artifact_bucket}/{self.config.name}/code/{commit}/{runtime}/"
+
+    def code_uri(self, runtime: str) -> str:
+        """The code folder of the commit whose images apply wrote (the pointers' commit)."""
+        return states_format(self.code_prefix(runtime, "{}"), f"{self.pointers}.commit.S")
 
     # -- registry keys (see docs/registry.md, Registry items) --------------------------------------
     @property

@@ -12,6 +12,9 @@ from compiler.render.naming import Naming
 CONTAINER = "main"
 #: Where SageMaker jobs find and leave files (uploaded to MLOPS_OUTPUT_URI, KMS-encrypted).
 PROCESSING_OUTPUT = "/opt/ml/processing/output"
+#: Where a processing job finds the runtime's code folder: the SageMaker Python SDK's ScriptProcessor
+#: puts its code there too (input `code`), so scripts written for the SDK run unchanged.
+PROCESSING_CODE = "/opt/ml/processing/input/code"
 
 
 def stage_environment(naming: Naming, pipeline: str, stage: Stage, input_uri: str,
@@ -69,7 +72,7 @@ def sagemaker_processing(naming: Naming, pipeline: str, stage: Stage, environmen
                "VolumeSizeInGB": stage.volume_gb}
     if platform.kms_key:
         cluster["VolumeKmsKeyId"] = platform.kms_key
-    app = {"ImageUri.$": naming.image(stage.runtime)}
+    app = naming.image_parameter("ImageUri", stage.runtime)
     if stage.command is not None:
         app["ContainerEntrypoint"] = list(stage.command)
     output = {"OutputName": "output", "AppManaged": False, "S3Output": {
@@ -83,6 +86,7 @@ def sagemaker_processing(naming: Naming, pipeline: str, stage: Stage, environmen
         "RoleArn": platform.task_role,
         "AppSpecification": app,
         "ProcessingResources": {"ClusterConfig": cluster},
+        **_code_input(naming, stage),
         "ProcessingOutputConfig": output_config,
         "Environment": _sagemaker_environment(environment),
         "StoppingCondition": {"MaxRuntimeInSeconds": stage.timeout_seconds},
@@ -91,6 +95,16 @@ def sagemaker_processing(naming: Naming, pipeline: str, stage: Stage, environmen
     if platform.subnets:
         params["NetworkConfig"] = {"VpcConfig": vpc_config(platform), "EnableInterContainerTrafficEncryption": True}
     return params
+
+
+def _code_input(naming: Naming, stage: Stage) -> dict:
+    """A prebuilt image's code folder, downloaded before the container starts (ProcessingInput,
+    SageMaker API Reference: S3Input with S3DataType S3Prefix and S3InputMode File)."""
+    if naming.config.runtime(stage.runtime).code is None:
+        return {}
+    return {"ProcessingInputs": [{"InputName": "code", "AppManaged": False, "S3Input": {
+        "S3Uri.$": naming.code_uri(stage.runtime), "LocalPath": PROCESSING_CODE, "S3DataType": "S3Prefix",
+        "S3InputMode": "File", "S3DataDistributionType": "FullyReplicated"}}]}
 
 
 def _training_common(naming: Naming, stage: Stage, input_uri: str) -> dict:
@@ -130,7 +144,7 @@ def spot_max_wait(stage: Stage) -> int:
 
 def sagemaker_training(naming: Naming, stage: Stage, environment: dict, input_uri: str,
                        hyperparameters: dict | str) -> dict:
-    algorithm = {"TrainingImage.$": naming.image(stage.runtime), "TrainingInputMode": "File"}
+    algorithm = {**naming.image_parameter("TrainingImage", stage.runtime), "TrainingInputMode": "File"}
     if stage.command is not None:
         algorithm["ContainerEntrypoint"] = list(stage.command)
     params = {"TrainingJobName.$": naming.job_name(stage.name), "AlgorithmSpecification": algorithm}
@@ -166,7 +180,7 @@ def sagemaker_tuning(naming: Naming, tune, hyperparameters: dict, environment: d
     if tune.max_jobs is not None:
         limits["MaxNumberOfTrainingJobs"] = tune.max_jobs
     tuned = {p.name for p in tune.parameters}
-    algorithm = {"TrainingImage.$": naming.image(stage.runtime), "TrainingInputMode": "File",
+    algorithm = {**naming.image_parameter("TrainingImage", stage.runtime), "TrainingInputMode": "File",
                  "MetricDefinitions": [{"Name": tune.objective_metric, "Regex": tune.objective_regex}]}
     definition = {"AlgorithmSpecification": algorithm,
                   "StaticHyperParameters": {k: v for k, v in hyperparameters.items() if k not in tuned}}

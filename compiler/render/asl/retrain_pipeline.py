@@ -22,6 +22,10 @@ def definition(naming: Naming) -> dict:
     steps = _retrain_steps(naming, retrain)
     stages = retrain_stages(naming.config)
     runtimes = sorted({s.runtime for s in stages} | ({retrain.tune.stage.runtime} if retrain.tune else set()))
+    if not all(runtime.built for runtime in naming.config.runtimes):
+        # The version records every runtime's image by name (_version_images): the built ones are
+        # read from the pointers, so they are checked there too.
+        runtimes = sorted(runtime.name for runtime in naming.config.runtimes)
     task_keys = [f"retrain-{s.name}" for s in stages if s.compute == "fargate"]
     gate = _gate(naming, retrain) if retrain.gate else None
     chain(steps, "Read metrics" if gate else "Register model version")
@@ -201,6 +205,17 @@ def _gate(naming: Naming, retrain: RetrainPipeline) -> dict:
     }
 
 
+def _version_images(naming: Naming) -> dict:
+    """The images a version records, by runtime (a deploy serves the version's own): the pointers'
+    map while every runtime is built; with prebuilt runtimes, each runtime by name, the built ones
+    from the pointers and the prebuilt ones as compiled."""
+    runtimes = naming.config.runtimes
+    if all(runtime.built for runtime in runtimes):
+        return {"M.$": f"{naming.pointers}.images.M"}
+    return {"M": {runtime.name: {"S.$": naming.image(runtime.name)} if runtime.built else {"S": runtime.image.uri}
+                  for runtime in runtimes}}
+
+
 def _register(naming: Naming, retrain: RetrainPipeline) -> dict:
     approval = "approved" if retrain.approval == "auto" else "pending"
     train = retrain.train
@@ -211,7 +226,7 @@ def _register(naming: Naming, retrain: RetrainPipeline) -> dict:
         "environment": {"S": naming.config.environment},
         "version": {"S.$": naming.run_id},
         "approval": {"S": approval},
-        "images": {"M.$": f"{naming.pointers}.images.M"},
+        "images": _version_images(naming),
         # apply writes images only with the commit they were built from, so both are there.
         "code_commit": {"S.$": f"{naming.pointers}.commit.S"},
         "data_source": {"S": retrain.data_source},

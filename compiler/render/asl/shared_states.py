@@ -90,8 +90,16 @@ def notification(naming: Naming, pipeline: str, label: str, cause: str, extra: d
 
 def pointers_check(naming: Naming, pipeline: str, runtimes: list, task_keys: list, then: str = "Publish run started") -> dict:
     """Read the pointers, check the images and task definitions the pipeline runs are there, then
-    `then` (the run is announced by `Publish run started`, which may come after a gate)."""
-    checks = [{"Variable": naming.image(runtime), "IsPresent": True} for runtime in runtimes]
+    `then` (the run is announced by `Publish run started`, which may come after a gate). Only built
+    images are in the pointers (a prebuilt one is written into the definition); a runtime's code
+    folder is found by the commit apply wrote with the images."""
+    config = naming.config
+    checks = [{"Variable": naming.image(runtime), "IsPresent": True} for runtime in runtimes
+              if config.runtime(runtime).built]
+    # The commit names a runtime's code folder, and retrain records it with the version; a check of
+    # a built image vouches for it already (apply writes images with their commit).
+    if any(config.runtime(runtime).code for runtime in runtimes) or (pipeline == "retrain" and not checks):
+        checks.append({"Variable": f"{naming.pointers}.commit.S", "IsPresent": True})
     checks += [{"Variable": f"{naming.pointers}.task_definitions.M['{key}'].S", "IsPresent": True} for key in task_keys]
     return {
         "get_item": {"TableName": naming.platform.registry_table, "Key": naming.key(naming.pointers_key),

@@ -29,9 +29,11 @@ def _update_function_code(call: Call) -> None:
     # Lambda reads a container image with the deploying role's ECR permissions; the repository
     # policy that lets Lambda pull is the model stack's (compiler/bootstrap/model_stack.py), never set
     # by this role: ecr:SetRepositoryPolicy could open the repository to anyone.
-    repository = call.scope.naming.repository(match["runtime"])
+    runtime = call.scope.config.runtime(match["runtime"])
+    repository = (call.scope.arn("ecr", f"repository/{iam_literal(call.scope.naming.repository(runtime.name))}")
+                  if runtime.built else iam_literal(runtime.image.repository_arn))  # by digest: prebuilt-use refuses AWS's
     call.policy.allow("FunctionImage", ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:GetRepositoryPolicy"],
-                      [call.scope.arn("ecr", f"repository/{iam_literal(repository)}")])
+                      [repository])
 
 
 #: Task state Resource (after `arn:<partition>:states:::`) -> what it needs, for deploy target `lambda`.

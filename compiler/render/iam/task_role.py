@@ -31,12 +31,10 @@ def task_policy(naming: Naming) -> Policy:
         policy.allow("WriteBatchOutput", ["s3:AbortMultipartUpload", "s3:ListMultipartUploadParts", "s3:PutObject"],
                      [scope.s3(out_bucket, iam_literal(out_prefix) + "*")])
     # Images: the repositories of the runtimes the tasks, jobs and serving containers run.
-    runtimes = {stage.runtime for _, stage in stages}
-    if config.deploy and config.deploy.target != "lambda":  # Lambda pulls with the deploying role
-        runtimes.add(config.deploy.runtime)
-    if runtimes:
+    repositories = _pulled_repositories(scope, stages)
+    if repositories:
         policy.allow("PullImages", ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
-                     [scope.arn("ecr", f"repository/{iam_literal(naming.repository(r))}") for r in sorted(runtimes)])
+                     repositories)
         policy.allow_unscopable("EcrLogin")
     # Logs: the Fargate tasks' group; SageMaker's own groups, streams of the model's jobs only.
     fargate = any(stage.compute == "fargate" for _, stage in stages) or \
@@ -59,6 +57,26 @@ def task_policy(naming: Naming) -> Policy:
     if platform.kms_key:
         allow_kms_key(scope, policy, platform.kms_key, "task")
     return policy
+
+
+def _pulled_repositories(scope: Scope, stages: list) -> list:
+    """The ECR repositories the role pulls from: the model's own (built runtimes), a prebuilt
+    image's by digest wherever it runs, and an AWS-provided image's only where ECS pulls it (a
+    Fargate stage, an ecs-service): SageMaker pulls its own images with its own credentials
+    ("SageMaker uses its own SageMaker account credentials to pull and access built-in algorithms",
+    SageMaker API Reference, AlgorithmSpecification)."""
+    config, naming = scope.config, scope.naming
+    pulled = {(stage.runtime, stage.compute) for _, stage in stages}
+    if config.deploy and config.deploy.target != "lambda":  # Lambda pulls with the deploying role
+        pulled.add((config.deploy.runtime, "fargate" if config.deploy.target == "ecs-service" else "sagemaker"))
+    repositories = set()
+    for name, compute in pulled:
+        runtime = config.runtime(name)
+        if runtime.built:
+            repositories.add(scope.arn("ecr", f"repository/{iam_literal(naming.repository(name))}"))
+        elif runtime.image.pinned == "digest" or compute == "fargate":
+            repositories.add(iam_literal(runtime.image.repository_arn))
+    return sorted(repositories)
 
 
 def _container_stages(config: ModelConfig) -> list[tuple[str, Stage]]:
