@@ -90,16 +90,20 @@ def asl_files(out: Path) -> list[Path]:
 # --------------------------------------------------------------------------- model repositories
 
 def make_repo(parent: Path, name: str, config: str | dict, platform: Path = SAMPLES_PLATFORM) -> Path:
-    """parent/<name>/mlops.yaml (+ every Dockerfile it names) and parent/mlops-platform.yaml."""
+    """parent/<name>/mlops.yaml (+ every Dockerfile and code folder it names) and parent/mlops-platform.yaml."""
     repo = parent / name
     repo.mkdir(parents=True, exist_ok=True)
     text = config if isinstance(config, str) else yaml.safe_dump(config, sort_keys=False, allow_unicode=True)
     (repo / "mlops.yaml").write_text(text, encoding="utf-8")
     data = yaml.safe_load(text)
     for runtime in (data.get("runtimes") or {}).values():
-        dockerfile = repo / runtime["dockerfile"]
-        dockerfile.parent.mkdir(parents=True, exist_ok=True)
-        dockerfile.write_text("FROM python:3.12-slim\n")
+        if "dockerfile" in runtime:
+            dockerfile = repo / runtime["dockerfile"]
+            dockerfile.parent.mkdir(parents=True, exist_ok=True)
+            dockerfile.write_text("FROM python:3.12-slim\n")
+        if "code" in runtime:  # a prebuilt image's scripts
+            (repo / runtime["code"]).mkdir(parents=True, exist_ok=True)
+            (repo / runtime["code"] / "main.py").write_text("print('stage')\n")
     if not (parent / "mlops-platform.yaml").exists():
         shutil.copyfile(platform, parent / "mlops-platform.yaml")
     return repo
