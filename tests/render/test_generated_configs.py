@@ -74,8 +74,10 @@ SIZES = {"fargate": {"cpu": 1024, "memory": 4096},
 #: monitor.health key -> the `monitor:` alarm it creates (docs/monitoring.md).
 HEALTH_ALARMS = {"max_error_rate": "monitor:error-rate", "max_latency_p99_ms": "monitor:latency-p99"}
 #: Optional keys kept in every example: dropping them only makes configs validate refuses (a stage
-#: with no runtime or command, a Fargate size with one half, a tuning range with one end).
-KEPT = {"runtime", "command", "cpu", "memory", "min", "max", "values", "source", "features", "instance_count"}
+#: with no runtime or command, a Fargate size with one half, a tuning range with one end, a runtime
+#: with neither a Dockerfile nor an image).
+KEPT = {"runtime", "command", "cpu", "memory", "min", "max", "values", "source", "features", "instance_count",
+        "dockerfile"}
 #: Kept or dropped as a whole: an environment's platform (its account goes with its ARNs).
 ATOMIC = {"platform"}
 
