@@ -110,10 +110,27 @@ def _churn_inheriting_command() -> dict:
     return config
 
 
+def _prebuilt() -> dict:
+    """demand-forecast on prebuilt images: scikit-learn's runs the transform's script (code), the
+    built-in XGBoost tunes, trains and evaluates."""
+    config = _sample("demand-forecast")
+    config["runtimes"].update(prep={"image": {"framework": "sklearn", "version": "1.2-1"}, "code": "src/prep"},
+                              xgb={"image": {"framework": "xgboost", "version": "1.7-1"}})
+    return config
+
+
+def _prebuilt_hugging_face() -> dict:
+    """demand-forecast with a Hugging Face image named by every key an image map has."""
+    config = _sample("demand-forecast")
+    config["runtimes"]["hf"] = {"image": {"framework": "huggingface", "version": "4.6.1", "base_framework": "pytorch1.7.1",
+                                          "scope": "training", "processor": "gpu", "py_version": "py36"}}
+    return config
+
+
 BASES = {"churn-fargate": lambda: _sample("churn-fargate"), "demand-forecast": lambda: _sample("demand-forecast"),
          "fraud-lambda": lambda: _sample("fraud-lambda"), "ecs-service": _ecs_service,
          "drift-sagemaker": _drift_job_on_sagemaker, "lambda-single": _lambda_single_environment,
-         "churn-defaults": _churn_inheriting_command}
+         "churn-defaults": _churn_inheriting_command, "prebuilt": _prebuilt, "prebuilt-hf": _prebuilt_hugging_face}
 
 
 def _get(config, path):
@@ -155,6 +172,10 @@ PREFERRED = {
     # SageMaker settings of the defaults: a config whose stages run on SageMaker
     ("stage_defaults", "instance_type"): ["demand-forecast"], ("stage_defaults", "instance_count"): ["demand-forecast"],
     ("stage_defaults", "volume_gb"): ["demand-forecast"], ("stage_defaults", "spot"): ["demand-forecast"],
+    # An image map's selectors, on an image that has several of each; its name, and code folders
+    ("runtimes", "*", "image", "scope"): ["prebuilt-hf"], ("runtimes", "*", "image", "processor"): ["prebuilt-hf"],
+    ("runtimes", "*", "image", "py_version"): ["prebuilt-hf"], ("runtimes", "*", "image", "base_framework"): ["prebuilt-hf"],
+    ("runtimes", "*", "image"): ["prebuilt"], ("runtimes", "*", "code"): ["prebuilt"],
 }
 
 
@@ -177,6 +198,11 @@ VALUES = {
     "runtimes.*.dockerfile": "docker/other.Dockerfile",
     "runtimes.*.context": "docker",
     "runtimes.*.build_args": {"EXTRA": "1"},
+    "runtimes.*.image.framework": "xgboost",  # scikit-learn's 1.2-1 -> XGBoost's 1.2-1
+    "runtimes.*.image.version": "1.0-1",
+    "runtimes.*.image.base_framework": "pytorch1.8.1",
+    "runtimes.*.image.py_version": "py37",  # refused: no such image
+    "runtimes.*.code": "src/other",
     "build.test_commands": ["make test"],
     "build.image": "aws/codebuild/standard:6.0",
     "pipelines.retrain.data.source": "s3://acme-ml-data/other/",
