@@ -38,7 +38,8 @@ PROCESSORS = ("cpu", "gpu")
 _BASE_FRAMEWORK = re.compile(r"^(pytorch|tensorflow)(.+)$")
 
 
-def document(config_dir: Path, revision: str, names: tuple = FRAMEWORKS + BUILT_IN_ALGORITHMS) -> dict:
+def document(config_dir: Path, revision: str, names: tuple = FRAMEWORKS + BUILT_IN_ALGORITHMS,
+             source_path: str = "sagemaker-core/src/sagemaker/core/image_uri_config") -> dict:
     """The data file: the accounts (region -> account maps, each kept once) and every image of the
     frameworks `names` (each file must be there: a framework the SDK renamed fails here)."""
     accounts: list = []
@@ -58,7 +59,7 @@ def document(config_dir: Path, revision: str, names: tuple = FRAMEWORKS + BUILT_
         frameworks[framework] = {version: sorted(images, key=_image_key) for version, images in sorted(versions.items())}
     return {
         "source": {"repository": "https://github.com/aws/sagemaker-python-sdk", "revision": revision,
-                   "path": "sagemaker-core/src/sagemaker/core/image_uri_config"},
+                   "path": source_path},
         "regenerate": "python -m compiler.aws_data.generate_images <path to image_uri_config>",
         "accounts": accounts,
         "frameworks": frameworks,
@@ -152,6 +153,14 @@ def _revision(path: Path) -> str:
     return done.stdout.strip()
 
 
+def _source_path(path: Path) -> str:
+    """The folder's path inside the SDK's repository (never this machine's): from the SDK's
+    `sagemaker-core` or `src` folder on."""
+    parts = path.resolve().parts
+    start = next((i for i, part in enumerate(parts) if part in ("sagemaker-core", "src")), len(parts) - 1)
+    return "/".join(parts[start:])
+
+
 def main(argv: list | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m compiler.aws_data.generate_images", description=__doc__.split("\n\n")[0])
     parser.add_argument("config_dir", type=Path, help="the SDK's image_uri_config folder")
@@ -159,7 +168,7 @@ def main(argv: list | None = None) -> None:
     parser.add_argument("--output", type=Path, default=Path(__file__).with_name(IMAGES_FILE))
     args = parser.parse_args(argv)
     revision = args.revision or _revision(args.config_dir)
-    data = document(args.config_dir, revision, FRAMEWORKS + BUILT_IN_ALGORITHMS)
+    data = document(args.config_dir, revision, FRAMEWORKS + BUILT_IN_ALGORITHMS, _source_path(args.config_dir))
     args.output.write_text(text(data), encoding="utf-8")
     print(f"wrote {args.output}")
 
