@@ -62,7 +62,8 @@ def resolve(spec: dict, region: str, partition: str = "aws") -> AwsImage:
                                "frameworks: " + ", ".join(frameworks))
     versions = frameworks[framework]
     if version not in versions:
-        raise ImageLookupError("version", f"{framework} has no version {version!r}",
+        close = difflib.get_close_matches(version, versions, n=1)  # "2.1" -> "2.1.0": versions are written whole
+        raise ImageLookupError("version", f"{framework} has no version {version!r}" + (f"; did you mean {close[0]!r}?" if close else ""),
                                f"known versions of {framework}: " + ", ".join(versions))
     images = versions[version]
     for field in SELECTORS:

@@ -54,6 +54,7 @@ def test_china_regions_are_under_amazonaws_com_cn(fixture_data):
 @pytest.mark.parametrize("spec, field, message", [
     ({"framework": "xgbost", "version": "1"}, "framework", "did you mean 'xgboost'?"),
     ({"framework": "xgboost", "version": "9"}, "version", "xgboost has no version '9'"),
+    ({"framework": "pytorch", "version": "2.1"}, "version", "did you mean '2.1.0'?"),
     ({"framework": "pytorch", "version": "2.1.0"}, None, "names several images: set scope"),
     ({"framework": "pytorch", "version": "2.1.0", "scope": "training"}, None, "set processor"),
     ({"framework": "pytorch", "version": "2.1.0", "scope": "training", "processor": "tpu"}, "processor", "no image with processor 'tpu'"),
