@@ -152,6 +152,9 @@ class Endpoint:
     autoscaling_min: Optional[int]
     autoscaling_max: Optional[int]
     target_invocations: Optional[int]
+    #: seconds between scaling activities of one direction (the target tracking policy's cooldowns)
+    scale_in_cooldown_seconds: Optional[int] = None
+    scale_out_cooldown_seconds: Optional[int] = None
 
 
 @dataclasses.dataclass(frozen=True)

@@ -198,15 +198,25 @@ def _alarm_name(alarm: str, model: str, environment: str) -> str:
 
 def _endpoint(given: Optional[dict], model: str, environment: str) -> Endpoint:
     endpoint = {"instance_type": inherit.default("instance_type"), **_with_defaults("endpoint", given)}
-    scaling = endpoint.get("autoscaling")
+    scaling = _autoscaling(endpoint.get("autoscaling"))
     return Endpoint(
         name=names.endpoint(model, environment, endpoint.get("name")),
         instance_type=endpoint["instance_type"],
         instance_count=endpoint["instance_count"],
         autoscaling_min=scaling["min"] if scaling else None,
         autoscaling_max=scaling["max"] if scaling else None,
-        target_invocations=scaling.get("target_invocations", 1000) if scaling else None,
+        target_invocations=scaling["target_invocations"] if scaling else None,
+        scale_in_cooldown_seconds=durations.seconds(scaling["scale_in_cooldown"]) if scaling else None,
+        scale_out_cooldown_seconds=durations.seconds(scaling["scale_out_cooldown"]) if scaling else None,
     )
+
+
+def _autoscaling(given: Optional[dict]) -> Optional[dict]:
+    """An endpoint's autoscaling with the schema's defaults (target, cooldowns) filled in."""
+    if not given:
+        return None
+    properties = package_data.schema()["$defs"]["endpoint"]["properties"]["autoscaling"]["properties"]
+    return {**{key: spec["default"] for key, spec in properties.items() if "default" in spec}, **given}
 
 
 def _function(given: Optional[dict], model: str, environment: str) -> Function:

@@ -15,6 +15,7 @@ config paths, never line numbers (compiler.checks locates them). By what a rule 
 
 from compiler.checks.rules import (
     arns,
+    autoscaling_cooldowns,
     batch_mode,
     batch_overlap,
     build_paths,
@@ -71,6 +72,7 @@ ALL = (
     deploy_traffic,
     lambda_timeout,
     endpoint_autoscaling,
+    autoscaling_cooldowns,
     batch_mode,
     batch_overlap,
     retrain_trigger_loop,

@@ -1,0 +1,61 @@
+"""The training and scaling knobs of config language 1.1, executed in moto (see sfn_harness.py):
+`tune.early_stopping`, `tune.warm_start`, `train.distribution` and the endpoint's autoscaling
+cooldowns. Each config is samples/demand-forecast (SageMaker transform, tune, train, endpoint)
+with the knob set in the test, compiled and applied as `mlopsc apply` does.
+
+Registry items come from the production path only (sfn_harness.Registry): versions from whole
+retrain runs, approvals through the registry library, every event fed to the registry's handler."""
+
+from __future__ import annotations
+
+import contextlib
+
+import pytest
+import yaml
+
+from compile_helpers import make_repo
+from paths import REPO_ROOT
+from sfn_harness import Registry, applied
+
+pytestmark = pytest.mark.e2e  # moto-backed AWS (apply, state machine executions)
+
+SAMPLES = REPO_ROOT / "samples"
+FORECAST_METRICS = {"rmse": 11.0, "mape": 0.1}  # within demand-forecast's gate
+TUNED = {"eta": "0.05", "max_depth": "7", "booster": "dart"}
+
+
+def forecast_config() -> dict:
+    return yaml.safe_load((SAMPLES / "demand-forecast" / "mlops.yaml").read_text())
+
+
+@contextlib.contextmanager
+def forecast_with(monkeypatch, tmp_path, change):
+    """An account where demand-forecast, changed by `change(config)`, is applied; yields
+    (account, registry)."""
+    config = forecast_config()
+    change(config)
+    repository = make_repo(tmp_path / "repositories", "demand-forecast", config, SAMPLES / "mlops-platform.yaml")
+    with applied(monkeypatch, tmp_path, [repository]) as account:
+        account.harness.stages.tuned = dict(TUNED)
+        yield account, Registry(account, monkeypatch, "demand-forecast")
+
+
+# ----------------------------------------------------------------------------- autoscaling cooldowns
+
+def test_the_scaling_policy_a_deployment_puts_has_the_configured_cooldowns(monkeypatch, tmp_path):
+    """pipelines.deploy.endpoint.autoscaling.scale_in_cooldown/scale_out_cooldown become the target
+    tracking policy's ScaleInCooldown/ScaleOutCooldown, in seconds (Application Auto Scaling API
+    reference, TargetTrackingScalingPolicyConfiguration)."""
+    def cooldowns(config):
+        config["pipelines"]["deploy"]["endpoint"]["autoscaling"].update(scale_in_cooldown="10m",
+                                                                         scale_out_cooldown="30s")
+
+    with forecast_with(monkeypatch, tmp_path, cooldowns) as (account, registry):
+        registry.register("v1", FORECAST_METRICS)
+        run = registry.deploy("v1")
+        assert run.status == "SUCCEEDED", (run.error, run.cause)
+        policies = account.session.client("application-autoscaling").describe_scaling_policies(
+            ServiceNamespace="sagemaker")["ScalingPolicies"]
+    assert [(p["PolicyName"], p["TargetTrackingScalingPolicyConfiguration"]["ScaleInCooldown"],
+             p["TargetTrackingScalingPolicyConfiguration"]["ScaleOutCooldown"]) for p in policies] == [
+        ("demand-forecast-default-invocations", 600, 30)]
