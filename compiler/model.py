@@ -102,6 +102,7 @@ class Tune:
     max_jobs: Optional[int]
     max_parallel_jobs: int
     parameters: tuple  # of TuneParameter, by name
+    early_stopping: bool = False  # SageMaker's TrainingJobEarlyStoppingType Auto
 
 
 @dataclasses.dataclass(frozen=True)

@@ -148,6 +148,7 @@ def _tune(raw: dict, stage: Stage) -> Tune:
         max_jobs=None if tune["strategy"] == "grid" else tune["max_jobs"],
         max_parallel_jobs=tune["max_parallel_jobs"],
         parameters=tuple(_tune_parameter(name, spec) for name, spec in sorted(tune["parameters"].items())),
+        early_stopping=tune["early_stopping"],
     )
 
 

@@ -15,7 +15,7 @@ import yaml
 
 from compile_helpers import make_repo
 from paths import REPO_ROOT
-from sfn_harness import Registry, applied
+from sfn_harness import Registry, applied, execute
 
 pytestmark = pytest.mark.e2e  # moto-backed AWS (apply, state machine executions)
 
@@ -59,3 +59,23 @@ def test_the_scaling_policy_a_deployment_puts_has_the_configured_cooldowns(monke
     assert [(p["PolicyName"], p["TargetTrackingScalingPolicyConfiguration"]["ScaleInCooldown"],
              p["TargetTrackingScalingPolicyConfiguration"]["ScaleOutCooldown"]) for p in policies] == [
         ("demand-forecast-default-invocations", 600, 30)]
+
+
+# ----------------------------------------------------------------------------- tune.early_stopping
+
+def tuning_requests(account) -> list[dict]:
+    return [run.request for run in account.harness.stages.runs if run.kind == "tuning"]
+
+
+def test_early_stopping_asks_sagemaker_to_stop_hopeless_training_jobs(monkeypatch, tmp_path):
+    """tune.early_stopping: true -> HyperParameterTuningJobConfig.TrainingJobEarlyStoppingType Auto
+    (SageMaker API reference; developer guide, "Stop Training Jobs Early")."""
+    def early_stopping(config):
+        config["pipelines"]["retrain"]["stages"]["tune"]["early_stopping"] = True
+
+    with forecast_with(monkeypatch, tmp_path, early_stopping) as (account, _registry):
+        account.harness.stages.metrics = FORECAST_METRICS
+        run = execute(account.sfn, "demand-forecast-default-retrain", "run-early", {"trigger": "schedule"})
+        assert run.status == "SUCCEEDED", (run.error, run.cause)
+        [request] = tuning_requests(account)
+    assert request["HyperParameterTuningJobConfig"]["TrainingJobEarlyStoppingType"] == "Auto"

@@ -47,6 +47,7 @@ from compiler.checks.rules import (
     stage_compute,
     stage_limits,
     tune_command,
+    tune_early_stopping,
     tune_parameters,
     variable_set_twice,
 )
@@ -67,6 +68,7 @@ ALL = (
     schedules,
     tune_parameters,
     tune_command,
+    tune_early_stopping,
     gate_conditions,
     deploy_target_block,
     deploy_traffic,
