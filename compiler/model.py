@@ -106,6 +106,14 @@ class Tune:
 
 
 @dataclasses.dataclass(frozen=True)
+class Distribution:
+    """`train.distribution`: the launcher of a distributed SageMaker training job."""
+
+    kind: str  # "mpi", "data_parallel" or "torch_distributed"
+    processes_per_host: Optional[int] = None  # mpi only
+
+
+@dataclasses.dataclass(frozen=True)
 class GateCondition:
     metric: str
     comparison: str  # "below", "above", "at_most" or "at_least"
@@ -127,6 +135,7 @@ class RetrainPipeline:
     evaluate: Optional[Stage]
     gate: tuple  # of GateCondition
     approval: str  # "manual" or "auto"
+    distribution: Optional[Distribution] = None  # of the train stage's code, in train and tune
 
 
 @dataclasses.dataclass(frozen=True)

@@ -11,8 +11,8 @@ import re
 from typing import Any, Optional
 
 from compiler import durations, inherit, names, package_data
-from compiler.model import (BatchPipeline, Build, DeployPipeline, Drift, Endpoint, Function, GateCondition, Health,
-                            ModelConfig, Monitor, Platform, Poll, RetrainPipeline, Retry, Runtime, Service,
+from compiler.model import (BatchPipeline, Build, DeployPipeline, Distribution, Drift, Endpoint, Function,
+                            GateCondition, Health, ModelConfig, Monitor, Platform, Poll, RetrainPipeline, Retry, Runtime, Service,
                             SourceFile, Stage, Traffic, Tune, TuneParameter, frozen_map)
 
 #: `monitor:<alarm>` in traffic.alarms names an alarm of the monitor section.
@@ -126,7 +126,14 @@ def _retrain(retrain: dict, stages: dict) -> RetrainPipeline:
         evaluate=stages.get("evaluate"),
         gate=tuple(_gate(condition) for condition in (raw_stages.get("evaluate") or {}).get("gate", ())),
         approval=(retrain.get("register") or {}).get("approval", "manual"),
+        distribution=_distribution(raw_stages["train"].get("distribution")),
     )
+
+
+def _distribution(given: Optional[dict]) -> Optional[Distribution]:
+    if given is None:
+        return None
+    return Distribution(given["type"], given.get("processes_per_host"))
 
 
 def sagemaker_string(value: Any) -> str:

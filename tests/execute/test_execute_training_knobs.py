@@ -79,3 +79,39 @@ def test_early_stopping_asks_sagemaker_to_stop_hopeless_training_jobs(monkeypatc
         assert run.status == "SUCCEEDED", (run.error, run.cause)
         [request] = tuning_requests(account)
     assert request["HyperParameterTuningJobConfig"]["TrainingJobEarlyStoppingType"] == "Auto"
+
+
+# ----------------------------------------------------------------------------- train.distribution
+
+@pytest.mark.parametrize("distribution, reserved", [
+    ({"type": "torch_distributed"}, {"sagemaker_torch_distributed_enabled": "true"}),
+    ({"type": "mpi", "processes_per_host": 8},
+     {"sagemaker_mpi_enabled": "true", "sagemaker_mpi_num_of_processes_per_host": "8"}),
+], ids=["torch_distributed", "mpi"])
+def test_distribution_reaches_the_training_job_and_the_tuning_jobs_training_jobs(monkeypatch, tmp_path, distribution,
+                                                                                  reserved):
+    """train.distribution becomes the reserved hyper-parameters the SageMaker Python SDK v2 sends
+    for `distribution=` (JSON-encoded values, as its `_json_encode_hyperparameters`): in the
+    training job, merged with the tuned ones, and in the tuning job's StaticHyperParameters, each
+    with the instance type its own jobs run on (torch_distributed's launcher counts its GPUs)."""
+    def distributed(config):
+        stages = config["pipelines"]["retrain"]["stages"]
+        stages["train"].update(instance_type="ml.p4d.24xlarge", instance_count=2, distribution=distribution)
+        stages["tune"]["instance_type"] = "ml.g5.12xlarge"
+
+    with forecast_with(monkeypatch, tmp_path, distributed) as (account, _registry):
+        account.harness.stages.metrics = FORECAST_METRICS
+        run = execute(account.sfn, "demand-forecast-default-retrain", "run-distributed", {"trigger": "schedule"})
+        assert run.status == "SUCCEEDED", (run.error, run.cause)
+        [tuning] = tuning_requests(account)
+        [training] = [r.request for r in account.harness.stages.runs if r.kind == "training"]
+    own = {"num_round": "200", "objective": "reg:squarederror"}
+    per_instance = distribution["type"] == "torch_distributed"
+    assert training["HyperParameters"] == {
+        **own, **TUNED, **reserved, **({"sagemaker_instance_type": '"ml.p4d.24xlarge"'} if per_instance else {})}
+    assert training["ResourceConfig"]["InstanceCount"] == 2
+    definition = tuning["TrainingJobDefinition"]
+    assert definition["StaticHyperParameters"] == {
+        **own, **reserved, **({"sagemaker_instance_type": '"ml.g5.12xlarge"'} if per_instance else {})}
+    assert (definition["ResourceConfig"]["InstanceType"], definition["ResourceConfig"]["InstanceCount"]) == (
+        "ml.g5.12xlarge", 2)

@@ -8,6 +8,7 @@ import json
 from compiler import names
 from compiler.model import RetrainPipeline
 from compiler.render.asl.jinja_templates import render
+from compiler.render.distribution import training_hyperparameters
 from compiler.render.asl.shared_states import (
     BOOKKEEPING_SECONDS, DRIFT_GATE, LIVE_VERSION, NO_LIVE_VERSION, RUN_STARTED, base_context, chain,
     container_step, failure_chain, live_version, pointers_check, put_event, put_once, select_present, stage_step,
@@ -38,7 +39,7 @@ def definition(naming: Naming) -> dict:
         "timeout": timeout + BOOKKEEPING_SECONDS,
         "pointers": pointers_check(naming, "retrain", runtimes, task_keys, DRIFT_GATE if drift_gate else RUN_STARTED),
         "drift_gate": drift_gate,
-        "static_hyperparameters": dict(retrain.hyperparameters) if retrain.tune else None,
+        "static_hyperparameters": _train_hyperparameters(retrain) if retrain.tune else None,
         "steps": steps,
         "gate": gate,
         "register": _register(naming, retrain),
@@ -77,6 +78,13 @@ def _retrain_steps(naming: Naming, retrain: RetrainPipeline) -> list:
     return steps
 
 
+def _train_hyperparameters(retrain: RetrainPipeline) -> dict:
+    """What the train stage's training job is given, before any tuned values are merged over it:
+    its hyper-parameters and, distributed, the launcher's (render/distribution.py). A Fargate
+    train stage takes no distribution (rule train-distribution)."""
+    return training_hyperparameters(retrain.hyperparameters, retrain.distribution, retrain.train)
+
+
 def _train_step(naming: Naming, retrain: RetrainPipeline, input_uri: str, extra: dict) -> dict:
     train = retrain.train
     merged = "States.JsonMerge($.hyperparameters, $.stages.tune.hyperparameters, false)"
@@ -84,7 +92,7 @@ def _train_step(naming: Naming, retrain: RetrainPipeline, input_uri: str, extra:
         params = f"States.JsonToString({merged})" if retrain.tune else json.dumps(dict(retrain.hyperparameters),
                                                                                   sort_keys=True)
         return container_step(naming, "retrain", train, input_uri, params, extra)
-    hyperparameters = merged if retrain.tune else dict(retrain.hyperparameters)
+    hyperparameters = merged if retrain.tune else _train_hyperparameters(retrain)
     env = stage_environment(naming, "retrain", train, input_uri, None, extra)
     return stage_step(naming, "retrain", train, f"arn:{naming.platform.partition}:states:::sagemaker:createTrainingJob.sync",
                       sagemaker_training(naming, train, env, input_uri, hyperparameters),
@@ -147,7 +155,8 @@ def _tune_step(naming: Naming, retrain: RetrainPipeline, input_uri: str) -> dict
     if tune.stage.command is not None:
         extra[names.COMMAND_VARIABLE] = names.command_value(tune.stage.command)
     env = stage_environment(naming, "retrain", tune.stage, input_uri, None, extra)
-    parameters = sagemaker_tuning(naming, tune, dict(retrain.hyperparameters), env, input_uri)
+    parameters = sagemaker_tuning(naming, tune, training_hyperparameters(retrain.hyperparameters, retrain.distribution,
+                                                                        tune.stage), env, input_uri)
     step = stage_step(naming, "retrain", tune.stage,
                       f"arn:{naming.platform.partition}:states:::sagemaker:createHyperParameterTuningJob.sync", parameters,
                       None)
