@@ -103,6 +103,8 @@ class Tune:
     max_parallel_jobs: int
     parameters: tuple  # of TuneParameter, by name
     early_stopping: bool = False  # SageMaker's TrainingJobEarlyStoppingType Auto
+    #: "identical_data_and_algorithm" or "transfer_learning": start from the approved version's tuning job
+    warm_start: Optional[str] = None
 
 
 @dataclasses.dataclass(frozen=True)

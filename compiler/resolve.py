@@ -156,6 +156,7 @@ def _tune(raw: dict, stage: Stage) -> Tune:
         max_parallel_jobs=tune["max_parallel_jobs"],
         parameters=tuple(_tune_parameter(name, spec) for name, spec in sorted(tune["parameters"].items())),
         early_stopping=tune["early_stopping"],
+        warm_start=tune["warm_start"]["type"] if "warm_start" in tune else None,
     )
 
 

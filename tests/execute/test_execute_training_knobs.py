@@ -15,7 +15,7 @@ import yaml
 
 from compile_helpers import make_repo
 from paths import REPO_ROOT
-from sfn_harness import Registry, applied, execute
+from sfn_harness import Registry, applied, apply_again, execute, item
 
 pytestmark = pytest.mark.e2e  # moto-backed AWS (apply, state machine executions)
 
@@ -115,3 +115,62 @@ def test_distribution_reaches_the_training_job_and_the_tuning_jobs_training_jobs
         **own, **reserved, **({"sagemaker_instance_type": '"ml.g5.12xlarge"'} if per_instance else {})}
     assert (definition["ResourceConfig"]["InstanceType"], definition["ResourceConfig"]["InstanceCount"]) == (
         "ml.g5.12xlarge", 2)
+
+
+# ----------------------------------------------------------------------------- tune.warm_start
+
+def warm_start_of(request: dict):
+    return request.get("WarmStartConfig")
+
+
+def test_a_retrain_warm_starts_from_the_tuning_job_of_the_approved_version(monkeypatch, tmp_path):
+    """tune.warm_start: a version registered by a run with warm_start names its tuning job; once it
+    is approved (deployed: the registry's approved pointer), the next run's tuning job starts from
+    it (CreateHyperParameterTuningJob's WarmStartConfig, SageMaker API reference). Before any
+    version is approved, a run tunes from scratch. Every registry item here is the pipeline's or
+    the registry handler's."""
+    def warm_start(config):
+        config["pipelines"]["retrain"]["stages"]["tune"]["warm_start"] = {"type": "transfer_learning"}
+
+    with forecast_with(monkeypatch, tmp_path, warm_start) as (account, registry):
+        account.harness.stages.metrics = FORECAST_METRICS
+        first = execute(account.sfn, "demand-forecast-default-retrain", "v1", {"trigger": "schedule"})
+        assert first.status == "SUCCEEDED", (first.error, first.cause)
+        [cold] = tuning_requests(account)
+        registry.life.deliver()
+        version = item(account.session, ("MODEL#demand-forecast", "VERSION#default#v1"))
+        assert version["tuning_job"] == cold["HyperParameterTuningJobName"]
+        assert "Tune" in first.entered() and "Tune (warm start)" not in first.entered()
+
+        deployed = registry.deploy("v1")  # approved and deployed: the approved pointer names v1
+        assert deployed.status == "SUCCEEDED", (deployed.error, deployed.cause)
+        account.harness.stages.runs.clear()
+        second = execute(account.sfn, "demand-forecast-default-retrain", "v2", {"trigger": "schedule"})
+        assert second.status == "SUCCEEDED", (second.error, second.cause)
+        [warm] = tuning_requests(account)
+    assert warm_start_of(cold) is None
+    assert warm_start_of(warm) == {"ParentHyperParameterTuningJobs": [
+        {"HyperParameterTuningJobName": cold["HyperParameterTuningJobName"]}], "WarmStartType": "TransferLearning"}
+    assert warm["HyperParameterTuningJobName"] != cold["HyperParameterTuningJobName"]
+    assert "Tune (warm start)" in second.entered() and "Tune" not in second.entered()
+    assert warm["HyperParameterTuningJobConfig"] == cold["HyperParameterTuningJobConfig"]  # one search, continued
+
+
+def test_an_approved_version_tuned_without_warm_start_names_no_parent(monkeypatch, tmp_path):
+    """The approved version was registered before tune.warm_start was set (no `tuning_job` in its
+    item): the run after the change tunes from scratch instead of failing on a missing parent."""
+    with forecast_with(monkeypatch, tmp_path, lambda config: None) as (account, registry):
+        registry.release("v0", FORECAST_METRICS)
+        assert "tuning_job" not in item(account.session, ("MODEL#demand-forecast", "VERSION#default#v0"))
+        config = forecast_config()
+        config["pipelines"]["retrain"]["stages"]["tune"]["warm_start"] = {"type": "identical_data_and_algorithm"}
+        apply_again(account, [make_repo(tmp_path / "later", "demand-forecast", config, SAMPLES / "mlops-platform.yaml")])
+        account.harness.stages.runs.clear()  # the run the commit started (on_commit)
+        account.harness.stages.metrics = FORECAST_METRICS
+        run = execute(account.sfn, "demand-forecast-default-retrain", "v1", {"trigger": "schedule"})
+        assert run.status == "SUCCEEDED", (run.error, run.cause)
+        [request] = tuning_requests(account)
+    assert warm_start_of(request) is None
+    assert ["Warm start: approved version?", "Warm start: read approved version", "Warm start: parent tuning job?",
+            "Tune"] == [
+        state for state in run.entered() if state.startswith(("Warm start", "Tune"))]

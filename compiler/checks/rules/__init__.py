@@ -50,6 +50,7 @@ from compiler.checks.rules import (
     tune_command,
     tune_early_stopping,
     tune_parameters,
+    tune_warm_start,
     variable_set_twice,
 )
 
@@ -70,6 +71,7 @@ ALL = (
     tune_parameters,
     tune_command,
     tune_early_stopping,
+    tune_warm_start,
     train_distribution,
     gate_conditions,
     deploy_target_block,

@@ -173,7 +173,55 @@ def _tune_step(naming: Naming, retrain: RetrainPipeline, input_uri: str) -> dict
          "hyperparameters.$": "$.BestTrainingJob.TunedHyperParameters"},
         ["BestTrainingJob"], no_best["notify_state"], step["published_state"])
     step["present"]["failure"] = no_best
+    if tune.warm_start:
+        step.update(_warm_start(naming, tune, step["name"], parameters))
     return step
+
+
+#: tune.warm_start.type -> SageMaker's WarmStartType.
+WARM_START_TYPES = {"identical_data_and_algorithm": "IdenticalDataAndAlgorithm",
+                    "transfer_learning": "TransferLearning"}
+#: Where the approved version's registry item is read to, and its tuning job's name in it.
+WARM_START_VERSION = "$.warm_start"
+PARENT_TUNING_JOB = f"{WARM_START_VERSION}.Item.tuning_job.S"
+
+
+def _warm_start(naming: Naming, tune, cold_state: str, parameters: dict) -> dict:
+    """`tune.warm_start`: the tuning job starts from the tuning job of the approved version (the
+    registry's approved pointer, read with the pointers at the start of the run), which that
+    version's item names (`tuning_job`, registered by a run with warm_start). ASL cannot leave
+    WarmStartConfig out of one Task's Parameters at run time, so the step has two forms of its
+    Task: `<cold_state>` without it (no approved version yet, or one tuned without warm_start or
+    not tuned at all) and `<cold_state> (warm start)` with it.
+
+    SageMaker's conditions on a parent (developer guide, "Run a Warm Start Hyperparameter Tuning
+    Job"; API reference, HyperParameterTuningJobWarmStartConfig): at most 5 parents (here one),
+    each finished (a version is registered only after its tuning job completed); the same
+    objective metric, the same number of static plus tuned hyper-parameters, each of the same
+    type, and with identical_data_and_algorithm the same data and image. Those depend on the
+    parent's config, which the compiler does not see: a parent SageMaker refuses fails the tune
+    stage, named and notified (docs/pipelines.md, warm start)."""
+    approved = f"{naming.pointers}.approved_version.S"
+    warm = dict(parameters, WarmStartConfig={
+        "ParentHyperParameterTuningJobs": [{"HyperParameterTuningJobName.$": PARENT_TUNING_JOB}],
+        "WarmStartType": WARM_START_TYPES[tune.warm_start]})
+    return {
+        "entry": "Warm start: approved version?",
+        "warm_start": {
+            "has_version": {"Variable": approved, "IsPresent": True, "Next": "Warm start: read approved version"},
+            "read_state": "Warm start: read approved version",
+            "read": {"TableName": naming.platform.registry_table, "ConsistentRead": True,
+                     "Key": {"pk": {"S": naming.model_key},
+                             "sk": {"S.$": states_format(naming.version_key_prefix() + "{}", approved)}}},
+            "result_path": WARM_START_VERSION,
+            "choice_state": "Warm start: parent tuning job?",
+            "has_parent": {"And": [{"Variable": f"{WARM_START_VERSION}.Item", "IsPresent": True},
+                                   {"Variable": PARENT_TUNING_JOB, "IsPresent": True}],
+                           "Next": f"{cold_state} (warm start)"},
+            "cold_state": cold_state,
+        },
+        "variant": {"name": f"{cold_state} (warm start)", "parameters": warm},
+    }
 
 
 _COMPARISONS = {"below": "NumericLessThan", "above": "NumericGreaterThan",
@@ -234,6 +282,9 @@ def _register(naming: Naming, retrain: RetrainPipeline) -> dict:
     detail = {"version.$": naming.run_id, "approval": approval, "model_data.$": model_data or naming.stage_output("retrain", "train")}
     if retrain.gate:
         detail["metrics.$"] = "$.metrics.values"
+    if retrain.tune and retrain.tune.warm_start:
+        # The next runs' tuning jobs start from this one once this version is approved.
+        item["tuning_job"] = {"S.$": "$.stages.tune.job_name"}
     if naming.config.monitor and naming.config.monitor.baseline:
         # statistics.json and constraints.json of the training data (the baseline stage's contract)
         baseline = naming.stage_output("retrain", "baseline")
