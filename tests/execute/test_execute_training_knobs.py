@@ -174,3 +174,18 @@ def test_an_approved_version_tuned_without_warm_start_names_no_parent(monkeypatc
     assert ["Warm start: approved version?", "Warm start: read approved version", "Warm start: parent tuning job?",
             "Tune"] == [
         state for state in run.entered() if state.startswith(("Warm start", "Tune"))]
+
+
+def test_a_failed_read_of_the_approved_version_is_the_named_registry_read_failure(monkeypatch, tmp_path):
+    """The approved version's item cannot be read (after the retries): the run stops, notified as
+    any registry read failure, rather than tuning without the parent it should have."""
+    def warm_start(config):
+        config["pipelines"]["retrain"]["stages"]["tune"]["warm_start"] = {"type": "transfer_learning"}
+
+    with forecast_with(monkeypatch, tmp_path, warm_start) as (account, registry):
+        registry.release("v1", FORECAST_METRICS)
+        account.harness.fail_state("Warm start: read approved version", "DynamoDB.InternalServerErrorException")
+        run = execute(account.sfn, "demand-forecast-default-retrain", "v2", {"trigger": "schedule"})
+        tuned = tuning_requests(account)
+    assert (run.status, run.error) == ("FAILED", "RegistryReadFailed")
+    assert tuned == [] and "Notify registry read failed" in run.entered()
