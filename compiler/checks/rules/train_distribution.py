@@ -4,7 +4,8 @@
 - mpi starts `processes_per_host` processes per instance, which it needs (the SageMaker Python
   SDK's `distribution={"mpi": {"processes_per_host": N}}`); data_parallel and torch_distributed
   start one per GPU (or Trainium core) themselves and take none.
-- mpi on one instance with one process distributes nothing: refused rather than run in vain.
+- mpi on one instance with one process distributes nothing (in train, or in the tune stage's
+  training jobs, which may set their own instance_count): refused rather than run in vain.
   data_parallel and torch_distributed on one instance are accepted: one multi-GPU instance is a
   common data-parallel set-up.
 - data_parallel (the SMDDP library) runs only on the instance types AWS supports for it (SDK v2
@@ -12,8 +13,9 @@
   Regions, and instances types" of the SMDDP library); torch_distributed on GPU and Trainium
   instances only (SDK v2 `validate_torch_distributed_distribution`: "supported only for GPU and
   Trainium instances").
-- The reserved hyper-parameters the distribution sets (compiler.names, rendered by render/distribution.py) may not also be
-  set by the user's hyper-parameters or tuned: the training toolkit reads them as the launcher's.
+- The reserved hyper-parameters the distribution sets (compiler.names, rendered by
+  render/distribution.py) may not also be set by the user's hyper-parameters or tuned: the
+  training toolkit reads them as the launcher's.
 """
 
 import re
@@ -44,13 +46,14 @@ def check(context):
         yield Finding(DISTRIBUTION, "distribution needs a SageMaker training job; the train stage runs on fargate",
                       "set `compute: sagemaker` on the train stage, or remove distribution", RULE)
         return
-    yield from _processes(distribution, kind, train)
+    yield from _processes(distribution, kind)
     for view in views.values():
+        yield from _one_process(distribution, kind, view)
         yield from _instance_type(kind, view)
     yield from _collisions(stages, kind)
 
 
-def _processes(distribution, kind, train):
+def _processes(distribution, kind):
     given = distribution.get("processes_per_host")
     if kind == "mpi" and given is None:
         yield Finding(DISTRIBUTION, "mpi needs processes_per_host: how many processes mpirun starts on each instance",
@@ -59,10 +62,16 @@ def _processes(distribution, kind, train):
         yield Finding(DISTRIBUTION + ("processes_per_host",),
                       f"{kind} starts one process per GPU itself; processes_per_host is for mpi",
                       "remove processes_per_host", RULE)
-    elif kind == "mpi" and given == 1 and train.values["instance_count"] == 1:
-        yield Finding(DISTRIBUTION + ("processes_per_host",),
-                      "one process on one instance distributes nothing",
-                      "start more processes per host, or more instances (instance_count), or remove distribution", RULE)
+
+
+def _one_process(distribution, kind, view):
+    """mpi with one process on the one instance of train, or of the tune stage's training jobs
+    (which may set their own instance_count)."""
+    if kind != "mpi" or distribution.get("processes_per_host") != 1 or view.values["instance_count"] != 1:
+        return
+    where = DISTRIBUTION + ("processes_per_host",) if view.name == "train" else view.origin("instance_count")
+    yield Finding(where, f"one process on one instance distributes nothing (the {view.name} stage's jobs)",
+                  "start more processes per host, or more instances (instance_count), or remove distribution", RULE)
 
 
 def _instance_type(kind, view):
