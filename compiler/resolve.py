@@ -12,8 +12,8 @@ from typing import Any, Optional
 
 from compiler import durations, inherit, names, package_data
 from compiler.model import (BatchPipeline, Build, DeployPipeline, Distribution, Drift, Endpoint, Function,
-                            GateCondition, Health, ModelConfig, Monitor, Platform, Poll, RetrainPipeline, Retry, Runtime, Service,
-                            SourceFile, Stage, Traffic, Tune, TuneParameter, frozen_map)
+                            GateCondition, Health, ModelConfig, Monitor, Platform, Poll, RetrainPipeline, Retry,
+                            Runtime, Service, SourceFile, Stage, Traffic, Tune, TuneParameter, frozen_map)
 
 #: `monitor:<alarm>` in traffic.alarms names an alarm of the monitor section.
 MONITOR_ALARM_PREFIX = "monitor:"

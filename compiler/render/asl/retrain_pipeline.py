@@ -6,13 +6,13 @@ from __future__ import annotations
 import json
 
 from compiler import names
-from compiler.model import RetrainPipeline
+from compiler.model import RetrainPipeline, Tune
 from compiler.render.asl.jinja_templates import render
-from compiler.render.distribution import training_hyperparameters
 from compiler.render.asl.shared_states import (
     BOOKKEEPING_SECONDS, DRIFT_GATE, LIVE_VERSION, NO_LIVE_VERSION, RUN_STARTED, base_context, chain,
     container_step, failure_chain, live_version, pointers_check, put_event, put_once, select_present, stage_step,
     stage_timeout)
+from compiler.render.distribution import training_hyperparameters
 from compiler.render.naming import Naming, states_format
 from compiler.render.stage_parameters import sagemaker_training, sagemaker_tuning, stage_environment
 from compiler.render.stages import retrain_run_order, retrain_stages
@@ -186,7 +186,7 @@ WARM_START_VERSION = "$.warm_start"
 PARENT_TUNING_JOB = f"{WARM_START_VERSION}.Item.tuning_job.S"
 
 
-def _warm_start(naming: Naming, tune, cold_state: str, parameters: dict) -> dict:
+def _warm_start(naming: Naming, tune: Tune, cold_state: str, parameters: dict) -> dict:
     """`tune.warm_start`: the tuning job starts from the tuning job of the approved version (the
     registry's approved pointer, read with the pointers at the start of the run), which that
     version's item names (`tuning_job`, registered by a run with warm_start). ASL cannot leave
@@ -200,7 +200,7 @@ def _warm_start(naming: Naming, tune, cold_state: str, parameters: dict) -> dict
     objective metric, the same number of static plus tuned hyper-parameters, each of the same
     type, and with identical_data_and_algorithm the same data and image. Those depend on the
     parent's config, which the compiler does not see: a parent SageMaker refuses fails the tune
-    stage, named and notified (docs/pipelines.md, warm start)."""
+    stage, named and notified (docs/config.md, "Training knobs")."""
     approved = f"{naming.pointers}.approved_version.S"
     warm = dict(parameters, WarmStartConfig={
         "ParentHyperParameterTuningJobs": [{"HyperParameterTuningJobName.$": PARENT_TUNING_JOB}],

@@ -218,6 +218,7 @@ def entry_state(step: dict) -> str:
     task come first (`entry`, e.g. the tune stage's warm start)."""
     return step.get("entry") or step["name"]
 
+
 #: The state after the pointers check, and the first state of a retrain's drift check.
 RUN_STARTED, DRIFT_GATE = "Publish run started", "Started by drift?"
 
