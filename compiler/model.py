@@ -120,6 +120,17 @@ class Tune:
     max_jobs: Optional[int]
     max_parallel_jobs: int
     parameters: tuple  # of TuneParameter, by name
+    early_stopping: bool = False  # SageMaker's TrainingJobEarlyStoppingType Auto
+    #: "identical_data_and_algorithm" or "transfer_learning": start from the approved version's tuning job
+    warm_start: Optional[str] = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Distribution:
+    """`train.distribution`: the launcher of a distributed SageMaker training job."""
+
+    kind: str  # "mpi", "data_parallel" or "torch_distributed"
+    processes_per_host: Optional[int] = None  # mpi only
 
 
 @dataclasses.dataclass(frozen=True)
@@ -144,6 +155,7 @@ class RetrainPipeline:
     evaluate: Optional[Stage]
     gate: tuple  # of GateCondition
     approval: str  # "manual" or "auto"
+    distribution: Optional[Distribution] = None  # of the train stage's code, in train and tune
 
 
 @dataclasses.dataclass(frozen=True)
@@ -170,6 +182,9 @@ class Endpoint:
     autoscaling_min: Optional[int]
     autoscaling_max: Optional[int]
     target_invocations: Optional[int]
+    #: seconds between scaling activities of one direction (the target tracking policy's cooldowns)
+    scale_in_cooldown_seconds: Optional[int] = None
+    scale_out_cooldown_seconds: Optional[int] = None
 
 
 @dataclasses.dataclass(frozen=True)

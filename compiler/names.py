@@ -117,3 +117,21 @@ COMMAND_VALUE_LIMIT = 512
 def command_value(command) -> str:
     """MLOPS_COMMAND's value: the command as a compact JSON array."""
     return json.dumps(list(command), ensure_ascii=False, separators=(",", ":"))
+
+
+#: `train.distribution` -> the reserved hyper-parameters that carry it (render/distribution.py),
+#: which the SageMaker training toolkit reads: names of the SageMaker Python SDK v2
+#: (estimator.py, pytorch/estimator.py). type -> the one that turns its launcher on.
+DISTRIBUTION_ENABLED = {
+    "mpi": "sagemaker_mpi_enabled",
+    "data_parallel": "sagemaker_distributed_dataparallel_enabled",
+    "torch_distributed": "sagemaker_torch_distributed_enabled",
+}
+DISTRIBUTION_PROCESSES_PER_HOST = "sagemaker_mpi_num_of_processes_per_host"
+DISTRIBUTION_INSTANCE_TYPE = "sagemaker_instance_type"
+
+
+def distribution_hyperparameters(kind: str) -> tuple:
+    """The hyper-parameters a distribution of this type sets (a user's may not collide)."""
+    second = DISTRIBUTION_PROCESSES_PER_HOST if kind == "mpi" else DISTRIBUTION_INSTANCE_TYPE
+    return (DISTRIBUTION_ENABLED[kind], second)

@@ -12,9 +12,9 @@ from typing import Any, Optional
 
 from compiler import durations, inherit, names, package_data
 from compiler.aws_data import images
-from compiler.model import (BatchPipeline, Build, DeployPipeline, Drift, Endpoint, Function, GateCondition, Health,
-                            ModelConfig, Monitor, Platform, Poll, PrebuiltImage, RetrainPipeline, Retry, Runtime, Service,
-                            SourceFile, Stage, Traffic, Tune, TuneParameter, frozen_map)
+from compiler.model import (BatchPipeline, Build, DeployPipeline, Distribution, Drift, Endpoint, Function,
+                            GateCondition, Health, ModelConfig, Monitor, Platform, Poll, PrebuiltImage, RetrainPipeline,
+                            Retry, Runtime, Service, SourceFile, Stage, Traffic, Tune, TuneParameter, frozen_map)
 
 #: `monitor:<alarm>` in traffic.alarms names an alarm of the monitor section.
 MONITOR_ALARM_PREFIX = "monitor:"
@@ -140,7 +140,14 @@ def _retrain(retrain: dict, stages: dict) -> RetrainPipeline:
         evaluate=stages.get("evaluate"),
         gate=tuple(_gate(condition) for condition in (raw_stages.get("evaluate") or {}).get("gate", ())),
         approval=(retrain.get("register") or {}).get("approval", "manual"),
+        distribution=_distribution(raw_stages["train"].get("distribution")),
     )
+
+
+def _distribution(given: Optional[dict]) -> Optional[Distribution]:
+    if given is None:
+        return None
+    return Distribution(given["type"], given.get("processes_per_host"))
 
 
 def sagemaker_string(value: Any) -> str:
@@ -162,6 +169,8 @@ def _tune(raw: dict, stage: Stage) -> Tune:
         max_jobs=None if tune["strategy"] == "grid" else tune["max_jobs"],
         max_parallel_jobs=tune["max_parallel_jobs"],
         parameters=tuple(_tune_parameter(name, spec) for name, spec in sorted(tune["parameters"].items())),
+        early_stopping=tune["early_stopping"],
+        warm_start=tune["warm_start"]["type"] if "warm_start" in tune else None,
     )
 
 
@@ -212,15 +221,25 @@ def _alarm_name(alarm: str, model: str, environment: str) -> str:
 
 def _endpoint(given: Optional[dict], model: str, environment: str) -> Endpoint:
     endpoint = {"instance_type": inherit.default("instance_type"), **_with_defaults("endpoint", given)}
-    scaling = endpoint.get("autoscaling")
+    scaling = _autoscaling(endpoint.get("autoscaling"))
     return Endpoint(
         name=names.endpoint(model, environment, endpoint.get("name")),
         instance_type=endpoint["instance_type"],
         instance_count=endpoint["instance_count"],
         autoscaling_min=scaling["min"] if scaling else None,
         autoscaling_max=scaling["max"] if scaling else None,
-        target_invocations=scaling.get("target_invocations", 1000) if scaling else None,
+        target_invocations=scaling["target_invocations"] if scaling else None,
+        scale_in_cooldown_seconds=durations.seconds(scaling["scale_in_cooldown"]) if scaling else None,
+        scale_out_cooldown_seconds=durations.seconds(scaling["scale_out_cooldown"]) if scaling else None,
     )
+
+
+def _autoscaling(given: Optional[dict]) -> Optional[dict]:
+    """An endpoint's autoscaling with the schema's defaults (target, cooldowns) filled in."""
+    if not given:
+        return None
+    properties = package_data.schema()["$defs"]["endpoint"]["properties"]["autoscaling"]["properties"]
+    return {**{key: spec["default"] for key, spec in properties.items() if "default" in spec}, **given}
 
 
 def _function(given: Optional[dict], model: str, environment: str) -> Function:

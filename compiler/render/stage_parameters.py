@@ -194,7 +194,7 @@ def sagemaker_tuning(naming: Naming, tune, hyperparameters: dict, environment: d
                                                  "MetricName": tune.objective_metric},
             "ResourceLimits": limits,
             "ParameterRanges": ranges,
-            "TrainingJobEarlyStoppingType": "Off",
+            "TrainingJobEarlyStoppingType": "Auto" if tune.early_stopping else "Off",
         },
         "TrainingJobDefinition": definition,
         "Tags": naming.tags("retrain"),

@@ -15,6 +15,7 @@ config paths, never line numbers (compiler.checks locates them). By what a rule 
 
 from compiler.checks.rules import (
     arns,
+    autoscaling_cooldowns,
     batch_mode,
     batch_overlap,
     build_paths,
@@ -47,8 +48,11 @@ from compiler.checks.rules import (
     service_quotas,
     stage_compute,
     stage_limits,
+    train_distribution,
     tune_command,
+    tune_early_stopping,
     tune_parameters,
+    tune_warm_start,
     variable_set_twice,
 )
 
@@ -70,11 +74,15 @@ ALL = (
     schedules,
     tune_parameters,
     tune_command,
+    tune_early_stopping,
+    tune_warm_start,
+    train_distribution,
     gate_conditions,
     deploy_target_block,
     deploy_traffic,
     lambda_timeout,
     endpoint_autoscaling,
+    autoscaling_cooldowns,
     batch_mode,
     batch_overlap,
     retrain_trigger_loop,

@@ -6,12 +6,13 @@ from __future__ import annotations
 import json
 
 from compiler import names
-from compiler.model import RetrainPipeline
+from compiler.model import RetrainPipeline, Tune
 from compiler.render.asl.jinja_templates import render
 from compiler.render.asl.shared_states import (
     BOOKKEEPING_SECONDS, DRIFT_GATE, LIVE_VERSION, NO_LIVE_VERSION, RUN_STARTED, base_context, chain,
     container_step, failure_chain, live_version, pointers_check, put_event, put_once, select_present, stage_step,
     stage_timeout)
+from compiler.render.distribution import training_hyperparameters
 from compiler.render.naming import Naming, states_format
 from compiler.render.stage_parameters import sagemaker_training, sagemaker_tuning, stage_environment
 from compiler.render.stages import retrain_run_order, retrain_stages
@@ -42,7 +43,7 @@ def definition(naming: Naming) -> dict:
         "timeout": timeout + BOOKKEEPING_SECONDS,
         "pointers": pointers_check(naming, "retrain", runtimes, task_keys, DRIFT_GATE if drift_gate else RUN_STARTED),
         "drift_gate": drift_gate,
-        "static_hyperparameters": dict(retrain.hyperparameters) if retrain.tune else None,
+        "static_hyperparameters": _train_hyperparameters(retrain) if retrain.tune else None,
         "steps": steps,
         "gate": gate,
         "register": _register(naming, retrain),
@@ -81,6 +82,13 @@ def _retrain_steps(naming: Naming, retrain: RetrainPipeline) -> list:
     return steps
 
 
+def _train_hyperparameters(retrain: RetrainPipeline) -> dict:
+    """What the train stage's training job is given, before any tuned values are merged over it:
+    its hyper-parameters and, distributed, the launcher's (render/distribution.py). A Fargate
+    train stage takes no distribution (rule train-distribution)."""
+    return training_hyperparameters(retrain.hyperparameters, retrain.distribution, retrain.train)
+
+
 def _train_step(naming: Naming, retrain: RetrainPipeline, input_uri: str, extra: dict) -> dict:
     train = retrain.train
     merged = "States.JsonMerge($.hyperparameters, $.stages.tune.hyperparameters, false)"
@@ -88,7 +96,7 @@ def _train_step(naming: Naming, retrain: RetrainPipeline, input_uri: str, extra:
         params = f"States.JsonToString({merged})" if retrain.tune else json.dumps(dict(retrain.hyperparameters),
                                                                                   sort_keys=True)
         return container_step(naming, "retrain", train, input_uri, params, extra)
-    hyperparameters = merged if retrain.tune else dict(retrain.hyperparameters)
+    hyperparameters = merged if retrain.tune else _train_hyperparameters(retrain)
     env = stage_environment(naming, "retrain", train, input_uri, None, extra)
     return stage_step(naming, "retrain", train, f"arn:{naming.platform.partition}:states:::sagemaker:createTrainingJob.sync",
                       sagemaker_training(naming, train, env, input_uri, hyperparameters),
@@ -151,7 +159,8 @@ def _tune_step(naming: Naming, retrain: RetrainPipeline, input_uri: str) -> dict
     if tune.stage.command is not None:
         extra[names.COMMAND_VARIABLE] = names.command_value(tune.stage.command)
     env = stage_environment(naming, "retrain", tune.stage, input_uri, None, extra)
-    parameters = sagemaker_tuning(naming, tune, dict(retrain.hyperparameters), env, input_uri)
+    parameters = sagemaker_tuning(naming, tune, training_hyperparameters(retrain.hyperparameters, retrain.distribution,
+                                                                        tune.stage), env, input_uri)
     step = stage_step(naming, "retrain", tune.stage,
                       f"arn:{naming.platform.partition}:states:::sagemaker:createHyperParameterTuningJob.sync", parameters,
                       None)
@@ -168,7 +177,55 @@ def _tune_step(naming: Naming, retrain: RetrainPipeline, input_uri: str) -> dict
          "hyperparameters.$": "$.BestTrainingJob.TunedHyperParameters"},
         ["BestTrainingJob"], no_best["notify_state"], step["published_state"])
     step["present"]["failure"] = no_best
+    if tune.warm_start:
+        step.update(_warm_start(naming, tune, step["name"], parameters))
     return step
+
+
+#: tune.warm_start.type -> SageMaker's WarmStartType.
+WARM_START_TYPES = {"identical_data_and_algorithm": "IdenticalDataAndAlgorithm",
+                    "transfer_learning": "TransferLearning"}
+#: Where the approved version's registry item is read to, and its tuning job's name in it.
+WARM_START_VERSION = "$.warm_start"
+PARENT_TUNING_JOB = f"{WARM_START_VERSION}.Item.tuning_job.S"
+
+
+def _warm_start(naming: Naming, tune: Tune, cold_state: str, parameters: dict) -> dict:
+    """`tune.warm_start`: the tuning job starts from the tuning job of the approved version (the
+    registry's approved pointer, read with the pointers at the start of the run), which that
+    version's item names (`tuning_job`, registered by a run with warm_start). ASL cannot leave
+    WarmStartConfig out of one Task's Parameters at run time, so the step has two forms of its
+    Task: `<cold_state>` without it (no approved version yet, or one tuned without warm_start or
+    not tuned at all) and `<cold_state> (warm start)` with it.
+
+    SageMaker's conditions on a parent (developer guide, "Run a Warm Start Hyperparameter Tuning
+    Job"; API reference, HyperParameterTuningJobWarmStartConfig): at most 5 parents (here one),
+    each finished (a version is registered only after its tuning job completed); the same
+    objective metric, the same number of static plus tuned hyper-parameters, each of the same
+    type, and with identical_data_and_algorithm the same data and image. Those depend on the
+    parent's config, which the compiler does not see: a parent SageMaker refuses fails the tune
+    stage, named and notified (docs/config.md, "Training knobs")."""
+    approved = f"{naming.pointers}.approved_version.S"
+    warm = dict(parameters, WarmStartConfig={
+        "ParentHyperParameterTuningJobs": [{"HyperParameterTuningJobName.$": PARENT_TUNING_JOB}],
+        "WarmStartType": WARM_START_TYPES[tune.warm_start]})
+    return {
+        "entry": "Warm start: approved version?",
+        "warm_start": {
+            "has_version": {"Variable": approved, "IsPresent": True, "Next": "Warm start: read approved version"},
+            "read_state": "Warm start: read approved version",
+            "read": {"TableName": naming.platform.registry_table, "ConsistentRead": True,
+                     "Key": {"pk": {"S": naming.model_key},
+                             "sk": {"S.$": states_format(naming.version_key_prefix() + "{}", approved)}}},
+            "result_path": WARM_START_VERSION,
+            "choice_state": "Warm start: parent tuning job?",
+            "has_parent": {"And": [{"Variable": f"{WARM_START_VERSION}.Item", "IsPresent": True},
+                                   {"Variable": PARENT_TUNING_JOB, "IsPresent": True}],
+                           "Next": f"{cold_state} (warm start)"},
+            "cold_state": cold_state,
+        },
+        "variant": {"name": f"{cold_state} (warm start)", "parameters": warm},
+    }
 
 
 _COMPARISONS = {"below": "NumericLessThan", "above": "NumericGreaterThan",
@@ -240,6 +297,9 @@ def _register(naming: Naming, retrain: RetrainPipeline) -> dict:
     detail = {"version.$": naming.run_id, "approval": approval, "model_data.$": model_data or naming.stage_output("retrain", "train")}
     if retrain.gate:
         detail["metrics.$"] = "$.metrics.values"
+    if retrain.tune and retrain.tune.warm_start:
+        # The next runs' tuning jobs start from this one once this version is approved.
+        item["tuning_job"] = {"S.$": "$.stages.tune.job_name"}
     if naming.config.monitor and naming.config.monitor.baseline:
         # statistics.json and constraints.json of the training data (the baseline stage's contract)
         baseline = naming.stage_output("retrain", "baseline")

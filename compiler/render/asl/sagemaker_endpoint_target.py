@@ -97,7 +97,8 @@ def target_states(naming: Naming, deploy, failures, serve_image, model_data, env
                        "TargetTrackingScalingPolicyConfiguration": {
                            "TargetValue": float(endpoint.target_invocations),
                            "PredefinedMetricSpecification": {"PredefinedMetricType": "SageMakerVariantInvocationsPerInstance"},
-                           "ScaleInCooldown": 300, "ScaleOutCooldown": 60}},
+                           "ScaleInCooldown": endpoint.scale_in_cooldown_seconds,
+                           "ScaleOutCooldown": endpoint.scale_out_cooldown_seconds}},
         }
     return {
         "first_target_state": "Make deployment token",

@@ -217,8 +217,15 @@ def stage_step(naming: Naming, pipeline: str, stage: Stage, resource: str, param
 
 def chain(steps: list, last_next: str) -> list:
     for step, following in zip(steps, steps[1:] + [None]):
-        step["next"] = following["name"] if following else last_next
+        step["next"] = entry_state(following) if following else last_next
     return steps
+
+
+def entry_state(step: dict) -> str:
+    """The first state of a step: its task, unless states that choose between two forms of the
+    task come first (`entry`, e.g. the tune stage's warm start)."""
+    return step.get("entry") or step["name"]
+
 
 #: The state after the pointers check, and the first state of a retrain's drift check.
 RUN_STARTED, DRIFT_GATE = "Publish run started", "Started by drift?"
