@@ -22,7 +22,6 @@ import argparse
 import json
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 from compiler.aws_data.images import IMAGES_FILE
@@ -38,6 +37,10 @@ PROCESSORS = ("cpu", "gpu")
 _BASE_FRAMEWORK = re.compile(r"^(pytorch|tensorflow)(.+)$")
 
 
+class SourceNotFound(Exception):
+    """The SDK's data is not where the command was pointed."""
+
+
 def document(config_dir: Path, revision: str, names: tuple = FRAMEWORKS + BUILT_IN_ALGORITHMS,
              source_path: str = "sagemaker-core/src/sagemaker/core/image_uri_config") -> dict:
     """The data file: the accounts (region -> account maps, each kept once) and every image of the
@@ -47,7 +50,7 @@ def document(config_dir: Path, revision: str, names: tuple = FRAMEWORKS + BUILT_
     for framework in sorted(names):
         path = config_dir / f"{framework}.json"
         if not path.is_file():
-            sys.exit(f"{path} is missing: is {config_dir} the SDK's image_uri_config folder?")
+            raise SourceNotFound(f"{path} is missing: is {config_dir} the SDK's image_uri_config folder?")
         config = json.loads(path.read_text(encoding="utf-8"))
         versions: dict = {}
         for scope, scope_config in _scopes(config):
@@ -149,7 +152,7 @@ def text(data: dict) -> str:
 def _revision(path: Path) -> str:
     done = subprocess.run(["git", "-C", str(path), "rev-parse", "HEAD"], capture_output=True, text=True)
     if done.returncode != 0:
-        sys.exit(f"{path} is not in a git checkout: pass the SDK's commit with --revision")
+        raise SourceNotFound(f"{path} is not in a git checkout: pass the SDK's commit with --revision")
     return done.stdout.strip()
 
 
@@ -167,8 +170,11 @@ def main(argv: list | None = None) -> None:
     parser.add_argument("--revision", help="the SDK's git commit (default: git rev-parse HEAD in config_dir)")
     parser.add_argument("--output", type=Path, default=Path(__file__).with_name(IMAGES_FILE))
     args = parser.parse_args(argv)
-    revision = args.revision or _revision(args.config_dir)
-    data = document(args.config_dir, revision, FRAMEWORKS + BUILT_IN_ALGORITHMS, _source_path(args.config_dir))
+    try:
+        revision = args.revision or _revision(args.config_dir)
+        data = document(args.config_dir, revision, FRAMEWORKS + BUILT_IN_ALGORITHMS, _source_path(args.config_dir))
+    except SourceNotFound as error:
+        parser.error(str(error))  # exits 2 with the usage line: a maintainer's script, not mlopsc
     args.output.write_text(text(data), encoding="utf-8")
     print(f"wrote {args.output}")
 

@@ -88,7 +88,7 @@ def test_the_command_writes_the_file_and_refuses_a_folder_without_a_framework(mo
     written = json.loads(output.read_text(encoding="utf-8"))
     assert written["source"]["revision"] == "1" * 40 and set(written["frameworks"]) == {"pytorch", "xgboost", "linear-learner"}
     monkeypatch.setattr(generate_images, "BUILT_IN_ALGORITHMS", ("kmeans",))
-    with pytest.raises(SystemExit, match="kmeans.json is missing"):
+    with pytest.raises(generate_images.SourceNotFound, match="kmeans.json is missing"):
         generate_images.main([str(FIXTURE), "--revision", "1" * 40, "--output", str(output)])
 
 
