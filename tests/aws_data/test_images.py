@@ -80,7 +80,7 @@ def test_the_generator_is_deterministic_and_shares_account_maps(fixture_data):
                for versions in fixture_data["frameworks"].values() for v in versions.values() for image in v)
 
 
-def test_the_command_writes_the_file_and_refuses_a_folder_without_a_framework(monkeypatch, tmp_path):
+def test_the_command_writes_the_file_and_refuses_a_folder_without_a_framework(monkeypatch, tmp_path, capsys):
     output = tmp_path / "images.json"
     monkeypatch.setattr(generate_images, "FRAMEWORKS", ("pytorch", "xgboost"))
     monkeypatch.setattr(generate_images, "BUILT_IN_ALGORITHMS", ("linear-learner",))
@@ -88,8 +88,9 @@ def test_the_command_writes_the_file_and_refuses_a_folder_without_a_framework(mo
     written = json.loads(output.read_text(encoding="utf-8"))
     assert written["source"]["revision"] == "1" * 40 and set(written["frameworks"]) == {"pytorch", "xgboost", "linear-learner"}
     monkeypatch.setattr(generate_images, "BUILT_IN_ALGORITHMS", ("kmeans",))
-    with pytest.raises(generate_images.SourceNotFound, match="kmeans.json is missing"):
+    with pytest.raises(SystemExit) as refused:
         generate_images.main([str(FIXTURE), "--revision", "1" * 40, "--output", str(output)])
+    assert refused.value.code == 2 and "kmeans.json is missing" in capsys.readouterr().err
 
 
 def test_the_shipped_file_has_every_framework_and_a_well_formed_image_each():
