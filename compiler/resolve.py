@@ -10,7 +10,7 @@ import hashlib
 import re
 from typing import Any, Optional
 
-from compiler import durations, inherit, names, package_data
+from compiler import durations, inherit, names, package_data, rollback
 from compiler.model import (BatchPipeline, Build, DeployPipeline, Drift, Endpoint, Function, GateCondition, Health,
                             ModelConfig, Monitor, Platform, Poll, RetrainPipeline, Retry, Runtime, Service,
                             SourceFile, Stage, Traffic, Tune, TuneParameter, frozen_map)
@@ -42,7 +42,7 @@ def model_config(config: dict, environment: str, sources: tuple) -> ModelConfig:
         runtimes=tuple(_runtime(name, spec) for name, spec in sorted(config["runtimes"].items())),
         build=_build(config.get("build")),
         retrain=_retrain(pipelines["retrain"], stages) if "retrain" in pipelines else None,
-        deploy=_deploy(pipelines["deploy"], model["name"], environment) if "deploy" in pipelines else None,
+        deploy=_deploy(pipelines["deploy"], config, environment) if "deploy" in pipelines else None,
         batch=_batch(pipelines["batch"], stages["batch"]) if "batch" in pipelines else None,
         sources=tuple(sorted(sources, key=lambda source: source.path)),
         monitor=_monitor(config["monitor"], stages) if "monitor" in config else None,
@@ -168,7 +168,8 @@ def _gate(condition: dict) -> GateCondition:
     return GateCondition(condition["metric"], comparison, condition[comparison])
 
 
-def _deploy(deploy: dict, model: str, environment: str) -> DeployPipeline:
+def _deploy(deploy: dict, config: dict, environment: str) -> DeployPipeline:
+    model = config["model"]["name"]
     traffic = _with_defaults("traffic", deploy.get("traffic"))
     poll = _with_defaults("poll", deploy.get("poll"))
     target = deploy["target"]
@@ -179,7 +180,7 @@ def _deploy(deploy: dict, model: str, environment: str) -> DeployPipeline:
         traffic=Traffic(
             mode=traffic["mode"],
             percent=traffic.get("percent"),
-            interval_seconds=durations.seconds(traffic["interval"]) if "interval" in traffic else None,
+            interval_seconds=_traffic_interval(traffic, config),
             bake_seconds=durations.seconds(traffic["bake"]) if "bake" in traffic else 0,
             alarms=tuple(_alarm_name(alarm, model, environment) for alarm in traffic.get("alarms", ())),
         ),
@@ -188,6 +189,16 @@ def _deploy(deploy: dict, model: str, environment: str) -> DeployPipeline:
         function=_function(deploy.get("function"), model, environment) if target == "lambda" else None,
         service=_service(deploy.get("service"), model, environment) if target == "ecs-service" else None,
     )
+
+
+def _traffic_interval(traffic: dict, config: dict) -> Optional[int]:
+    """The wait between traffic steps: as written, or for canary and linear the rollback window
+    (compiler/rollback.py); all-at-once has no steps."""
+    if "interval" in traffic:
+        return durations.seconds(traffic["interval"])
+    if traffic["mode"] == "all-at-once":
+        return None
+    return durations.seconds(rollback.default_interval(config))
 
 
 def _alarm_name(alarm: str, model: str, environment: str) -> str:
