@@ -10,7 +10,7 @@ import hashlib
 import re
 from typing import Any, Optional
 
-from compiler import durations, inherit, names, package_data, rollback
+from compiler import durations, inherit, names, package_data, rollback, s3_prefix
 from compiler.model import (BatchPipeline, Build, DeployPipeline, Drift, Endpoint, Function, GateCondition, Health,
                             ModelConfig, Monitor, Platform, Poll, RetrainPipeline, Retry, Runtime, Service,
                             SourceFile, Stage, Traffic, Tune, TuneParameter, frozen_map)
@@ -114,7 +114,7 @@ def _retrain(retrain: dict, stages: dict) -> RetrainPipeline:
     return RetrainPipeline(
         data_source=retrain["data"]["source"],
         schedule=triggers.get("schedule"),
-        new_data_prefix=(new_data.get("prefix") or retrain["data"]["source"]) if new_data is not None else None,
+        new_data_prefix=s3_prefix.new_data_uri(retrain) if new_data is not None else None,
         new_data_marker=new_data.get("marker") if new_data is not None else None,
         on_commit=triggers.get("on_commit", False),
         validate=stages.get("validate"),

@@ -320,3 +320,18 @@ def test_new_data_defaulting_to_a_source_under_the_outputs(repo):
 def test_new_data_under_another_models_prefix_is_fine(repo):
     out = repo.validate(replace={SCHEDULE: '      new_data: {prefix: "s3://demo-artifacts/other-model/"}\n'})
     assert (out.exit_code, out.problems) == (0, [])
+
+
+def test_new_data_key_prefix_in_the_sources_bucket_watching_the_outputs(repo):
+    # A key prefix is in the data source's bucket: here the artifact bucket, under the model's
+    # outputs, so it loops as its S3 URI would (the prefix is at line 17, col 26).
+    out = repo.validate(replace={'      source: "s3://demo-data/raw/"\n': '      source: "s3://demo-artifacts/in/"\n',
+                                 SCHEDULE: "      new_data: {prefix: demo-model/runs/}\n"})
+    problem = out.only("retrain-trigger-loop")
+    assert (problem.where, problem.path) == ("mlops.yaml:17:26", "pipelines.retrain.triggers.new_data.prefix")
+    assert problem.message.startswith("watches s3://demo-artifacts/demo-model/runs/,")
+
+
+def test_new_data_key_prefix_in_a_data_bucket_is_fine(repo):
+    out = repo.validate(replace={SCHEDULE: "      new_data: {prefix: demo-model/}\n"})
+    assert (out.exit_code, out.problems) == (0, [])
