@@ -10,7 +10,7 @@ import hashlib
 import re
 from typing import Any, Optional
 
-from compiler import durations, inherit, names, package_data, rollback, s3_prefix
+from compiler import durations, inherit, names, package_data, rollback, s3_prefix, switches
 from compiler.model import (BatchPipeline, Build, DeployPipeline, Drift, Endpoint, Function, GateCondition, Health,
                             ModelConfig, Monitor, Platform, Poll, RetrainPipeline, Retry, Runtime, Service,
                             SourceFile, Stage, Traffic, Tune, TuneParameter, frozen_map)
@@ -31,6 +31,7 @@ def _with_defaults(definition: str, given: Optional[dict]) -> dict:
 def model_config(config: dict, environment: str, sources: tuple) -> ModelConfig:
     stages = {view.name: _stage(view) for view in inherit.iter_stages(config)}
     pipelines = config["pipelines"]
+    enabled = switches.enabled_pipelines(config)  # a pipeline switched off here is not compiled
     model = config["model"]
     return ModelConfig(
         name=model["name"],
@@ -41,11 +42,13 @@ def model_config(config: dict, environment: str, sources: tuple) -> ModelConfig:
         platform=_platform(config["platform"], model["name"]),
         runtimes=tuple(_runtime(name, spec) for name, spec in sorted(config["runtimes"].items())),
         build=_build(config.get("build")),
-        retrain=_retrain(pipelines["retrain"], stages) if "retrain" in pipelines else None,
-        deploy=_deploy(pipelines["deploy"], config, environment) if "deploy" in pipelines else None,
-        batch=_batch(pipelines["batch"], stages["batch"]) if "batch" in pipelines else None,
+        retrain=_retrain(pipelines["retrain"], stages) if "retrain" in enabled else None,
+        deploy=_deploy(pipelines["deploy"], config, environment) if "deploy" in enabled else None,
+        batch=_batch(pipelines["batch"], stages["batch"]) if "batch" in enabled else None,
         sources=tuple(sorted(sources, key=lambda source: source.path)),
-        monitor=_monitor(config["monitor"], stages) if "monitor" in config else None,
+        monitor=_monitor(config["monitor"], stages) if switches.monitor_on(config) else None,
+        disabled=switches.disabled_pipelines(config) + (("monitor",) if "monitor" in config
+                                                         and not switches.monitor_on(config) else ()),
     )
 
 
