@@ -48,3 +48,94 @@ def test_a_canary_without_interval_waits_the_rollback_window(monkeypatch, tmp_pa
         second = registry.deploy("v2")
         assert second.status == "SUCCEEDED", (second.error, second.cause)
         assert account.harness.clock.waits_in("Wait traffic interval") == [600]
+
+
+# ----------------------------------------------------------------------------- deploy-only prod
+
+FORECAST_METRICS = {"rmse": 11.0, "mape": 0.1}  # within demand-forecast's gate
+
+
+def deploy_only_prod(config):
+    """staging retrains, deploys and scores; prod only deploys what staging approved (and scores)."""
+    config["environments"] = {"staging": {}, "prod": {"pipelines": {"retrain": {"enabled": False}},
+                                                      "monitor": {"drift": {"retrain": False}}}}
+
+
+def test_prod_deploys_only_what_staging_approved(monkeypatch, tmp_path):
+    """The deploy-only prod of docs/config.md ("Pipelines per environment"), end to end: staging
+    retrains v1 and deploys it on approval; `registry promote` copies it to prod (the registry
+    library, as `mlopsc registry promote OUT v1 --from staging --env prod`), whose ModelApproved
+    event starts prod's deploy pipeline, which serves v1's model. prod has no retrain state machine
+    and no retrain rule."""
+    from compiler.registry import store
+    from sfn_harness import item
+
+    repo = sample_copy(tmp_path, "demand-forecast", deploy_only_prod)
+    with applied(monkeypatch, tmp_path, [repo], environment="staging") as account:
+        from sfn_harness import apply_again
+
+        apply_again(account, [repo], environment="prod")
+        machines = sorted(m["name"] for m in account.sfn.list_state_machines()["stateMachines"])
+        assert [m for m in machines if m.startswith("demand-forecast-prod-")] == [
+            "demand-forecast-prod-batch", "demand-forecast-prod-deploy"]
+        assert "demand-forecast-staging-retrain" in machines
+        rules = [r["Name"] for bus in ("default", "mlops")
+                 for r in account.session.client("events").list_rules(EventBusName=bus)["Rules"]]
+        assert not [r for r in rules if r.startswith("demand-forecast-prod-retrain")]
+
+        staging = Registry(account, monkeypatch, "demand-forecast", "staging")
+        staging.register("v1", FORECAST_METRICS)
+        deployed = staging.deploy("v1")
+        assert deployed.status == "SUCCEEDED", (deployed.error, deployed.cause)
+
+        prod = store.EnvironmentRegistry.connect(store.locate_one(account.out, "prod", "demand-forecast"))
+        run = staging.finished(staging._started(lambda: prod.promote("v1", staging.store)))
+
+        assert run.status == "SUCCEEDED", (run.error, run.cause)
+        assert run.arn.split(":")[-2] == "demand-forecast-prod-deploy"
+        promoted = item(account.session, ("MODEL#demand-forecast", "VERSION#prod#v1"))
+        assert promoted["promoted_from"] == "staging"
+        sagemaker = account.session.client("sagemaker")
+        model = sagemaker.describe_model(ModelName=run.output["deployment"]["model"])
+        assert model["PrimaryContainer"]["ModelDataUrl"] == promoted["model_data"]
+        assert promoted["model_data"].startswith("s3://acme-ml-artifacts/demand-forecast/staging/retrain/v1/")
+        endpoint = sagemaker.describe_endpoint(EndpointName="demand-forecast-prod")
+        assert endpoint["EndpointStatus"] == "InService"
+        recorded = item(account.session, ("MODEL#demand-forecast", "DEPLOYMENT#prod"))
+        assert (recorded["status"], recorded["version"]) == ("deployed", "v1")
+
+
+def test_apply_removes_what_a_switched_off_pipeline_had(monkeypatch, tmp_path):
+    """prod first applied with everything on, then with retrain, deploy and the monitor switched
+    off: apply deletes their state machines, their trigger rules and the monitor's alarms and
+    dashboard (what an earlier apply created), and keeps batch."""
+    from sfn_harness import apply_again
+
+    repo = sample_copy(tmp_path, "demand-forecast", lambda config: config.update(environments={"prod": {}}))
+    with applied(monkeypatch, tmp_path, [repo], environment="prod") as account:
+        events, cloudwatch = account.session.client("events"), account.session.client("cloudwatch")
+
+        def ours() -> dict:
+            rules = sorted(r["Name"] for bus in ("default", "mlops") for r in events.list_rules(EventBusName=bus)["Rules"]
+                           if r["Name"].startswith("demand-forecast-prod-"))
+            return {"machines": sorted(m["name"] for m in account.sfn.list_state_machines()["stateMachines"]),
+                    "rules": rules,
+                    "alarms": sorted(a["AlarmName"] for a in cloudwatch.describe_alarms()["MetricAlarms"]),
+                    "dashboards": [d["DashboardName"] for d in cloudwatch.list_dashboards()["DashboardEntries"]]}
+
+        before = ours()
+        assert {"demand-forecast-prod-retrain", "demand-forecast-prod-deploy"} <= set(before["machines"])
+        assert before["alarms"] and before["dashboards"]
+        assert any("-retrain-" in rule for rule in before["rules"]) and any("-deploy-" in rule for rule in before["rules"])
+
+        def batch_only(config):
+            config["environments"] = {"prod": {"pipelines": {"retrain": {"enabled": False}, "deploy": {"enabled": False}},
+                                               "monitor": {"enabled": False}}}
+
+        sample_copy(tmp_path / "later", "demand-forecast", batch_only)
+        apply_again(account, [tmp_path / "later" / "repos" / "demand-forecast"], environment="prod")
+
+        after = ours()
+        assert after["machines"] == ["demand-forecast-prod-batch"]
+        assert [rule for rule in after["rules"] if "-retrain-" in rule or "-deploy-" in rule or "-drift-" in rule] == []
+        assert after["alarms"] == [] and after["dashboards"] == []
