@@ -139,3 +139,33 @@ def test_apply_removes_what_a_switched_off_pipeline_had(monkeypatch, tmp_path):
         assert after["machines"] == ["demand-forecast-prod-batch"]
         assert [rule for rule in after["rules"] if "-retrain-" in rule or "-deploy-" in rule or "-drift-" in rule] == []
         assert after["alarms"] == [] and after["dashboards"] == []
+
+
+def test_a_batch_only_prod_scores_with_the_version_promoted_to_it(monkeypatch, tmp_path):
+    """churn-fargate (retrain with auto approval, batch, no deploy) with retrain switched off in
+    prod: a version reaches prod by `registry promote`, which, as approve does without a deploy
+    pipeline, releases it to batch (moves the approved pointer); prod's batch scores with its model."""
+    from compiler.registry import store
+    from sfn_harness import apply_again, execute, item
+
+    def batch_only_prod(config):
+        config["environments"] = {"staging": {}, "prod": {"pipelines": {"retrain": {"enabled": False}}}}
+
+    repo = sample_copy(tmp_path, "churn-fargate", batch_only_prod)
+    with applied(monkeypatch, tmp_path, [repo], environment="staging") as account:
+        apply_again(account, [repo], environment="prod")
+        staging = Registry(account, monkeypatch, "churn-fargate", "staging")
+        staging.register("v1", {"auc": 0.91, "logloss": 0.3})  # auto-approved: released in staging
+        prod = store.EnvironmentRegistry.connect(store.locate_one(account.out, "prod", "churn-fargate"))
+
+        prod.promote("v1", staging.store)
+        staging.life.deliver()
+
+        promoted = item(account.session, ("MODEL#churn-fargate", "VERSION#prod#v1"))
+        pointers = item(account.session, ("MODEL#churn-fargate", "POINTERS#prod"))
+        assert (pointers["approved_version"], pointers["approved_model_data"]) == ("v1", promoted["model_data"])
+        run = execute(account.sfn, "churn-fargate-prod-batch", "nightly-1", timeout=120)
+        assert run.status == "SUCCEEDED", (run.error, run.cause)
+        [task] = account.harness.stages.of("batch")
+        assert task.environment["MLOPS_MODEL_URI"] == promoted["model_data"]
+        assert task.environment["MLOPS_MODEL_URI"].startswith("s3://acme-ml-artifacts/churn-fargate/staging/retrain/v1/")
