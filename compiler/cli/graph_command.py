@@ -32,8 +32,9 @@ def graph_command(paths, environment, model, pipeline, output_format, platform_f
     from compiler.runs import pipelines as runs
 
     if len(paths) == 1 and _is_definition_file(paths[0]):
-        if environment or model or pipeline:
-            raise InputError(f"{paths[0]} is one state machine: --env, --model and --pipeline do not apply",
+        if environment or model or pipeline or platform_file:
+            raise InputError(f"{paths[0]} is one state machine: --env, --model, --pipeline and --platform "
+                             "do not apply",
                              "leave them out to draw this file")
         reporters.report("graph", output_format, _read_definition(Path(paths[0])), sys.stdout)
         return outcome.EXIT_OK
@@ -74,8 +75,8 @@ def _read_definition(path: Path) -> dict:
     try:
         definition = json.loads(text)
     except ValueError as error:
-        raise InputError(f"{path}: not JSON ({error})",
-                         "pass an Amazon States Language definition, such as OUT/<model>/<env>/<pipeline>.asl.json") from None
+        raise InputError(f"{path}: not JSON ({error})", "pass an Amazon States Language definition, "
+                         "such as OUT/<model>/<env>/<pipeline>.asl.json") from None
     problem = graph.definition_problem(definition)
     if problem:
         raise InputError(f"{path}: not a state machine: {problem}",

@@ -41,6 +41,6 @@ def check(context):
                               "use at most 1h", RULE)
         if "interval" not in traffic and durations.seconds(interval) > SAGEMAKER_MAX_WAIT:
             yield Finding(TRAFFIC + ("mode",), f"the default interval, {interval} (the rollback window of "
-                          f"monitor.health.evaluation_periods), is longer than the 1 hour SageMaker deployment "
-                          f"guardrails wait per step", "set `interval` (at most 1h) and monitor.health.evaluation_periods "
-                          "to at most 12", RULE)
+                          "monitor.health.evaluation_periods), is longer than the 1 hour SageMaker deployment "
+                          "guardrails wait per step",
+                          "set `interval` (at most 1h) and monitor.health.evaluation_periods to at most 12", RULE)

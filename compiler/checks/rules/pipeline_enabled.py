@@ -53,4 +53,5 @@ def _rollback_alarms(context, where: str):
             yield Finding(("pipelines", "deploy", "traffic", "alarms", index),
                           f"'{alarm}' is an alarm of the monitor section, which is switched off in {where}: "
                           "the deployment could never roll back on it",
-                          "keep monitor.enabled: true here, or roll back on another alarm in this environment's overlay", RULE)
+                          "keep monitor.enabled: true here, or roll back on another alarm in this "
+                          "environment's overlay", RULE)
