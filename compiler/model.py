@@ -286,6 +286,9 @@ class ModelConfig:
     batch: Optional[BatchPipeline]
     sources: tuple  # of SourceFile, by path
     monitor: Optional[Monitor] = None
+    #: What the config writes but this environment switches off (`enabled: false`), in the order of
+    #: compiler.switches.PIPELINES, then "monitor": left out above, named in the manifest.
+    disabled: tuple = ()
 
     def runtime(self, name: str) -> Runtime:
         return next(runtime for runtime in self.runtimes if runtime.name == name)
@@ -300,6 +303,12 @@ class ModelConfig:
         drift job (`uses_model_monitor`: SageMaker Model Monitor measures drift otherwise)."""
         present = {"retrain": self.retrain, "deploy": self.deploy, "batch": self.batch, "drift": self.drift_job}
         return tuple(name for name, pipeline in present.items() if pipeline is not None)
+
+    @property
+    def has_versions(self) -> bool:
+        """Model versions reach this environment: retrained here, or, where retrain is switched
+        off, promoted from the environment that retrains (`mlopsc registry promote`)."""
+        return self.retrain is not None or "retrain" in self.disabled
 
     @property
     def drift_job(self) -> Optional[Stage]:

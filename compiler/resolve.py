@@ -10,7 +10,7 @@ import hashlib
 import re
 from typing import Any, Optional
 
-from compiler import durations, inherit, names, package_data
+from compiler import durations, inherit, names, package_data, rollback, s3_prefix, switches
 from compiler.aws_data import images
 from compiler.model import (BatchPipeline, Build, DeployPipeline, Distribution, Drift, Endpoint, Function,
                             GateCondition, Health, ModelConfig, Monitor, Platform, Poll, PrebuiltImage, RetrainPipeline,
@@ -32,6 +32,7 @@ def _with_defaults(definition: str, given: Optional[dict]) -> dict:
 def model_config(config: dict, environment: str, sources: tuple) -> ModelConfig:
     stages = {view.name: _stage(view) for view in inherit.iter_stages(config)}
     pipelines = config["pipelines"]
+    enabled = switches.enabled_pipelines(config)  # a pipeline switched off here is not compiled
     model = config["model"]
     return ModelConfig(
         name=model["name"],
@@ -42,11 +43,13 @@ def model_config(config: dict, environment: str, sources: tuple) -> ModelConfig:
         platform=_platform(config["platform"], model["name"]),
         runtimes=tuple(_runtime(name, spec, config["platform"]) for name, spec in sorted(config["runtimes"].items())),
         build=_build(config.get("build")),
-        retrain=_retrain(pipelines["retrain"], stages) if "retrain" in pipelines else None,
-        deploy=_deploy(pipelines["deploy"], model["name"], environment) if "deploy" in pipelines else None,
-        batch=_batch(pipelines["batch"], stages["batch"]) if "batch" in pipelines else None,
+        retrain=_retrain(pipelines["retrain"], stages) if "retrain" in enabled else None,
+        deploy=_deploy(pipelines["deploy"], config, environment) if "deploy" in enabled else None,
+        batch=_batch(pipelines["batch"], stages["batch"]) if "batch" in enabled else None,
         sources=tuple(sorted(sources, key=lambda source: source.path)),
-        monitor=_monitor(config["monitor"], stages) if "monitor" in config else None,
+        monitor=_monitor(config["monitor"], stages) if switches.monitor_on(config) else None,
+        disabled=switches.disabled_pipelines(config) + (("monitor",) if "monitor" in config
+                                                         and not switches.monitor_on(config) else ()),
     )
 
 
@@ -128,7 +131,7 @@ def _retrain(retrain: dict, stages: dict) -> RetrainPipeline:
     return RetrainPipeline(
         data_source=retrain["data"]["source"],
         schedule=triggers.get("schedule"),
-        new_data_prefix=(new_data.get("prefix") or retrain["data"]["source"]) if new_data is not None else None,
+        new_data_prefix=s3_prefix.new_data_uri(retrain) if new_data is not None else None,
         new_data_marker=new_data.get("marker") if new_data is not None else None,
         on_commit=triggers.get("on_commit", False),
         validate=stages.get("validate"),
@@ -191,7 +194,8 @@ def _gate(condition: dict) -> GateCondition:
     return GateCondition(condition["metric"], comparison, condition[comparison])
 
 
-def _deploy(deploy: dict, model: str, environment: str) -> DeployPipeline:
+def _deploy(deploy: dict, config: dict, environment: str) -> DeployPipeline:
+    model = config["model"]["name"]
     traffic = _with_defaults("traffic", deploy.get("traffic"))
     poll = _with_defaults("poll", deploy.get("poll"))
     target = deploy["target"]
@@ -202,7 +206,7 @@ def _deploy(deploy: dict, model: str, environment: str) -> DeployPipeline:
         traffic=Traffic(
             mode=traffic["mode"],
             percent=traffic.get("percent"),
-            interval_seconds=durations.seconds(traffic["interval"]) if "interval" in traffic else None,
+            interval_seconds=_traffic_interval(traffic, config),
             bake_seconds=durations.seconds(traffic["bake"]) if "bake" in traffic else 0,
             alarms=tuple(_alarm_name(alarm, model, environment) for alarm in traffic.get("alarms", ())),
         ),
@@ -211,6 +215,16 @@ def _deploy(deploy: dict, model: str, environment: str) -> DeployPipeline:
         function=_function(deploy.get("function"), model, environment) if target == "lambda" else None,
         service=_service(deploy.get("service"), model, environment) if target == "ecs-service" else None,
     )
+
+
+def _traffic_interval(traffic: dict, config: dict) -> Optional[int]:
+    """The wait between traffic steps: as written, or for canary and linear the rollback window
+    (compiler/rollback.py); all-at-once has no steps."""
+    if "interval" in traffic:
+        return durations.seconds(traffic["interval"])
+    if traffic["mode"] == "all-at-once":
+        return None
+    return durations.seconds(rollback.default_interval(config))
 
 
 def _alarm_name(alarm: str, model: str, environment: str) -> str:

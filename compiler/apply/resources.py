@@ -29,6 +29,8 @@ from compiler.apply.history import History
 
 #: Step Functions logging: errors only, without execution data (inputs may carry data locations).
 LOG_LEVEL = "ERROR"
+#: Every pipeline a model environment may have a state machine for (`<model>-<env>-<pipeline>`).
+STATE_MACHINE_PIPELINES = ("retrain", "deploy", "batch", "drift")
 #: The pointer attributes apply owns; the registry owns the others (approved_version, ...).
 POINTER_ATTRIBUTES = ("images", "task_definitions", "state_machines", "settings", "commit", "commit_time",
                       "fingerprint")
@@ -72,6 +74,7 @@ class Planner:
         changes += self._monitor(alarms)
         changes += [self._state_machine(pipeline, definition)
                     for pipeline, definition in self.environment.definitions.items()]
+        changes += self._stale_state_machines()
         rules = self.environment.triggers["rules"]
         changes += [buckets.eventbridge_change(self.clients.s3, bucket, self.target.account)
                     for bucket in buckets.data_buckets(rules)]
@@ -260,6 +263,34 @@ class Planner:
             if current_tags != wanted["tags"]:
                 sfn.tag_resource(resourceArn=machine["arn"], tags=[{"key": k, "value": v} for k, v in sorted(tags.items())])
         return Change("state machine", machine["name"], "update", plan_details.changes(shown, wanted), update)
+
+    def _stale_state_machines(self) -> list[Change]:
+        """The state machines of pipelines OUT no longer has here (switched off with `enabled:
+        false`, or removed from the config): deleted, when tagged as this model environment's.
+        Deleting terminates running executions at their next state transition (Step Functions
+        API reference, DeleteStateMachine), so a machine with a running execution is kept, and
+        the next apply removes it. Their trigger rules and alarms go as stale ones."""
+        sfn, target = self.clients.stepfunctions, self.target
+        changes = []
+        for pipeline in STATE_MACHINE_PIPELINES:
+            if pipeline in self.environment.definitions:
+                continue
+            name = names.state_machine(target.model, target.environment, pipeline)
+            arn = f"arn:{target.partition}:states:{target.region}:{target.account}:stateMachine:{name}"
+            if _describe_state_machine(sfn, arn) is None:
+                continue
+            if not owned(tag_map(sfn.list_tags_for_resource(resourceArn=arn)["tags"], "key", "value"),
+                         target.model, target.environment):
+                continue
+            running = sfn.list_executions(stateMachineArn=arn, statusFilter="RUNNING", maxResults=1)["executions"]
+            if running:
+                changes.append(Change("state machine", name, "skip", (
+                    f"no longer in OUT, but {running[0]['name']} is running: deleting would stop it; "
+                    "apply again once it has ended",)))
+                continue
+            changes.append(Change("state machine", name, "delete", (f"the {pipeline} pipeline is no longer in OUT",),
+                                  lambda arn=arn: sfn.delete_state_machine(stateMachineArn=arn)))
+        return changes
 
     # -- EventBridge rules --------------------------------------------------------------------
     def _rule(self, rule: dict) -> Change:

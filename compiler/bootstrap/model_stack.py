@@ -526,7 +526,10 @@ def apply_statements(config: ModelConfig, pointers: dict, triggers: dict) -> lis
         statement("CheckRoles", ["iam:GetRole"], [platform.pipeline_role, platform.task_role]),
         statement("PassPipelineRole", ["iam:PassRole"], platform.pipeline_role,
                   {"StringEquals": {"iam:PassedToService": ["events.amazonaws.com", "states.amazonaws.com"]}}),
-        statement("StateMachines", ["states:CreateStateMachine", "states:DescribeStateMachine",
+        # Delete and ListExecutions: the machine of a pipeline switched off (`enabled: false`) is
+        # removed once none of its executions runs (compiler/apply/resources.py).
+        statement("StateMachines", ["states:CreateStateMachine", "states:DeleteStateMachine",
+                                    "states:DescribeStateMachine", "states:ListExecutions",
                                     "states:ListTagsForResource", "states:StartExecution", "states:TagResource",
                                     "states:UpdateStateMachine"], machines),
         statement("TriggerRules", ["events:DeleteRule", "events:DescribeRule", "events:ListTagsForResource",

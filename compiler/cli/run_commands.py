@@ -30,6 +30,10 @@ def run_command(pipeline, paths, environment, model, platform_file, input_text, 
     from compiler.runs import display, follow
 
     def start(pipelines, sfn):
+        if pipeline in pipelines.disabled:
+            raise InputError(f"{pipelines.model} has no {pipeline} pipeline in {pipelines.environment}: it is "
+                             "switched off there (enabled: false)",
+                             f"its pipelines there: {', '.join(sorted(pipelines.state_machines))}")
         if pipeline not in pipelines.state_machines:
             raise InputError(f"{pipelines.model} has no {pipeline} pipeline",
                              f"its pipelines: {', '.join(sorted(pipelines.state_machines))}")

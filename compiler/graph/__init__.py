@@ -70,6 +70,55 @@ def render(definition: dict, output_format: str = "mermaid", highlight: Optional
     return _mermaid(nodes, edges) + _mermaid_classes(nodes, highlight or {})
 
 
+# --------------------------------------------------------------------------- a definition it can draw
+
+def definition_problem(definition) -> Optional[str]:
+    """Why `definition` (parsed JSON of any .asl.json file) is not a state machine the graph can
+    draw, or None: an object with `StartAt` naming one of its `States`, each state an object with a
+    string `Type`, transitions (`Next`, `Default`, a Choice rule's or Catch's `Next`) naming states
+    by string, and the same for a Map's processor and each Parallel branch. Only the shape the graph
+    walks is checked (Amazon States Language, "State machine structure"); `mlopsc verify` proves more."""
+    return _scope_problem(definition, "the definition")
+
+
+def _scope_problem(machine, where: str) -> Optional[str]:
+    if not isinstance(machine, dict):
+        return f"{where} is not a JSON object"
+    states = machine.get("States")
+    if not isinstance(states, dict) or not states:
+        return f"{where} has no \"States\" object (a state machine names its states there)"
+    if machine.get("StartAt") not in states:
+        return f"{where}: \"StartAt\" does not name one of its States"
+    for name, state in states.items():
+        problem = _state_problem(state, f"state {json.dumps(name, ensure_ascii=False)}")
+        if problem:
+            return problem
+    return None
+
+
+def _state_problem(state, where: str) -> Optional[str]:
+    if not isinstance(state, dict) or not isinstance(state.get("Type"), str):
+        return f"{where} is not an object with a string \"Type\""
+    for key in ("Choices", "Catch", "Branches"):
+        if key in state and not isinstance(state[key], list):
+            return f"{where}: \"{key}\" is not a list"
+    targets = [state.get("Next"), state.get("Default")]
+    targets += [rule.get("Next") for rule in state.get("Choices") or [] if isinstance(rule, dict)]
+    catchers = [catcher for catcher in state.get("Catch") or [] if isinstance(catcher, dict)]
+    targets += [catcher.get("Next") for catcher in catchers]
+    if any(not isinstance(catcher.get("ErrorEquals", []), list) for catcher in catchers):
+        return f"{where}: a Catch's \"ErrorEquals\" is not a list"
+    if any(target is not None and not isinstance(target, str) for target in targets):
+        return f"{where}: a \"Next\" or \"Default\" is not a state name (a string)"
+    if state["Type"] == "Map" and isinstance(state.get("ItemProcessor") or state.get("Iterator"), dict):
+        return _scope_problem(state.get("ItemProcessor") or state.get("Iterator"), f"{where}'s ItemProcessor")
+    for number, branch in enumerate(branches(state), 1):
+        problem = _scope_problem(branch, f"{where}'s branch {number}")
+        if problem:
+            return problem
+    return None
+
+
 # --------------------------------------------------------------------------- the graph
 
 def _scope(machine: dict, counter: list, edges: list) -> list:
@@ -138,7 +187,8 @@ def condition(rule: dict) -> str:
     compared variable are left out, and long conjunctions end with `(+N more)`."""
     if "And" in rule or "Or" in rule:
         word = "and" if "And" in rule else "or"
-        terms = [t for t in rule.get("And") or rule.get("Or") or [] if isinstance(t, dict)]
+        listed = rule.get("And") if "And" in rule else rule.get("Or")
+        terms = [t for t in listed if isinstance(t, dict)] if isinstance(listed, list) else []
         if word == "and" and terms and all(t.get("IsPresent") is True and len(t) <= 2 for t in terms):
             paths = [_path(t.get("Variable", "?")) for t in terms]
             shown = paths[:_MAX_TERMS - 1] if len(paths) > _MAX_TERMS else paths

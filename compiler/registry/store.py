@@ -117,13 +117,17 @@ class EnvironmentRegistry:
         """pending -> approved, then ModelApproved (which starts the deploy pipeline). A model
         without a deploy pipeline has nothing to deploy: approving releases the version to its
         batch pipeline by moving the approved pointer (items.releases_on_approval)."""
-        releases = "deploy" not in self.place.pipelines and "batch" in self.place.pipelines
+        releases = self._releases_on_approval()
         if not releases:
             self._require_deploy()
         self._decide(version, items.APPROVED, reason, [items.PENDING])
         if releases:
             self._release(version)
         return self._publish_approved(version, "approve", reason)
+
+    def _releases_on_approval(self) -> bool:
+        """No deploy pipeline here, and a batch one: an approved version is released to batch."""
+        return "deploy" not in self.place.pipelines and "batch" in self.place.pipelines
 
     def _release(self, version: str) -> None:
         found = self.version(version)
@@ -152,8 +156,12 @@ class EnvironmentRegistry:
         return detail
 
     def promote(self, version: str, source: "EnvironmentRegistry") -> dict:
-        """Copy an approved version that deployed in `source` into this environment, approved."""
-        self._require_deploy()
+        """Copy an approved version that deployed in `source` into this environment, approved: it
+        deploys here, or, without a deploy pipeline, is released to batch (as approve does), which
+        is how versions reach a batch-only environment whose retrain is switched off."""
+        releases = self._releases_on_approval()
+        if not releases:
+            self._require_deploy()
         for key in ("account", "region", "table"):
             if getattr(source.place, key) != getattr(self.place, key):
                 raise Refused(
@@ -180,6 +188,8 @@ class EnvironmentRegistry:
             raise Refused(f"{self._name}: version '{version}' is already here ({existing.get('approval')})",
                           f"to deploy it again: mlopsc registry rollback OUT --env {self.place.environment} "
                           f"--to {version}") from None
+        if releases:
+            self._release(version)
         return self._publish_approved(version, "promote", f"promoted from {source.place.environment}")
 
     def rollback(self, to: Optional[str] = None) -> dict:

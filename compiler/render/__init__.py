@@ -29,7 +29,7 @@ def render_files(config: ModelConfig) -> dict[str, str]:
 
 def _manifest(naming: Naming, files: dict[str, str]) -> dict:
     config = naming.config
-    return {
+    manifest = {
         "format_version": FORMAT_VERSION,
         "compiler": {"name": "mlopsc", "version": __version__},
         "model": config.name,
@@ -42,6 +42,11 @@ def _manifest(naming: Naming, files: dict[str, str]) -> dict:
         **_prebuilt(config),
         "outputs": [{"path": name, "sha256": sha256(text)} for name, text in sorted(files.items())],
     }
+    if config.disabled:
+        # What the config writes but this environment switches off (`enabled: false`): not
+        # compiled here, and removed by apply where an earlier apply created it.
+        manifest["disabled"] = list(config.disabled)
+    return manifest
 
 
 def _prebuilt(config: ModelConfig) -> dict:

@@ -21,6 +21,7 @@ class Pipelines:
     account: str
     region: str
     state_machines: dict  # pipeline -> ARN
+    disabled: tuple = ()  # what the config switches off in this environment (`enabled: false`)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -36,7 +37,8 @@ def locate(paths: list[str], platform_file: Optional[str], environment: str, mod
     manifest, pointers, _ = _one_model(paths, platform_file, environment, model)
     return Pipelines(manifest["model"], manifest["environment"], manifest["target"]["account"],
                      manifest["target"]["region"],
-                     {pipeline: machine["arn"] for pipeline, machine in pointers["state_machines"].items()})
+                     {pipeline: machine["arn"] for pipeline, machine in pointers["state_machines"].items()},
+                     tuple(manifest.get("disabled", ())))
 
 
 def definitions(paths: list[str], platform_file: Optional[str], environment: str, model: Optional[str]) -> Definitions:

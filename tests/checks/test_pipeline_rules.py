@@ -1,6 +1,8 @@
 """Semantic rules about pipelines: tune, gate, deploy, batch and the new-data trigger. Each test
 names the rule and the exact `file:line:col` and path. Appended stages start on line 26."""
 
+import pytest
+
 # A tune stage appended under `stages` (lines 26-29); its parameters follow from line 30.
 TUNE = """\
       tune:
@@ -171,13 +173,31 @@ def test_canary_without_alarms(repo):
     assert problem.message == "canary traffic without `alarms` can never roll back"
 
 
-def test_canary_without_percent_and_interval(repo):
-    # Rule: canary needs percent and interval; both reported at the `traffic` key (line 29).
+def test_canary_without_percent(repo):
+    # Rule: canary needs percent, reported at the `traffic` key (line 29); the hint says the interval's default.
     out = repo.validate(append=DEPLOY.format(target="lambda") + "    traffic: {mode: canary, alarms: [errors]}\n")
     assert [(p.rule, p.where, p.path, p.message) for p in out.problems] == [
-        ("deploy-traffic", "mlops.yaml:29:5", "pipelines.deploy.traffic.interval", "canary traffic needs `interval`"),
         ("deploy-traffic", "mlops.yaml:29:5", "pipelines.deploy.traffic.percent", "canary traffic needs `percent`"),
     ]
+    assert "`interval` may be left out: it defaults to 15m" in out.problems[0].hint
+
+
+@pytest.mark.parametrize("mode", ["canary", "linear"])
+def test_canary_and_linear_without_interval_are_accepted(repo, mode):
+    """The interval defaults to the rollback window (compiler/rollback.py), so it is not refused."""
+    out = repo.validate(append=DEPLOY.format(target="lambda")
+                        + f"    traffic: {{mode: {mode}, percent: 10, alarms: [errors]}}\n")
+    assert (out.exit_code, out.problems) == (0, [])
+
+
+def test_default_interval_longer_than_sagemaker_allows(repo):
+    # 13 periods of 5 minutes: a default interval of 65m, past SageMaker's 1 hour; reported at mode (29:21).
+    out = repo.validate(append=DEPLOY.format(target="sagemaker-endpoint")
+                        + "    traffic: {mode: canary, percent: 10, alarms: [errors]}\n"
+                        + "monitor:\n  health: {evaluation_periods: 13, max_error_rate: 0.05}\n")
+    problem = out.only("deploy-traffic")
+    assert (problem.where, problem.path) == ("mlops.yaml:29:21", "pipelines.deploy.traffic.mode")
+    assert "65m" in problem.message and "1 hour" in problem.message
 
 
 def test_linear_percent_must_divide_100(repo):
@@ -299,4 +319,19 @@ def test_new_data_defaulting_to_a_source_under_the_outputs(repo):
 
 def test_new_data_under_another_models_prefix_is_fine(repo):
     out = repo.validate(replace={SCHEDULE: '      new_data: {prefix: "s3://demo-artifacts/other-model/"}\n'})
+    assert (out.exit_code, out.problems) == (0, [])
+
+
+def test_new_data_key_prefix_in_the_sources_bucket_watching_the_outputs(repo):
+    # A key prefix is in the data source's bucket: here the artifact bucket, under the model's
+    # outputs, so it loops as its S3 URI would (the prefix is at line 17, col 26).
+    out = repo.validate(replace={'      source: "s3://demo-data/raw/"\n': '      source: "s3://demo-artifacts/in/"\n',
+                                 SCHEDULE: "      new_data: {prefix: demo-model/runs/}\n"})
+    problem = out.only("retrain-trigger-loop")
+    assert (problem.where, problem.path) == ("mlops.yaml:17:26", "pipelines.retrain.triggers.new_data.prefix")
+    assert problem.message.startswith("watches s3://demo-artifacts/demo-model/runs/,")
+
+
+def test_new_data_key_prefix_in_a_data_bucket_is_fine(repo):
+    out = repo.validate(replace={SCHEDULE: "      new_data: {prefix: demo-model/}\n"})
     assert (out.exit_code, out.problems) == (0, [])

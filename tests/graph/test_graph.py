@@ -336,3 +336,93 @@ def test_invalid_config_exits_1_with_its_problems(tmp_path):
                     "--platform", str(tmp_path / "mlops-platform.yaml"))
     assert result.exit_code == 1, result.output
     assert "mlops.yaml" in result.output and "flowchart" not in result.output
+
+
+# --------------------------------------------------------------------------- one .asl.json file
+
+def test_one_definition_file_is_drawn_without_env(out, tmp_path):
+    """A reviewer points at the one changed file: any ASL file is drawn, no --env, --model or --pipeline."""
+    path = out / "demand-forecast/default/batch.asl.json"
+    definition = json.loads(path.read_text())
+    for output_format in graph.FORMATS:
+        result = invoke("graph", str(path), "--format", output_format)
+        assert result.exit_code == 0, result.output
+        assert result.output == graph.render(definition, output_format)
+    copy = tmp_path / "changed.json"  # outside OUT, any name ending .json
+    copy.write_text(json.dumps(hostile_definition()))
+    result = invoke("graph", str(copy))
+    assert result.exit_code == 0, result.output
+    check(hostile_definition())
+    assert result.output == graph.render(hostile_definition())
+
+
+@pytest.mark.parametrize("content, reason", [
+    ("{ not json", "not JSON"),
+    ("[1, 2]", "not a state machine: the definition is not a JSON object"),
+    ('{"Comment": "x"}', 'no "States" object'),
+    ('{"StartAt": "B", "States": {"A": {"Type": "Succeed"}}}', '"StartAt" does not name one of its States'),
+    ('{"StartAt": "A", "States": {"A": 3}}', 'state "A" is not an object with a string "Type"'),
+    ('{"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": ["B"]}}}', 'is not a state name'),
+    ('{"StartAt": "A", "States": {"A": {"Type": "Task", "Catch": [{"ErrorEquals": 1, "Next": "A"}]}}}',
+     '"ErrorEquals" is not a list'),
+    ('{"StartAt": "A", "States": {"A": {"Type": "Map", "ItemProcessor": {"StartAt": "X", "States": {}}}}}',
+     'ItemProcessor has no "States" object'),
+    ('{"StartAt": "A", "States": {"A": {"Type": "Parallel", "Branches": {"b": 1}}}}', '"Branches" is not a list'),
+])
+def test_a_file_that_is_no_state_machine_is_refused_with_file_and_reason(tmp_path, content, reason):
+    path = tmp_path / "x.asl.json"
+    path.write_text(content)
+    result = invoke("graph", str(path))
+    assert result.exit_code == 2, result.output
+    assert f"{path}: " in result.output and reason in result.output and "hint:" in result.output
+    assert "Traceback" not in result.output and "flowchart" not in result.output
+
+
+def test_a_file_takes_no_env_and_a_repository_needs_one(out, tmp_path):
+    path = out / "demand-forecast/default/batch.asl.json"
+    with_env = invoke("graph", str(path), "--env", "default")
+    assert with_env.exit_code == 2 and "do not apply" in with_env.output
+    without_env = invoke("graph", str(out), "--model", "demand-forecast", "--pipeline", "batch")
+    assert without_env.exit_code == 2 and "--env" in without_env.output and "Traceback" not in without_env.output
+
+
+def test_any_json_value_is_drawn_or_refused_never_a_traceback(tmp_path):
+    """Random JSON shaped like ASL: the command exits 0 with a graph or 2 with a reason."""
+    from hypothesis import HealthCheck, given, settings, strategies as st
+
+    names = st.sampled_from(["A", "B", "C"])
+    scalar = st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=3), names)
+    value = st.recursive(scalar, lambda inner: st.one_of(
+        st.lists(inner, max_size=3),
+        st.dictionaries(st.sampled_from(["Type", "Next", "Default", "Choices", "Catch", "ErrorEquals", "Variable",
+                                         "And", "Or", "Not", "StringEquals", "Branches", "ItemProcessor",
+                                         "Iterator", "StartAt", "States", "A", "B"]), inner, max_size=4)),
+        max_leaves=12)
+    rule = st.dictionaries(st.sampled_from(["And", "Or", "Not", "Variable", "Next", "NumericEqualsPath"]),
+                           st.one_of(value, st.lists(st.one_of(value, st.dictionaries(
+                               st.sampled_from(["And", "Or", "Not", "Variable", "IsPresent"]), value)), max_size=3)))
+    state = st.fixed_dictionaries({"Type": st.sampled_from(["Task", "Choice", "Map", "Parallel", "Pass"])},
+                                  optional={"Next": value, "Choices": st.lists(rule, max_size=3), "Catch": value,
+                                            "Branches": value,
+                                            "ItemProcessor": value, "Default": value})
+    machine = st.fixed_dictionaries({"StartAt": names, "States": st.dictionaries(names, st.one_of(state, value))})
+    path = tmp_path / "fuzz.asl.json"
+
+    @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.one_of(machine, value))
+    def drawn_or_refused(definition):
+        path.write_text(json.dumps(definition))
+        result = invoke("graph", str(path))
+        assert result.exit_code in (0, 2), result.output
+        assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+
+    drawn_or_refused()
+
+
+def test_odd_choice_rules_are_drawn_not_crashed_on(tmp_path):
+    """A Choice rule whose And/Or is not a list (a hand-written file, before verify): drawn, no internal error."""
+    path = tmp_path / "odd.asl.json"
+    path.write_text(json.dumps({"StartAt": "A", "States": {"A": {
+        "Type": "Choice", "Default": "A", "Choices": [{"And": 3, "Next": "A"}, {"Not": {"Or": "x"}, "Next": "A"}]}}}))
+    result = invoke("graph", str(path))
+    assert result.exit_code == 0, result.output

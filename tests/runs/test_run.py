@@ -169,3 +169,20 @@ def test_an_edited_out_is_a_usage_error(tmp_path):
     result = CliRunner().invoke(cli, ["status", str(out), "--env", "default"])
     assert result.exit_code == 2
     assert "pointers.json: does not match the sha256 in manifest.json" in result.output
+
+
+def test_running_a_pipeline_switched_off_in_the_environment_says_so(tmp_path):
+    from compile_helpers import make_repo
+
+    config = {"version": 1, "model": {"name": "switch-model"}, "runtimes": {"app": {"dockerfile": "Dockerfile"}},
+              "stage_defaults": {"runtime": "app"},
+              "pipelines": {"retrain": {"data": {"source": "s3://acme-ml-data/switch/"},
+                                        "stages": {"train": {"command": ["python", "train.py"]}}},
+                            "deploy": {"target": "sagemaker-endpoint", "runtime": "app"}},
+              "environments": {"staging": {}, "prod": {"pipelines": {"retrain": {"enabled": False}}}}}
+    repo = make_repo(tmp_path, "switch", config)
+    result = CliRunner().invoke(cli, ["run", "retrain", str(repo), "--env", "prod",
+                                      "--platform", str(tmp_path / "mlops-platform.yaml")])
+    assert result.exit_code == 2, result.output
+    assert "switch-model has no retrain pipeline in prod: it is switched off there (enabled: false)" in result.output
+    assert "its pipelines there: deploy" in result.output

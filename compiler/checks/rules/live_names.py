@@ -9,7 +9,7 @@ those stems differ; a serving name given explicitly (`endpoint.name`, `function.
 
 from __future__ import annotations
 
-from compiler import names
+from compiler import names, switches
 from compiler.checks.finding import Finding
 
 RULE = "live-names"
@@ -46,8 +46,8 @@ def _live_names(environment: str, config: dict):
     place = f"account {platform.get('account')} region {platform.get('region')}"
     yield ("names derived from", place, names.stem(model, environment)), ("model", "name"), False
     deploy = config.get("pipelines", {}).get("deploy")
-    if not deploy or deploy.get("target") not in SERVING:
-        return
+    if not switches.is_on(deploy) or deploy.get("target") not in SERVING:
+        return  # switched off here (`enabled: false`): it serves nothing in this environment
     what, key, make = SERVING[deploy["target"]]
     configured = (deploy.get(key) or {}).get("name")
     scope = f"{place} cluster {platform.get('ecs_cluster')}" if key == "service" else place

@@ -1,6 +1,7 @@
 """A retrain pipeline's new-data trigger does not watch where the pipeline writes its own outputs
 (s3://<artifact_bucket>/<model>/): every run would start another."""
 
+from compiler import s3_prefix
 from compiler.checks.finding import Finding
 from compiler.checks.rules.batch_overlap import under
 
@@ -16,7 +17,7 @@ def check(context):
     outputs = f"s3://{bucket}/{context.config['model']['name']}/"
     new_data = (retrain.get("triggers") or {}).get("new_data")
     if new_data is not None:
-        watched = new_data.get("prefix") or retrain["data"]["source"]
+        watched = s3_prefix.new_data_uri(retrain)
         path = ("pipelines", "retrain", "triggers", "new_data") + (("prefix",) if "prefix" in new_data else ())
         if under(watched, outputs) or under(outputs, watched):
             yield Finding(path, f"watches {watched}, where the pipeline writes its own outputs: every run would start another",

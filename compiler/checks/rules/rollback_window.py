@@ -8,14 +8,13 @@ same waits. A shorter wait promotes a failing version before its alarm could fir
 by the user are outside mlopsc's knowledge: docs/monitoring.md (Alarms) says what they must do.
 """
 
-from compiler import durations, package_data
+from compiler import durations, rollback
 from compiler.checks.finding import Finding
 from compiler.checks.rules.monitor_alarm_refs import HEALTH_ALARMS, MONITOR_REFERENCE, ROLLBACK_ALARMS
 
 RULE = "rollback-window"
 DESCRIPTION = "A deployment watches its monitor: rollback alarms long enough for them to fire"
 TRAFFIC = ("pipelines", "deploy", "traffic")
-HEALTH_PERIOD_MINUTES = 5
 
 
 def check(context):
@@ -29,18 +28,13 @@ def check(context):
                if alarm.startswith(MONITOR_REFERENCE) and alarm.removeprefix(MONITOR_REFERENCE) in created]
     if not watched:
         return
-    periods = health.get("evaluation_periods", _default_periods())
-    window = periods * HEALTH_PERIOD_MINUTES * 60
+    periods = rollback.evaluation_periods(context.config)
+    minutes = rollback.window_minutes(context.config)
     key = "bake" if traffic.get("mode", "all-at-once") == "all-at-once" else "interval"
-    if key not in traffic or durations.seconds(traffic[key]) >= window:
-        return
-    minutes = periods * HEALTH_PERIOD_MINUTES
+    if key not in traffic or durations.seconds(traffic[key]) >= minutes * 60:
+        return  # an interval not written defaults to this window (compiler/rollback.py)
     yield Finding(TRAFFIC + (key,),
                   f"{key} {traffic[key]} is shorter than the {minutes} minutes {watched[0]} needs to reach ALARM "
                   f"({periods} periods of 5 minutes): a failing version would be promoted before it could roll back",
                   f"set {key} to at least {minutes}m, or monitor.health.evaluation_periods to at most "
-                  f"{durations.seconds(traffic[key]) // (HEALTH_PERIOD_MINUTES * 60) or 1}", RULE)
-
-
-def _default_periods() -> int:
-    return package_data.schema()["$defs"]["monitor_health"]["properties"]["evaluation_periods"]["default"]
+                  f"{durations.seconds(traffic[key]) // (rollback.HEALTH_PERIOD_MINUTES * 60) or 1}", RULE)

@@ -47,8 +47,9 @@ def _approved_model(naming: Naming) -> dict | None:
     """Which model a batch run scores with (docs/state-machines.md, "Which model batch scores with"): a model that is
     retrained scores with the registry's approved pointer (`approved_model_data`: the version that
     last deployed successfully, or, without a deploy pipeline, the version last approved); a model
-    without retrain has no model artifacts, its image is the model (None: nothing to check)."""
-    if not naming.config.retrain:
+    without retrain has no model artifacts, its image is the model (None: nothing to check). Where
+    retrain is switched off, versions are promoted there: batch scores with the approved one too."""
+    if not naming.config.has_versions:
         return None
     how = ("deploy an approved version (the pointer moves when a deployment succeeds)" if naming.config.deploy
            else "approve a version: mlopsc registry approve OUT VERSION --env " + naming.config.environment)
