@@ -10,10 +10,10 @@ import hashlib
 import re
 from typing import Any, Optional
 
-from compiler import durations, inherit, names, package_data
-from compiler.model import (BatchPipeline, Build, DeployPipeline, Drift, Endpoint, Function, GateCondition, Health,
-                            ModelConfig, Monitor, Platform, Poll, RetrainPipeline, Retry, Runtime, Service,
-                            SourceFile, Stage, Traffic, Tune, TuneParameter, frozen_map)
+from compiler import durations, inherit, names, package_data, stage_graph
+from compiler.model import (BatchPipeline, Build, DeployPipeline, Drift, Endpoint, Function, GateCondition, GraphStage,
+                            Health, ModelConfig, Monitor, Platform, Poll, RetrainPipeline, Retry, Runtime, Service,
+                            SourceFile, Stage, StageInput, StageOutput, Traffic, Tune, TuneParameter, frozen_map)
 
 #: `monitor:<alarm>` in traffic.alarms names an alarm of the monitor section.
 MONITOR_ALARM_PREFIX = "monitor:"
@@ -89,11 +89,13 @@ def _retry(given: dict) -> Retry:
 
 def _stage(view: inherit.StageView) -> Stage:
     values = view.values
+    kind = stage_graph.stage_kind(view.name, view.raw) if view.pipeline == "retrain" and view.name != "baseline" else None
     return Stage(
         name=view.name,
+        kind=kind or "processing",
         runtime=values["runtime"],
         command=tuple(values["command"]) if values["command"] is not None else None,
-        compute="sagemaker" if view.name == "tune" else values["compute"],
+        compute="sagemaker" if kind == "tuning" else values["compute"],
         cpu=values["cpu"],
         memory=values["memory"],
         instance_type=values["instance_type"],
@@ -111,6 +113,9 @@ def _retrain(retrain: dict, stages: dict) -> RetrainPipeline:
     triggers = retrain.get("triggers") or {}
     raw_stages = retrain["stages"]
     new_data = triggers.get("new_data")
+    gate_stage = next((name for name, raw in sorted(raw_stages.items()) if "gate" in raw), "evaluate")
+    metrics = raw_stages.get(gate_stage, {}).get("metrics") or {}
+    metrics_stage, metrics_output = stage_graph.split_source(metrics.get("from", gate_stage))
     return RetrainPipeline(
         data_source=retrain["data"]["source"],
         schedule=triggers.get("schedule"),
@@ -124,9 +129,31 @@ def _retrain(retrain: dict, stages: dict) -> RetrainPipeline:
         hyperparameters=frozen_map({key: sagemaker_string(value)
                                     for key, value in raw_stages["train"].get("hyperparameters", {}).items()}),
         evaluate=stages.get("evaluate"),
-        gate=tuple(_gate(condition) for condition in (raw_stages.get("evaluate") or {}).get("gate", ())),
+        gate=tuple(_gate(condition) for condition in (raw_stages.get(gate_stage) or {}).get("gate", ())),
         approval=(retrain.get("register") or {}).get("approval", "manual"),
+        custom=frozen_map({name: stages[name] for name in raw_stages if name not in stage_graph.WELL_KNOWN_KINDS}),
+        graph=frozen_map(_graph(raw_stages)),
+        uses_graph=stage_graph.is_graph(raw_stages),
+        metrics_stage=metrics_stage,
+        metrics_output=metrics_output,
+        metrics_file=metrics.get("file", _defaults("gate_metrics")["file"]),
     )
+
+
+def _graph(raw_stages: dict) -> dict:
+    after = stage_graph.effective_after(raw_stages)
+    return {name: GraphStage(name, stage_graph.stage_kind(name, raw), after[name],
+                             tuple(_input(key, spec) for key, spec in sorted((raw.get("inputs") or {}).items())),
+                             tuple(StageOutput(key, (spec or {}).get("path"))
+                                   for key, spec in sorted((raw.get("outputs") or {}).items())))
+            for name, raw in raw_stages.items()}
+
+
+def _input(name: str, spec) -> StageInput:
+    spec = {"from": spec} if isinstance(spec, str) else spec
+    stage, output = stage_graph.split_source(spec["from"])
+    return StageInput(name, spec["from"] if stage is None else None, stage, output, spec.get("content_type"),
+                      spec.get("mode"), spec.get("distribution"), spec.get("path"))
 
 
 def sagemaker_string(value: Any) -> str:

@@ -133,7 +133,7 @@ def stage_timeout(stage: Stage) -> int:
 
 
 def container_step(naming: Naming, pipeline: str, stage: Stage, input_uri: str, params, extra_env=None,
-                   task_scope: Naming | None = None) -> dict:
+                   task_scope: Naming | None = None, io: dict | None = None) -> dict:
     """A stage that runs a container: a Fargate task or a SageMaker processing job. The task's
     parameters read the run id and pointers where `task_scope` says (a Distributed Map's child
     execution: under `$.BatchInput`); the step's events and failure chain run in the pipeline's
@@ -149,7 +149,7 @@ def container_step(naming: Naming, pipeline: str, stage: Stage, input_uri: str, 
         step["result_path"] = None
         return step
     resource = f"arn:{naming.platform.partition}:states:::sagemaker:createProcessingJob.sync"
-    parameters = sagemaker_processing(scope, pipeline, stage, environment)
+    parameters = sagemaker_processing(scope, pipeline, stage, environment, io)
     return stage_step(naming, pipeline, stage, resource, parameters, {"job_name.$": "$.ProcessingJobName"})
 
 
@@ -204,6 +204,10 @@ def stage_step(naming: Naming, pipeline: str, stage: Stage, resource: str, param
                                  extra_detail={"stage": stage.name}),
         "present": None,  # a `select_present` between the task and its success event, if any
         "next": None,
+        "stage": stage.name,
+        #: Where a failed success event goes: None, the pipeline's `events_failure`; in a Parallel
+        #: branch, which cannot reach the states outside it, a chain of the branch's own.
+        "events_failed": None,
     }
 
 
