@@ -144,3 +144,11 @@ def split_source(source: str) -> tuple:
 def variable(prefix: str, name: str) -> str:
     """MLOPS_INPUT_<NAME>_URI / MLOPS_OUTPUT_<NAME>_URI of a named input or output."""
     return f"MLOPS_{prefix}_{name.upper().replace('-', '_')}_URI"
+
+
+def view_kind(view) -> str:
+    """The kind of an inherit.StageView: a retrain stage's own; the baseline, batch and drift
+    jobs are processing."""
+    if view.pipeline == "retrain" and view.name != "baseline":
+        return stage_kind(view.name, view.raw) or "processing"
+    return "processing"

@@ -2,6 +2,7 @@
 
 from compiler.checks.finding import Finding
 from compiler.inherit import iter_stages
+from compiler.stage_graph import view_kind
 
 RULE = "stage-compute"
 DESCRIPTION = "A stage sets only the keys of its compute (SageMaker or Fargate); spot is for training jobs only"
@@ -21,6 +22,6 @@ def check(context):
                 yield Finding(stage.path + (key,), f"'{key}' does not apply to {compute} compute",
                               f"it applies to {'fargate' if compute == 'sagemaker' else 'sagemaker'} compute; remove it or change `compute`",
                               RULE)
-        if stage.values["spot"] and compute == "sagemaker" and stage.name not in ("train", "tune"):
-            yield Finding(stage.origin("spot"), "managed spot applies to training jobs only (train and tune stages)",
+        if stage.values["spot"] and compute == "sagemaker" and view_kind(stage) not in ("training", "tuning"):
+            yield Finding(stage.origin("spot"), "managed spot applies to training jobs only (training and tune stages)",
                           "SageMaker processing jobs cannot run on spot capacity", RULE)

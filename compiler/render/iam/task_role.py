@@ -100,7 +100,7 @@ def _sagemaker_log_groups(config: ModelConfig, stages: list) -> dict[str, list]:
             prefix = names.job_prefix(config.name, "hpo", "tuning_job")
             group, stream = "/aws/sagemaker/TrainingJobs", f"{iam_literal(prefix)}-{token}-*"
         else:
-            kind = "TrainingJobs" if stage.name == "train" else "ProcessingJobs"
+            kind = "TrainingJobs" if stage.kind == "training" else "ProcessingJobs"
             group, stream = f"/aws/sagemaker/{kind}", f"{iam_literal(names.job_prefix(config.name, stage.name))}-{token}/*"
         groups.setdefault(group, set()).add(stream)
     if config.deploy and config.deploy.target == "sagemaker-endpoint":
