@@ -138,11 +138,13 @@ def _parallel(naming: Naming, steps: list) -> dict:
     check, success event and failure chain). A branch's failure notifies, records, publishes and
     Fails, which fails the Parallel; its Catch then ends the run in a Fail of the outer machine
     that passes the branch's error and cause on (ErrorPath/CausePath), with no second notification.
-    The branches each return the state with their own `$.stages.<name>`; the ResultSelector merges
-    those (States.JsonMerge, shallow: every branch has the earlier stages' results too) into
-    `$.joined`, and the join Pass puts them back at `$.stages`, keeping the rest of the state
-    (pointers, hyper-parameters, ...) as it was (Step Functions Developer Guide, "Parallel
-    workflow state"; "Intrinsic functions", States.JsonMerge)."""
+    Each branch returns its `$.stages` (the OutputPath of its last state), which holds the earlier
+    stages' results and its own; the ResultSelector merges them (States.JsonMerge of `$[0]`,
+    `$[1]`, ...: shallow, the only mode Step Functions has) into `$.joined`, and the join Pass puts
+    them back at `$.stages`, keeping the rest of the state (pointers, hyper-parameters, ...) as it
+    was (Step Functions Developer Guide, "Parallel workflow state"; "Intrinsic functions",
+    States.JsonMerge). Whole branch results (`$[0]`), not paths into them (`$[0].stages`): a
+    single index is one value everywhere, where moto's JSONPath returns a list for the latter."""
     names = [step["stage"] for step in steps]
     label = " and ".join(names) if len(names) == 2 else ", ".join(names[:-1]) + " and " + names[-1]
     branches = []
@@ -152,10 +154,11 @@ def _parallel(naming: Naming, steps: list) -> dict:
                                event=None)
         step["events_failed"] = events["notify_state"]
         step["next"] = None  # the branch ends with the stage's success event
+        step["output_path"] = "$.stages"
         branches.append({"step": step, "events_failure": events})
-    merged = "$[0].stages"
+    merged = "$[0]"
     for index in range(1, len(steps)):
-        merged = f"States.JsonMerge({merged}, $[{index}].stages, false)"
+        merged = f"States.JsonMerge({merged}, $[{index}], false)"
     return {"name": f"Run {label}", "stage": label, "branches": branches, "result_selector": {"stages.$": merged},
             "join_state": f"Join {label}", "fail_state": f"{label[0].upper()}{label[1:]}: a stage failed",
             "next": None}

@@ -208,6 +208,9 @@ def stage_step(naming: Naming, pipeline: str, stage: Stage, resource: str, param
         #: Where a failed success event goes: None, the pipeline's `events_failure`; in a Parallel
         #: branch, which cannot reach the states outside it, a chain of the branch's own.
         "events_failed": None,
+        #: The OutputPath of the success event, the step's last state: in a Parallel branch, the
+        #: branch returns only its `$.stages`.
+        "output_path": None,
     }
 
 
