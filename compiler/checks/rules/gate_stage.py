@@ -18,7 +18,7 @@ def check(context):
                       at_key=True)
     for name, raw in sorted(stages.items()):
         kind = stage_graph.stage_kind(name, raw)
-        if "gate" in raw and kind != "evaluate":
+        if "gate" in raw and kind not in ("evaluate", None):  # no kind: the schema says so
             yield Finding(STAGES + (name, "gate"), f"the gate is on an evaluate stage, and {name} is of kind {kind}",
                           "move the gate to a stage of kind evaluate", RULE, at_key=True)
         if "metrics" in raw and "gate" not in raw:
