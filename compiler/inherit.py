@@ -70,7 +70,10 @@ def iter_stages(config: dict) -> Iterator[StageView]:
             yield _view("retrain", name, ("pipelines", "retrain", "stages", name), stages[name], layers)
     for name in sorted(set(stages) - set(RETRAIN_STAGES)):  # stages of the model's own (the stage graph)
         if isinstance(stages[name], dict):
-            yield _view("retrain", name, ("pipelines", "retrain", "stages", name), stages[name], [defaults])
+            layers = [defaults]
+            if stages[name].get("kind") == "tuning" and isinstance(stages.get("train"), dict):
+                layers.append((("pipelines", "retrain", "stages", "train"), stages["train"]))  # as tune's
+            yield _view("retrain", name, ("pipelines", "retrain", "stages", name), stages[name], layers)
     if isinstance(pipelines.get("batch"), dict):
         yield _view("batch", "batch", ("pipelines", "batch"), pipelines["batch"], [defaults])
     monitor = _as_map(config.get("monitor"))

@@ -163,7 +163,7 @@ class RetrainPipeline:
     evaluate: Optional[Stage]
     gate: tuple  # of GateCondition
     approval: str  # "manual" or "auto"
-    #: The model's own stages (the stage graph), by name.
+    #: The model's own stages (the stage graph), by name (a tuning stage of its own: under `tune`).
     custom: Mapping = dataclasses.field(default_factory=lambda: frozen_map({}))
     #: Every retrain stage's place in the graph (the monitor's baseline aside), by name.
     graph: Mapping = dataclasses.field(default_factory=lambda: frozen_map({}))
@@ -177,7 +177,7 @@ class RetrainPipeline:
 
     def stage(self, name: str) -> Stage:
         """The container stage of a retrain stage's name (the tune stage's: its tuning job's)."""
-        if name == "tune" and self.tune is not None:
+        if self.tune is not None and name == self.tune.stage.name:
             return self.tune.stage
         well_known = getattr(self, name, None) if name in ("validate", "transform", "train", "evaluate") else None
         return well_known or self.custom[name]

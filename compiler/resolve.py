@@ -114,6 +114,7 @@ def _retrain(retrain: dict, stages: dict) -> RetrainPipeline:
     raw_stages = retrain["stages"]
     new_data = triggers.get("new_data")
     gate_stage = next((name for name, raw in sorted(raw_stages.items()) if "gate" in raw), "evaluate")
+    tuning = stage_graph.tuning_stage(raw_stages)
     metrics = raw_stages.get(gate_stage, {}).get("metrics") or {}
     metrics_stage, metrics_output = stage_graph.split_source(metrics.get("from", gate_stage))
     return RetrainPipeline(
@@ -124,7 +125,7 @@ def _retrain(retrain: dict, stages: dict) -> RetrainPipeline:
         on_commit=triggers.get("on_commit", False),
         validate=stages.get("validate"),
         transform=stages.get("transform"),
-        tune=_tune(raw_stages["tune"], stages["tune"]) if "tune" in raw_stages else None,
+        tune=_tune(raw_stages[tuning], stages[tuning]) if tuning else None,
         train=stages["train"],
         hyperparameters=frozen_map({key: sagemaker_string(value)
                                     for key, value in raw_stages["train"].get("hyperparameters", {}).items()}),

@@ -33,6 +33,13 @@ def stage_kind(name: str, raw: dict) -> Optional[str]:
     return WELL_KNOWN_KINDS.get(name) or _as_map(raw).get("kind")
 
 
+def tuning_stage(stages: dict) -> Optional[str]:
+    """The one tuning stage (`tune`, or a stage of the model's own of kind tuning), if any."""
+    found = sorted((name for name, raw in stages.items() if stage_kind(name, raw) == "tuning"),
+                   key=lambda name: (name != "tune", name))  # several: the checks refuse all but this one
+    return found[0] if found else None
+
+
 def is_graph(stages: dict) -> bool:
     """A config that uses the graph: some stage says `after`, or a stage of its own exists. Only
     then does the monitor's baseline join the graph (in parallel with what else follows train);

@@ -27,8 +27,12 @@ def retrain_levels(config: ModelConfig) -> tuple:
     steps = []
     for level in stage_graph.levels(after):
         steps.append(tuple((name, baseline if name == "baseline" else
-                            retrain.tune if name == "tune" else retrain.stage(name)) for name in level))
+                            retrain.tune if _is_tuning(retrain, name) else retrain.stage(name)) for name in level))
     return tuple(steps)
+
+
+def _is_tuning(retrain, name: str) -> bool:
+    return retrain.tune is not None and name == retrain.tune.stage.name
 
 
 def retrain_run_order(config: ModelConfig) -> tuple:
@@ -39,7 +43,7 @@ def retrain_run_order(config: ModelConfig) -> tuple:
 def retrain_stages(config: ModelConfig) -> tuple:
     """The retrain pipeline's container stages in run order (tune is a job of its own kind, which
     runs many training jobs: not listed)."""
-    return tuple(stage for name, stage in retrain_run_order(config) if name != "tune")
+    return tuple(stage for name, stage in retrain_run_order(config) if not _is_tuning(config.retrain, name))
 
 
 def container_stages(config: ModelConfig) -> list:

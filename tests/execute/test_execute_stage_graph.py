@@ -221,3 +221,20 @@ def test_abalone_gate_fails_on_the_mse_it_read_from_the_evaluation_output(abalon
     run = execute(abalone.sfn, "abalone-default-retrain", "run-abalone-gate")
     assert (run.status, run.error) == ("FAILED", "GateFailed")
     assert item(abalone.session, ("MODEL#abalone", "VERSION#default#run-abalone-gate")) == {}
+
+
+def test_a_tuning_stage_of_its_own_tunes_train_with_its_best_hyperparameters(monkeypatch, tmp_path):
+    config = yaml.safe_load((REPO_ROOT / "samples" / "demand-forecast" / "mlops.yaml").read_text())
+    stages = config["pipelines"]["retrain"]["stages"]
+    stages["search"] = {"kind": "tuning", "after": ["transform"], **stages.pop("tune")}
+    stages["train"]["after"] = ["search"]
+    with _account(monkeypatch, tmp_path, "demand-forecast", yaml.safe_dump(config)) as account:
+        account.harness.stages.metrics = {"rmse": 11.0, "mape": 0.1}
+        account.harness.stages.tuned = {"eta": "0.2", "max_depth": "4", "booster": "gbtree"}
+        run = execute(account.sfn, "demand-forecast-default-retrain", "run-search")
+        assert run.status == "SUCCEEDED", (run.error, run.cause)
+        runs = account.harness.stages.runs
+        assert [(r.kind, r.stage) for r in runs][:3] == [("processing", "transform"), ("tuning", "search"),
+                                                         ("training", "train")]
+        assert runs[2].request["HyperParameters"] == {"num_round": "200", "objective": "reg:squarederror",
+                                                      "eta": "0.2", "max_depth": "4", "booster": "gbtree"}

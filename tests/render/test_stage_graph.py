@@ -177,3 +177,25 @@ def test_without_after_the_baseline_keeps_its_place_in_the_chain(tmp_path):
     states = _retrain(files)["States"]
     assert not any(state["Type"] == "Parallel" for state in states.values())
     assert states["Publish baseline succeeded"]["Next"] == "Evaluate" and "Start stage results" not in states
+
+
+def _tuning_of_its_own() -> dict:
+    """demand-forecast whose tuning stage is one of its own, `search`, after transform."""
+    config = yaml.safe_load((SAMPLES / "demand-forecast" / "mlops.yaml").read_text())
+    stages = config["pipelines"]["retrain"]["stages"]
+    stages["search"] = {"kind": "tuning", "after": ["transform"], **stages.pop("tune")}
+    stages["train"]["after"] = ["search"]
+    return config
+
+
+def test_a_tuning_stage_of_its_own_tunes_train(tmp_path):
+    model, files = _compile(tmp_path, _tuning_of_its_own())
+    assert model.retrain.tune.stage.name == "search" and model.retrain.tune.stage.compute == "sagemaker"
+    states = _retrain(files)["States"]
+    assert states["Search"]["Resource"].endswith(":states:::sagemaker:createHyperParameterTuningJob.sync")
+    assert states["Search"]["ResultPath"] == "$.stages.search"
+    assert states["Train"]["Parameters"]["HyperParameters.$"] == \
+        "States.JsonMerge($.hyperparameters, $.stages.search.hyperparameters, false)"
+    # It inherits from train like tune does (train's runtime and command), and runs train's jobs.
+    assert model.retrain.tune.stage.runtime == "xgb"
+    assert "search" not in json.loads(files["pointers.json"])["settings"]["retrain"]["stages"]

@@ -37,7 +37,7 @@ def _instance_types(context):
     """(config path that set it, instance type, the API enum it must be in) of every SageMaker job
     and endpoint; schema defaults are skipped (the default is valid everywhere)."""
     for stage in iter_stages(context.config):
-        sagemaker = stage.name == "tune" or stage.values["compute"] == "sagemaker"
+        sagemaker = view_kind(stage) == "tuning" or stage.values["compute"] == "sagemaker"
         if sagemaker and stage.origins.get("instance_type"):
             shape = "TrainingInstanceType" if view_kind(stage) in TRAINING_KINDS else "ProcessingInstanceType"
             yield stage.origins["instance_type"], stage.values["instance_type"], shape

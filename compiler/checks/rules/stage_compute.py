@@ -12,10 +12,10 @@ FARGATE_ONLY = ("cpu", "memory")
 
 def check(context):
     for stage in iter_stages(context.config):
-        compute = "sagemaker" if stage.name == "tune" else stage.values["compute"]
-        if stage.name == "tune" and "compute" in stage.raw:  # `sagemaker` too: accepted, it would change nothing
-            yield Finding(stage.path + ("compute",), "the tune stage always runs as a SageMaker tuning job",
-                          "remove `compute` from the tune stage", RULE)
+        compute = "sagemaker" if view_kind(stage) == "tuning" else stage.values["compute"]
+        if view_kind(stage) == "tuning" and "compute" in stage.raw:  # `sagemaker` too: accepted, it would change nothing
+            yield Finding(stage.path + ("compute",), f"the {stage.name} stage always runs as a SageMaker tuning job",
+                          f"remove `compute` from the {stage.name} stage", RULE)
         wrong = FARGATE_ONLY if compute == "sagemaker" else SAGEMAKER_ONLY
         for key in wrong:
             if key in stage.raw:

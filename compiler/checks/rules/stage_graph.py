@@ -51,12 +51,13 @@ def _after_lists(stages: dict):
 
 
 def _tuning(stages: dict, after: dict):
-    tuning = sorted(name for name, raw in stages.items() if stage_graph.stage_kind(name, raw) == "tuning")
-    for name in tuning:
-        if name != "tune":
-            yield Finding(STAGES + (name, "kind"), "the tuning stage is the one named `tune`",
-                          "rename this stage `tune`: it tunes train, which runs after it", RULE)
-    if "tune" in stages and "train" in stages and "tune" not in stage_graph.ancestors(after, "train"):
+    tuning = sorted((name for name, raw in stages.items() if stage_graph.stage_kind(name, raw) == "tuning"),
+                    key=lambda name: (name != "tune", name))  # as stage_graph.tuning_stage: tune first
+    for name in tuning[1:]:
+        yield Finding(STAGES + (name, "kind"), f"a run has one tuning stage, and {tuning[0]} is one",
+                      "tune train in one stage: the tuning stage tunes train, which runs after it", RULE)
+    first = tuning[0] if tuning else None
+    if first and "train" in stages and first not in stage_graph.ancestors(after, "train"):
         yield Finding(STAGES + ("train", "after") if "after" in stages["train"] else STAGES + ("train",),
-                      "train does not run after tune, whose tuned hyper-parameters it trains with",
-                      "add tune to train's `after` (or to that of a stage train runs after)", RULE)
+                      f"train does not run after {first}, whose tuned hyper-parameters it trains with",
+                      f"add {first} to train's `after` (or to that of a stage train runs after)", RULE)

@@ -27,8 +27,9 @@ def check(context):
         yield from _outputs(view, kind, compute)
         yield from _inputs(view, kind, compute, stages, after)
         yield from _variables(view)
-    if "tune" in stages and "train" in stages:
-        yield from _tuned_inputs(stages, after)
+    tuning = stage_graph.tuning_stage(stages)
+    if tuning and "train" in stages:
+        yield from _tuned_inputs(stages, after, tuning)
 
 
 def _outputs(view, kind: str, compute: str):
@@ -117,14 +118,14 @@ def _variables(view):
             seen.setdefault(variable, name)
 
 
-def _tuned_inputs(stages: dict, after: dict):
-    """The tuning job reads train's inputs: they must be there before tune runs."""
-    before = stage_graph.ancestors(after, "tune")
+def _tuned_inputs(stages: dict, after: dict, tuning: str):
+    """The tuning job reads train's inputs: they must be there before the tuning stage runs."""
+    before = stage_graph.ancestors(after, tuning)
     for name, spec in (stages["train"].get("inputs") or {}).items():
         source = spec if isinstance(spec, str) else spec["from"]
         stage, _ = stage_graph.split_source(source)
-        if stage is not None and stage in stages and stage != "tune" and stage not in before:
+        if stage is not None and stage in stages and stage != tuning and stage not in before:
             where = ("pipelines", "retrain", "stages", "train", "inputs", name)
             yield Finding(where + (("from",) if isinstance(spec, dict) else ()),
-                          f"the tuning job reads train's input from {stage}, which does not run before tune",
-                          f"add {stage} to tune's `after`", RULE)
+                          f"the tuning job reads train's input from {stage}, which does not run before {tuning}",
+                          f"add {stage} to {tuning}'s `after`", RULE)

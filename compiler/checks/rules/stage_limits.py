@@ -13,7 +13,7 @@ MAX_RUNTIME = {"training": 28 * 86400, "processing": 7 * 86400}
 
 def check(context):
     for stage in iter_stages(context.config):
-        sagemaker = stage.name == "tune" or stage.values["compute"] == "sagemaker"
+        sagemaker = view_kind(stage) == "tuning" or stage.values["compute"] == "sagemaker"
         if sagemaker:
             kind = "training" if view_kind(stage) in ("training", "tuning") else "processing"
             limit = MAX_RUNTIME[kind]

@@ -119,7 +119,7 @@ def _stage_step(naming: Naming, retrain: RetrainPipeline, name: str, stage) -> d
     """One stage's step, with its `budget`: how long it may take (a tuning job's rounds of
     training jobs; a stage's attempts)."""
     input_uri = primary_input(naming, retrain, name)
-    if name == "tune":
+    if retrain.tune is not None and name == retrain.tune.stage.name:
         step = _tune_step(naming, retrain, input_uri)
         step["budget"] = step["timeout"]
         return step
@@ -170,7 +170,8 @@ def _train_step(naming: Naming, retrain: RetrainPipeline, stage, input_uri: str,
     the model's own (no hyper-parameters)."""
     is_train = stage.name == "train"
     tuned = is_train and retrain.tune is not None
-    merged = f"States.JsonMerge($.hyperparameters, $.stages.{TUNE}.hyperparameters, false)"
+    merged = f"States.JsonMerge($.hyperparameters, $.stages.{retrain.tune.stage.name}.hyperparameters, false)" \
+        if tuned else None
     own = dict(retrain.hyperparameters) if is_train else {}
     if stage.compute == "fargate":
         params = f"States.JsonToString({merged})" if tuned else json.dumps(own, sort_keys=True) if is_train else None
@@ -180,10 +181,6 @@ def _train_step(naming: Naming, retrain: RetrainPipeline, stage, input_uri: str,
     return stage_step(naming, "retrain", stage, f"arn:{naming.platform.partition}:states:::sagemaker:createTrainingJob.sync",
                       sagemaker_training(naming, stage, env, input_uri, hyperparameters, channels),
                       {"job_name.$": "$.TrainingJobName", "model_data.$": "$.ModelArtifacts.S3ModelArtifacts"})
-
-
-#: The tuning stage: it tunes train.
-TUNE = "tune"
 
 
 #: The cool-down window of a drift-started retrain, cut from the execution's start time

@@ -98,7 +98,7 @@ def _sagemaker_log_groups(config: ModelConfig, stages: list) -> dict[str, list]:
     for _, stage in stages:
         if stage.compute != "sagemaker":
             continue
-        if stage.name == "tune":
+        if stage.kind == "tuning":
             prefix = names.job_prefix(config.name, "hpo", "tuning_job")
             group, stream = "/aws/sagemaker/TrainingJobs", f"{iam_literal(prefix)}-{token}-*"
         else:
