@@ -176,7 +176,7 @@ def test_a_failed_branch_is_notified_once_and_ends_the_run_with_its_error(featur
 
     assert (run.status, run.error) == ("FAILED", "Features-aFailed"), run.cause
     assert run.cause == "The features-a stage failed after its retries."
-    assert "Features-a and features-b: a stage failed" in run.entered()
+    assert "Parallel features-a and features-b failed" in run.entered()
     assert [n["subject"] for n in published(features.topic)] == ["[mlops] feat default retrain: features-a failed"]
     assert "train" not in [r.stage for r in features.harness.stages.runs]
     assert item(features.session, ("MODEL#feat", "VERSION#default#run-branch-fails")) == {}

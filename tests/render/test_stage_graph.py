@@ -76,10 +76,10 @@ def test_levels_run_in_order_and_a_level_of_several_is_one_parallel(tmp_path):
     assert parallel["Type"] == "Parallel" and [b["StartAt"] for b in parallel["Branches"]] == ["A", "B"]
     assert parallel["ResultSelector"] == {"stages.$": "States.JsonMerge($[0], $[1], false)"}
     assert parallel["ResultPath"] == "$.joined" and parallel["Next"] == "Join a and b"
-    assert parallel["Catch"] == [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "A and b: a stage failed"}]
+    assert parallel["Catch"] == [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "Parallel a and b failed"}]
     assert states["Join a and b"] == {"Type": "Pass", "Comment": states["Join a and b"]["Comment"],
                                       "InputPath": "$.joined.stages", "ResultPath": "$.stages", "Next": "C"}
-    assert states["A and b: a stage failed"]["ErrorPath"] == "$.error.Error"
+    assert states["Parallel a and b failed"]["ErrorPath"] == "$.error.Error"
     branch = parallel["Branches"][1]["States"]
     # Each branch: its task, success event (returning the branch's $.stages), failure chains of its own.
     assert branch["Publish b succeeded"]["End"] is True and branch["Publish b succeeded"]["OutputPath"] == "$.stages"
@@ -199,3 +199,31 @@ def test_a_tuning_stage_of_its_own_tunes_train(tmp_path):
     # It inherits from train like tune does (train's runtime and command), and runs train's jobs.
     assert model.retrain.tune.stage.runtime == "xgb"
     assert "search" not in json.loads(files["pointers.json"])["settings"]["retrain"]["stages"]
+
+
+def test_state_names_stay_within_what_step_functions_allows(tmp_path):
+    """Stage names make state names: a level of three 31-character stages must still give names of
+    at most 80 characters without `,` or `:` (StateExitedEventDetails, Step Functions API
+    reference)."""
+    config = copy.deepcopy(BASE)
+    stages = config["pipelines"]["retrain"]["stages"]
+    long = [f"{letter}{'-features' * 3}-stage-x"[:31] for letter in "xyz"]
+    for name in long:
+        stages[name] = {"kind": "processing", "after": ["validate"], "command": ["python", "f.py"]}
+    stages["train"]["after"] = ["b", "c", *long]
+    _, files = _compile(tmp_path, config)
+    definition = _retrain(files)
+
+    def names(machine):
+        for name, state in machine["States"].items():
+            yield name
+            for branch in state.get("Branches", ()):
+                yield from names(branch)
+    found = list(names(definition))
+    assert len(found) == len(set(found))
+    assert all(len(name) <= 80 for name in found), [name for name in found if len(name) > 80]
+    (name, parallel), = [(name, state) for name, state in definition["States"].items()
+                         if state["Type"] == "Parallel"]
+    made = [name, parallel["Next"], parallel["Catch"][0]["Next"]]  # the level's own: Run, Join, its Fail
+    assert len(name) == 80 and not any(set(made_name) & set(",:") for made_name in made), made
+    assert [b["StartAt"] for b in parallel["Branches"]] == ["A", "B"] + [stage.capitalize() for stage in long]

@@ -7,9 +7,12 @@ from compiler.checks.finding import Finding, did_you_mean
 from compiler.stage_graph import WELL_KNOWN_KINDS
 
 RULE = "stage-graph"
-DESCRIPTION = ("Stages run after stages that exist, without cycles; well-known stages keep their kind; "
-               "one tuning stage, which train runs after")
+DESCRIPTION = ("Stages run after existing stages, without cycles; well-known stages keep their kind; "
+               "one tuning stage, before train; no reserved names")
 STAGES = ("pipelines", "retrain", "stages")
+#: Names a stage of your own cannot have: they are taken in the retrain pipeline already.
+RESERVED = {"baseline": "the monitor's baseline stage (`monitor.baseline`) runs under this name",
+            "done": "the retrain state machine's last state is named Done"}
 
 
 def check(context):
@@ -28,6 +31,9 @@ def check(context):
 
 def _kinds(stages: dict):
     for name, raw in stages.items():
+        if name in RESERVED:
+            yield Finding(STAGES + (name,), f"a stage cannot be named '{name}': {RESERVED[name]}",
+                          "give the stage another name", RULE, at_key=True)
         kind = raw.get("kind")
         if name in WELL_KNOWN_KINDS and kind is not None and kind != WELL_KNOWN_KINDS[name]:
             yield Finding(STAGES + (name, "kind"), f"the {name} stage is always of kind {WELL_KNOWN_KINDS[name]}",

@@ -145,8 +145,7 @@ def _parallel(naming: Naming, steps: list) -> dict:
     was (Step Functions Developer Guide, "Parallel workflow state"; "Intrinsic functions",
     States.JsonMerge). Whole branch results (`$[0]`), not paths into them (`$[0].stages`): a
     single index is one value everywhere, where moto's JSONPath returns a list for the latter."""
-    names = [step["stage"] for step in steps]
-    label = " and ".join(names) if len(names) == 2 else ", ".join(names[:-1]) + " and " + names[-1]
+    label = " and ".join(step["stage"] for step in steps)
     branches = []
     for step in steps:
         events = failure_chain(naming, "retrain", f"{step['stage']} event not published", "EventsFailed",
@@ -159,9 +158,16 @@ def _parallel(naming: Naming, steps: list) -> dict:
     merged = "$[0]"
     for index in range(1, len(steps)):
         merged = f"States.JsonMerge({merged}, $[{index}], false)"
-    return {"name": f"Run {label}", "stage": label, "branches": branches, "result_selector": {"stages.$": merged},
-            "join_state": f"Join {label}", "fail_state": f"{label[0].upper()}{label[1:]}: a stage failed",
-            "next": None}
+    return {"name": _state_name(f"Run {label}"), "stage": label, "branches": branches,
+            "result_selector": {"stages.$": merged}, "join_state": _state_name(f"Join {label}"),
+            "fail_state": _state_name(f"Parallel {label} failed"), "next": None}
+
+
+def _state_name(text: str) -> str:
+    """A state's name within Step Functions' 80 characters (StateExitedEventDetails, Step Functions
+    API reference): stage names make it, and a level of several long ones is cut, with a hash of
+    the whole. Stage names hold no `,` or `:`, which that page lists as not allowed in names."""
+    return names.fit(text, names.LIMITS["state"])
 
 
 def _train_step(naming: Naming, retrain: RetrainPipeline, stage, input_uri: str, extra: dict,
