@@ -65,7 +65,8 @@ _RETRAIN_STAGES = ("pipelines", "retrain", "stages")
 
 
 def _missing_keys(error, path: tuple) -> Iterator[Finding]:
-    if path[:-1] == _RETRAIN_STAGES and isinstance(error.instance, dict) and "kind" not in error.instance:
+    if path[:-1] == _RETRAIN_STAGES and path[-1] not in WELL_KNOWN_KINDS and isinstance(error.instance, dict) \
+            and "kind" not in error.instance:
         yield _unknown_stage(path)  # most often a misspelt well-known stage: say so once
         return
     for key in error.validator_value:
