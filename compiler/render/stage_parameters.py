@@ -137,7 +137,10 @@ def training_channels(input_uri: str, channels: list | None) -> list:
         if item["content_type"]:
             channel["ContentType"] = item["content_type"]
         if item["mode"]:
-            channel["InputMode"] = item["mode"]  # the channel's own, over AlgorithmSpecification's File
+            # The channel's own mode, over AlgorithmSpecification's TrainingInputMode (SageMaker API
+            # reference, Channel: "If you don't set a value for InputMode, SageMaker uses the value
+            # set for TrainingInputMode").
+            channel["InputMode"] = item["mode"]
         found.append(channel)
     return found
 
