@@ -227,3 +227,16 @@ def test_state_names_stay_within_what_step_functions_allows(tmp_path):
     made = [name, parallel["Next"], parallel["Catch"][0]["Next"]]  # the level's own: Run, Join, its Fail
     assert len(name) == 80 and not any(set(made_name) & set(",:") for made_name in made), made
     assert [b["StartAt"] for b in parallel["Branches"]] == ["A", "B"] + [stage.capitalize() for stage in long]
+
+
+def test_a_stage_name_with_a_hyphen_is_a_bracketed_field_in_paths(tmp_path):
+    """Step Functions wants bracket notation for a field name with punctuation other than `_`
+    (Step Functions Developer Guide, "Using JSONPath paths"): `$.stages.embed-model` is not a path."""
+    config = copy.deepcopy(BASE)
+    stages = config["pipelines"]["retrain"]["stages"]
+    stages["embed-model"] = {"kind": "training", "after": ["a"], "compute": "sagemaker"}
+    stages["train"]["inputs"] = {"table": "b.table", "embeddings": "embed-model.model"}
+    _, files = _compile(tmp_path, config)
+    states = _retrain(files)["States"]
+    assert states["Embed-model"]["ResultPath"] == "$.stages['embed-model']"
+    assert _environment(states["Train"])["MLOPS_INPUT_EMBEDDINGS_URI"] == "$.stages['embed-model'].model_data"

@@ -11,8 +11,8 @@ from compiler.model import RetrainPipeline
 from compiler.render.asl.jinja_templates import render
 from compiler.render.asl.shared_states import (
     BOOKKEEPING_SECONDS, DRIFT_GATE, LIVE_VERSION, NO_LIVE_VERSION, RUN_STARTED, base_context, chain,
-    container_step, failure_chain, live_version, pointers_check, put_event, put_once, select_present, stage_step,
-    stage_timeout)
+    container_step, failure_chain, live_version, pointers_check, put_event, put_once, select_present, stage_result,
+    stage_step, stage_timeout)
 from compiler.render.naming import Naming, states_format
 from compiler.render.stage_parameters import sagemaker_training, sagemaker_tuning, stage_environment
 from compiler.render.stages import BASELINE_AFTER, retrain_levels, retrain_stages
@@ -104,7 +104,7 @@ def _input_uri(naming: Naming, retrain: RetrainPipeline, item) -> str:
         # A SageMaker training job's model artifact (DescribeTrainingJob's ModelArtifacts, kept by
         # its step); a Fargate training stage leaves its model in its folder.
         if retrain.stage(item.stage).compute == "sagemaker":
-            return f"$.stages.{item.stage}.model_data"
+            return f"{stage_result(item.stage)}.model_data"
         return naming.stage_output("retrain", item.stage)
     return naming.stage_output("retrain", f"{item.stage}/{item.output}" if item.output else item.stage)
 
@@ -176,7 +176,7 @@ def _train_step(naming: Naming, retrain: RetrainPipeline, stage, input_uri: str,
     the model's own (no hyper-parameters)."""
     is_train = stage.name == "train"
     tuned = is_train and retrain.tune is not None
-    merged = f"States.JsonMerge($.hyperparameters, $.stages.{retrain.tune.stage.name}.hyperparameters, false)" \
+    merged = f"States.JsonMerge($.hyperparameters, {stage_result(retrain.tune.stage.name)}.hyperparameters, false)" \
         if tuned else None
     own = dict(retrain.hyperparameters) if is_train else {}
     if stage.compute == "fargate":

@@ -187,6 +187,16 @@ def select_present(result_path: str, check_state: str, select_state: str, select
     }
 
 
+_SHORTHAND_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def stage_result(name: str) -> str:
+    """Where a stage's step keeps its result: `$.stages.<name>`; in bracket notation when the name
+    holds a `-` (a stage of the model's own), as Step Functions requires for a field name with
+    punctuation other than `_` (Step Functions Developer Guide, "Using JSONPath paths")."""
+    return f"$.stages.{name}" if _SHORTHAND_NAME.match(name) else f"$.stages['{name}']"
+
+
 def stage_step(naming: Naming, pipeline: str, stage: Stage, resource: str, parameters: dict, selector: dict) -> dict:
     title = stage.name.capitalize()
     return {
@@ -194,7 +204,7 @@ def stage_step(naming: Naming, pipeline: str, stage: Stage, resource: str, param
         "resource": resource,
         "parameters": parameters,
         "result_selector": selector,
-        "result_path": f"$.stages.{stage.name}",
+        "result_path": stage_result(stage.name),
         "timeout": stage_timeout(stage),
         "retry": stage_retry(stage),
         "published_state": f"Publish {stage.name} succeeded",
