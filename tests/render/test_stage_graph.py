@@ -235,8 +235,10 @@ def test_a_stage_name_with_a_hyphen_is_a_bracketed_field_in_paths(tmp_path):
     config = copy.deepcopy(BASE)
     stages = config["pipelines"]["retrain"]["stages"]
     stages["embed-model"] = {"kind": "training", "after": ["a"], "compute": "sagemaker"}
-    stages["train"]["inputs"] = {"table": "b.table", "embeddings": "embed-model.model"}
+    stages["train"].update(after=["b", "c", "embed-model"], inputs={"table": "b.table", "embeddings": "embed-model.model"})
     _, files = _compile(tmp_path, config)
     states = _retrain(files)["States"]
-    assert states["Embed-model"]["ResultPath"] == "$.stages['embed-model']"
+    (embed,) = [branch["States"]["Embed-model"] for state in states.values() for branch in state.get("Branches", ())
+                if "Embed-model" in branch["States"]]
+    assert embed["ResultPath"] == "$.stages['embed-model']"
     assert _environment(states["Train"])["MLOPS_INPUT_EMBEDDINGS_URI"] == "$.stages['embed-model'].model_data"
