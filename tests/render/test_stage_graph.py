@@ -14,7 +14,7 @@ import json
 import pytest
 import yaml
 
-from compile_helpers import SAMPLES, AslValidator, make_repo
+from compile_helpers import SAMPLES, AslValidator, CfnLint, make_repo
 from compiler import api
 from compiler.render.asl.shared_states import BOOKKEEPING_SECONDS, stage_timeout
 
@@ -96,12 +96,17 @@ def test_levels_run_in_order_and_a_level_of_several_is_one_parallel(tmp_path):
 
 
 @pytest.mark.e2e
-def test_graph_definitions_pass_the_asl_validator(tmp_path):
+def test_graph_definitions_pass_the_asl_validator_and_cfn_lint(tmp_path):
+    """The validators that share no code with mlopsc (test_compile_validators.py) on a Parallel level."""
     AslValidator.require()
+    CfnLint.require()
     _, files = _compile(tmp_path, BASE)
     path = tmp_path / "retrain.asl.json"
     path.write_text(files["retrain.asl.json"])
     assert AslValidator.run([path]) == {str(path): (True, "")}
+    workdir = tmp_path / "cfn-lint"
+    workdir.mkdir()
+    assert CfnLint.run({"retrain": json.loads(files["retrain.asl.json"])}, workdir) == {"retrain": []}
 
 
 def test_the_stage_contract_of_named_inputs_and_outputs(tmp_path):
