@@ -55,8 +55,8 @@ def default(key: str) -> Any:
 
 
 def iter_stages(config: dict) -> Iterator[StageView]:
-    """Every stage of every pipeline in the fixed order: retrain, batch, then the monitor's
-    baseline (a retrain stage) and drift job."""
+    """Every stage of every pipeline in the fixed order: retrain (the well-known stages, then the
+    model's own by name), batch, then the monitor's baseline (a retrain stage) and drift job."""
     pipelines = config.get("pipelines") or {}
     defaults = (("stage_defaults",), _as_map(config.get("stage_defaults")))
     stages = _as_map(_as_map(pipelines.get("retrain")).get("stages"))
@@ -67,6 +67,12 @@ def iter_stages(config: dict) -> Iterator[StageView]:
                 # Tuning runs many training jobs of the train stage: its image, command and
                 # instances, unless the tune stage says otherwise.
                 layers.append((("pipelines", "retrain", "stages", "train"), stages["train"]))
+            yield _view("retrain", name, ("pipelines", "retrain", "stages", name), stages[name], layers)
+    for name in sorted(set(stages) - set(RETRAIN_STAGES)):  # stages of the model's own (the stage graph)
+        if isinstance(stages[name], dict):
+            layers = [defaults]
+            if stages[name].get("kind") == "tuning" and isinstance(stages.get("train"), dict):
+                layers.append((("pipelines", "retrain", "stages", "train"), stages["train"]))  # as tune's
             yield _view("retrain", name, ("pipelines", "retrain", "stages", name), stages[name], layers)
     if isinstance(pipelines.get("batch"), dict):
         yield _view("batch", "batch", ("pipelines", "batch"), pipelines["batch"], [defaults])

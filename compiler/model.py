@@ -98,6 +98,43 @@ class Stage:
     retry: Retry
     environment: Mapping
     secrets: Mapping
+    #: What runs it (the stage graph's `kind`): processing, training, tuning or evaluate (a
+    #: processing job or Fargate task that may hold the gate). Batch and drift jobs: processing.
+    kind: str = "processing"
+
+
+@dataclasses.dataclass(frozen=True)
+class StageInput:
+    """A named input of a retrain stage (a training channel, a processing input, and
+    MLOPS_INPUT_<NAME>_URI): an s3:// URI, or a stage's folder, output or model."""
+
+    name: str
+    uri: Optional[str]  # an s3:// URI given as is; None when it comes from a stage
+    stage: Optional[str]
+    output: Optional[str]  # an output of `stage`, or "model" (a training stage's); None: its folder
+    content_type: Optional[str]
+    mode: Optional[str]  # File, Pipe or FastFile (SageMaker's spellings)
+    distribution: Optional[str]  # FullyReplicated or ShardedByS3Key
+    path: Optional[str]  # processing local path; None: /opt/ml/processing/input/<name>
+
+
+@dataclasses.dataclass(frozen=True)
+class StageOutput:
+    """A named output of a retrain stage: the prefix <stage folder><name>/."""
+
+    name: str
+    path: Optional[str]  # processing local path; None: /opt/ml/processing/output/<name>
+
+
+@dataclasses.dataclass(frozen=True)
+class GraphStage:
+    """One retrain stage's place in the stage graph."""
+
+    name: str
+    kind: str
+    after: tuple  # stage names, resolved (a well-known stage without `after`: the default chain)
+    inputs: tuple = ()  # of StageInput, by name
+    outputs: tuple = ()  # of StageOutput, by name
 
 
 @dataclasses.dataclass(frozen=True)
@@ -156,6 +193,24 @@ class RetrainPipeline:
     gate: tuple  # of GateCondition
     approval: str  # "manual" or "auto"
     distribution: Optional[Distribution] = None  # of the train stage's code, in train and tune
+    #: The model's own stages (the stage graph), by name (a tuning stage of its own: under `tune`).
+    custom: Mapping = dataclasses.field(default_factory=lambda: frozen_map({}))
+    #: Every retrain stage's place in the graph (the monitor's baseline aside), by name.
+    graph: Mapping = dataclasses.field(default_factory=lambda: frozen_map({}))
+    #: Whether the config uses the graph (an `after` or a stage of its own): only then does the
+    #: monitor's baseline join it rather than keep its place right after train.
+    uses_graph: bool = False
+    #: Where the gate reads its metrics: the stage, its output (None: its folder) and the file.
+    metrics_stage: str = "evaluate"
+    metrics_output: Optional[str] = None
+    metrics_file: str = "metrics.json"
+
+    def stage(self, name: str) -> Stage:
+        """The container stage of a retrain stage's name (the tune stage's: its tuning job's)."""
+        if self.tune is not None and name == self.tune.stage.name:
+            return self.tune.stage
+        well_known = getattr(self, name, None) if name in ("validate", "transform", "train", "evaluate") else None
+        return well_known or self.custom[name]
 
 
 @dataclasses.dataclass(frozen=True)

@@ -25,6 +25,7 @@ LIMITS = {
     "task_family": 255,
     "iam_role": 64,
     "alarm": 255,
+    "state": 80,  # a state's name (Step Functions API reference, StateExitedEventDetails: name)
     "dashboard": 255,
     "monitoring_schedule": 63,
 }

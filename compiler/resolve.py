@@ -10,11 +10,12 @@ import hashlib
 import re
 from typing import Any, Optional
 
-from compiler import durations, inherit, names, package_data, rollback, s3_prefix, switches
+from compiler import durations, inherit, names, package_data, rollback, s3_prefix, stage_graph, switches
 from compiler.aws_data import images
 from compiler.model import (BatchPipeline, Build, DeployPipeline, Distribution, Drift, Endpoint, Function,
-                            GateCondition, Health, ModelConfig, Monitor, Platform, Poll, PrebuiltImage, RetrainPipeline,
-                            Retry, Runtime, Service, SourceFile, Stage, Traffic, Tune, TuneParameter, frozen_map)
+                            GateCondition, GraphStage, Health, ModelConfig, Monitor, Platform, Poll, PrebuiltImage,
+                            RetrainPipeline, Retry, Runtime, Service, SourceFile, Stage, StageInput, StageOutput, Traffic,
+                            Tune, TuneParameter, frozen_map)
 
 #: `monitor:<alarm>` in traffic.alarms names an alarm of the monitor section.
 MONITOR_ALARM_PREFIX = "monitor:"
@@ -106,11 +107,13 @@ def _retry(given: dict) -> Retry:
 
 def _stage(view: inherit.StageView) -> Stage:
     values = view.values
+    kind = stage_graph.stage_kind(view.name, view.raw) if view.pipeline == "retrain" and view.name != "baseline" else None
     return Stage(
         name=view.name,
+        kind=kind or "processing",
         runtime=values["runtime"],
         command=tuple(values["command"]) if values["command"] is not None else None,
-        compute="sagemaker" if view.name == "tune" else values["compute"],
+        compute="sagemaker" if kind == "tuning" else values["compute"],
         cpu=values["cpu"],
         memory=values["memory"],
         instance_type=values["instance_type"],
@@ -128,6 +131,10 @@ def _retrain(retrain: dict, stages: dict) -> RetrainPipeline:
     triggers = retrain.get("triggers") or {}
     raw_stages = retrain["stages"]
     new_data = triggers.get("new_data")
+    gate_stage = next((name for name, raw in sorted(raw_stages.items()) if "gate" in raw), "evaluate")
+    tuning = stage_graph.tuning_stage(raw_stages)
+    metrics = raw_stages.get(gate_stage, {}).get("metrics") or {}
+    metrics_stage, metrics_output = stage_graph.split_source(metrics.get("from", gate_stage))
     return RetrainPipeline(
         data_source=retrain["data"]["source"],
         schedule=triggers.get("schedule"),
@@ -136,14 +143,20 @@ def _retrain(retrain: dict, stages: dict) -> RetrainPipeline:
         on_commit=triggers.get("on_commit", False),
         validate=stages.get("validate"),
         transform=stages.get("transform"),
-        tune=_tune(raw_stages["tune"], stages["tune"]) if "tune" in raw_stages else None,
+        tune=_tune(raw_stages[tuning], stages[tuning]) if tuning else None,
         train=stages["train"],
         hyperparameters=frozen_map({key: sagemaker_string(value)
                                     for key, value in raw_stages["train"].get("hyperparameters", {}).items()}),
         evaluate=stages.get("evaluate"),
-        gate=tuple(_gate(condition) for condition in (raw_stages.get("evaluate") or {}).get("gate", ())),
+        gate=tuple(_gate(condition) for condition in (raw_stages.get(gate_stage) or {}).get("gate", ())),
         approval=(retrain.get("register") or {}).get("approval", "manual"),
         distribution=_distribution(raw_stages["train"].get("distribution")),
+        custom=frozen_map({name: stages[name] for name in raw_stages if name not in stage_graph.WELL_KNOWN_KINDS}),
+        graph=frozen_map(_graph(raw_stages)),
+        uses_graph=stage_graph.is_graph(raw_stages),
+        metrics_stage=metrics_stage,
+        metrics_output=metrics_output,
+        metrics_file=metrics.get("file", _defaults("gate_metrics")["file"]),
     )
 
 
@@ -151,6 +164,22 @@ def _distribution(given: Optional[dict]) -> Optional[Distribution]:
     if given is None:
         return None
     return Distribution(given["type"], given.get("processes_per_host"))
+
+
+def _graph(raw_stages: dict) -> dict:
+    after = stage_graph.effective_after(raw_stages)
+    return {name: GraphStage(name, stage_graph.stage_kind(name, raw), after[name],
+                             tuple(_input(key, spec) for key, spec in sorted((raw.get("inputs") or {}).items())),
+                             tuple(StageOutput(key, (spec or {}).get("path"))
+                                   for key, spec in sorted((raw.get("outputs") or {}).items())))
+            for name, raw in raw_stages.items()}
+
+
+def _input(name: str, spec) -> StageInput:
+    spec = {"from": spec} if isinstance(spec, str) else spec
+    stage, output = stage_graph.split_source(spec["from"])
+    return StageInput(name, spec["from"] if stage is None else None, stage, output, spec.get("content_type"),
+                      spec.get("mode"), spec.get("distribution"), spec.get("path"))
 
 
 def sagemaker_string(value: Any) -> str:

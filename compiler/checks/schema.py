@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Iterator
 from compiler import package_data
 from compiler.checks import schema_conforms
 from compiler.checks.finding import Finding, did_you_mean, is_sensitive
+from compiler.stage_graph import WELL_KNOWN_KINDS
 
 if TYPE_CHECKING:
     import jsonschema
@@ -59,12 +60,29 @@ def _unknown_keys(error, path: tuple) -> Iterator[Finding]:
         yield Finding(path + (key,), f"unknown key '{key}'", hint, RULE, at_key=True)
 
 
+#: Where the retrain stages are: a stage of another name is one of the model's own (the stage graph).
+_RETRAIN_STAGES = ("pipelines", "retrain", "stages")
+
+
 def _missing_keys(error, path: tuple) -> Iterator[Finding]:
+    if path[:-1] == _RETRAIN_STAGES and path[-1] not in WELL_KNOWN_KINDS and isinstance(error.instance, dict) \
+            and "kind" not in error.instance:
+        yield _unknown_stage(path)  # most often a misspelt well-known stage: say so once
+        return
     for key in error.validator_value:
         if isinstance(error.instance, dict) and key not in error.instance:
             described = error.schema.get("properties", {}).get(key, {}).get("description", "")
             yield Finding(path + (key,), f"missing required key '{key}'", described, RULE,
                           at_key=True, anchor=path)
+
+
+def _unknown_stage(path: tuple) -> Finding:
+    """A retrain stage that is neither well-known nor says its `kind`."""
+    name = path[-1]
+    hint = did_you_mean(name, WELL_KNOWN_KINDS) or (
+        f"the stages are {', '.join(WELL_KNOWN_KINDS)}; a stage of your own says its `kind` (processing, "
+        "training, tuning or evaluate) and the stages it runs `after`")
+    return Finding(path, f"unknown stage '{name}'", hint, RULE, at_key=True)
 
 
 def _bad_key_name(error, path: tuple) -> Finding:

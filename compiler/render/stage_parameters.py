@@ -15,6 +15,8 @@ PROCESSING_OUTPUT = "/opt/ml/processing/output"
 #: Where a processing job finds the runtime's code folder: the SageMaker Python SDK's ScriptProcessor
 #: puts its code there too (input `code`), so scripts written for the SDK run unchanged.
 PROCESSING_CODE = "/opt/ml/processing/input/code"
+#: Where a processing job finds a named input, by default under its name.
+PROCESSING_INPUT = "/opt/ml/processing/input"
 
 
 def stage_environment(naming: Naming, pipeline: str, stage: Stage, input_uri: str,
@@ -66,7 +68,36 @@ def vpc_config(platform) -> dict:
     return {"Subnets": list(platform.subnets), "SecurityGroupIds": list(platform.security_groups)}
 
 
-def sagemaker_processing(naming: Naming, pipeline: str, stage: Stage, environment: dict) -> dict:
+def s3_uri(key: str, uri: str) -> dict:
+    """`{key: uri}` for an s3:// URI given as is, `{key.$: uri}` for a run-time path or intrinsic."""
+    return {key: uri} if uri.startswith("s3://") else {f"{key}.$": uri}
+
+
+def processing_inputs(inputs: list) -> list:
+    """A processing job's ProcessingInputs of a stage's named inputs (dicts of name, uri, mode,
+    distribution, path). LocalPath must lie under /opt/ml/processing/ (ProcessingS3Input, SageMaker
+    API reference); S3InputMode is File or Pipe there (ProcessingS3InputMode)."""
+    return [{"InputName": item["name"], "AppManaged": False, "S3Input": {
+        **s3_uri("S3Uri", item["uri"]), "LocalPath": item["path"] or f"{PROCESSING_INPUT}/{item['name']}",
+        "S3DataType": "S3Prefix", "S3InputMode": item["mode"] or "File",
+        "S3DataDistributionType": item["distribution"] or "FullyReplicated"}} for item in inputs]
+
+
+def processing_outputs(naming: Naming, pipeline: str, stage: Stage, outputs: list) -> list:
+    """A processing job's outputs: the stage's named outputs (dicts of name, uri, path), or without
+    any, the one `output` of its whole folder."""
+    if not outputs:
+        return [{"OutputName": "output", "AppManaged": False, "S3Output": {
+            "S3Uri.$": naming.stage_output(pipeline, stage.name), "LocalPath": PROCESSING_OUTPUT,
+            "S3UploadMode": "EndOfJob"}}]
+    return [{"OutputName": item["name"], "AppManaged": False, "S3Output": {
+        **s3_uri("S3Uri", item["uri"]), "LocalPath": item["path"] or f"{PROCESSING_OUTPUT}/{item['name']}",
+        "S3UploadMode": "EndOfJob"}} for item in outputs]
+
+
+def sagemaker_processing(naming: Naming, pipeline: str, stage: Stage, environment: dict,
+                         io: dict | None = None) -> dict:
+    """`io`: the stage's named inputs and outputs ({"inputs": [...], "outputs": [...]}), if any."""
     platform = naming.platform
     cluster = {"InstanceCount": stage.instance_count, "InstanceType": stage.instance_type,
                "VolumeSizeInGB": stage.volume_gb}
@@ -75,10 +106,8 @@ def sagemaker_processing(naming: Naming, pipeline: str, stage: Stage, environmen
     app = naming.image_parameter("ImageUri", stage.runtime)
     if stage.command is not None:
         app["ContainerEntrypoint"] = list(stage.command)
-    output = {"OutputName": "output", "AppManaged": False, "S3Output": {
-        "S3Uri.$": naming.stage_output(pipeline, stage.name), "LocalPath": PROCESSING_OUTPUT,
-        "S3UploadMode": "EndOfJob"}}
-    output_config = {"Outputs": [output]}
+    io = io or {}
+    output_config = {"Outputs": processing_outputs(naming, pipeline, stage, io.get("outputs") or [])}
     if platform.kms_key:
         output_config["KmsKeyId"] = platform.kms_key
     params = {
@@ -86,7 +115,7 @@ def sagemaker_processing(naming: Naming, pipeline: str, stage: Stage, environmen
         "RoleArn": platform.task_role,
         "AppSpecification": app,
         "ProcessingResources": {"ClusterConfig": cluster},
-        **_code_input(naming, stage),
+        **_processing_inputs(naming, stage, io.get("inputs") or []),
         "ProcessingOutputConfig": output_config,
         "Environment": _sagemaker_environment(environment),
         "StoppingCondition": {"MaxRuntimeInSeconds": stage.timeout_seconds},
@@ -97,17 +126,45 @@ def sagemaker_processing(naming: Naming, pipeline: str, stage: Stage, environmen
     return params
 
 
-def _code_input(naming: Naming, stage: Stage) -> dict:
+def _processing_inputs(naming: Naming, stage: Stage, named: list) -> dict:
+    """ProcessingInputs: the runtime's code folder (a prebuilt image's), then the stage's named inputs."""
+    inputs = _code_inputs(naming, stage) + processing_inputs(named)
+    return {"ProcessingInputs": inputs} if inputs else {}
+
+
+def _code_inputs(naming: Naming, stage: Stage) -> list:
     """A prebuilt image's code folder, downloaded before the container starts (ProcessingInput,
     SageMaker API Reference: S3Input with S3DataType S3Prefix and S3InputMode File)."""
     if naming.config.runtime(stage.runtime).code is None:
-        return {}
-    return {"ProcessingInputs": [{"InputName": "code", "AppManaged": False, "S3Input": {
+        return []
+    return [{"InputName": "code", "AppManaged": False, "S3Input": {
         "S3Uri.$": naming.code_uri(stage.runtime), "LocalPath": PROCESSING_CODE, "S3DataType": "S3Prefix",
-        "S3InputMode": "File", "S3DataDistributionType": "FullyReplicated"}}]}
+        "S3InputMode": "File", "S3DataDistributionType": "FullyReplicated"}}]
 
 
-def _training_common(naming: Naming, stage: Stage, input_uri: str) -> dict:
+def training_channels(input_uri: str, channels: list | None) -> list:
+    """InputDataConfig: one channel per named input (dicts of name, uri, content_type, mode,
+    distribution), or without any, the one `train` channel of MLOPS_INPUT_URI."""
+    if not channels:
+        return [{"ChannelName": "train", "DataSource": {"S3DataSource": {
+            "S3DataType": "S3Prefix", "S3DataDistributionType": "FullyReplicated", **s3_uri("S3Uri", input_uri)}}}]
+    found = []
+    for item in channels:
+        channel = {"ChannelName": item["name"], "DataSource": {"S3DataSource": {
+            "S3DataType": "S3Prefix", "S3DataDistributionType": item["distribution"] or "FullyReplicated",
+            **s3_uri("S3Uri", item["uri"])}}}
+        if item["content_type"]:
+            channel["ContentType"] = item["content_type"]
+        if item["mode"]:
+            # The channel's own mode, over AlgorithmSpecification's TrainingInputMode (SageMaker API
+            # reference, Channel: "If you don't set a value for InputMode, SageMaker uses the value
+            # set for TrainingInputMode").
+            channel["InputMode"] = item["mode"]
+        found.append(channel)
+    return found
+
+
+def _training_common(naming: Naming, stage: Stage, input_uri: str, channels: list | None = None) -> dict:
     """What a training job and a tuning job's training definition share."""
     platform = naming.platform
     resources = {"InstanceType": stage.instance_type, "InstanceCount": stage.instance_count,
@@ -120,9 +177,7 @@ def _training_common(naming: Naming, stage: Stage, input_uri: str) -> dict:
     stopping = {"MaxRuntimeInSeconds": stage.timeout_seconds}
     common = {
         "RoleArn": platform.task_role,
-        "InputDataConfig": [{"ChannelName": "train", "DataSource": {"S3DataSource": {
-            "S3DataType": "S3Prefix", "S3DataDistributionType": "FullyReplicated",
-            ("S3Uri" if input_uri.startswith("s3://") else "S3Uri.$"): input_uri}}}],
+        "InputDataConfig": training_channels(input_uri, channels),
         "OutputDataConfig": output,
         "ResourceConfig": resources,
         "StoppingCondition": stopping,
@@ -143,7 +198,7 @@ def spot_max_wait(stage: Stage) -> int:
 
 
 def sagemaker_training(naming: Naming, stage: Stage, environment: dict, input_uri: str,
-                       hyperparameters: dict | str) -> dict:
+                       hyperparameters: dict | str, channels: list | None = None) -> dict:
     algorithm = {**naming.image_parameter("TrainingImage", stage.runtime), "TrainingInputMode": "File"}
     if stage.command is not None:
         algorithm["ContainerEntrypoint"] = list(stage.command)
@@ -152,7 +207,7 @@ def sagemaker_training(naming: Naming, stage: Stage, environment: dict, input_ur
         params["HyperParameters.$"] = hyperparameters
     else:
         params["HyperParameters"] = hyperparameters
-    params.update(_training_common(naming, stage, input_uri))
+    params.update(_training_common(naming, stage, input_uri, channels))
     params["Environment"] = _sagemaker_environment(environment)
     params["Tags"] = naming.tags("retrain")
     return params
@@ -163,7 +218,9 @@ _STRATEGY = {"bayesian": "Bayesian", "random": "Random", "hyperband": "Hyperband
 _SCALING = {"auto": "Auto", "linear": "Linear", "log": "Logarithmic"}
 
 
-def sagemaker_tuning(naming: Naming, tune, hyperparameters: dict, environment: dict, input_uri: str) -> dict:
+def sagemaker_tuning(naming: Naming, tune, hyperparameters: dict, environment: dict, input_uri: str,
+                     channels: list | None = None) -> dict:
+    """`channels`: the train stage's named inputs (its tuning job runs train's training jobs)."""
     stage = tune.stage
     ranges: dict = {"CategoricalParameterRanges": [], "ContinuousParameterRanges": [], "IntegerParameterRanges": []}
     for parameter in tune.parameters:
@@ -184,7 +241,7 @@ def sagemaker_tuning(naming: Naming, tune, hyperparameters: dict, environment: d
                  "MetricDefinitions": [{"Name": tune.objective_metric, "Regex": tune.objective_regex}]}
     definition = {"AlgorithmSpecification": algorithm,
                   "StaticHyperParameters": {k: v for k, v in hyperparameters.items() if k not in tuned}}
-    definition.update(_training_common(naming, stage, input_uri))
+    definition.update(_training_common(naming, stage, input_uri, channels))
     definition["Environment"] = _sagemaker_environment(environment)
     return {
         "HyperParameterTuningJobName.$": naming.job_name("hpo", "tuning_job"),

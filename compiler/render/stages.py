@@ -1,37 +1,49 @@
 """Which stages a model runs, in run order: read by the pointers (task definitions), the retrain
-pipeline, the IAM policies and bootstrap. The retrain stages' order is inherit.RETRAIN_STAGES
-(the one place it is written); the monitor's baseline joins them here."""
+pipeline, the IAM policies and bootstrap. This is the one place retrain stages are ordered: by
+the stage graph (compiler/stage_graph.py), whose default chain is inherit.RETRAIN_STAGES; the
+monitor's baseline joins it here."""
 
 from __future__ import annotations
 
-from compiler.inherit import RETRAIN_STAGES
+from compiler import stage_graph
 from compiler.model import ModelConfig
+from compiler.stage_graph import BASELINE_AFTER
 
-#: The monitor's baseline (`monitor.baseline`) runs in the retrain pipeline right after this
-#: stage: it describes the data train learnt from.
-BASELINE_AFTER = "train"
+__all__ = ["BASELINE_AFTER", "container_stages", "retrain_levels", "retrain_run_order", "retrain_stages"]
 
 
-def retrain_run_order(config: ModelConfig) -> tuple:
-    """(name, Stage or Tune) of each retrain step the config has, in run order: RETRAIN_STAGES,
-    with the monitor's baseline right after train."""
+def retrain_levels(config: ModelConfig) -> tuple:
+    """The retrain steps by level: a tuple per level of (name, Stage or Tune) of the stages that
+    run together (a level of one is a plain step; of several, a Parallel state). Without the
+    graph, every level holds one stage: validate, transform, tune, train, the monitor's
+    baseline, evaluate (those present)."""
     retrain = config.retrain
     if retrain is None:
         return ()
+    after = {name: node.after for name, node in retrain.graph.items()}
     baseline = config.monitor.baseline if config.monitor else None
+    if baseline is not None:
+        after = stage_graph.with_baseline(after, retrain.uses_graph)
     steps = []
-    for name in RETRAIN_STAGES:
-        if getattr(retrain, name) is not None:
-            steps.append((name, getattr(retrain, name)))
-        if name == BASELINE_AFTER and baseline is not None:
-            steps.append(("baseline", baseline))
+    for level in stage_graph.levels(after):
+        steps.append(tuple((name, baseline if name == "baseline" else
+                            retrain.tune if _is_tuning(retrain, name) else retrain.stage(name)) for name in level))
     return tuple(steps)
+
+
+def _is_tuning(retrain, name: str) -> bool:
+    return retrain.tune is not None and name == retrain.tune.stage.name
+
+
+def retrain_run_order(config: ModelConfig) -> tuple:
+    """(name, Stage or Tune) of each retrain step the config has, level by level."""
+    return tuple(step for level in retrain_levels(config) for step in level)
 
 
 def retrain_stages(config: ModelConfig) -> tuple:
     """The retrain pipeline's container stages in run order (tune is a job of its own kind, which
     runs many training jobs: not listed)."""
-    return tuple(stage for name, stage in retrain_run_order(config) if name != "tune")
+    return tuple(stage for name, stage in retrain_run_order(config) if not _is_tuning(config.retrain, name))
 
 
 def container_stages(config: ModelConfig) -> list:

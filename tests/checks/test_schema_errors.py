@@ -37,6 +37,15 @@ def test_unknown_stage_name(repo):
     assert problem.hint == "did you mean 'evaluate'?"
 
 
+def test_a_stage_of_its_own_without_kind_is_one_unknown_stage(repo):
+    # Rule: a stage that is not a well-known one is the model's own and says its kind and after.
+    out = repo.validate(replace={"      evaluate:\n": "      features:\n"})
+    problem = out.only("schema")
+    assert (problem.where, problem.path, problem.message) == (
+        "mlops.yaml:23:7", "pipelines.retrain.stages.features", "unknown stage 'features'")
+    assert "says its `kind` (processing, training, tuning or evaluate)" in problem.hint
+
+
 def test_bad_enum_with_did_you_mean(repo):
     # Rule: compute is fargate or sagemaker; `fargat` (line 21, col 18) is close to fargate.
     out = repo.validate(replace={"        cpu: 1024\n": "        compute: fargat\n"})

@@ -21,9 +21,9 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from compile_helpers import REPO_ROOT, SAMPLES, run_cli, samples_out  # noqa: F401 - a fixture
+from compile_helpers import REPO_ROOT, SAMPLES, make_repo, run_cli, samples_out  # noqa: F401 - a fixture
 from diff_edits import EDITS, GOLDEN_DIFFS, commit, edited_repository, git, golden_outputs, index
-from compiler import git_export, graph
+from compiler import api, git_export, graph
 from compiler.artifacts import read
 from compiler.diff import risks, semantic
 from compiler.diff.change import ABSENT, Change, Diff, sort_key
@@ -1016,3 +1016,20 @@ def test_the_codebuild_example_stops_when_it_cannot_list_the_comments(tmp_path):
     (repository / "diff.md").write_text(COMMENT_MARKER)
     done = _codebuild_phase(spec["phases"]["build"]["commands"][1:], repository, environment)
     assert done.returncode != 0 and " -X " not in (tmp_path / "calls.log").read_text()  # no duplicate comment
+
+
+def test_a_change_inside_a_parallel_branch_is_scoped_to_its_branch(tmp_path):
+    """The stage graph runs a level of several stages as one Parallel state: a stage changed there
+    is reported inside its branch, the rest of the Parallel unchanged."""
+    config = yaml.safe_load((SAMPLES / "churn-fargate" / "mlops.yaml").read_text())
+    stages = config["pipelines"]["retrain"]["stages"]
+    stages["profile"] = {"kind": "processing", "after": ["validate"], "command": ["python", "profile.py"]}
+    definitions = []
+    for side, command in (("old", "profile.py"), ("new", "profile_v2.py")):
+        stages["profile"]["command"] = ["python", command]
+        repo = make_repo(tmp_path / side, "churn-fargate", config)
+        result = api.compile_outputs([str(repo)], str(tmp_path / side / "mlops-platform.yaml"))
+        definitions.append(json.loads(result.outputs["churn-fargate/default"]["retrain.asl.json"]))
+    found = _changes(*definitions)
+    assert {(c.scope, c.state) for c in found} == {(("Run transform and profile", "branch 2"), "Profile")}, \
+        [(c.kind, c.scope, c.state, format_path(c.path)) for c in found]

@@ -97,6 +97,22 @@ def test_the_tour_example_is_real_output(tmp_path):
     assert result.returncode == 1 and result.stdout + result.stderr == example.group(1)
 
 
+def test_the_stage_graph_example_is_real_output(tmp_path):
+    """docs/state-machines.md's stage graph example: its Mermaid graph is what `mlopsc graph` draws."""
+    page = (DOCS / "state-machines.md").read_text(encoding="utf-8")
+    section = page[page.index("## The stage graph"):page.index("## The stage contract")]
+    config, drawn = re.search(r"```yaml\n(.*?)```.*?```mermaid\n(.*?)```", section, re.S).groups()
+    repo = tmp_path / "features"
+    repo.mkdir()
+    (repo / "mlops.yaml").write_text(config, encoding="utf-8")
+    (repo / "Dockerfile").write_text("FROM python:3.12-slim\n", encoding="utf-8")
+    shutil.copy(SAMPLES / "mlops-platform.yaml", tmp_path / "mlops-platform.yaml")
+    result = run_cli("graph", str(repo), "--env", "default", "--pipeline", "retrain", "--platform",
+                     str(tmp_path / "mlops-platform.yaml"), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == drawn
+
+
 def _mkdocs_build(config: Path, site: Path) -> subprocess.CompletedProcess:
     require_tool(importlib.util.find_spec("mkdocs") is not None and importlib.util.find_spec("material") is not None,
                  "mkdocs or mkdocs-material is not installed: pip install '.[test]' (both are in the `test` extra)")

@@ -127,10 +127,23 @@ def _prebuilt_hugging_face() -> dict:
     return config
 
 
+def _stage_graph() -> dict:
+    """demand-forecast with named inputs and outputs (the stage graph): transform writes
+    `features`, train and evaluate read it by name, evaluate writes `report` where the gate reads."""
+    config = _sample("demand-forecast")
+    stages = config["pipelines"]["retrain"]["stages"]
+    stages["transform"]["outputs"] = {"features": {}}
+    stages["train"]["inputs"] = {"train": {"from": "transform.features", "content_type": "text/csv"}}
+    stages["evaluate"].update(inputs={"model": {"from": "train.model"}, "test": {"from": "transform.features"}},
+                              outputs={"report": {}}, metrics={"from": "evaluate.report", "file": "metrics.json"})
+    return config
+
+
 BASES = {"churn-fargate": lambda: _sample("churn-fargate"), "demand-forecast": lambda: _sample("demand-forecast"),
          "fraud-lambda": lambda: _sample("fraud-lambda"), "ecs-service": _ecs_service,
          "drift-sagemaker": _drift_job_on_sagemaker, "lambda-single": _lambda_single_environment,
-         "churn-defaults": _churn_inheriting_command, "prebuilt": _prebuilt, "prebuilt-hf": _prebuilt_hugging_face}
+         "churn-defaults": _churn_inheriting_command, "prebuilt": _prebuilt, "prebuilt-hf": _prebuilt_hugging_face,
+         "stage-graph": _stage_graph}
 
 
 def _get(config, path):
@@ -176,6 +189,9 @@ PREFERRED = {
     ("runtimes", "*", "image", "scope"): ["prebuilt-hf"], ("runtimes", "*", "image", "processor"): ["prebuilt-hf"],
     ("runtimes", "*", "image", "py_version"): ["prebuilt-hf"], ("runtimes", "*", "image", "base_framework"): ["prebuilt-hf"],
     ("runtimes", "*", "image"): ["prebuilt"], ("runtimes", "*", "code"): ["prebuilt"],
+    # named inputs and outputs, and where the gate reads: the one base that has them
+    **{("pipelines", "retrain", "stages", stage, key): ["stage-graph"]
+       for stage in ("transform", "tune", "train", "evaluate") for key in ("inputs", "outputs", "metrics")},
 }
 
 
@@ -228,6 +244,21 @@ VALUES = {
     "pipelines.batch.output": "s3://acme-ml-artifacts/other-output/",
     "pipelines.batch.schedule": "rate(7 days)",
     "monitor.drift.features": ["other_feature"],
+    # The stage graph: a well-known stage's kind is fixed (another is refused); `after` moves it
+    # (validate after evaluate is a cycle, refused; train after nothing skips tune, refused).
+    **{f"pipelines.retrain.stages.{stage}.kind": "training" if stage in ("validate", "transform", "evaluate")
+       else "processing" for stage in ("validate", "transform", "tune", "train", "evaluate")},
+    "pipelines.retrain.stages.validate.after": ["evaluate"],
+    **{f"pipelines.retrain.stages.{stage}.after": [] for stage in ("transform", "tune", "train", "evaluate")},
+    **{f"pipelines.retrain.stages.{stage}.inputs.*.{key}": value
+       for stage in ("validate", "transform", "tune", "train", "evaluate")
+       for key, value in (("from", "s3://acme-ml-data/other/"), ("content_type", "application/x-parquet"),
+                          ("mode", "Pipe"), ("distribution", "ShardedByS3Key"),
+                          ("path", "/opt/ml/processing/other"))},
+    **{f"pipelines.retrain.stages.{stage}.outputs.*.path": "/opt/ml/processing/output/other"
+       for stage in ("validate", "transform", "tune", "train", "evaluate")},
+    "pipelines.retrain.stages.evaluate.metrics.from": "evaluate",
+    "pipelines.retrain.stages.evaluate.metrics.file": "other.json",
 }
 STAGE_VALUES = {"command": ["python", "-m", "other"], "environment": {"EXTRA": "1"},
                 "secrets": {"EXTRA_SECRET": "arn:aws:secretsmanager:eu-west-1:111111111111:secret:other-AbCdEf"},

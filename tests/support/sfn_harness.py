@@ -107,7 +107,8 @@ class Run:
 class Stages:
     """The fake stage containers. By default every stage succeeds; `fail[stage] = n` makes its
     first n runs fail (exit 1 / job Failed); `metrics` is what the evaluate stage writes to
-    `<MLOPS_OUTPUT_URI>metrics.json` (None: it writes nothing); `tuned` are the hyper-parameters
+    `<MLOPS_OUTPUT_URI><metrics_key>` (None: it writes nothing; `metrics_key` is metrics.json
+    unless a test's config reads them elsewhere); `tuned` are the hyper-parameters
     of the tuning job's best training job (None: the tuning job completes without a best training
     job, so DescribeHyperParameterTuningJob has no `BestTrainingJob`, a member it marks optional)."""
 
@@ -115,6 +116,7 @@ class Stages:
         self.s3 = s3
         self.fail: dict[str, float] = {}
         self.metrics: Optional[dict] = {}
+        self.metrics_key = "metrics.json"
         self.tuned: Optional[dict] = {"eta": "0.1", "max_depth": "6", "booster": "gbtree"}
         self.runs: list[Run] = []
         self._lock = threading.Lock()
@@ -126,7 +128,7 @@ class Stages:
             code = 1 if attempt < self.fail.get(stage, 0) else 0
             self.runs.append(Run(kind, stage, environment, request, code))
         if code == 0 and stage == "evaluate" and self.metrics is not None:
-            bucket, key = split_s3(environment["MLOPS_OUTPUT_URI"] + "metrics.json")
+            bucket, key = split_s3(environment["MLOPS_OUTPUT_URI"] + self.metrics_key)
             self.s3.put_object(Bucket=bucket, Key=key, Body=json.dumps(self.metrics).encode())
         return code
 

@@ -2,6 +2,7 @@
 
 from compiler.checks.finding import Finding
 from compiler.inherit import default, iter_stages
+from compiler.stage_graph import view_kind
 
 RULE = "fargate-size"
 DESCRIPTION = "Fargate tasks use a CPU and memory pair that Fargate offers"
@@ -25,7 +26,7 @@ def valid_memory(cpu: int) -> list:
 
 def check(context):
     for stage in iter_stages(context.config):
-        if stage.values["compute"] == "fargate" and stage.name != "tune":
+        if stage.values["compute"] == "fargate" and view_kind(stage) != "tuning":
             yield from _pair(stage.values["cpu"], stage.values["memory"],
                              stage.origin("memory") if "memory" in stage.origins and stage.origins["memory"] else stage.origin("cpu"))
     service = (context.pipelines.get("deploy") or {}).get("service")

@@ -8,9 +8,14 @@ COMPARATORS = ("below", "above", "at_most", "at_least")
 
 
 def check(context):
-    evaluate = context.pipelines.get("retrain", {}).get("stages", {}).get("evaluate") or {}
-    for index, condition in enumerate(evaluate.get("gate", [])):
-        path = ("pipelines", "retrain", "stages", "evaluate", "gate", index)
+    stages = context.pipelines.get("retrain", {}).get("stages", {})
+    for name, stage in sorted(stages.items()):  # the gate-stage rule allows one; each is checked
+        yield from _conditions(name, stage or {})
+
+
+def _conditions(name: str, stage: dict):
+    for index, condition in enumerate(stage.get("gate", [])):
+        path = ("pipelines", "retrain", "stages", name, "gate", index)
         given = [key for key in COMPARATORS if key in condition]
         if len(given) != 1:
             found = ", ".join(given) if given else "none"

@@ -11,11 +11,12 @@ No config key runs a transform job (TransformInstanceType is kept in the data fo
 from compiler.aws_data import sagemaker_instance_types
 from compiler.checks.finding import Finding, did_you_mean
 from compiler.inherit import iter_stages
+from compiler.stage_graph import view_kind
 
 RULE = "instance-type"
 DESCRIPTION = "SageMaker instance types are ones the job or endpoint that runs them accepts"
-#: What runs a stage's SageMaker job, by stage name; every other stage runs a processing job.
-TRAINING_STAGES = ("train", "tune")
+#: The stage kinds (the stage graph's) that run training jobs; every other runs a processing job.
+TRAINING_KINDS = ("training", "tuning")
 JOB = {"TrainingInstanceType": "a training job", "ProcessingInstanceType": "a processing job",
        "ProductionVariantInstanceType": "an endpoint"}
 
@@ -36,9 +37,9 @@ def _instance_types(context):
     """(config path that set it, instance type, the API enum it must be in) of every SageMaker job
     and endpoint; schema defaults are skipped (the default is valid everywhere)."""
     for stage in iter_stages(context.config):
-        sagemaker = stage.name == "tune" or stage.values["compute"] == "sagemaker"
+        sagemaker = view_kind(stage) == "tuning" or stage.values["compute"] == "sagemaker"
         if sagemaker and stage.origins.get("instance_type"):
-            shape = "TrainingInstanceType" if stage.name in TRAINING_STAGES else "ProcessingInstanceType"
+            shape = "TrainingInstanceType" if view_kind(stage) in TRAINING_KINDS else "ProcessingInstanceType"
             yield stage.origins["instance_type"], stage.values["instance_type"], shape
     deploy = context.pipelines.get("deploy") or {}
     endpoint = deploy.get("endpoint") or {}

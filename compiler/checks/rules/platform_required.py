@@ -2,6 +2,7 @@
 
 from compiler.checks.finding import Finding
 from compiler.inherit import iter_stages
+from compiler.stage_graph import view_kind
 
 RULE = "platform-required"
 DESCRIPTION = "The platform keys every pipeline needs, and those Fargate needs, are set"
@@ -12,7 +13,7 @@ FOR_FARGATE = ("ecs_cluster", "subnets", "security_groups")
 def uses_fargate(config: dict) -> bool:
     deploy = config["pipelines"].get("deploy") or {}
     return deploy.get("target") == "ecs-service" or any(
-        stage.values["compute"] == "fargate" and stage.name != "tune" for stage in iter_stages(config))
+        stage.values["compute"] == "fargate" and view_kind(stage) != "tuning" for stage in iter_stages(config))
 
 
 def check(context):

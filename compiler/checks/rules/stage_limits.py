@@ -3,6 +3,7 @@
 from compiler import durations
 from compiler.checks.finding import Finding
 from compiler.inherit import iter_stages
+from compiler.stage_graph import view_kind
 
 RULE = "stage-limit"
 DESCRIPTION = "A SageMaker stage's timeout is within its job's MaxRuntimeInSeconds (training 28 days, processing 7)"
@@ -12,9 +13,9 @@ MAX_RUNTIME = {"training": 28 * 86400, "processing": 7 * 86400}
 
 def check(context):
     for stage in iter_stages(context.config):
-        sagemaker = stage.name == "tune" or stage.values["compute"] == "sagemaker"
+        sagemaker = view_kind(stage) == "tuning" or stage.values["compute"] == "sagemaker"
         if sagemaker:
-            kind = "training" if stage.name in ("train", "tune") else "processing"
+            kind = "training" if view_kind(stage) in ("training", "tuning") else "processing"
             limit = MAX_RUNTIME[kind]
             if durations.seconds(stage.values["timeout"]) > limit:
                 yield Finding(stage.origin("timeout"), f"SageMaker {kind} jobs run at most {limit // 86400} days",

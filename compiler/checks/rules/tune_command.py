@@ -3,6 +3,7 @@ there), a value SageMaker limits to 512 characters."""
 
 from compiler.checks.finding import Finding
 from compiler.inherit import iter_stages
+from compiler.stage_graph import view_kind
 from compiler.names import COMMAND_VALUE_LIMIT, COMMAND_VARIABLE, command_value
 
 RULE = "tune-command-length"
@@ -11,7 +12,7 @@ DESCRIPTION = f"The tune stage's command fits the {COMMAND_VALUE_LIMIT} characte
 
 def check(context):
     for stage in iter_stages(context.config):
-        if stage.name == "tune" and stage.values.get("command") is not None:
+        if view_kind(stage) == "tuning" and stage.values.get("command") is not None:
             length = len(command_value(stage.values["command"]))
             if length > COMMAND_VALUE_LIMIT:
                 yield Finding(stage.origin("command"),

@@ -1,5 +1,6 @@
 """retrain.asl.json: validate -> transform -> tune -> train -> baseline -> evaluate -> gate -> register,
-each stage optional but train; a drift-started run first claims its cool-down window."""
+each stage optional but train, or the stage graph the config writes (stages of one level in a
+Parallel); a drift-started run first claims its cool-down window."""
 
 from __future__ import annotations
 
@@ -10,17 +11,19 @@ from compiler.model import RetrainPipeline, Tune
 from compiler.render.asl.jinja_templates import render
 from compiler.render.asl.shared_states import (
     BOOKKEEPING_SECONDS, DRIFT_GATE, LIVE_VERSION, NO_LIVE_VERSION, RUN_STARTED, base_context, chain,
-    container_step, failure_chain, live_version, pointers_check, put_event, put_once, select_present, stage_step,
-    stage_timeout)
+    container_step, failure_chain, live_version, pointers_check, put_event, put_once, select_present,
+    stage_result, stage_step, stage_timeout)
 from compiler.render.distribution import training_hyperparameters
 from compiler.render.naming import Naming, states_format
 from compiler.render.stage_parameters import sagemaker_training, sagemaker_tuning, stage_environment
-from compiler.render.stages import retrain_run_order, retrain_stages
+from compiler.render.stages import BASELINE_AFTER, retrain_levels, retrain_stages
+from compiler.stage_graph import variable
 
 
 def definition(naming: Naming) -> dict:
     retrain = naming.config.retrain
-    steps = _retrain_steps(naming, retrain)
+    levels = _retrain_levels(naming, retrain)
+    steps = [level[0] if len(level) == 1 else _parallel(naming, level) for level in levels]
     stages = retrain_stages(naming.config)
     runtimes = sorted({s.runtime for s in stages} | ({retrain.tune.stage.runtime} if retrain.tune else set()))
     if not all(runtime.built for runtime in naming.config.runtimes):
@@ -30,56 +33,152 @@ def definition(naming: Naming) -> dict:
     task_keys = [f"retrain-{s.name}" for s in stages if s.compute == "fargate"]
     gate = _gate(naming, retrain) if retrain.gate else None
     chain(steps, "Read metrics" if gate else "Register model version")
-    timeout = sum(stage_timeout(s) * (1 + s.retry.max_attempts) for s in stages)
-    if retrain.tune:
-        tune = retrain.tune
-        rounds = -(-(tune.max_jobs or 100) // tune.max_parallel_jobs)
-        timeout += rounds * stage_timeout(tune.stage)
+    # A level lasts as long as its slowest stage (its Parallel waits for every branch).
+    timeout = sum(max(step["budget"] for step in level) for level in levels)
     drift_gate = _drift_gate(naming)
+    pointers = pointers_check(naming, "retrain", runtimes, task_keys, DRIFT_GATE if drift_gate else RUN_STARTED)
+    for step in steps:
+        if "warm_start" in step:  # at the top level: a failed read is the run's registry read failure
+            step["warm_start"]["read_failed"] = pointers["read_failure"]["notify_state"]
+    described = " -> ".join(level[0]["name"].lower() if len(level) == 1
+                            else "(" + " | ".join(step["stage"] for step in level) + ")" for level in levels)
     return render("retrain.asl.json.j2", {
         **base_context(naming, "retrain", f"Retrain {naming.config.name} ({naming.config.environment}): "
-                       + " -> ".join(s["name"].lower() for s in steps) + (" -> gate" if gate else "") + " -> register"
+                       + described + (" -> gate" if gate else "") + " -> register"
                        + (f"; a drift alarm retrains at most once per UTC {drift_gate['period']}" if drift_gate else "")),
         "timeout": timeout + BOOKKEEPING_SECONDS,
-        "pointers": pointers_check(naming, "retrain", runtimes, task_keys, DRIFT_GATE if drift_gate else RUN_STARTED),
+        "pointers": pointers,
         "drift_gate": drift_gate,
         "static_hyperparameters": _train_hyperparameters(retrain) if retrain.tune else None,
+        # Parallel branches return their `$.stages`, merged after the Parallel: it must exist
+        # before the first one, even when no stage before it kept a result there.
+        "start_stages": STAGES_START if any("branches" in step for step in steps) else None,
         "steps": steps,
         "gate": gate,
         "register": _register(naming, retrain),
     })
 
 
-#: The retrain stages whose output is the next stage's input (validate passes the data on,
-#: transform rewrites it); tune, train and the baseline read what the last of them wrote.
-FEEDS_NEXT = ("validate", "transform")
+#: The Pass that starts `$.stages` empty, in a graph with a Parallel.
+STAGES_START = "Start stage results"
 
 
-def _retrain_steps(naming: Naming, retrain: RetrainPipeline) -> list:
-    """The retrain steps in run order (stages.retrain_run_order), each stage given the previous
-    one's output.
+def _retrain_levels(naming: Naming, retrain: RetrainPipeline) -> list:
+    """The retrain steps, level by level (stages.retrain_levels), each stage given its inputs.
 
-    The monitor's baseline stage (`monitor.baseline`) runs after train and before evaluate. Its
-    contract: MLOPS_INPUT_URI is the data train read (`data.source`, or transform's output), and
-    it writes `statistics.json` and `constraints.json`, in SageMaker Model Monitor's formats, to
-    MLOPS_OUTPUT_URI. That URI is registered as the version's `baseline_uri`; the drift checks
-    of that version (Model Monitor's schedule, or the model's own drift job) compare with it.
+    MLOPS_INPUT_URI (`primary_input`): the output of the stage's one `after` stage, which in the
+    default chain is the previous stage's (validate passes the data on, transform rewrites it);
+    a tuning stage passes on what it read; no or several `after` stages: `data.source`.
+
+    The monitor's baseline stage (`monitor.baseline`) runs after train (in the default chain, before
+    evaluate). Its contract: MLOPS_INPUT_URI is the data train read (`data.source`, or transform's
+    output), and it writes `statistics.json` and `constraints.json`, in SageMaker Model Monitor's
+    formats, to MLOPS_OUTPUT_URI. That URI is registered as the version's `baseline_uri`; the drift
+    checks of that version (Model Monitor's schedule, or the model's own drift job) compare with it.
     """
-    steps, input_uri = [], retrain.data_source
-    extra = {"MLOPS_DATA_URI": retrain.data_source}
-    for name, stage in retrain_run_order(naming.config):
-        if name == "tune":
-            steps.append(_tune_step(naming, retrain, input_uri))
-        elif name == "train":
-            steps.append(_train_step(naming, retrain, input_uri, extra))
-        elif name == "evaluate":
-            steps.append(container_step(naming, "retrain", stage,
-                                        naming.stage_output("retrain", retrain.train.name), None, extra))
-        else:
-            steps.append(container_step(naming, "retrain", stage, input_uri, None, extra))
-        if name in FEEDS_NEXT:
-            input_uri = naming.stage_output("retrain", stage.name)
-    return steps
+    found = []
+    for level in retrain_levels(naming.config):
+        found.append([_stage_step(naming, retrain, name, stage) for name, stage in level])
+    return found
+
+
+def primary_input(naming: Naming, retrain: RetrainPipeline, name: str) -> str:
+    """A stage's MLOPS_INPUT_URI (see _retrain_levels)."""
+    if name == "baseline":
+        return primary_input(naming, retrain, BASELINE_AFTER)
+    after = retrain.graph[name].after
+    if len(after) != 1:
+        return retrain.data_source
+    if retrain.graph[after[0]].kind == "tuning":
+        return primary_input(naming, retrain, after[0])
+    return naming.stage_output("retrain", after[0])
+
+
+def _stage_io(naming: Naming, retrain: RetrainPipeline, name: str) -> dict:
+    """The stage's named inputs and outputs, with their S3 URIs (literal or run-time)."""
+    node = retrain.graph.get(name)
+    if node is None:
+        return {"inputs": [], "outputs": []}
+    inputs = [{"name": item.name, "uri": _input_uri(naming, retrain, item), "content_type": item.content_type,
+               "mode": item.mode, "distribution": item.distribution, "path": item.path} for item in node.inputs]
+    outputs = [{"name": item.name, "uri": naming.stage_output("retrain", f"{name}/{item.name}"), "path": item.path}
+               for item in node.outputs]
+    return {"inputs": inputs, "outputs": outputs}
+
+
+def _input_uri(naming: Naming, retrain: RetrainPipeline, item) -> str:
+    if item.uri is not None:
+        return item.uri
+    if item.output == "model" and retrain.graph[item.stage].kind == "training":
+        # A SageMaker training job's model artifact (DescribeTrainingJob's ModelArtifacts, kept by
+        # its step); a Fargate training stage leaves its model in its folder.
+        if retrain.stage(item.stage).compute == "sagemaker":
+            return f"{stage_result(item.stage)}.model_data"
+        return naming.stage_output("retrain", item.stage)
+    return naming.stage_output("retrain", f"{item.stage}/{item.output}" if item.output else item.stage)
+
+
+def _contract(io: dict) -> dict:
+    """MLOPS_INPUT_<NAME>_URI and MLOPS_OUTPUT_<NAME>_URI of the named inputs and outputs."""
+    return {**{variable("INPUT", item["name"]): item["uri"] for item in io["inputs"]},
+            **{variable("OUTPUT", item["name"]): item["uri"] for item in io["outputs"]}}
+
+
+def _stage_step(naming: Naming, retrain: RetrainPipeline, name: str, stage) -> dict:
+    """One stage's step, with its `budget`: how long it may take (a tuning job's rounds of
+    training jobs; a stage's attempts)."""
+    input_uri = primary_input(naming, retrain, name)
+    if retrain.tune is not None and name == retrain.tune.stage.name:
+        step = _tune_step(naming, retrain, input_uri)
+        step["budget"] = step["timeout"]
+        return step
+    io = _stage_io(naming, retrain, name)
+    extra = {"MLOPS_DATA_URI": retrain.data_source, **_contract(io)}
+    if stage.kind == "training":
+        step = _train_step(naming, retrain, stage, input_uri, extra, io["inputs"])
+    else:
+        step = container_step(naming, "retrain", stage, input_uri, None, extra, io=io)
+    step["budget"] = stage_timeout(stage) * (1 + stage.retry.max_attempts)
+    return step
+
+
+def _parallel(naming: Naming, steps: list) -> dict:
+    """One level of several stages: a Parallel state with a branch per stage (its task, presence
+    check, success event and failure chain). A branch's failure notifies, records, publishes and
+    Fails, which fails the Parallel; its Catch then ends the run in a Fail of the outer machine
+    that passes the branch's error and cause on (ErrorPath/CausePath), with no second notification.
+    Each branch returns its `$.stages` (the OutputPath of its last state), which holds the earlier
+    stages' results and its own; the ResultSelector merges them (States.JsonMerge of `$[0]`,
+    `$[1]`, ...: shallow, the only mode Step Functions has) into `$.joined`, and the join Pass puts
+    them back at `$.stages`, keeping the rest of the state (pointers, hyper-parameters, ...) as it
+    was (Step Functions Developer Guide, "Parallel workflow state"; "Intrinsic functions",
+    States.JsonMerge). Whole branch results (`$[0]`), not paths into them (`$[0].stages`): a
+    single index is one value everywhere, where moto's JSONPath returns a list for the latter."""
+    label = " and ".join(step["stage"] for step in steps)
+    branches = []
+    for step in steps:
+        events = failure_chain(naming, "retrain", f"{step['stage']} event not published", "EventsFailed",
+                               "An event could not be published to EventBridge, so the registry would miss it.",
+                               event=None)
+        step["events_failed"] = events["notify_state"]
+        step["next"] = None  # the branch ends with the stage's success event
+        step["output_path"] = "$.stages"
+        if "warm_start" in step:  # in a branch: the run's registry read failure is out of its scope
+            step["warm_start"]["read_failed"] = step["failure"]["notify_state"]
+        branches.append({"step": step, "events_failure": events})
+    merged = "$[0]"
+    for index in range(1, len(steps)):
+        merged = f"States.JsonMerge({merged}, $[{index}], false)"
+    return {"name": _state_name(f"Run {label}"), "stage": label, "branches": branches,
+            "result_selector": {"stages.$": merged}, "join_state": _state_name(f"Join {label}"),
+            "fail_state": _state_name(f"Parallel {label} failed"), "next": None}
+
+
+def _state_name(text: str) -> str:
+    """A state's name within Step Functions' 80 characters (StateExitedEventDetails, Step Functions
+    API reference): stage names make it, and a level of several long ones is cut, with a hash of
+    the whole. Stage names hold no `,` or `:`, which that page lists as not allowed in names."""
+    return names.fit(text, names.LIMITS["state"])
 
 
 def _train_hyperparameters(retrain: RetrainPipeline) -> dict:
@@ -89,17 +188,22 @@ def _train_hyperparameters(retrain: RetrainPipeline) -> dict:
     return training_hyperparameters(retrain.hyperparameters, retrain.distribution, retrain.train)
 
 
-def _train_step(naming: Naming, retrain: RetrainPipeline, input_uri: str, extra: dict) -> dict:
-    train = retrain.train
-    merged = "States.JsonMerge($.hyperparameters, $.stages.tune.hyperparameters, false)"
-    if train.compute == "fargate":
-        params = f"States.JsonToString({merged})" if retrain.tune else json.dumps(dict(retrain.hyperparameters),
-                                                                                  sort_keys=True)
-        return container_step(naming, "retrain", train, input_uri, params, extra)
-    hyperparameters = merged if retrain.tune else _train_hyperparameters(retrain)
-    env = stage_environment(naming, "retrain", train, input_uri, None, extra)
-    return stage_step(naming, "retrain", train, f"arn:{naming.platform.partition}:states:::sagemaker:createTrainingJob.sync",
-                      sagemaker_training(naming, train, env, input_uri, hyperparameters),
+def _train_step(naming: Naming, retrain: RetrainPipeline, stage, input_uri: str, extra: dict,
+                channels: list) -> dict:
+    """A training stage: `train` (its hyper-parameters, tuned ones merged over them) or one of
+    the model's own (no hyper-parameters)."""
+    is_train = stage.name == "train"
+    tuned = is_train and retrain.tune is not None
+    merged = f"States.JsonMerge($.hyperparameters, {stage_result(retrain.tune.stage.name)}.hyperparameters, false)" \
+        if tuned else None
+    if stage.compute == "fargate":
+        own = json.dumps(dict(retrain.hyperparameters), sort_keys=True) if is_train else None
+        params = f"States.JsonToString({merged})" if tuned else own
+        return container_step(naming, "retrain", stage, input_uri, params, extra)
+    hyperparameters = merged if tuned else _train_hyperparameters(retrain) if is_train else {}
+    env = stage_environment(naming, "retrain", stage, input_uri, None, extra)
+    return stage_step(naming, "retrain", stage, f"arn:{naming.platform.partition}:states:::sagemaker:createTrainingJob.sync",
+                      sagemaker_training(naming, stage, env, input_uri, hyperparameters, channels),
                       {"job_name.$": "$.TrainingJobName", "model_data.$": "$.ModelArtifacts.S3ModelArtifacts"})
 
 
@@ -154,13 +258,16 @@ def _drift_gate(naming: Naming) -> dict | None:
 
 
 def _tune_step(naming: Naming, retrain: RetrainPipeline, input_uri: str) -> dict:
+    """The tuning job runs train's training jobs: with train's named inputs as its channels and
+    their MLOPS_INPUT_<NAME>_URI (train's inputs come from stages that run before tune)."""
     tune = retrain.tune
-    extra = {"MLOPS_DATA_URI": retrain.data_source}
+    channels = _stage_io(naming, retrain, "train")
+    extra = {"MLOPS_DATA_URI": retrain.data_source, **_contract({"inputs": channels["inputs"], "outputs": []})}
     if tune.stage.command is not None:
         extra[names.COMMAND_VARIABLE] = names.command_value(tune.stage.command)
     env = stage_environment(naming, "retrain", tune.stage, input_uri, None, extra)
     parameters = sagemaker_tuning(naming, tune, training_hyperparameters(retrain.hyperparameters, retrain.distribution,
-                                                                        tune.stage), env, input_uri)
+                                                                        tune.stage), env, input_uri, channels["inputs"])
     step = stage_step(naming, "retrain", tune.stage,
                       f"arn:{naming.platform.partition}:states:::sagemaker:createHyperParameterTuningJob.sync", parameters,
                       None)
@@ -246,9 +353,11 @@ def _gate(naming: Naming, retrain: RetrainPipeline) -> dict:
         checks += [{"Variable": variable, "IsPresent": True}, {"Variable": variable, "IsNumeric": True},
                    {"Variable": variable, _COMPARISONS[condition.comparison]: condition.threshold}]
     described = ", ".join(f"{c.metric} {c.comparison.replace('_', ' ')} {c.threshold}" for c in retrain.gate)
-    key = naming.run_prefix("retrain") + "evaluate/metrics.json"
+    # `metrics: {from, file}`: the file under a stage's folder or one of its outputs.
+    where = (f"{retrain.metrics_output}/" if retrain.metrics_output else "") + retrain.metrics_file
+    key = naming.run_prefix("retrain") + f"{retrain.metrics_stage}/{where}"
     missing = failure_chain(naming, "retrain", "metrics missing", "MetricsMissing",
-                            "The evaluate stage wrote no readable metrics.json.", "GateFailed")
+                            f"The {retrain.metrics_stage} stage wrote no readable {where}.", "GateFailed")
     return {
         "get_object": {"Bucket": naming.platform.artifact_bucket, "Key.$": states_format(key, naming.run_id)},
         # GetObject's Body is optional in S3's output shape: SELECTING.

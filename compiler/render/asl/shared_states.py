@@ -141,7 +141,7 @@ def stage_timeout(stage: Stage) -> int:
 
 
 def container_step(naming: Naming, pipeline: str, stage: Stage, input_uri: str, params, extra_env=None,
-                   task_scope: Naming | None = None) -> dict:
+                   task_scope: Naming | None = None, io: dict | None = None) -> dict:
     """A stage that runs a container: a Fargate task or a SageMaker processing job. The task's
     parameters read the run id and pointers where `task_scope` says (a Distributed Map's child
     execution: under `$.BatchInput`); the step's events and failure chain run in the pipeline's
@@ -157,7 +157,7 @@ def container_step(naming: Naming, pipeline: str, stage: Stage, input_uri: str, 
         step["result_path"] = None
         return step
     resource = f"arn:{naming.platform.partition}:states:::sagemaker:createProcessingJob.sync"
-    parameters = sagemaker_processing(scope, pipeline, stage, environment)
+    parameters = sagemaker_processing(scope, pipeline, stage, environment, io)
     return stage_step(naming, pipeline, stage, resource, parameters, {"job_name.$": "$.ProcessingJobName"})
 
 
@@ -195,6 +195,16 @@ def select_present(result_path: str, check_state: str, select_state: str, select
     }
 
 
+_SHORTHAND_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def stage_result(name: str) -> str:
+    """Where a stage's step keeps its result: `$.stages.<name>`; in bracket notation when the name
+    holds a `-` (a stage of the model's own), as Step Functions requires for a field name with
+    punctuation other than `_` (Step Functions Developer Guide, "Using JSONPath paths")."""
+    return f"$.stages.{name}" if _SHORTHAND_NAME.match(name) else f"$.stages['{name}']"
+
+
 def stage_step(naming: Naming, pipeline: str, stage: Stage, resource: str, parameters: dict, selector: dict) -> dict:
     title = stage.name.capitalize()
     return {
@@ -202,7 +212,7 @@ def stage_step(naming: Naming, pipeline: str, stage: Stage, resource: str, param
         "resource": resource,
         "parameters": parameters,
         "result_selector": selector,
-        "result_path": f"$.stages.{stage.name}",
+        "result_path": stage_result(stage.name),
         "timeout": stage_timeout(stage),
         "retry": stage_retry(stage),
         "published_state": f"Publish {stage.name} succeeded",
@@ -212,6 +222,13 @@ def stage_step(naming: Naming, pipeline: str, stage: Stage, resource: str, param
                                  extra_detail={"stage": stage.name}),
         "present": None,  # a `select_present` between the task and its success event, if any
         "next": None,
+        "stage": stage.name,
+        #: Where a failed success event goes: None, the pipeline's `events_failure`; in a Parallel
+        #: branch, which cannot reach the states outside it, a chain of the branch's own.
+        "events_failed": None,
+        #: The OutputPath of the success event, the step's last state: in a Parallel branch, the
+        #: branch returns only its `$.stages`.
+        "output_path": None,
     }
 
 

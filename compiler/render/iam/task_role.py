@@ -25,6 +25,8 @@ def task_policy(naming: Naming) -> Policy:
     list_bucket(policy, "ListArtifactPrefix", scope.s3(bucket), f"{model}/")
     if config.retrain:
         _read_uri(scope, "TrainingData", config.retrain.data_source)
+        for index, uri in enumerate(_stage_input_uris(config), 1):
+            _read_uri(scope, f"StageInput{index}", uri)
     if config.batch:
         _read_uri(scope, "BatchInput", config.batch.input)
         out_bucket, out_prefix = _split_uri(config.batch.output)
@@ -114,11 +116,11 @@ def _sagemaker_log_groups(config: ModelConfig, stages: list) -> dict[str, list]:
     for _, stage in stages:
         if stage.compute != "sagemaker":
             continue
-        if stage.name == "tune":
+        if stage.kind == "tuning":
             prefix = names.job_prefix(config.name, "hpo", "tuning_job")
             group, stream = "/aws/sagemaker/TrainingJobs", f"{iam_literal(prefix)}-{token}-*"
         else:
-            kind = "TrainingJobs" if stage.name == "train" else "ProcessingJobs"
+            kind = "TrainingJobs" if stage.kind == "training" else "ProcessingJobs"
             group, stream = f"/aws/sagemaker/{kind}", f"{iam_literal(names.job_prefix(config.name, stage.name))}-{token}/*"
         groups.setdefault(group, set()).add(stream)
     if config.deploy and config.deploy.target == "sagemaker-endpoint":
@@ -129,6 +131,13 @@ def _sagemaker_log_groups(config: ModelConfig, stages: list) -> dict[str, list]:
 def _split_uri(uri: str) -> tuple[str, str]:
     bucket, _, prefix = uri.removeprefix("s3://").partition("/")
     return bucket, prefix
+
+
+def _stage_input_uris(config: ModelConfig) -> list:
+    """The s3:// URIs retrain stages name as inputs (the stage graph's `inputs.<name>.from`) other
+    than `data.source`, which the stages read already."""
+    uris = {item.uri for node in config.retrain.graph.values() for item in node.inputs if item.uri}
+    return sorted(uris - {config.retrain.data_source})
 
 
 def _read_uri(scope: Scope, what: str, uri: str) -> None:

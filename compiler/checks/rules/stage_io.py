@@ -1,0 +1,131 @@
+"""Named stage inputs and outputs are ones the stage's job can take: an input comes from a stage
+that runs before (and from an output it has), with the settings of the channel or processing
+input it becomes; outputs belong to processing stages; every name makes its own variable."""
+
+from compiler import stage_graph
+from compiler.checks.finding import Finding, did_you_mean
+from compiler.inherit import iter_stages
+
+RULE = "stage-io"
+DESCRIPTION = ("A stage's inputs come from stages that run before it and outputs they have; their settings "
+               "are ones its SageMaker channel or processing input takes")
+#: The processing input's S3InputMode takes File or Pipe only (botocore's ProcessingS3InputMode);
+#: a training channel's InputMode also FastFile (TrainingInputMode).
+PROCESSING_MODES = ("File", "Pipe")
+#: Settings of a SageMaker channel or processing input; a Fargate stage only reads `from`.
+SAGEMAKER_SETTINGS = ("content_type", "mode", "distribution", "path")
+
+
+def check(context):
+    stages = (context.pipelines.get("retrain") or {}).get("stages") or {}
+    after = stage_graph.effective_after(stages)
+    views = {view.name: view for view in iter_stages(context.config) if view.pipeline == "retrain"}
+    for name, raw in sorted(stages.items()):
+        view = views[name]
+        kind = stage_graph.view_kind(view)
+        compute = "sagemaker" if kind == "tuning" else view.values["compute"]
+        yield from _outputs(view, kind, compute)
+        yield from _inputs(view, kind, compute, stages, after)
+        yield from _variables(view)
+    tuning = stage_graph.tuning_stage(stages)
+    if tuning and "train" in stages:
+        yield from _tuned_inputs(stages, after, tuning)
+
+
+def _outputs(view, kind: str, compute: str):
+    for output, spec in (view.raw.get("outputs") or {}).items():
+        where = view.path + ("outputs", output)
+        if kind in ("training", "tuning"):
+            yield Finding(where, f"a {kind} stage declares no outputs" + (
+                ": its model is the output `model`" if kind == "training" else ""),
+                "read a training stage's model as <stage>.model; remove `outputs`", RULE, at_key=True)
+        elif "path" in (spec or {}) and compute != "sagemaker":
+            yield Finding(where + ("path",), "`path` is a local path of a SageMaker processing container",
+                          "a Fargate stage writes to MLOPS_OUTPUT_<NAME>_URI itself: remove `path`", RULE)
+
+
+def _inputs(view, kind: str, compute: str, stages: dict, after: dict):
+    inputs = view.raw.get("inputs") or {}
+    if inputs and kind == "tuning":
+        yield Finding(view.path + ("inputs",), "the tuning job runs train's training jobs, with train's inputs",
+                      "declare the inputs on the train stage", RULE)
+        return
+    before = stage_graph.ancestors(after, view.name)
+    for name, spec in inputs.items():
+        where = view.path + ("inputs", name)
+        spec = {"from": spec} if isinstance(spec, str) else spec
+        yield from _source(where, spec["from"], view.name, stages, before)
+        yield from _settings(where, spec, kind, compute)
+
+
+def _source(where: tuple, source: str, stage_name: str, stages: dict, before: set):
+    stage, output = stage_graph.split_source(source)
+    at = where + ("from",) if isinstance(_at(where, stages), dict) else where
+    if stage is None:
+        return
+    if stage not in stages:
+        known = sorted(set(stages) - {stage_name})
+        yield Finding(at, f"no stage named '{stage}' in pipelines.retrain.stages",
+                      did_you_mean(stage, known) or "stages here: " + ", ".join(known), RULE)
+        return
+    kind = stage_graph.stage_kind(stage, stages[stage])
+    if output is not None:
+        declared = sorted(stages[stage].get("outputs") or {}) + (["model"] if kind == "training" else [])
+        if output not in declared:
+            hint = did_you_mean(output, declared) or (
+                f"its outputs: {', '.join(declared)}" if declared else f"declare it under {stage}'s `outputs`")
+            yield Finding(at, f"the {stage} stage has no output '{output}'", hint, RULE)
+            return
+    if stage == stage_name or stage not in before:
+        yield Finding(at, f"dangling input: {stage} does not run before {stage_name}",
+                      f"add {stage} to {stage_name}'s `after` (or to that of a stage it runs after)", RULE)
+
+
+def _at(where: tuple, stages: dict):
+    """The input's spec as written (a string or a map), found by its path."""
+    return stages[where[3]]["inputs"][where[5]]
+
+
+def _settings(where: tuple, spec: dict, kind: str, compute: str):
+    if compute != "sagemaker":
+        for key in SAGEMAKER_SETTINGS:
+            if key in spec:
+                yield Finding(where + (key,), f"'{key}' is a setting of a SageMaker channel or processing input",
+                              "a Fargate stage reads its input from MLOPS_INPUT_<NAME>_URI: give only `from`", RULE)
+        return
+    if kind == "training":
+        if "path" in spec:
+            yield Finding(where + ("path",), "a training channel has no local path of its own",
+                          "SageMaker puts channel <name> under /opt/ml/input/data/<name>: remove `path`", RULE)
+        return
+    if "content_type" in spec:
+        yield Finding(where + ("content_type",), "a SageMaker processing input has no content type",
+                      "content_type is a training channel's setting: remove it", RULE)
+    if spec.get("mode") not in (None, *PROCESSING_MODES):
+        yield Finding(where + ("mode",), f"a SageMaker processing input's mode is File or Pipe, not {spec['mode']}",
+                      "FastFile is a training channel's mode", RULE)
+
+
+def _variables(view):
+    """Two names of one stage that make one variable (e.g. `a-b` and `a_b`)."""
+    for prefix, key in (("INPUT", "inputs"), ("OUTPUT", "outputs")):
+        seen: dict = {}
+        for name in sorted(view.raw.get(key) or {}):
+            variable = stage_graph.variable(prefix, name)
+            if variable in seen:
+                yield Finding(view.path + (key, name), f"'{name}' and '{seen[variable]}' both make {variable}",
+                              "rename one of them", RULE, at_key=True)
+            seen.setdefault(variable, name)
+
+
+def _tuned_inputs(stages: dict, after: dict, tuning: str):
+    """The tuning job reads train's inputs: they must be there before the tuning stage runs."""
+    before = stage_graph.ancestors(after, tuning)
+    for name, spec in (stages["train"].get("inputs") or {}).items():
+        source = spec if isinstance(spec, str) else spec["from"]
+        stage, _ = stage_graph.split_source(source)
+        if stage is not None and stage in stages and stage != tuning and stage not in before:
+            where = ("pipelines", "retrain", "stages", "train", "inputs", name)
+            yield Finding(where + (("from",) if isinstance(spec, dict) else ()),
+                          f"the tuning job reads train's input from {stage}, which does not run before {tuning}",
+                          f"add {stage} to {tuning}'s `after`", RULE)
