@@ -76,7 +76,10 @@ def _source(where: tuple, source: str, stage_name: str, stages: dict, before: se
                 f"its outputs: {', '.join(declared)}" if declared else f"declare it under {stage}'s `outputs`")
             yield Finding(at, f"the {stage} stage has no output '{output}'", hint, RULE)
             return
-    if stage == stage_name or stage not in before:
+    if stage == stage_name:
+        yield Finding(at, f"the {stage_name} stage cannot read its own output as an input",
+                      "its folder is MLOPS_OUTPUT_URI, its outputs MLOPS_OUTPUT_<NAME>_URI", RULE)
+    elif stage not in before:
         yield Finding(at, f"dangling input: {stage} does not run before {stage_name}",
                       f"add {stage} to {stage_name}'s `after` (or to that of a stage it runs after)", RULE)
 
