@@ -23,7 +23,10 @@ MONITOR_ALARM_PREFIX = "monitor:"
 
 def _defaults(definition: str) -> dict:
     properties = package_data.schema()["$defs"][definition]["properties"]
-    return {key: spec["default"] for key, spec in properties.items() if "default" in spec}
+    # A property may be a `$ref` to a shared definition (the tuning keys), with its own siblings.
+    specs = {key: {**package_data.resolve_ref(spec["$ref"]), **spec} if "$ref" in spec else spec
+             for key, spec in properties.items()}
+    return {key: spec["default"] for key, spec in specs.items() if "default" in spec}
 
 
 def _with_defaults(definition: str, given: Optional[dict]) -> dict:

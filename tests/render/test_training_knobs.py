@@ -95,3 +95,28 @@ def test_a_warm_started_tune_that_runs_first_is_entered_at_its_choice(tmp_path):
 
     states = compiled(tmp_path, tune_first)["retrain.asl.json"]["States"]
     assert states["Static hyper-parameters"]["Next"] == "Warm start: approved version?"
+
+
+def _tuning_stage_of_its_own_in_a_branch(config):
+    """demand-forecast whose tune stage is a stage of its own (`hpo`), beside a second processing
+    stage: the tuning job runs in a Parallel branch, with both knobs of a tuning stage."""
+    tune = stages(config).pop("tune")
+    stages(config).update(
+        hpo={**tune, "kind": "tuning", "after": ["transform"], "early_stopping": True,
+             "warm_start": {"type": "transfer_learning"}},
+        profile={"kind": "processing", "after": ["transform"], "command": ["python", "-m", "forecast.features"]})
+    stages(config)["train"]["after"] = ["hpo", "profile"]
+
+
+def test_a_tuning_stage_of_its_own_takes_the_tuning_knobs_in_a_parallel_branch(tmp_path):
+    """The knobs are keys of every tuning stage (shared schema definitions), and the warm start's
+    states live in the branch beside its tuning job; a failed read there is the stage's failure
+    (the run's registry read failure is out of the branch's scope)."""
+    states = compiled(tmp_path, _tuning_stage_of_its_own_in_a_branch)["retrain.asl.json"]["States"]
+    level = next(state for state in states.values() if state["Type"] == "Parallel")
+    branch = next(b for b in level["Branches"] if b["StartAt"] == "Warm start: approved version?")["States"]
+    warm = branch["Hpo (warm start)"]["Parameters"]
+    assert warm["HyperParameterTuningJobConfig"]["TrainingJobEarlyStoppingType"] == "Auto"
+    assert warm["WarmStartConfig"]["WarmStartType"] == "TransferLearning"
+    read_failed = branch["Warm start: read approved version"]["Catch"][0]["Next"]
+    assert read_failed in branch and read_failed == branch["Hpo"]["Catch"][0]["Next"]

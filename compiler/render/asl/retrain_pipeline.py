@@ -408,7 +408,7 @@ def _register(naming: Naming, retrain: RetrainPipeline) -> dict:
         detail["metrics.$"] = "$.metrics.values"
     if retrain.tune and retrain.tune.warm_start:
         # The next runs' tuning jobs start from this one once this version is approved.
-        item["tuning_job"] = {"S.$": "$.stages.tune.job_name"}
+        item["tuning_job"] = {"S.$": f"{stage_result(retrain.tune.stage.name)}.job_name"}
     if naming.config.monitor and naming.config.monitor.baseline:
         # statistics.json and constraints.json of the training data (the baseline stage's contract)
         baseline = naming.stage_output("retrain", "baseline")
