@@ -27,6 +27,8 @@ def check(context):
         yield from _outputs(view, kind, compute)
         yield from _inputs(view, kind, compute, stages, after)
         yield from _variables(view)
+        if compute == "sagemaker" and kind in ("processing", "evaluate"):
+            yield from _processing_paths(view, context.config.get("runtimes") or {})
     tuning = stage_graph.tuning_stage(stages)
     if tuning and "train" in stages:
         yield from _tuned_inputs(stages, after, tuning)
@@ -119,6 +121,32 @@ def _variables(view):
                 yield Finding(view.path + (key, name), f"'{name}' and '{seen[variable]}' both make {variable}",
                               "rename one of them", RULE, at_key=True)
             seen.setdefault(variable, name)
+
+
+#: The processing input that brings a prebuilt image's `code` folder (render/stage_parameters.py).
+CODE_INPUT, CODE_PATH = "code", "/opt/ml/processing/input/code"
+
+
+def _processing_paths(view, runtimes: dict):
+    """A processing job's inputs (the runtime's code folder among them) and outputs each need a
+    name and a local path of their own: two of one name or path are one job the API refuses or
+    one folder two downloads fill."""
+    runtime = runtimes.get(view.values.get("runtime"))
+    seen = {CODE_PATH: ("input", CODE_INPUT)} if isinstance(runtime, dict) and runtime.get("code") else {}
+    for key, base in (("inputs", "/opt/ml/processing/input"), ("outputs", "/opt/ml/processing/output")):
+        for name, spec in sorted((view.raw.get(key) or {}).items()):
+            where = view.path + (key, name)
+            if key == "inputs" and name == CODE_INPUT and seen.get(CODE_PATH) == ("input", CODE_INPUT):
+                yield Finding(where, "the input `code` is the runtime's code folder already",
+                              "rename this input", RULE, at_key=True)
+                continue
+            path = (spec.get("path") if isinstance(spec, dict) else None) or f"{base}/{name}"
+            if path.rstrip("/") in seen:
+                other = seen[path.rstrip("/")]
+                yield Finding(where + (("path",) if isinstance(spec, dict) and "path" in spec else ()),
+                              f"{path} is also the local path of the {other[0]} `{other[1]}`",
+                              "give each input and output a path of its own", RULE)
+            seen.setdefault(path.rstrip("/"), (key[:-1], name))
 
 
 def _tuned_inputs(stages: dict, after: dict, tuning: str):
