@@ -1,0 +1,1 @@
+"""Tokenize the review texts (a processing job on the HuggingFace training image)."""
