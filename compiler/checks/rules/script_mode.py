@@ -20,8 +20,8 @@ from compiler.inherit import iter_stages
 from compiler.stage_graph import view_kind
 
 RULE = "script-mode"
-DESCRIPTION = ("A SageMaker training stage on a runtime with `code` names its `entry_point`, a file of that folder, "
-               "and no `command`; `entry_point` only there; no hyper-parameter named like script mode's")
+DESCRIPTION = ("A SageMaker training stage on a runtime with `code` runs its `entry_point` (a file of that folder), "
+               "no `command`, no reserved hyper-parameter")
 TRAINING_KINDS = ("training", "tuning")
 STAGES = ("pipelines", "retrain", "stages")
 
