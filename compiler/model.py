@@ -101,6 +101,8 @@ class Stage:
     #: What runs it (the stage graph's `kind`): processing, training, tuning or evaluate (a
     #: processing job or Fargate task that may hold the gate). Batch and drift jobs: processing.
     kind: str = "processing"
+    #: Script mode (`entry_point`): the script of its runtime's `code` folder a training job runs.
+    entry_point: Optional[str] = None
 
 
 @dataclasses.dataclass(frozen=True)

@@ -136,3 +136,15 @@ def distribution_hyperparameters(kind: str) -> tuple:
     """The hyper-parameters a distribution of this type sets (a user's may not collide)."""
     second = DISTRIBUTION_PROCESSES_PER_HOST if kind == "mpi" else DISTRIBUTION_INSTANCE_TYPE
     return (DISTRIBUTION_ENABLED[kind], second)
+
+
+#: Script mode: a training stage on a runtime with `code` runs `entry_point` from that folder, which
+#: AWS's framework images download and run through the SageMaker training toolkit, told by these
+#: reserved hyper-parameters (SageMaker Python SDK v2, estimator.py
+#: `Framework._script_mode_hyperparam_update`, JSON-encoded by `_json_encode_hyperparameters`).
+#: The SDK also sends `sagemaker_job_name`, which the toolkit does not need to run the script.
+SCRIPT_PROGRAM = "sagemaker_program"
+SCRIPT_SUBMIT_DIRECTORY = "sagemaker_submit_directory"
+SCRIPT_LOG_LEVEL = "sagemaker_container_log_level"
+SCRIPT_REGION = "sagemaker_region"
+SCRIPT_MODE_HYPERPARAMETERS = (SCRIPT_PROGRAM, SCRIPT_SUBMIT_DIRECTORY, SCRIPT_LOG_LEVEL, SCRIPT_REGION)

@@ -127,6 +127,7 @@ def _stage(view: inherit.StageView) -> Stage:
         retry=_retry(values["retry"]),
         environment=frozen_map(values["environment"]),
         secrets=frozen_map(values["secrets"]),
+        entry_point=values["entry_point"],
     )
 
 

@@ -1,5 +1,5 @@
 """The CodeBuild buildspec that tests the repository, builds its images and uploads the code
-folders of its prebuilt images, as data.
+folders of its prebuilt images (and their archives, for script mode), as data.
 
 Every value a user wrote reaches the shell through shlex.quote; the document is YAML dumped
 from data, never text pasted together. Only `dockerfile` runtimes are built: a prebuilt image
@@ -11,6 +11,7 @@ from __future__ import annotations
 import shlex
 
 from compiler.render.naming import Naming
+from compiler.render.script_mode import code_archives
 
 TAG = "$CODEBUILD_RESOLVED_SOURCE_VERSION"
 
@@ -56,12 +57,32 @@ _NOTHING_TO_BUILD = "echo 'no dockerfile runtimes: nothing to build'"
 
 def _code_uploads(naming: Naming) -> list:
     """Each prebuilt image's code folder, copied for this commit where its stages read it
-    (Naming.code_prefix); encrypted with the platform's key when it has one."""
+    (Naming.code_prefix), and as `sourcedir.tar.gz` where a training stage runs it in script mode
+    (Naming.code_archive); encrypted with the platform's key when it has one."""
     kms = naming.platform.kms_key
     encryption = ["--sse", "aws:kms", "--sse-kms-key-id", shlex.quote(kms)] if kms else []
-    return [" ".join(["aws s3 cp --recursive --only-show-errors", shlex.quote(runtime.code),
-                      f'"{naming.code_prefix(runtime.name, TAG)}"', *encryption])
-            for runtime in naming.config.runtimes if runtime.code is not None]
+    folders = [" ".join(["aws s3 cp --recursive --only-show-errors", shlex.quote(runtime.code),
+                         f'"{naming.code_prefix(runtime.name, TAG)}"', *encryption])
+               for runtime in naming.config.runtimes if runtime.code is not None]
+    archives = []
+    for name in code_archives(naming):
+        archive = shlex.quote(f"/tmp/mlopsc-{name}.sourcedir.tar.gz")
+        archives += [_tar(naming.config.runtime(name).code, archive),
+                     " ".join(["aws s3 cp --only-show-errors", archive, f'"{naming.code_archive(name, TAG)}"', *encryption])]
+    return folders + archives
+
+
+#: GNU tar (the CodeBuild standard images') made reproducible: the same files give the same
+#: archive whatever the checkout's times and owners (members sorted by name, mtime of the epoch,
+#: owner root; gzip without the name and time it would store).
+_REPRODUCIBLE_TAR = ("tar --format=gnu --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner "
+                     "--use-compress-program='gzip -n'")
+
+
+def _tar(folder: str, archive: str) -> str:
+    """The code folder's files at the archive's root, as the SageMaker Python SDK's
+    tar_and_upload_dir packs a `source_dir` (the toolkit unpacks it into /opt/ml/code)."""
+    return f"{_REPRODUCIBLE_TAR} --create --file {archive} --directory {shlex.quote(folder)} ."
 
 
 def _jq_key(name: str) -> str:

@@ -53,6 +53,12 @@ class Naming:
         """Where the build stage uploads a runtime's code folder for a commit."""
         return f"s3://{self.platform.artifact_bucket}/{self.config.name}/code/{commit}/{runtime}/"
 
+    def code_archive(self, runtime: str, commit: str) -> str:
+        """Where the build stage uploads a runtime's code folder as `sourcedir.tar.gz` for a commit,
+        for training jobs in script mode: beside the folder, never inside it (a processing job on
+        the runtime downloads the folder's prefix)."""
+        return f"s3://{self.platform.artifact_bucket}/{self.config.name}/code/{commit}/{runtime}.sourcedir.tar.gz"
+
     def code_uri(self, runtime: str) -> str:
         """The code folder of the commit whose images apply wrote (the pointers' commit)."""
         return states_format(self.code_prefix(runtime, "{}"), f"{self.pointers}.commit.S")

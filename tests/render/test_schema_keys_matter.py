@@ -262,7 +262,9 @@ VALUES = {
 }
 STAGE_VALUES = {"command": ["python", "-m", "other"], "environment": {"EXTRA": "1"},
                 "secrets": {"EXTRA_SECRET": "arn:aws:secretsmanager:eu-west-1:111111111111:secret:other-AbCdEf"},
-                "retry.errors": ["States.Timeout"], "instance_type": "ml.c5.2xlarge"}
+                "retry.errors": ["States.Timeout"], "instance_type": "ml.c5.2xlarge",
+                # script mode: refused but on a SageMaker training stage on a runtime with `code` (rule script-mode)
+                "entry_point": "main.py"}
 MOVES = {"account": ("111111111111", "333333333333"), "region": ("eu-west-1", "us-east-1")}
 PLATFORM_VALUES = {"artifact_bucket": "other-artifacts",
                    "registry_table": "other-registry", "event_bus": "other-bus",

@@ -1,12 +1,12 @@
-"""Where a prebuilt runtime can run: its `code` folder reaches SageMaker processing jobs only, and
-Lambda cannot run AWS's SageMaker images."""
+"""Where a prebuilt runtime can run: its `code` folder reaches SageMaker jobs only (processing jobs
+as an input, training jobs in script mode: rule script-mode), and Lambda cannot run AWS's
+SageMaker images."""
 
 from compiler.checks.finding import Finding
 from compiler.inherit import iter_stages
 
 RULE = "prebuilt-use"
-DESCRIPTION = "A runtime's `code` runs in SageMaker processing stages only; a Lambda target runs no AWS-provided image"
-TRAINING_STAGES = ("train", "tune")
+DESCRIPTION = "A runtime's `code` runs in SageMaker stages only, not on Fargate or a deploy target; a Lambda target runs no AWS-provided image"
 
 
 def check(context):
@@ -18,12 +18,8 @@ def check(context):
         compute = "sagemaker" if stage.name == "tune" else stage.values["compute"]
         where = stage.origin("runtime")
         if compute == "fargate":
-            yield Finding(where, f"runtime '{stage.values['runtime']}' has `code`, which reaches SageMaker processing jobs only",
+            yield Finding(where, f"runtime '{stage.values['runtime']}' has `code`, which reaches SageMaker jobs only",
                           "a Fargate task runs its image as it is: build one with a `dockerfile` that copies the code in", RULE)
-        elif stage.name in TRAINING_STAGES:
-            yield Finding(where, f"runtime '{stage.values['runtime']}' has `code`, which a training job does not receive",
-                          "build the training image with a `dockerfile` (COPY the script in), or use a runtime "
-                          "without `code` (a built-in algorithm)", RULE)
     deploy = context.pipelines.get("deploy")
     runtime = runtimes.get(deploy["runtime"]) if deploy else None
     if not runtime or "image" not in runtime:

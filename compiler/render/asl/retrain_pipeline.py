@@ -15,6 +15,7 @@ from compiler.render.asl.shared_states import (
     stage_result, stage_step, stage_timeout)
 from compiler.render.distribution import training_hyperparameters
 from compiler.render.naming import Naming, states_format
+from compiler.render.script_mode import is_dynamic, script_mode_hyperparameters
 from compiler.render.stage_parameters import sagemaker_training, sagemaker_tuning, stage_environment
 from compiler.render.stages import BASELINE_AFTER, retrain_levels, retrain_stages
 from compiler.stage_graph import variable
@@ -49,7 +50,7 @@ def definition(naming: Naming) -> dict:
         "timeout": timeout + BOOKKEEPING_SECONDS,
         "pointers": pointers,
         "drift_gate": drift_gate,
-        "static_hyperparameters": _train_hyperparameters(retrain) if retrain.tune else None,
+        "static_hyperparameters": _static_hyperparameters(naming, retrain) if retrain.tune else None,
         # Parallel branches return their `$.stages`, merged after the Parallel: it must exist
         # before the first one, even when no stage before it kept a result there.
         "start_stages": STAGES_START if any("branches" in step for step in steps) else None,
@@ -181,11 +182,21 @@ def _state_name(text: str) -> str:
     return names.fit(text, names.LIMITS["state"])
 
 
-def _train_hyperparameters(retrain: RetrainPipeline) -> dict:
-    """What the train stage's training job is given, before any tuned values are merged over it:
-    its hyper-parameters and, distributed, the launcher's (render/distribution.py). A Fargate
-    train stage takes no distribution (rule train-distribution)."""
-    return training_hyperparameters(retrain.hyperparameters, retrain.distribution, retrain.train)
+def _job_hyperparameters(naming: Naming, retrain: RetrainPipeline, stage) -> dict:
+    """What a training job on `stage` is given, before any tuned values are merged over it: train
+    and the tuning stage, train's hyper-parameters and, distributed, the launcher's
+    (render/distribution.py; a Fargate train stage takes no distribution: rule
+    train-distribution); in script mode, its reserved ones (render/script_mode.py)."""
+    own = training_hyperparameters(retrain.hyperparameters, retrain.distribution, stage) \
+        if stage.name == "train" or stage.kind == "tuning" else {}
+    return {**own, **script_mode_hyperparameters(naming, stage)}
+
+
+def _static_hyperparameters(naming: Naming, retrain: RetrainPipeline) -> dict:
+    """The "Static hyper-parameters" Pass state's Result, or its Parameters where a value is read
+    at run time (script mode's archive of the applied commit)."""
+    static = _job_hyperparameters(naming, retrain, retrain.train)
+    return {"parameters": static, "result": None} if is_dynamic(static) else {"parameters": None, "result": static}
 
 
 def _train_step(naming: Naming, retrain: RetrainPipeline, stage, input_uri: str, extra: dict,
@@ -200,7 +211,7 @@ def _train_step(naming: Naming, retrain: RetrainPipeline, stage, input_uri: str,
         own = json.dumps(dict(retrain.hyperparameters), sort_keys=True) if is_train else None
         params = f"States.JsonToString({merged})" if tuned else own
         return container_step(naming, "retrain", stage, input_uri, params, extra)
-    hyperparameters = merged if tuned else _train_hyperparameters(retrain) if is_train else {}
+    hyperparameters = merged if tuned else _job_hyperparameters(naming, retrain, stage)
     env = stage_environment(naming, "retrain", stage, input_uri, None, extra)
     return stage_step(naming, "retrain", stage, f"arn:{naming.platform.partition}:states:::sagemaker:createTrainingJob.sync",
                       sagemaker_training(naming, stage, env, input_uri, hyperparameters, channels),
@@ -266,8 +277,8 @@ def _tune_step(naming: Naming, retrain: RetrainPipeline, input_uri: str) -> dict
     if tune.stage.command is not None:
         extra[names.COMMAND_VARIABLE] = names.command_value(tune.stage.command)
     env = stage_environment(naming, "retrain", tune.stage, input_uri, None, extra)
-    parameters = sagemaker_tuning(naming, tune, training_hyperparameters(retrain.hyperparameters, retrain.distribution,
-                                                                        tune.stage), env, input_uri, channels["inputs"])
+    parameters = sagemaker_tuning(naming, tune, _job_hyperparameters(naming, retrain, tune.stage), env, input_uri,
+                                  channels["inputs"])
     step = stage_step(naming, "retrain", tune.stage,
                       f"arn:{naming.platform.partition}:states:::sagemaker:createHyperParameterTuningJob.sync", parameters,
                       None)
