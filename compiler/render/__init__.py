@@ -38,14 +38,13 @@ def _manifest(naming: Naming, files: dict[str, str]) -> dict:
         "description": config.description,
         "owner": config.owner,
         "target": _target(naming),
-        "inputs": [{"path": source.path, "sha256": source.sha256} for source in config.sources],
-        **_prebuilt(config),
-        "outputs": [{"path": name, "sha256": sha256(text)} for name, text in sorted(files.items())],
-    }
-    if config.disabled:
         # What the config writes but this environment switches off (`enabled: false`): not
         # compiled here, and removed by apply where an earlier apply created it.
-        manifest["disabled"] = list(config.disabled)
+        **({"disabled": list(config.disabled)} if config.disabled else {}),
+        **_prebuilt(config),
+        "inputs": [{"path": source.path, "sha256": source.sha256} for source in config.sources],
+        "outputs": [{"path": name, "sha256": sha256(text)} for name, text in sorted(files.items())],
+    }
     return manifest
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from compile_helpers import (REPO_ROOT, SAMPLES, invoke, run_cli, samples_out, snapshot,  # noqa: F401
+from compile_helpers import (REPO_ROOT, SAMPLE_REPOSITORIES, SAMPLES, invoke, run_cli, samples_out, snapshot,  # noqa: F401
                              tree)
 
 pytestmark = pytest.mark.e2e  # whole compiles in subprocesses
@@ -73,7 +73,8 @@ def test_identical_across_working_directories_and_path_styles(samples_out, tmp_p
         "from elsewhere, relative": (elsewhere, [os.path.relpath(SAMPLES, elsewhere), "--platform",
                                                  os.path.relpath(SAMPLES / "mlops-platform.yaml", elsewhere)]),
         "each repository named": (REPO_ROOT, ["samples/fraud-lambda", "samples/churn-fargate/mlops.yaml",
-                                              str(SAMPLES / "demand-forecast"), "--platform", "samples/mlops-platform.yaml"]),
+                                              str(SAMPLES / "demand-forecast"), "samples/abalone/",
+                                              "--platform", "samples/mlops-platform.yaml"]),
     }
     for label, (cwd, args) in runs.items():
         out = tmp_path / label.replace(" ", "-").replace("/", "").replace(",", "")
@@ -84,13 +85,15 @@ def test_identical_across_working_directories_and_path_styles(samples_out, tmp_p
 
 def test_manifest_has_no_absolute_paths_or_timestamps(samples_out):
     manifests = sorted(samples_out.glob("*/*/manifest.json"))
-    assert len(manifests) == 4
+    assert len(manifests) == 6  # model environments: abalone 2, churn 1, demand 1, fraud 2
     timestamp = re.compile(r"\d{4}-\d{2}-\d{2}|\d{2}:\d{2}:\d{2}")
     for manifest_file in manifests:
         text = manifest_file.read_text()
         manifest = json.loads(text)
+        # The optional keys (an environment's switched-off pipelines, prebuilt images) come after the target.
+        optional = [key for key in ("disabled", "prebuilt_images", "aws_images_source") if key in manifest]
         assert list(manifest) == ["format_version", "compiler", "model", "environment", "description", "owner", "target",
-                                  "inputs", "outputs"]
+                                  *optional, "inputs", "outputs"]
         assert not timestamp.search(text), f"{manifest_file}: looks like a timestamp"
         for needle in (str(REPO_ROOT), str(samples_out), os.path.expanduser("~"), "/tmp"):
             assert needle not in text, f"{manifest_file} mentions {needle}"
@@ -100,10 +103,9 @@ def test_manifest_has_no_absolute_paths_or_timestamps(samples_out):
 
 
 def test_manifest_hashes_inputs_and_outputs(samples_out):
-    repos = {"churn-fargate": "churn-fargate", "demand-forecast": "demand-forecast", "fraud-scoring": "fraud-lambda"}
     for manifest_file in sorted(samples_out.glob("*/*/manifest.json")):
         manifest = json.loads(manifest_file.read_text())
-        repo = SAMPLES / repos[manifest["model"]]
+        repo = SAMPLES / SAMPLE_REPOSITORIES[manifest["model"]]
         assert [i["path"] for i in manifest["inputs"]] == ["../mlops-platform.yaml", "mlops.yaml"]
         for entry in manifest["inputs"]:
             assert entry["sha256"] == hashlib.sha256((repo / entry["path"]).read_bytes()).hexdigest()
@@ -251,7 +253,7 @@ def test_recompiling_unchanged_output_touches_nothing(samples_copy, tmp_path):
     before = snapshot(out)
     result = compile_copy(samples_copy, out)
     assert result.exit_code == 0
-    assert "0 updated, 4 unchanged" in result.output
+    assert "0 updated, 6 unchanged" in result.output
     assert snapshot(out) == before, "an unchanged compile rewrote files (inode or mtime changed)"
 
 
@@ -261,7 +263,7 @@ def test_a_change_replaces_only_its_directory(samples_copy, tmp_path):
     before = snapshot(out)
     change_config(samples_copy)
     result = compile_copy(samples_copy, out)
-    assert result.exit_code == 0 and "1 updated, 3 unchanged" in result.output, result.output
+    assert result.exit_code == 0 and "1 updated, 5 unchanged" in result.output, result.output
     after = snapshot(out)
     assert set(after) == set(before)
     changed = {path for path in after if after[path] != before[path]}

@@ -320,8 +320,8 @@ def test_usage_errors_exit_2(out):
     assert no_batch.exit_code == 2 and "has no batch pipeline" in no_batch.output
     several = invoke("graph", str(out), "--env", "prod", "--model", "fraud-scoring")
     assert several.exit_code == 2 and "--pipeline" in several.output
-    unknown_env = invoke("graph", str(out), "--env", "staging", "--model", "fraud-scoring", "--pipeline", "retrain")
-    assert unknown_env.exit_code == 2 and "staging" in unknown_env.output
+    unknown_env = invoke("graph", str(out), "--env", "qa", "--model", "fraud-scoring", "--pipeline", "retrain")
+    assert unknown_env.exit_code == 2 and "qa" in unknown_env.output
     unknown_pipeline = invoke("graph", str(out), "--env", "prod", "--pipeline", "nightly")
     assert unknown_pipeline.exit_code == 2
     unknown_model = invoke("graph", str(out), "--env", "default", "--model", "nope", "--pipeline", "retrain")

@@ -588,7 +588,7 @@ def task_calls(config, definitions: dict) -> list[tuple[str, str, dict, str]]:
         found.append((action, f"arn:aws:s3:::{bucket}/{config.name}/retrain/{RUN_ID}/train/model.tar.gz", {}, "artifacts"))
     found.append(("s3:ListBucket", f"arn:aws:s3:::{bucket}", {"s3:prefix": f"{config.name}/retrain/"}, "artifacts"))
     runtimes = {s.runtime for s in stages} | ({config.deploy.runtime} if config.deploy and config.deploy.target != "lambda" else set())
-    for runtime in runtimes:
+    for runtime in sorted(r for r in runtimes if config.runtime(r).built):  # the model's own repositories
         found.append(("ecr:BatchGetImage", arn(config, "ecr", f"repository/{config.name}/{runtime}"), {}, f"image {runtime}"))
     for stage in stages:
         for secret in stage.secrets.values():

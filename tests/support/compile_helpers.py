@@ -30,6 +30,9 @@ from click.testing import CliRunner
 from paths import REPO_ROOT
 
 SAMPLES = REPO_ROOT / "samples"
+#: Each sample model's repository folder under samples/, by model name.
+SAMPLE_REPOSITORIES = {"abalone": "abalone", "churn-fargate": "churn-fargate", "demand-forecast": "demand-forecast",
+                       "fraud-scoring": "fraud-lambda"}
 SAMPLES_PLATFORM = SAMPLES / "mlops-platform.yaml"
 GOLDEN = REPO_ROOT / "tests" / "golden"
 
