@@ -271,3 +271,38 @@ def test_a_tuning_job_without_a_best_job_in_a_branch_is_its_named_failure(monkey
         assert (run.status, run.error) == ("FAILED", "NoBestTrainingJob"), run.cause
         assert [n["subject"] for n in published(account.topic)] == [
             "[mlops] demand-forecast default retrain: tune found no best training job"]
+
+
+def _wide(width: int) -> str:
+    """FEATURES with `width` SageMaker feature stages after validate, each keeping a result, all read by train."""
+    config = yaml.safe_load(FEATURES)
+    stages = config["pipelines"]["retrain"]["stages"]
+    del stages["features-a"], stages["features-b"]
+    names = [f"f{index:02d}" for index in range(width)]
+    for name in names:
+        stages[name] = {"kind": "processing", "after": ["validate"], "compute": "sagemaker", "command": ["python", "f.py"]}
+    stages["train"].update(after=names, inputs={name: name for name in names})
+    return yaml.safe_dump(config)
+
+
+def test_a_level_of_twelve_branches_merges_every_result_with_intrinsics_nested_at_most_ten_deep(monkeypatch, tmp_path):
+    """A chain of States.JsonMerge would nest 11 intrinsics for 12 branches; Step Functions allows 10
+    in a field (Developer Guide, "Intrinsic functions"): the branches merge as a balanced tree, and
+    every branch's result reaches train."""
+    with _account(monkeypatch, tmp_path, "feat", _wide(12)) as account:
+        account.harness.stages.metrics = {"auc": 0.9}
+        (arn,) = [m["stateMachineArn"] for m in account.sfn.list_state_machines()["stateMachines"]
+                  if m["name"] == "feat-default-retrain"]
+        definition = json.loads(account.sfn.describe_state_machine(stateMachineArn=arn)["definition"])
+        (level,) = [state for state in definition["States"].values() if state["Type"] == "Parallel"]
+        merge = level["ResultSelector"]["stages.$"]
+        depth = deepest = 0
+        for char in merge:
+            depth += char == "("
+            depth -= char == ")"
+            deepest = max(deepest, depth)
+        assert len(level["Branches"]) == 12 and 1 < deepest <= 10, merge
+
+        run = execute(account.sfn, "feat-default-retrain", "run-wide")
+        assert run.status == "SUCCEEDED", (run.error, run.cause)
+        assert set(run.output["stages"]) == {f"f{index:02d}" for index in range(12)}  # the Fargate stages keep none

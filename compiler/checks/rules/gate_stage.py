@@ -3,6 +3,7 @@ of its outputs) that exists."""
 
 from compiler import stage_graph
 from compiler.checks.finding import Finding, did_you_mean
+from compiler.inherit import iter_stages
 
 RULE = "gate-stage"
 DESCRIPTION = "One evaluate-kind stage holds the gate; `metrics.from` names a stage or an output it has"
@@ -26,6 +27,26 @@ def check(context):
                           "add `gate` conditions to this stage, or remove `metrics`", RULE, at_key=True)
         elif "from" in (raw.get("metrics") or {}):
             yield from _source(name, raw["metrics"]["from"], stages)
+        if "gate" in raw:
+            yield from _uploaded(context, name, raw, stages)
+
+
+def _uploaded(context, name: str, raw: dict, stages: dict):
+    """A SageMaker processing job with declared `outputs` uploads exactly those (render/stage_parameters.py),
+    so a metrics file in the stage's own folder is never written there: the gate would fail every run."""
+    source = (raw.get("metrics") or {}).get("from", name)
+    stage, output = stage_graph.split_source(source)
+    if output is not None or stage not in stages or not stages[stage].get("outputs"):
+        return
+    view = next((v for v in iter_stages(context.config) if v.pipeline == "retrain" and v.name == stage), None)
+    if view is None or view.values["compute"] != "sagemaker" or stage_graph.view_kind(view) not in ("processing", "evaluate"):
+        return
+    where = STAGES + (name,) + (("metrics", "from") if "from" in (raw.get("metrics") or {}) else ("gate",))
+    first = sorted(stages[stage]["outputs"])[0]
+    yield Finding(where, f"the gate reads {stage}'s folder, which its SageMaker job does not upload: "
+                         "with `outputs` declared it uploads only those",
+                  f"read the metrics from an output, e.g. `metrics: {{from: {stage}.{first}, file: metrics.json}}`",
+                  RULE, at_key="from" not in (raw.get("metrics") or {}))
 
 
 def _source(name: str, source: str, stages: dict):

@@ -125,6 +125,9 @@ def _variables(view):
 
 #: The processing input that brings a prebuilt image's `code` folder (render/stage_parameters.py).
 CODE_INPUT, CODE_PATH = "code", "/opt/ml/processing/input/code"
+#: A processing job takes at most 10 inputs and 10 outputs (botocore: ProcessingInputs and
+#: ProcessingOutputs, max 10); the schema allows 20 of each, as a training job's channels.
+PROCESSING_LIMIT = 10
 
 
 def _processing_paths(view, runtimes: dict):
@@ -133,6 +136,12 @@ def _processing_paths(view, runtimes: dict):
     one folder two downloads fill."""
     runtime = runtimes.get(view.values.get("runtime"))
     seen = {CODE_PATH: ("input", CODE_INPUT)} if isinstance(runtime, dict) and runtime.get("code") else {}
+    for key, extra in (("inputs", len(seen)), ("outputs", 0)):
+        count = len(view.raw.get(key) or {}) + extra
+        if count > PROCESSING_LIMIT:
+            yield Finding(view.path + (key,), f"a SageMaker processing job takes at most {PROCESSING_LIMIT} {key}; "
+                          f"this one would have {count}" + (" (the runtime's code folder is one)" if extra else ""),
+                          "read or write a common prefix as one, or split the stage", RULE, at_key=True)
     for key, base in (("inputs", "/opt/ml/processing/input"), ("outputs", "/opt/ml/processing/output")):
         for name, spec in sorted((view.raw.get(key) or {}).items()):
             where = view.path + (key, name)

@@ -167,12 +167,20 @@ def _parallel(naming: Naming, steps: list) -> dict:
         if "warm_start" in step:  # in a branch: the run's registry read failure is out of its scope
             step["warm_start"]["read_failed"] = step["failure"]["notify_state"]
         branches.append({"step": step, "events_failure": events})
-    merged = "$[0]"
-    for index in range(1, len(steps)):
-        merged = f"States.JsonMerge({merged}, $[{index}], false)"
     return {"name": _state_name(f"Run {label}"), "stage": label, "branches": branches,
-            "result_selector": {"stages.$": merged}, "join_state": _state_name(f"Join {label}"),
+            "result_selector": {"stages.$": merge_branches(0, len(steps))}, "join_state": _state_name(f"Join {label}"),
             "fail_state": _state_name(f"Parallel {label} failed"), "next": None}
+
+
+def merge_branches(first: int, end: int) -> str:
+    """The intrinsic merging the branch results `$[first]` .. `$[end - 1]`, as a balanced tree of
+    States.JsonMerge: a field may nest at most 10 intrinsic functions (Step Functions Developer
+    Guide, "Intrinsic functions"), which a chain would pass at 12 branches; a tree of the 30 stages
+    a retrain may have nests 5."""
+    if end - first == 1:
+        return f"$[{first}]"
+    middle = (first + end + 1) // 2
+    return f"States.JsonMerge({merge_branches(first, middle)}, {merge_branches(middle, end)}, false)"
 
 
 def _state_name(text: str) -> str:
