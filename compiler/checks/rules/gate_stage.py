@@ -6,7 +6,8 @@ from compiler.checks.finding import Finding, did_you_mean
 from compiler.inherit import iter_stages
 
 RULE = "gate-stage"
-DESCRIPTION = "One evaluate-kind stage holds the gate; `metrics.from` names a stage or an output it has"
+DESCRIPTION = ("One evaluate-kind stage holds the gate; `metrics.from` names a stage or an output it has, "
+               "one its job uploads")
 STAGES = ("pipelines", "retrain", "stages")
 
 
