@@ -1,0 +1,1 @@
+"""Score the fine-tuned model on the test split (a processing job)."""
