@@ -240,14 +240,19 @@ def test_a_tuning_stage_of_its_own_tunes_train_with_its_best_hyperparameters(mon
                                                       "eta": "0.2", "max_depth": "4", "booster": "gbtree"}
 
 
-def test_tune_in_a_parallel_branch_hands_its_best_hyperparameters_to_train(monkeypatch, tmp_path):
-    """tune beside a feature stage: its result (the tuned hyper-parameters) crosses the join."""
+def _tune_beside_features() -> str:
+    """demand-forecast with tune and a feature stage of its own both after transform: a Parallel level."""
     config = yaml.safe_load((REPO_ROOT / "samples" / "demand-forecast" / "mlops.yaml").read_text())
     stages = config["pipelines"]["retrain"]["stages"]
     stages["features"] = {"kind": "processing", "after": ["transform"], "command": ["python", "f.py"]}
     stages["tune"]["after"] = ["transform"]
     stages["train"]["after"] = ["tune", "features"]
-    with _account(monkeypatch, tmp_path, "demand-forecast", yaml.safe_dump(config)) as account:
+    return yaml.safe_dump(config)
+
+
+def test_tune_in_a_parallel_branch_hands_its_best_hyperparameters_to_train(monkeypatch, tmp_path):
+    """tune beside a feature stage: its result (the tuned hyper-parameters) crosses the join."""
+    with _account(monkeypatch, tmp_path, "demand-forecast", _tune_beside_features()) as account:
         account.harness.stages.metrics = {"rmse": 11.0, "mape": 0.1}
         account.harness.stages.tuned = {"eta": "0.3", "max_depth": "5", "booster": "dart"}
         run = execute(account.sfn, "demand-forecast-default-retrain", "run-tune-branch")
@@ -260,12 +265,7 @@ def test_tune_in_a_parallel_branch_hands_its_best_hyperparameters_to_train(monke
 
 
 def test_a_tuning_job_without_a_best_job_in_a_branch_is_its_named_failure(monkeypatch, tmp_path):
-    config = yaml.safe_load((REPO_ROOT / "samples" / "demand-forecast" / "mlops.yaml").read_text())
-    stages = config["pipelines"]["retrain"]["stages"]
-    stages["features"] = {"kind": "processing", "after": ["transform"], "command": ["python", "f.py"]}
-    stages["tune"]["after"] = ["transform"]
-    stages["train"]["after"] = ["tune", "features"]
-    with _account(monkeypatch, tmp_path, "demand-forecast", yaml.safe_dump(config)) as account:
+    with _account(monkeypatch, tmp_path, "demand-forecast", _tune_beside_features()) as account:
         account.harness.stages.tuned = None
         run = execute(account.sfn, "demand-forecast-default-retrain", "run-tune-nobest")
         assert (run.status, run.error) == ("FAILED", "NoBestTrainingJob"), run.cause
