@@ -15,9 +15,10 @@
   Trainium instances").
 - Only the SageMaker training toolkit reads the reserved hyper-parameters: the train stage (and
   the tuning stage's training jobs) must run it. It runs in script mode (an AWS-provided image
-  with `code` and the stage's `entry_point`, rule script-mode) and in the user's own image, built
-  from a `dockerfile` or pinned by digest, which "must" run it ("Adapting your own training
-  container", SageMaker developer guide). An AWS-provided image without script mode, and any
+  with `code` and the stage's `entry_point`, rule script-mode); the user's own image, built from a
+  `dockerfile` or pinned by digest, is taken to be adapted with it (SageMaker developer guide,
+  "Custom Docker containers with SageMaker AI": the SageMaker Training Toolkit adapts an image),
+  which validate cannot look inside to see. An AWS-provided image without script mode, and any
   built-in algorithm, runs as SageMaker's algorithm, which validates every hyper-parameter and
   fails the job on the reserved ones ("Extraneous hyperparameter found":
   aws/sagemaker-xgboost-container, sagemaker_algorithm_toolkit/hyperparameter_validation.py).
