@@ -24,14 +24,8 @@ import re
 import subprocess
 from pathlib import Path
 
-from compiler.aws_data.images import IMAGES_FILE
+from compiler.aws_data.images import BUILT_IN_ALGORITHMS, FRAMEWORKS, IMAGES_FILE
 
-#: The deep learning frameworks users name, and SageMaker's built-in algorithms (one image per
-#: region, the same for training and inference).
-FRAMEWORKS = ("huggingface", "pytorch", "sklearn", "tensorflow", "xgboost")
-BUILT_IN_ALGORITHMS = ("blazingtext", "factorization-machines", "forecasting-deepar", "image-classification",
-                       "ipinsights", "kmeans", "knn", "lda", "linear-learner", "ntm", "object-detection",
-                       "object2vec", "pca", "randomcutforest", "semantic-segmentation", "seq2seq")
 SCOPES = ("inference", "training")
 PROCESSORS = ("cpu", "gpu")
 _BASE_FRAMEWORK = re.compile(r"^(pytorch|tensorflow)(.+)$")

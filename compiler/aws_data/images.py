@@ -17,6 +17,13 @@ import re
 from importlib import resources
 
 IMAGES_FILE = "sagemaker_images.json"
+#: The deep learning frameworks users name, and SageMaker's built-in algorithms (one image per
+#: region, the same for training and inference), which the data file holds. A built-in algorithm
+#: runs no training toolkit of its own: it validates every hyper-parameter itself.
+FRAMEWORKS = ("huggingface", "pytorch", "sklearn", "tensorflow", "xgboost")
+BUILT_IN_ALGORITHMS = ("blazingtext", "factorization-machines", "forecasting-deepar", "image-classification",
+                       "ipinsights", "kmeans", "knn", "lda", "linear-learner", "ntm", "object-detection",
+                       "object2vec", "pca", "randomcutforest", "semantic-segmentation", "seq2seq")
 #: An ECR image URI pinned by digest ("Pulling an image", Amazon ECR User Guide: `docker pull
 #: <registry>/<repository>@sha256:<digest>`); ECR repository names are lowercase, `/`-separated.
 DIGEST_URI = re.compile(r"(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(?:\.cn)?/"

@@ -98,6 +98,8 @@ def test_distribution_reaches_the_training_job_and_the_tuning_jobs_training_jobs
         stages = config["pipelines"]["retrain"]["stages"]
         stages["train"].update(instance_type="ml.p4d.24xlarge", instance_count=2, distribution=distribution)
         stages["tune"]["instance_type"] = "ml.g5.12xlarge"
+        for name in ("train", "tune"):  # the image's training toolkit runs (rule train-distribution)
+            del stages[name]["command"]
 
     with forecast_with(monkeypatch, tmp_path, distributed) as (account, _registry):
         account.harness.stages.metrics = FORECAST_METRICS

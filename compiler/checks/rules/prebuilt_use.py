@@ -4,6 +4,7 @@ SageMaker images."""
 
 from compiler.checks.finding import Finding
 from compiler.inherit import iter_stages
+from compiler.stage_graph import view_kind
 
 RULE = "prebuilt-use"
 DESCRIPTION = "A runtime's `code` runs in SageMaker stages only, not on Fargate or a deploy target; a Lambda target runs no AWS-provided image"
@@ -15,7 +16,8 @@ def check(context):
         runtime = runtimes.get(stage.values["runtime"]) or {}
         if "code" not in runtime:
             continue
-        compute = "sagemaker" if stage.name == "tune" else stage.values["compute"]
+        # A tuning stage (`tune` or one of the model's own) runs on SageMaker whatever it inherits.
+        compute = "sagemaker" if view_kind(stage) == "tuning" else stage.values["compute"]
         where = stage.origin("runtime")
         if compute == "fargate":
             yield Finding(where, f"runtime '{stage.values['runtime']}' has `code`, which reaches SageMaker jobs only",

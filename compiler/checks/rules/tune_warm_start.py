@@ -6,21 +6,26 @@ HyperParameterTuningJobWarmStartConfig); TransferLearning is for new data. A ret
 `triggers.new_data` runs because the data changed, so identical_data_and_algorithm would claim
 what is not true and mislead the search: refused, with transfer_learning as the way out. (The
 other conditions on a parent, same objective metric and hyper-parameter types, compare with the
-approved version's config, which validate does not see.)
+approved version's config, which validate does not see.) The tuning stage is `tune` or one of the
+model's own of kind tuning (stage_graph.tuning_stage).
 """
 
 from compiler.checks.finding import Finding
+from compiler.stage_graph import tuning_stage
 
 RULE = "tune-warm-start"
 DESCRIPTION = "tune.warm_start identical_data_and_algorithm is not used by a retrain that new data starts"
-WARM_START = ("pipelines", "retrain", "stages", "tune", "warm_start", "type")
+STAGES = ("pipelines", "retrain", "stages")
 
 
 def check(context):
     retrain = context.pipelines.get("retrain", {})
-    warm_start = (retrain.get("stages", {}).get("tune") or {}).get("warm_start")
+    stages = retrain.get("stages", {})
+    tuning = tuning_stage(stages)
+    warm_start = (stages.get(tuning) or {}).get("warm_start") if tuning else None
     if warm_start is None or warm_start["type"] != "identical_data_and_algorithm":
         return
     if "new_data" in (retrain.get("triggers") or {}):
-        yield Finding(WARM_START, "runs started by triggers.new_data tune on new data, not the parent's",
+        yield Finding(STAGES + (tuning, "warm_start", "type"),
+                      "runs started by triggers.new_data tune on new data, not the parent's",
                       "use warm_start type transfer_learning", RULE)
