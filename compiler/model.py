@@ -274,8 +274,26 @@ class DeployPipeline:
 
 
 @dataclasses.dataclass(frozen=True)
+class Transform:
+    """batch mode `transform`: a SageMaker Batch Transform job's settings, in SageMaker's
+    spellings (CreateTransformJob); None where the config leaves SageMaker's default."""
+
+    content_type: Optional[str]
+    accept: Optional[str]
+    split_type: str
+    compression: str
+    assemble_with: str
+    batch_strategy: Optional[str]
+    max_payload_mb: Optional[int]
+    max_concurrent_transforms: Optional[int]
+    input_filter: Optional[str]
+    output_filter: Optional[str]
+    join_source: str
+
+
+@dataclasses.dataclass(frozen=True)
 class BatchPipeline:
-    mode: str  # "full" or "mini"
+    mode: str  # "full", "mini" or "transform"
     stage: Stage
     input: str
     output: str
@@ -283,6 +301,7 @@ class BatchPipeline:
     batch_size: int
     max_concurrency: int
     tolerated_failure_percent: float
+    transform: Optional[Transform] = None  # mode transform only
 
 
 @dataclasses.dataclass(frozen=True)

@@ -15,7 +15,7 @@ from compiler.aws_data import images
 from compiler.model import (BatchPipeline, Build, DeployPipeline, Distribution, Drift, Endpoint, Function,
                             GateCondition, GraphStage, Health, ModelConfig, Monitor, Platform, Poll, PrebuiltImage,
                             RetrainPipeline, Retry, Runtime, Service, SourceFile, Stage, StageInput, StageOutput, Traffic,
-                            Tune, TuneParameter, frozen_map)
+                            Transform, Tune, TuneParameter, frozen_map)
 
 #: `monitor:<alarm>` in traffic.alarms names an alarm of the monitor section.
 MONITOR_ALARM_PREFIX = "monitor:"
@@ -304,7 +304,15 @@ def _service(given: Optional[dict], model: str, environment: str) -> Service:
 def _batch(batch: dict, stage: Stage) -> BatchPipeline:
     batch = _with_defaults("batch", batch)
     return BatchPipeline(batch["mode"], stage, batch["input"], batch["output"], batch.get("schedule"),
-                         batch["batch_size"], batch["max_concurrency"], float(batch["tolerated_failure_percent"]))
+                         batch["batch_size"], batch["max_concurrency"], float(batch["tolerated_failure_percent"]),
+                         _transform(batch) if batch["mode"] == "transform" else None)
+
+
+def _transform(batch: dict) -> Transform:
+    given = batch.get("transform") or {}
+    properties = package_data.schema()["$defs"]["batch"]["properties"]["transform"]["properties"]
+    settings = {**{key: spec["default"] for key, spec in properties.items() if "default" in spec}, **given}
+    return Transform(**{field: settings.get(field) for field in Transform.__dataclass_fields__})
 
 
 def _monitor(monitor: dict, stages: dict) -> Monitor:

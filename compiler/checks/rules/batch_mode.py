@@ -9,7 +9,7 @@ MINI_ONLY = ("batch_size", "max_concurrency", "tolerated_failure_percent")
 
 def check(context):
     batch = context.pipelines.get("batch")
-    if batch is not None and batch["mode"] == "full":
+    if batch is not None and batch["mode"] != "mini":
         for key in MINI_ONLY:
             if key in batch:
                 yield Finding(("pipelines", "batch", key), f"'{key}' applies to mode mini only",

@@ -5,7 +5,7 @@ ResourceConfig.InstanceType (TrainingInstanceType), a processing job's and a mon
 schedule's ClusterConfig.InstanceType (ProcessingInstanceType), an endpoint's production
 variant (ProductionVariantInstanceType). The enums ship in compiler/aws_data (generated from
 botocore), so SageMaker's "ValidationException" hours into a run becomes an error at validate.
-No config key runs a transform job (TransformInstanceType is kept in the data for when one does).
+batch mode transform runs a transform job (TransformResources.InstanceType: TransformInstanceType).
 """
 
 from compiler.aws_data import sagemaker_instance_types
@@ -18,7 +18,7 @@ DESCRIPTION = "SageMaker instance types are ones the job or endpoint that runs t
 #: The stage kinds (the stage graph's) that run training jobs; every other runs a processing job.
 TRAINING_KINDS = ("training", "tuning")
 JOB = {"TrainingInstanceType": "a training job", "ProcessingInstanceType": "a processing job",
-       "ProductionVariantInstanceType": "an endpoint"}
+       "ProductionVariantInstanceType": "an endpoint", "TransformInstanceType": "a transform job"}
 
 
 def check(context):
@@ -40,6 +40,8 @@ def _instance_types(context):
         sagemaker = view_kind(stage) == "tuning" or stage.values["compute"] == "sagemaker"
         if sagemaker and stage.origins.get("instance_type"):
             shape = "TrainingInstanceType" if view_kind(stage) in TRAINING_KINDS else "ProcessingInstanceType"
+            if stage.pipeline == "batch" and context.pipelines["batch"]["mode"] == "transform":
+                shape = "TransformInstanceType"
             yield stage.origins["instance_type"], stage.values["instance_type"], shape
     deploy = context.pipelines.get("deploy") or {}
     endpoint = deploy.get("endpoint") or {}

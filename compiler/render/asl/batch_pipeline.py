@@ -3,6 +3,7 @@ Map of mini-batches."""
 
 from __future__ import annotations
 
+from compiler.render.asl import batch_transform
 from compiler.render.asl.jinja_templates import render
 from compiler.render.asl.shared_states import (
     BOOKKEEPING_SECONDS, base_context, container_step, failure_chain, pointers_check)
@@ -11,6 +12,8 @@ from compiler.render.naming import Naming, states_format
 
 def definition(naming: Naming) -> dict:
     batch = naming.config.batch
+    if batch.mode == "transform":
+        return batch_transform.definition(naming, _approved_model(naming))
     stage = batch.stage
     context = base_context(naming, "batch", f"Batch scoring for {naming.config.name} ({naming.config.environment}), "
                            f"{batch.mode} mode: {batch.input} -> {batch.output}")
@@ -39,6 +42,7 @@ def definition(naming: Naming) -> dict:
         "pointers": pointers,
         "approved": approved,
         "step": step,
+        "transform": None,
     })
     return render("batch.asl.json.j2", context)
 

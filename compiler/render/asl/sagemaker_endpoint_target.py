@@ -30,11 +30,8 @@ def target_states(naming: Naming, deploy, failures, serve_image, model_data, env
     platform = naming.platform
     model_prefix = names.job_prefix(naming.config.name, naming.config.environment, "sagemaker_model")
     config_prefix = names.job_prefix(endpoint.name, "config", "endpoint_config")
-    container = {"Image.$": serve_image, "ModelDataUrl.$": model_data, "Environment": dict(sorted(environment.items()))}
-    create_model = {"ModelName.$": "$.deployment.model", "PrimaryContainer": container,
-                    "ExecutionRoleArn": platform.task_role, "Tags": naming.tags("deploy")}
-    if platform.subnets:
-        create_model["VpcConfig"] = vpc_config(platform)
+    create_model = sagemaker_model(naming, "deploy", "$.deployment.model", {"Image.$": serve_image}, model_data,
+                                   environment)
     endpoint_config = {"EndpointConfigName.$": "$.deployment.endpoint_config",
                        "ProductionVariants": [{"VariantName": SAGEMAKER_VARIANT, "ModelName.$": "$.deployment.model",
                                                "InstanceType": endpoint.instance_type,
@@ -117,6 +114,21 @@ def target_states(naming: Naming, deploy, failures, serve_image, model_data, env
         "polls": {"endpoint": poll},
         "can_roll_back": True,
     }
+
+
+def sagemaker_model(naming: Naming, pipeline: str, name_path: str, image: dict, model_data: str | None,
+                    environment: dict) -> dict:
+    """CreateModel of one model version: its serving image (`image`: `Image` or `Image.$`), its
+    artifacts (a JSONPath; None: the image is the model), run as the task role in the platform's
+    subnets. The deploy pipeline's endpoint and batch's transform job serve such a model."""
+    platform = naming.platform
+    container = {**image, **({"ModelDataUrl.$": model_data} if model_data else {}),
+                 "Environment": dict(sorted(environment.items()))}
+    model = {"ModelName.$": name_path, "PrimaryContainer": container, "ExecutionRoleArn": platform.task_role,
+             "Tags": naming.tags(pipeline)}
+    if platform.subnets:
+        model["VpcConfig"] = vpc_config(platform)
+    return model
 
 
 #: DescribeEndpoint of an endpoint that does not exist. SageMaker's API model declares no error for

@@ -8,6 +8,7 @@ import functools
 import re
 from typing import Callable
 
+from compiler import names
 from compiler.render import pointers as registry_pointers
 from compiler.render.iam.policy_document import iam_literal, list_bucket
 from compiler.render.iam.service_call import Call
@@ -72,11 +73,30 @@ def _sagemaker_job(kind: str, resource_type: str, name_key: str, extra: tuple, c
     actions = [f"sagemaker:Create{kind}", f"sagemaker:Describe{kind}", f"sagemaker:Stop{kind}",
                "sagemaker:AddTags", "sagemaker:ListTags", *extra]
     call.policy.allow("SageMakerJobs", actions, [call.scope.arn("sagemaker", f"{resource_type}/{name}")])
+    if kind == "TransformJob":
+        return _transform_model(call)  # runs as its model's role, passed when the model was created
     # The job runs as the role it names (a tuning job: in its training job definition).
     holder = call.parameters if "RoleArn" in call.parameters else call.parameters.get("TrainingJobDefinition") or {}
     Call(call.scope, call.pipeline, call.state, call.integration, holder, call.values).pass_role(
         "RoleArn", service="sagemaker.amazonaws.com")
     call.managed_rule()
+
+
+def _transform_model(call: Call) -> None:
+    """A transform job names no role: it runs the model it names, whose role was passed by the
+    CreateModel before it (SageMaker API reference, CreateTransformJob: ModelName). The managed
+    rule learns when it ends."""
+    call.pattern("ModelName")  # a model the batch pipeline names, known up to its run token
+    call.managed_rule()
+
+
+def _delete_model(call: Call) -> None:
+    """batch transform mode deletes the model it created for its run (`<model>-batch-<token>`)."""
+    prefix = names.job_prefix(call.scope.config.name, "batch", "sagemaker_model").lower()
+    if call.pipeline != "batch" or not call.pattern("ModelName").lower().startswith(prefix):
+        raise call.fail("ModelName is not a model of the batch pipeline's runs")
+    call.policy.allow("SageMakerBatchModels", ["sagemaker:DeleteModel"],
+                      [call.scope.arn("sagemaker", f"model/{iam_literal(prefix)}-*")])
 
 
 def _describe_execution(call: Call) -> None:
@@ -144,6 +164,7 @@ _SYNC_JOBS = {
     "sagemaker:createHyperParameterTuningJob.sync": (
         "HyperParameterTuningJob", "hyper-parameter-tuning-job", "HyperParameterTuningJobName",
         ("sagemaker:ListTrainingJobsForHyperParameterTuningJob",)),
+    "sagemaker:createTransformJob.sync": ("TransformJob", "transform-job", "TransformJobName", ()),
 }
 
 
@@ -159,6 +180,7 @@ TASK_INTEGRATIONS: dict[str, Callable[[Call], None]] = {
     "aws-sdk:cloudwatch:describeAlarms": _describe_alarms,
     "aws-sdk:cloudwatch:putMetricAlarm": _put_rollback_alarm,
     "aws-sdk:sfn:describeExecution": _describe_execution,
+    "aws-sdk:sagemaker:deleteModel": _delete_model,
     "aws-sdk:s3:getObject": functools.partial(_s3_object, "ReadMetrics", ("s3:GetObject",), "Key"),
     "aws-sdk:s3:putObject": functools.partial(_s3_object, "WriteBatchManifests", ("s3:PutObject",), "Key"),
 }

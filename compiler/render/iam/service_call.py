@@ -19,6 +19,7 @@ MANAGED_RULES = {
     "sagemaker:createProcessingJob.sync": "StepFunctionsGetEventsForSageMakerProcessingJobsRule",
     "sagemaker:createTrainingJob.sync": "StepFunctionsGetEventsForSageMakerTrainingJobsRule",
     "sagemaker:createHyperParameterTuningJob.sync": "StepFunctionsGetEventsForSageMakerTuningJobsRule",
+    "sagemaker:createTransformJob.sync": "StepFunctionsGetEventsForSageMakerTransformJobsRule",
 }
 
 

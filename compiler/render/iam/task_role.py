@@ -113,14 +113,16 @@ def _sagemaker_log_groups(config: ModelConfig, stages: list) -> dict[str, list]:
     `<tuning job>-<index>-<hash>`."""
     token = "?" * names.RUN_TOKEN_LENGTH
     groups: dict[str, set] = {}
-    for _, stage in stages:
+    for pipeline, stage in stages:
         if stage.compute != "sagemaker":
             continue
         if stage.kind == "tuning":
             prefix = names.job_prefix(config.name, "hpo", "tuning_job")
             group, stream = "/aws/sagemaker/TrainingJobs", f"{iam_literal(prefix)}-{token}-*"
         else:
-            kind = "TrainingJobs" if stage.kind == "training" else "ProcessingJobs"
+            # batch mode transform runs a transform job, its streams `<job name>/<instance id>-<time>`
+            transform = pipeline == "batch" and config.batch.mode == "transform"
+            kind = "TrainingJobs" if stage.kind == "training" else "TransformJobs" if transform else "ProcessingJobs"
             group, stream = f"/aws/sagemaker/{kind}", f"{iam_literal(names.job_prefix(config.name, stage.name))}-{token}/*"
         groups.setdefault(group, set()).add(stream)
     if config.deploy and config.deploy.target == "sagemaker-endpoint":
