@@ -31,7 +31,9 @@ ASL is never changed for a test):
    switching the endpoint to the new config, or not, as `Harness.endpoint` says ("ready",
    "never_ready": stays `Updating`/`Creating`, "roll_back": back `InService` on the old config, as
    SageMaker's alarm auto-rollback leaves it). A `.sync` job ends `Completed` or `Failed` as
-   `Stages` says; the output is the Describe* response, as AWS returns it.
+   `Stages` says; the output is the Describe* response, as AWS returns it. A transform job runs
+   as the `batch` stage with its model's container variables, and a completed one writes
+   `<input object>.out` under S3OutputPath, as SageMaker names its output objects.
 3. **aws-sdk integrations**: `s3:getObject`'s `Body` is the object's text, as AWS gives it (moto
    leaves botocore's stream there, which `States.StringToJson` cannot read); JSON given for a blob
    (`s3:putObject`'s `Body.$`) is sent as its JSON text (moto hands the list to botocore); `applicationautoscaling` is boto's `application-autoscaling` (moto has
@@ -246,6 +248,14 @@ class Harness:
         return with_every_member(_operation("sagemaker", action).output_shape, {
             "MonitoringScheduleArn": f"arn:aws:sagemaker:{REGION}:{_account()}:monitoring-schedule/{name.lower()}"})
 
+    def _write_transform_output(self, parameters: dict) -> None:
+        s3 = self.session.client("s3")
+        source = parameters["TransformInput"]["DataSource"]["S3DataSource"]["S3Uri"]
+        out_bucket, out_prefix = split_s3(parameters["TransformOutput"]["S3OutputPath"])
+        _, in_prefix = split_s3(source)
+        for key in _input_keys(s3, source):
+            s3.put_object(Bucket=out_bucket, Key=out_prefix + key.removeprefix(in_prefix) + ".out", Body=b"0.5\n")
+
     def _settle(self, endpoint, new_config: str, previous: Optional[str], pending: str) -> None:
         if self.endpoint == "ready":
             endpoint.endpoint_config_name, endpoint.endpoint_status = new_config, "InService"
@@ -283,6 +293,19 @@ class Harness:
                 job.best_training_job = dict(job.best_training_job, TrainingJobName=f"{name}-001-0a1b2c3d",
                                              TunedHyperParameters=dict(self.stages.tuned))
             described = client.describe_hyper_parameter_tuning_job(HyperParameterTuningJobName=name)
+        elif action == "createTransformJob":
+            # The job runs the model (its container's variables) on batch.input; a completed job
+            # writes `<object>.out` per input object under S3OutputPath, as SageMaker does
+            # (developer guide, "Batch transform": output files keep the input's names, with .out).
+            name = parameters["TransformJobName"]
+            container = client.describe_model(ModelName=parameters["ModelName"])["PrimaryContainer"]
+            environment = {**container.get("Environment", {}), "MLOPS_STAGE": "batch"}
+            code = self.stages.run("transform", environment, parameters) or int(fail)
+            job = backend.transform_jobs[name]
+            job.transform_job_status = "Completed" if code == 0 else "Failed"
+            if code == 0:
+                self._write_transform_output(parameters)
+            described = client.describe_transform_job(TransformJobName=name)
         else:
             raise AssertionError(f"no .sync for sagemaker:{action}")
         described.pop("ResponseMetadata", None)
@@ -295,6 +318,12 @@ class Harness:
         else:
             described.pop("FailureReason", None)  # AWS gives one only for a failed job
         return code == 0, described
+
+
+def _input_keys(s3, uri: str) -> list:
+    bucket, prefix = split_s3(uri)
+    pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+    return [item["Key"] for page in pages for item in page.get("Contents", [])]
 
 
 # moto's SageMaker responses reject or do not know these request keys; the harness records them
