@@ -11,6 +11,7 @@ returns its reason or None; `flag` writes the reasons into the changes' `risk`.
 | environment or model removed | `apply` no longer updates its pipelines, and deletes nothing it deployed: schedules and alarms stay |
 | spot turned off | `EnableManagedSpotTraining` true before, not after |
 | instance count tenfold | an instance count or capacity multiplied by 10 or more |
+| transform output reshaped | a Batch Transform job's `AssembleWith`, `Accept`, `JoinSource` or `OutputFilter` changed, added or removed: what readers of `batch.output` get changes shape |
 """
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ from compiler.diff.change import ABSENT, Change
 INSTANCE_COUNT_KEYS = frozenset({"InstanceCount", "InitialInstanceCount", "MinCapacity", "MaxCapacity",
                                  "DesiredCount", "instance_count"})
 TENFOLD = 10
+#: CreateTransformJob's fields that decide the shape of the records a transform job writes
+#: (SageMaker API reference, TransformOutput, DataProcessing).
+TRANSFORM_OUTPUT_KEYS = ("AssembleWith", "Accept", "JoinSource", "OutputFilter")
 #: Keys whose strings are alarm names (lower case).
 ALARM_NAME_KEYS = frozenset({"alarmname", "alarmnames"})
 #: CloudWatch comparison operators -> the way a Threshold moves to fire the alarm less (1 up, -1 down).
@@ -130,9 +134,18 @@ def instance_count_tenfold(change: Change) -> Optional[str]:
     return None
 
 
+def transform_output_reshaped(change: Change) -> Optional[str]:
+    key = _last_key(change.path)
+    if key not in TRANSFORM_OUTPUT_KEYS or "TransformOutput" not in change.path and "DataProcessing" not in change.path:
+        return None
+    if change.kind not in ("field-changed", "field-added", "field-removed"):
+        return None
+    return f"transform output reshaped ({key}): what readers of batch.output get changes"
+
+
 RULES: tuple[Callable[[Change], Optional[str]], ...] = (
     environment_removed, removed_gate_condition, looser_threshold, traffic_all_at_once, alarms_removed,
-    looser_alarm_threshold, spot_turned_off, instance_count_tenfold,
+    looser_alarm_threshold, spot_turned_off, instance_count_tenfold, transform_output_reshaped,
 )
 
 

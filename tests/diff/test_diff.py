@@ -1033,3 +1033,28 @@ def test_a_change_inside_a_parallel_branch_is_scoped_to_its_branch(tmp_path):
     found = _changes(*definitions)
     assert {(c.scope, c.state) for c in found} == {(("Run transform and profile", "branch 2"), "Profile")}, \
         [(c.kind, c.scope, c.state, format_path(c.path)) for c in found]
+
+
+def _transform(output: dict, processing: dict) -> dict:
+    """A batch transform-mode Score state (render/asl/batch_transform.py)."""
+    return {"StartAt": "Score", "States": {"Score": {
+        "Type": "Task", "Resource": "arn:aws:states:::sagemaker:createTransformJob.sync",
+        "Parameters": {"TransformJobName": "m-batch-1", "ModelName": "m-batch-1",
+                       "TransformOutput": {"S3OutputPath": "s3://b/p/", **output},
+                       "DataProcessing": processing}, "End": True}}}
+
+
+def test_a_transform_output_reshaped_is_flagged_and_its_scale_is_not():
+    """Issue 18: readers of batch.output get other records when AssembleWith, Accept, JoinSource or
+    OutputFilter change (SageMaker API reference, TransformOutput, DataProcessing)."""
+    old = _transform({"AssembleWith": "Line", "Accept": "text/csv"}, {"JoinSource": "Input", "OutputFilter": "$[0,-1]"})
+    new = _transform({"AssembleWith": "None", "Accept": "text/csv"}, {"JoinSource": "None"})
+    changes = _changes(old, new, file="batch.asl.json")
+    flagged = sorted(change.risk for change in changes if change.risk)
+    assert flagged == ["transform output reshaped (AssembleWith): what readers of batch.output get changes",
+                       "transform output reshaped (JoinSource): what readers of batch.output get changes",
+                       "transform output reshaped (OutputFilter): what readers of batch.output get changes"]
+    moved = _transform({"AssembleWith": "Line"}, {"JoinSource": "Input"})
+    moved["States"]["Score"]["Parameters"]["TransformOutput"]["S3OutputPath"] = "s3://b/q/"
+    assert not [c.risk for c in _changes(_transform({"AssembleWith": "Line"}, {"JoinSource": "Input"}), moved,
+                                         file="batch.asl.json") if c.risk]
