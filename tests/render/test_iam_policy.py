@@ -5,7 +5,7 @@ Inputs: every template path. The samples; the longest-names configs (SageMaker p
 training with spot, tuning, a Distributed Map batch on SageMaker, and each deploy target:
 sagemaker-endpoint with autoscaling, lambda with linear traffic, ecs-service with alarms); the
 hostile-strings configs; and EXTRA_CONFIGS below (a Distributed Map on Fargate, secrets from
-Secrets Manager and SSM, a KMS alias; SageMaker without a VPC and a KMS key ARN).
+Secrets Manager and SSM, a KMS alias; SageMaker without a VPC and a KMS key ARN; batch transform).
 
 The expected permissions are derived here, independently of render/iam/: from each state's Resource
 (a table for the optimised integrations, the SDK naming rule for `aws-sdk:`) and Parameters,
@@ -189,12 +189,35 @@ monitor:
     features: {amount: 0.2}
     job: {command: [python, drift.py]}
 """
+#: batch mode transform (issue 18): a model, a transform job and the model's deletion, in the
+#: platform's VPC with a KMS alias.
+SM_TRANSFORM = """\
+version: 1
+model: {name: sm-transform}
+runtimes:
+  app: {dockerfile: Dockerfile}
+stage_defaults:
+  runtime: app
+pipelines:
+  retrain:
+    data: {source: "s3://raw-data/sm-transform/"}
+    stages:
+      train: {command: [python, train.py]}
+  batch:
+    mode: transform
+    compute: sagemaker
+    instance_type: ml.c5.xlarge
+    input: "s3://score-data/in/sm-transform/"
+    output: "s3://score-data/out/sm-transform/"
+    transform: {content_type: text/csv, split_type: Line, join_source: Input}
+"""
 #: folder -> (platform file text, config). Each folder gets its own platform file.
 EXTRA_CONFIGS = {
     "fargate-map": (FARGATE_PLATFORM, FARGATE_MAP),
     "sm-novpc": (NO_VPC_PLATFORM, NO_VPC_SAGEMAKER),
     "ecs-watch": (FARGATE_PLATFORM, ECS_MONITOR),
     "endpoint-watch": (NO_VPC_PLATFORM, ENDPOINT_DRIFT_JOB),
+    "sm-transform": (FARGATE_PLATFORM, SM_TRANSFORM),
 }
 #: The monitor section each deploy target of the PAIR gets: Model Monitor for the endpoint, the
 #: model's own drift job (on Fargate) for the others.
@@ -360,6 +383,7 @@ MANAGED_RULE = {
     "sagemaker:createProcessingJob.sync": "StepFunctionsGetEventsForSageMakerProcessingJobsRule",
     "sagemaker:createTrainingJob.sync": "StepFunctionsGetEventsForSageMakerTrainingJobsRule",
     "sagemaker:createHyperParameterTuningJob.sync": "StepFunctionsGetEventsForSageMakerTuningJobsRule",
+    "sagemaker:createTransformJob.sync": "StepFunctionsGetEventsForSageMakerTransformJobsRule",
 }
 #: `.sync` SageMaker integration -> (API noun, ARN resource type, name parameter).
 SYNC_JOBS = {
@@ -367,6 +391,7 @@ SYNC_JOBS = {
     "sagemaker:createTrainingJob.sync": ("TrainingJob", "training-job", "TrainingJobName"),
     "sagemaker:createHyperParameterTuningJob.sync": ("HyperParameterTuningJob", "hyper-parameter-tuning-job",
                                                      "HyperParameterTuningJobName"),
+    "sagemaker:createTransformJob.sync": ("TransformJob", "transform-job", "TransformJobName"),
 }
 
 
@@ -409,8 +434,9 @@ def calls(config, definitions: dict) -> list[tuple[str, str, dict, str]]:
                 for verb in ("Create", "Describe", "Stop"):
                     add(f"sagemaker:{verb}{noun}", job)
                 add("sagemaker:ListTags", job)
-                role = p.get("RoleArn") or p["TrainingJobDefinition"]["RoleArn"]
-                add("iam:PassRole", role, {"iam:PassedToService": "sagemaker.amazonaws.com"})
+                if noun != "TransformJob":  # a transform job runs as its model's role, passed by CreateModel
+                    role = p.get("RoleArn") or p["TrainingJobDefinition"]["RoleArn"]
+                    add("iam:PassRole", role, {"iam:PassedToService": "sagemaker.amazonaws.com"})
             elif integration == "sagemaker:createModel":
                 add("sagemaker:CreateModel", arn(config, "sagemaker", f"model/{evaluate(definition, p, 'ModelName').lower()}"))
                 add("iam:PassRole", p["ExecutionRoleArn"], {"iam:PassedToService": "sagemaker.amazonaws.com"})
@@ -457,6 +483,8 @@ def _sdk_calls(config, definition: dict, integration: str, p: dict) -> list[tupl
         # the config the endpoint serves: one an earlier deployment created (issue 13, item 8)
         prefix = names.job_prefix(config.deploy.endpoint.name, "config", "endpoint_config")
         return [(action, arn(config, "sagemaker", f"endpoint-config/{prefix.lower()}-{SAMPLE_TOKEN}"), {})]
+    if service == "sagemaker" and action == "sagemaker:DeleteModel":  # batch transform's own model
+        return [(action, arn(config, "sagemaker", f"model/{evaluate(definition, p, 'ModelName').lower()}"), {})]
     if service == "sagemaker":
         return [(action, arn(config, "sagemaker", f"endpoint/{p['EndpointName'].lower()}"), {})]
     if service == "sfn":  # the execution the deployment lock names (issue 13, item 6)
@@ -561,9 +589,9 @@ def task_calls(config, definitions: dict) -> list[tuple[str, str, dict, str]]:
             if integration in SYNC_JOBS:
                 noun, _, key = SYNC_JOBS[integration]
                 job = evaluate(definition, state["Parameters"], key)
-                group = "ProcessingJobs" if noun == "ProcessingJob" else "TrainingJobs"
+                group = {"ProcessingJob": "ProcessingJobs", "TransformJob": "TransformJobs"}.get(noun, "TrainingJobs")
                 stream = f"{job}-001-a1b2c3d4/algo-1-1700000000" if noun == "HyperParameterTuningJob" \
-                    else f"{job}/algo-1-1700000000"
+                    else f"{job}/i-0123456789abcdef0-1700000000" if noun == "TransformJob" else f"{job}/algo-1-1700000000"
                 found.append(("logs:PutLogEvents", arn(config, "logs", f"log-group:/aws/sagemaker/{group}:log-stream:{stream}"),
                               {}, f"{pipeline}: {name}"))
             elif integration == "sagemaker:createEndpoint":
