@@ -6,8 +6,8 @@ stages' too, and the serverless model is created without VpcConfig (render)."""
 from compiler.checks.finding import Finding
 
 RULE = "endpoint-serving-mode"
-DESCRIPTION = ("A serverless endpoint sets no instances, autoscaling, async or data capture, and "
-               "keeps provisioned_concurrency within max_concurrency; autoscaling.min 0 needs async")
+DESCRIPTION = ("Serverless: no instances, autoscaling, async or data capture, provisioned_concurrency <= "
+               "max_concurrency; autoscaling.min 0 needs async")
 ENDPOINT = ("pipelines", "deploy", "endpoint")
 
 #: SageMaker developer guide, "Deploy models with Amazon SageMaker Serverless Inference": "Feature
