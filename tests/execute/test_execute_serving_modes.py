@@ -126,11 +126,9 @@ def test_async_endpoint_scales_on_its_backlog_and_from_zero(asynchronous):
     assert published(asynchronous.topic) == []
 
 
-def test_async_scaling_not_restored_fails_the_deployment(asynchronous, monkeypatch):
-    """The alarm that scales out from zero could not be put: the new version serves, but an endpoint
-    at zero instances would never start again, so the deployment is a failed one."""
-    from moto.cloudwatch.models import CloudWatchBackend
+def _refuse_backlog_alarm(monkeypatch) -> None:
     from moto.cloudwatch.exceptions import InvalidParameterValue
+    from moto.cloudwatch.models import CloudWatchBackend
 
     put = CloudWatchBackend.put_metric_alarm
 
@@ -140,8 +138,32 @@ def test_async_scaling_not_restored_fails_the_deployment(asynchronous, monkeypat
         return put(backend, name, *args, **kwargs)
 
     monkeypatch.setattr(CloudWatchBackend, "put_metric_alarm", refused)
+
+
+def _refuse_scale_from_zero_policy(monkeypatch) -> None:
+    from moto.applicationautoscaling.exceptions import AWSValidationException
+    from moto.applicationautoscaling.models import ApplicationAutoscalingBackend
+
+    put = ApplicationAutoscalingBackend.put_scaling_policy
+
+    def refused(backend, policy_name, *args, **kwargs):  # the target tracking policy is put as before
+        if policy_name == f"{ENDPOINT}-scale-from-zero":
+            raise AWSValidationException("the policy could not be put")
+        return put(backend, policy_name, *args, **kwargs)
+
+    monkeypatch.setattr(ApplicationAutoscalingBackend, "put_scaling_policy", refused)
+
+
+@pytest.mark.parametrize("state, refuse", [("Put backlog alarm", _refuse_backlog_alarm),
+                                           ("Put scale-from-zero policy", _refuse_scale_from_zero_policy)])
+def test_async_scaling_not_restored_fails_the_deployment(asynchronous, monkeypatch, state, refuse):
+    """The step policy or the alarm that scales out from zero could not be put: the new version
+    serves, but an endpoint at zero instances would never start again, so the deployment is a
+    failed one (the Catch of either state: "Scaling not restored")."""
+    refuse(monkeypatch)
     run = asynchronous.registry.deploy("v1")
 
     assert (run.status, run.error) == ("FAILED", "DeploymentFailed")
-    assert "Scaling not restored" in run.entered() and len(run.failures("Put backlog alarm")) == 4  # retried
+    assert len(run.failures(state)) == 4  # retried 3 times, then caught
+    assert run.entered()[run.entered().index(state) + 1] == "Scaling not restored"
     assert item(asynchronous.session, ("MODEL#demand-forecast", "DEPLOYMENT#default"))["status"] == "failed"
