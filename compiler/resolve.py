@@ -292,10 +292,11 @@ def _serverless(given: Optional[dict]) -> Optional[Serverless]:
 def _async_inference(given: Optional[dict]) -> Optional[AsyncInference]:
     if not given:
         return None
-    properties = package_data.schema()["$defs"]["endpoint"]["properties"]["async"]["properties"]
+    backlog = package_data.schema()["$defs"]["endpoint"]["properties"]["async"]["properties"][
+        "target_backlog_per_instance"]
     notifications = given.get("notifications") or {}
     return AsyncInference(given["output"], given.get("failure_output"), given.get("max_concurrent_invocations"),
-                          given.get("target_backlog_per_instance", properties["target_backlog_per_instance"]["default"]),
+                          given.get("target_backlog_per_instance", backlog["default"]),
                           notifications.get("success"), notifications.get("error"))
 
 

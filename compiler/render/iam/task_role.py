@@ -73,7 +73,8 @@ def _async_inference(scope: Scope, config: ModelConfig) -> None:
     if not asynchronous:
         return
     outputs = [_split_uri(uri) for uri in (asynchronous.output, asynchronous.failure_output) if uri]
-    scope.policy.allow("WriteAsyncResponses", ["s3:AbortMultipartUpload", "s3:ListMultipartUploadParts", "s3:PutObject"],
+    scope.policy.allow("WriteAsyncResponses",
+                       ["s3:AbortMultipartUpload", "s3:ListMultipartUploadParts", "s3:PutObject"],
                        [scope.s3(bucket, iam_literal(prefix) + "*") for bucket, prefix in outputs])
     topics = sorted({topic for topic in (asynchronous.success_topic, asynchronous.error_topic) if topic})
     if topics:
