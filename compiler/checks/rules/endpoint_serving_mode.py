@@ -30,9 +30,9 @@ def check(context):
     scaling = endpoint.get("autoscaling") or {}
     if scaling.get("min") == 0 and not endpoint.get("async"):
         yield Finding(ENDPOINT + ("autoscaling", "min"), "autoscaling.min 0 (scale to zero) needs `async`",
-                      "a real-time endpoint keeps at least one instance (Application Auto Scaling, SageMaker: "
-                      "MinCapacity 0 only for asynchronous inference, \"Autoscale an asynchronous endpoint\"); "
-                      "set min: 1 or add endpoint.async", RULE)
+                      "a real-time endpoint's variant serves each request at once, so it keeps an instance; "
+                      "scaling to zero is for asynchronous inference, whose requests wait in a queue (SageMaker "
+                      "guide, \"Autoscale an asynchronous endpoint\"): set min: 1 or add endpoint.async", RULE)
 
 
 def _serverless(context, endpoint: dict):
