@@ -242,6 +242,27 @@ class Endpoint:
     #: seconds between scaling activities of one direction (the target tracking policy's cooldowns)
     scale_in_cooldown_seconds: Optional[int] = None
     scale_out_cooldown_seconds: Optional[int] = None
+    #: Serverless Inference instead of instances (then no instance type, count or autoscaling)
+    serverless: Optional["Serverless"] = None
+    #: Asynchronous Inference: a request queue answered into S3 (`async` is a Python keyword)
+    asynchronous: Optional["AsyncInference"] = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Serverless:
+    memory: int  # MB, 1024 to 6144 in 1 GB steps
+    max_concurrency: int
+    provisioned_concurrency: Optional[int]
+
+
+@dataclasses.dataclass(frozen=True)
+class AsyncInference:
+    output: str
+    failure_output: Optional[str]
+    max_concurrent_invocations: Optional[int]
+    target_backlog_per_instance: float
+    success_topic: Optional[str]
+    error_topic: Optional[str]
 
 
 @dataclasses.dataclass(frozen=True)

@@ -57,6 +57,11 @@ def alarm(model: str, environment: str, kind: str) -> str:
     return fit(f"{model}-{environment}-{kind}", LIMITS["alarm"])
 
 
+def backlog_alarm(endpoint: str) -> str:
+    """The alarm that scales an asynchronous endpoint out from zero instances (its deployment puts it)."""
+    return fit(f"{endpoint}-backlog-without-capacity", LIMITS["alarm"])
+
+
 def dashboard(model: str, environment: str) -> str:
     return fit(f"{model}-{environment}", LIMITS["dashboard"])
 

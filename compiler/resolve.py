@@ -12,10 +12,10 @@ from typing import Any, Optional
 
 from compiler import durations, inherit, names, package_data, rollback, s3_prefix, stage_graph, switches
 from compiler.aws_data import images
-from compiler.model import (BatchPipeline, Build, DeployPipeline, Distribution, Drift, Endpoint, Function,
-                            GateCondition, GraphStage, Health, ModelConfig, Monitor, Platform, Poll, PrebuiltImage,
-                            RetrainPipeline, Retry, Runtime, Service, SourceFile, Stage, StageInput, StageOutput, Traffic,
-                            Transform, Tune, TuneParameter, frozen_map)
+from compiler.model import (AsyncInference, BatchPipeline, Build, DeployPipeline, Distribution, Drift, Endpoint,
+                            Function, GateCondition, GraphStage, Health, ModelConfig, Monitor, Platform, Poll,
+                            PrebuiltImage, RetrainPipeline, Retry, Runtime, Serverless, Service, SourceFile, Stage,
+                            StageInput, StageOutput, Traffic, Transform, Tune, TuneParameter, frozen_map)
 
 #: `monitor:<alarm>` in traffic.alarms names an alarm of the monitor section.
 MONITOR_ALARM_PREFIX = "monitor:"
@@ -278,7 +278,26 @@ def _endpoint(given: Optional[dict], model: str, environment: str) -> Endpoint:
         target_invocations=scaling["target_invocations"] if scaling else None,
         scale_in_cooldown_seconds=durations.seconds(scaling["scale_in_cooldown"]) if scaling else None,
         scale_out_cooldown_seconds=durations.seconds(scaling["scale_out_cooldown"]) if scaling else None,
+        serverless=_serverless(endpoint.get("serverless")),
+        asynchronous=_async_inference(endpoint.get("async")),
     )
+
+
+def _serverless(given: Optional[dict]) -> Optional[Serverless]:
+    if not given:
+        return None
+    return Serverless(given["memory"], given["max_concurrency"], given.get("provisioned_concurrency"))
+
+
+def _async_inference(given: Optional[dict]) -> Optional[AsyncInference]:
+    if not given:
+        return None
+    backlog = package_data.schema()["$defs"]["endpoint"]["properties"]["async"]["properties"][
+        "target_backlog_per_instance"]
+    notifications = given.get("notifications") or {}
+    return AsyncInference(given["output"], given.get("failure_output"), given.get("max_concurrent_invocations"),
+                          given.get("target_backlog_per_instance", backlog["default"]),
+                          notifications.get("success"), notifications.get("error"))
 
 
 def _autoscaling(given: Optional[dict]) -> Optional[dict]:

@@ -12,6 +12,8 @@ returns its reason or None; `flag` writes the reasons into the changes' `risk`.
 | spot turned off | `EnableManagedSpotTraining` true before, not after |
 | instance count tenfold | an instance count or capacity multiplied by 10 or more |
 | transform output reshaped | a Batch Transform job's `AssembleWith`, `Accept`, `JoinSource` or `OutputFilter` changed, added or removed: what readers of `batch.output` get changes shape |
+| serverless capacity lowered | a serverless endpoint's `MemorySizeInMB`, `MaxConcurrency` or `ProvisionedConcurrency` lowered |
+| serving mode switched | an endpoint config's `ServerlessConfig` or `AsyncInferenceConfig` added or removed (one-way or refused updates) |
 """
 
 from __future__ import annotations
@@ -143,9 +145,48 @@ def transform_output_reshaped(change: Change) -> Optional[str]:
     return f"transform output reshaped ({key}): what readers of batch.output get changes"
 
 
+#: ProductionVariantServerlessConfig's keys -> what lowering it does to the requests served.
+SERVERLESS_CAPACITY = {"MemorySizeInMB": "memory per invocation: a model that needs it fails out of memory",
+                       "MaxConcurrency": "concurrent invocations: more requests are throttled",
+                       "ProvisionedConcurrency": "warm invocations: more requests wait for a cold start"}
+
+
+def serverless_capacity_lowered(change: Change) -> Optional[str]:
+    key = _last_key(change.path)
+    if change.kind != "field-changed" or key not in SERVERLESS_CAPACITY or "ServerlessConfig" not in change.path:
+        return None
+    if _is_number(change.old) and _is_number(change.new) and change.new < change.old:
+        return f"serverless {key} lowered from {change.old} to {change.new}: less {SERVERLESS_CAPACITY[key]}"
+    return None
+
+
+#: An endpoint config's keys that make it serverless or asynchronous -> why adding or removing one
+#: needs a look. An update is otherwise the same for every mode ("The process for updating a
+#: serverless endpoint is the same as the process for updating a real-time endpoint": SageMaker
+#: developer guide, "Update a serverless endpoint"), but SageMaker does not convert an instance
+#: endpoint to a serverless one, and a serverless endpoint converted to instances cannot go back
+#: (developer guide, "Deploy models with Amazon SageMaker Serverless Inference"); an asynchronous
+#: endpoint is invoked with InvokeEndpointAsync, a real-time one with InvokeEndpoint.
+SERVING_MODE_KEYS = {
+    "ServerlessConfig": ("an instance endpoint cannot become serverless: SageMaker refuses the update, the "
+                         "deployment fails and the old config serves on (delete the endpoint, or rename it)",
+                         "serverless to instances is one-way: SageMaker will not make this endpoint serverless again"),
+    "AsyncInferenceConfig": ("the endpoint becomes asynchronous: its callers must use InvokeEndpointAsync",
+                             "the endpoint stops being asynchronous: callers of InvokeEndpointAsync fail"),
+}
+
+
+def serving_mode_switched(change: Change) -> Optional[str]:
+    reasons = SERVING_MODE_KEYS.get(_last_key(change.path))
+    if reasons is None or change.kind not in ("field-added", "field-removed"):
+        return None
+    return reasons[0] if change.kind == "field-added" else reasons[1]
+
+
 RULES: tuple[Callable[[Change], Optional[str]], ...] = (
     environment_removed, removed_gate_condition, looser_threshold, traffic_all_at_once, alarms_removed,
     looser_alarm_threshold, spot_turned_off, instance_count_tenfold, transform_output_reshaped,
+    serverless_capacity_lowered, serving_mode_switched,
 )
 
 

@@ -93,7 +93,7 @@ def serving_metrics(naming: Naming) -> ServingMetrics:
     if deploy.target == "sagemaker-endpoint":
         return ServingMetrics("AWS/SageMaker", (("EndpointName", deploy.endpoint.name),
                                                 ("VariantName", SAGEMAKER_VARIANT)),
-                              "Invocations", "Invocation5XXErrors", "ModelLatency", 1000)
+                              _endpoint_requests(deploy.endpoint), "Invocation5XXErrors", "ModelLatency", 1000)
     if deploy.target == "lambda":
         function = deploy.function
         return ServingMetrics("AWS/Lambda", (("FunctionName", function.name),
@@ -178,6 +178,16 @@ def drift_alarms(naming: Naming) -> list:
                    drift.evaluation_periods, threshold,
                    "GreaterThanThreshold", "notBreaching")
             for feature, threshold in drift.features.items()]
+
+
+def _endpoint_requests(endpoint) -> str:
+    """The metric that counts an endpoint's requests. An asynchronous endpoint publishes no
+    `Invocations` ("Any metric not listed below is not published if the endpoint is enabled for
+    asynchronous inference. Such metrics include ... Invocations"): it counts the requests it
+    processed, `InvocationsProcessed` (SageMaker developer guide, "Alarms and logs for tracking
+    metrics from asynchronous endpoints"); its `Invocation5XXErrors` and `ModelLatency` are the
+    common metrics. A serverless endpoint publishes the real-time ones."""
+    return "InvocationsProcessed" if endpoint.asynchronous else "Invocations"
 
 
 def health_alarms(naming: Naming) -> list:

@@ -139,11 +139,32 @@ def _stage_graph() -> dict:
     return config
 
 
+def _serverless_endpoint() -> dict:
+    """demand-forecast served by Serverless Inference (its monitor: the health alarms only)."""
+    config = _sample("demand-forecast")
+    config["pipelines"]["deploy"]["endpoint"] = {"serverless": {"memory": 2048, "max_concurrency": 20,
+                                                                "provisioned_concurrency": 2}}
+    config["monitor"] = {"health": config["monitor"]["health"]}
+    return config
+
+
+def _async_endpoint() -> dict:
+    """demand-forecast served by Asynchronous Inference, scaled on its backlog from zero."""
+    config = _sample("demand-forecast")
+    endpoint = config["pipelines"]["deploy"]["endpoint"]
+    endpoint["autoscaling"]["min"] = 0
+    endpoint["async"] = {"output": "s3://acme-ml-artifacts/async/", "failure_output": "s3://acme-ml-artifacts/failed/",
+                         "max_concurrent_invocations": 4,
+                         "notifications": {"success": "arn:aws:sns:eu-west-1:111111111111:async-ok",
+                                           "error": "arn:aws:sns:eu-west-1:111111111111:async-error"}}
+    return config
+
+
 BASES = {"churn-fargate": lambda: _sample("churn-fargate"), "demand-forecast": lambda: _sample("demand-forecast"),
          "fraud-lambda": lambda: _sample("fraud-lambda"), "ecs-service": _ecs_service,
          "drift-sagemaker": _drift_job_on_sagemaker, "lambda-single": _lambda_single_environment,
          "churn-defaults": _churn_inheriting_command, "prebuilt": _prebuilt, "prebuilt-hf": _prebuilt_hugging_face,
-         "stage-graph": _stage_graph}
+         "stage-graph": _stage_graph, "serverless": _serverless_endpoint, "async": _async_endpoint}
 
 
 def _get(config, path):
@@ -181,6 +202,8 @@ PREFERRED = {
     ("monitor", "drift", "job"): ["drift-sagemaker", "fraud-lambda"],
     ("pipelines", "deploy", "target"): ["fraud-lambda"],
     ("pipelines", "deploy", "function"): ["lambda-single"],
+    ("pipelines", "deploy", "endpoint", "serverless"): ["serverless"],
+    ("pipelines", "deploy", "endpoint", "async"): ["async"],
     ("stage_defaults", "command"): ["churn-defaults"],
     # SageMaker settings of the defaults: a config whose stages run on SageMaker
     ("stage_defaults", "instance_type"): ["demand-forecast"], ("stage_defaults", "instance_count"): ["demand-forecast"],
@@ -234,6 +257,10 @@ VALUES = {
     "pipelines.deploy.endpoint.name": "other-endpoint",
     "pipelines.deploy.endpoint.instance_type": "ml.c5.2xlarge",
     "pipelines.deploy.endpoint.autoscaling.min": 1,
+    "pipelines.deploy.endpoint.async.output": "s3://acme-ml-artifacts/other-async/",
+    "pipelines.deploy.endpoint.async.failure_output": "s3://acme-ml-artifacts/other-failed/",
+    "pipelines.deploy.endpoint.async.notifications.success": "arn:aws:sns:eu-west-1:111111111111:other-ok",
+    "pipelines.deploy.endpoint.async.notifications.error": "arn:aws:sns:eu-west-1:111111111111:other-error",
     "pipelines.deploy.service.cpu": 256,
     "pipelines.deploy.target": "ecs-service",
     "pipelines.deploy.function.name": "other-function",

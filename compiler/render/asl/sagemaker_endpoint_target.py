@@ -30,17 +30,21 @@ def target_states(naming: Naming, deploy, failures, serve_image, model_data, env
     platform = naming.platform
     model_prefix = names.job_prefix(naming.config.name, naming.config.environment, "sagemaker_model")
     config_prefix = names.job_prefix(endpoint.name, "config", "endpoint_config")
+    # Serverless Inference has no VPC configuration (SageMaker developer guide, "Deploy models with
+    # Amazon SageMaker Serverless Inference": "Feature exclusions"): it serves from SageMaker's
+    # network; the subnets remain the Fargate tasks' and the jobs'.
     create_model = sagemaker_model(naming, "deploy", "$.deployment.model", {"Image.$": serve_image}, model_data,
-                                   environment)
+                                   environment, in_vpc=not endpoint.serverless)
     endpoint_config = {"EndpointConfigName.$": "$.deployment.endpoint_config",
                        "ProductionVariants": [{"VariantName": SAGEMAKER_VARIANT, "ModelName.$": "$.deployment.model",
-                                               "InstanceType": endpoint.instance_type,
-                                               "InitialInstanceCount": endpoint.instance_count}],
+                                               **serving_capacity(endpoint)}],
                        "Tags": naming.tags("deploy")}
     if platform.kms_key:
         endpoint_config["KmsKeyId"] = platform.kms_key
-    if naming.config.monitor:
+    if naming.config.monitor and not endpoint.serverless:
         endpoint_config["DataCaptureConfig"] = _data_capture(naming)
+    if endpoint.asynchronous:
+        endpoint_config["AsyncInferenceConfig"] = async_inference_config(endpoint.asynchronous, platform.kms_key)
     traffic = deploy.traffic
     routing = {"Type": {"all-at-once": "ALL_AT_ONCE", "canary": "CANARY", "linear": "LINEAR"}[traffic.mode],
                "WaitIntervalInSeconds": traffic.interval_seconds or 0}
@@ -90,12 +94,8 @@ def target_states(naming: Naming, deploy, failures, serve_image, model_data, env
             "routes": [{"Variable": "$.outcome.next", "StringEquals": then, "Next": then} for then in ends.values()],
             "deregister": scalable,
             "register": {**scalable, "MinCapacity": endpoint.autoscaling_min, "MaxCapacity": endpoint.autoscaling_max},
-            "policy": {**scalable, "PolicyName": f"{endpoint.name}-invocations", "PolicyType": "TargetTrackingScaling",
-                       "TargetTrackingScalingPolicyConfiguration": {
-                           "TargetValue": float(endpoint.target_invocations),
-                           "PredefinedMetricSpecification": {"PredefinedMetricType": "SageMakerVariantInvocationsPerInstance"},
-                           "ScaleInCooldown": endpoint.scale_in_cooldown_seconds,
-                           "ScaleOutCooldown": endpoint.scale_out_cooldown_seconds}},
+            "policy": _target_tracking_policy(endpoint, scalable),
+            "scale_from_zero": _scale_from_zero(endpoint, scalable),
         }
     return {
         "first_target_state": "Make deployment token",
@@ -117,16 +117,17 @@ def target_states(naming: Naming, deploy, failures, serve_image, model_data, env
 
 
 def sagemaker_model(naming: Naming, pipeline: str, name_path: str, image: dict, model_data: str | None,
-                    environment: dict) -> dict:
+                    environment: dict, in_vpc: bool = True) -> dict:
     """CreateModel of one model version: its serving image (`image`: `Image` or `Image.$`), its
     artifacts (a JSONPath; None: the image is the model), run as the task role in the platform's
-    subnets. The deploy pipeline's endpoint and batch's transform job serve such a model."""
+    subnets (unless `in_vpc` is false). The deploy pipeline's endpoint and batch's transform job
+    serve such a model."""
     platform = naming.platform
     container = {**image, **({"ModelDataUrl.$": model_data} if model_data else {}),
                  "Environment": dict(sorted(environment.items()))}
     model = {"ModelName.$": name_path, "PrimaryContainer": container, "ExecutionRoleArn": platform.task_role,
              "Tags": naming.tags(pipeline)}
-    if platform.subnets:
+    if platform.subnets and in_vpc:
         model["VpcConfig"] = vpc_config(platform)
     return model
 
@@ -186,3 +187,81 @@ def _data_capture(naming: Naming) -> dict:
     if naming.platform.kms_key:
         capture["KmsKeyId"] = naming.platform.kms_key
     return capture
+
+
+def serving_capacity(endpoint) -> dict:
+    """What a production variant runs on: instances, or Serverless Inference's memory and
+    concurrency instead ("ServerlessConfig ... Specify either InstanceType and InitialInstanceCount
+    or ServerlessConfig": SageMaker API reference, ProductionVariant)."""
+    serverless = endpoint.serverless
+    if not serverless:
+        return {"InstanceType": endpoint.instance_type, "InitialInstanceCount": endpoint.instance_count}
+    config = {"MemorySizeInMB": serverless.memory, "MaxConcurrency": serverless.max_concurrency}
+    if serverless.provisioned_concurrency:
+        config["ProvisionedConcurrency"] = serverless.provisioned_concurrency
+    return {"ServerlessConfig": config}
+
+
+def async_inference_config(asynchronous, kms_key) -> dict:
+    """EndpointConfig.AsyncInferenceConfig (SageMaker API reference, AsyncInferenceConfig): where the
+    responses and failures are written, who is told, and how many requests one instance's container
+    takes at once. The platform's KMS key encrypts the responses as it does the rest."""
+    output = {"S3OutputPath": asynchronous.output}
+    if asynchronous.failure_output:
+        output["S3FailurePath"] = asynchronous.failure_output
+    if kms_key:
+        output["KmsKeyId"] = kms_key
+    topics = {"SuccessTopic": asynchronous.success_topic, "ErrorTopic": asynchronous.error_topic}
+    if any(topics.values()):
+        output["NotificationConfig"] = {key: topic for key, topic in topics.items() if topic}
+    config = {"OutputConfig": output}
+    if asynchronous.max_concurrent_invocations:
+        config["ClientConfig"] = {"MaxConcurrentInvocationsPerInstance": asynchronous.max_concurrent_invocations}
+    return config
+
+
+def _target_tracking_policy(endpoint, scalable: dict) -> dict:
+    """Real-time endpoints track invocations per instance; an asynchronous one tracks its queue,
+    ApproximateBacklogSizePerInstance (SageMaker developer guide, "Autoscale an asynchronous
+    endpoint": "Define a scaling policy"), which also lets it scale in to MinCapacity 0."""
+    if endpoint.asynchronous:
+        tracked = {"TargetValue": float(endpoint.asynchronous.target_backlog_per_instance),
+                   "CustomizedMetricSpecification": {
+                       "MetricName": "ApproximateBacklogSizePerInstance", "Namespace": "AWS/SageMaker",
+                       "Dimensions": [{"Name": "EndpointName", "Value": endpoint.name}], "Statistic": "Average"}}
+        name = f"{endpoint.name}-backlog"
+    else:
+        tracked = {"TargetValue": float(endpoint.target_invocations),
+                   "PredefinedMetricSpecification": {"PredefinedMetricType": "SageMakerVariantInvocationsPerInstance"}}
+        name = f"{endpoint.name}-invocations"
+    return {**scalable, "PolicyName": name, "PolicyType": "TargetTrackingScaling",
+            "TargetTrackingScalingPolicyConfiguration": {
+                **tracked, "ScaleInCooldown": endpoint.scale_in_cooldown_seconds,
+                "ScaleOutCooldown": endpoint.scale_out_cooldown_seconds}}
+
+
+#: Seconds of HasBacklogWithoutCapacity before an asynchronous endpoint at zero instances starts one.
+SCALE_FROM_ZERO_PERIOD = 60
+
+
+def _scale_from_zero(endpoint, scalable: dict):
+    """An asynchronous endpoint scaled in to zero has no instance whose backlog per instance the
+    target tracking policy could see: a step scaling policy adds one instance when the endpoint's
+    HasBacklogWithoutCapacity metric alarms (SageMaker developer guide, "Autoscale an asynchronous
+    endpoint": "Scale up from zero ... with a step scaling policy"; the alarm's action is the
+    policy's ARN, known only once PutScalingPolicy answers, so the state machine puts the alarm)."""
+    if not (endpoint.asynchronous and endpoint.autoscaling_min == 0):
+        return None
+    policy = {**scalable, "PolicyName": f"{endpoint.name}-scale-from-zero", "PolicyType": "StepScaling",
+              "StepScalingPolicyConfiguration": {
+                  "AdjustmentType": "ChangeInCapacity", "MetricAggregationType": "Average",
+                  "Cooldown": endpoint.scale_out_cooldown_seconds,
+                  "StepAdjustments": [{"MetricIntervalLowerBound": 0.0, "ScalingAdjustment": 1}]}}
+    alarm = {"AlarmName": names.backlog_alarm(endpoint.name),
+             "AlarmDescription": f"Requests wait at {endpoint.name} with no instance to serve them: start one.",
+             "MetricName": "HasBacklogWithoutCapacity", "Namespace": "AWS/SageMaker",
+             "Dimensions": [{"Name": "EndpointName", "Value": endpoint.name}], "Statistic": "Average",
+             "Period": SCALE_FROM_ZERO_PERIOD, "EvaluationPeriods": 2, "DatapointsToAlarm": 2,
+             "Threshold": 1.0, "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+             "TreatMissingData": "missing", "AlarmActions.$": "States.Array($.scale_from_zero.arn)"}
+    return {"policy": policy, "alarm": alarm}

@@ -112,10 +112,21 @@ def _describe_execution(call: Call) -> None:
 def _put_rollback_alarm(call: Call) -> None:
     """The deploy pipeline's rollback alarms of the version it deploys (`<model>-<env>-rollback-*`)."""
     name = call.literal("AlarmName")
+    if call.pipeline == "deploy" and name == _scale_from_zero_alarm(call.scope.naming):
+        call.policy.allow("ScaleFromZeroAlarm", ["cloudwatch:PutMetricAlarm"],
+                          [call.scope.arn("cloudwatch", f"alarm:{iam_literal(name)}")])
+        return
     if not name.startswith(call.scope.naming.alarm("rollback-")) or call.pipeline != "deploy":
         raise call.fail(f"{name} is not a rollback alarm of the model's deployments")
     call.policy.allow("RollbackAlarms", ["cloudwatch:PutMetricAlarm"],
                       [call.scope.arn("cloudwatch", f"alarm:{iam_literal(name)}")])
+
+
+def _scale_from_zero_alarm(naming):
+    """The alarm an asynchronous endpoint's deployment puts to scale it out from zero instances."""
+    deploy = naming.config.deploy
+    endpoint = deploy.endpoint if deploy else None
+    return names.backlog_alarm(endpoint.name) if endpoint else None
 
 
 def _describe_alarms(call: Call) -> None:

@@ -55,10 +55,30 @@ def task_policy(naming: Naming) -> Policy:
         if platform.subnets:
             _vpc_access(scope)
     _monitor_metrics(scope)
+    _async_inference(scope, config)
     _secrets(scope, stages)
     if platform.kms_key:
         allow_kms_key(scope, policy, platform.kms_key, "task")
     return policy
+
+
+def _async_inference(scope: Scope, config: ModelConfig) -> None:
+    """An asynchronous endpoint runs as the task role: it reads the requests its callers upload
+    (anywhere: their location is the InvokeEndpointAsync caller's InputLocation, unknown here, so
+    the callers' own buckets must grant it), writes the responses and failures to their prefixes
+    and publishes to the notification topics (SageMaker developer guide, "Asynchronous inference":
+    "Prerequisites": the execution role needs s3:PutObject on the output and sns:Publish)."""
+    endpoint = config.deploy.endpoint if config.deploy else None
+    asynchronous = endpoint.asynchronous if endpoint else None
+    if not asynchronous:
+        return
+    outputs = [_split_uri(uri) for uri in (asynchronous.output, asynchronous.failure_output) if uri]
+    scope.policy.allow("WriteAsyncResponses",
+                       ["s3:AbortMultipartUpload", "s3:ListMultipartUploadParts", "s3:PutObject"],
+                       [scope.s3(bucket, iam_literal(prefix) + "*") for bucket, prefix in outputs])
+    topics = sorted({topic for topic in (asynchronous.success_topic, asynchronous.error_topic) if topic})
+    if topics:
+        scope.policy.allow("NotifyAsyncResults", ["sns:Publish"], topics)
 
 
 def _pulled_repositories(scope: Scope, stages: list) -> list:
