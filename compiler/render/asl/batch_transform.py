@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 
+from compiler.aws_data.local_storage import has_local_storage
 from compiler.render.asl.jinja_templates import render
 from compiler.render.asl.sagemaker_endpoint_target import sagemaker_model
 from compiler.render.asl.shared_states import (
@@ -80,7 +81,7 @@ def transform_job(naming: Naming) -> dict:
     resources = {"InstanceType": stage.instance_type, "InstanceCount": stage.instance_count}
     if platform.kms_key:
         transform_output["KmsKeyId"] = platform.kms_key
-        if not has_local_storage(stage.instance_type):
+        if not has_local_storage(stage.instance_type):  # SageMaker refuses VolumeKmsKeyId there (TransformResources)
             resources["VolumeKmsKeyId"] = platform.kms_key
     job = {"TransformJobName.$": naming.job_name("batch"), "ModelName.$": MODEL_NAME,
            "TransformInput": transform_input, "TransformOutput": transform_output,
@@ -90,17 +91,6 @@ def transform_job(naming: Naming) -> dict:
                 "MaxConcurrentTransforms": settings.max_concurrent_transforms}
     job.update({key: value for key, value in optional.items() if value is not None})
     return job
-
-
-#: The TransformInstanceType families (compiler/aws_data) with local NVMe instance storage (EC2
-#: User Guide, "Instance store volumes"): "Local storage volumes are encrypted using a hardware
-#: module on the instance. You can't request a VolumeKmsKeyId when using an instance type with local
-#: storage" (SageMaker API reference, TransformResources: VolumeKmsKeyId). The others are EBS-only.
-LOCAL_STORAGE_FAMILIES = frozenset({"g4dn", "g5", "trn1"})
-
-
-def has_local_storage(instance_type: str) -> bool:
-    return instance_type.split(".")[1] in LOCAL_STORAGE_FAMILIES
 
 
 def _data_processing(settings) -> dict:
