@@ -232,6 +232,16 @@ class Poll:
 
 
 @dataclasses.dataclass(frozen=True)
+class Variant:
+    """A production variant of an A/B test, or the shadow variant of a shadow test."""
+    name: str
+    version: str  # "candidate", "live" or a version id (docs/deploy.md, "A/B and shadow tests")
+    weight: float  # InitialVariantWeight (a shadow's: its sampling share of the production variant's 1.0)
+    instance_type: str
+    instance_count: int
+
+
+@dataclasses.dataclass(frozen=True)
 class Endpoint:
     name: str
     instance_type: str
@@ -242,6 +252,10 @@ class Endpoint:
     #: seconds between scaling activities of one direction (the target tracking policy's cooldowns)
     scale_in_cooldown_seconds: Optional[int] = None
     scale_out_cooldown_seconds: Optional[int] = None
+    #: the production variants of an A/B test (none: the one variant AllTraffic serves the deployment's version)
+    variants: tuple = ()
+    shadow: Optional[Variant] = None
+    shadow_production: Optional[str] = None  # the version AllTraffic serves during a shadow test
 
 
 @dataclasses.dataclass(frozen=True)
