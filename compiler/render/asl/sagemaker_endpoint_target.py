@@ -5,6 +5,7 @@ and autoscaling when configured."""
 from __future__ import annotations
 
 from compiler import names
+from compiler.render.asl import endpoint_variants
 from compiler.render.asl.traffic_shift import rollback_alarms, watch_states
 from compiler.render.asl.shared_states import failure_chain, poll_states
 from compiler.render.naming import Naming, SAGEMAKER_VARIANT, TOKEN, states_format
@@ -40,6 +41,8 @@ def target_states(naming: Naming, deploy, failures, serve_image, model_data, env
                                                "InstanceType": endpoint.instance_type,
                                                "InitialInstanceCount": endpoint.instance_count}],
                        "Tags": naming.tags("deploy")}
+    if endpoint_variants.has_variants(endpoint):
+        endpoint_config.update(endpoint_variants.endpoint_config_variants(naming, endpoint))
     if platform.kms_key:
         endpoint_config["KmsKeyId"] = platform.kms_key
     if naming.config.monitor:
@@ -100,7 +103,12 @@ def target_states(naming: Naming, deploy, failures, serve_image, model_data, env
                            "ScaleInCooldown": endpoint.scale_in_cooldown_seconds,
                            "ScaleOutCooldown": endpoint.scale_out_cooldown_seconds}},
         }
+    variants = (endpoint_variants.variant_states(naming, deploy, failures, {"create_model": create_model},
+                                                 "Create endpoint config")
+                if endpoint_variants.has_variants(endpoint)
+                else {"after_create_model": "Create endpoint config", "variant_models": [], "read_live": None})
     return {
+        **variants,
         "first_target_state": "Make deployment token",
         "names": {"token.$": TOKEN},
         "resource_names": {"token.$": "$.deployment.token",
