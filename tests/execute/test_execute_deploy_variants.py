@@ -10,11 +10,13 @@ given; the harness settles the endpoint update itself)."""
 
 from __future__ import annotations
 
+import datetime
 import shutil
 
 import pytest
 import yaml
 
+from compile_helpers import invoke
 from paths import REPO_ROOT
 from sfn_harness import Registry, applied, apply_again, item, published
 
@@ -145,3 +147,52 @@ def test_shadow_test_copies_traffic_to_the_candidate_while_the_live_version_answ
     # moto keeps no ShadowProductionVariants (its endpoint config drops them): what the state sent.
     sent = run.parameters("Create endpoint config")[0]["ShadowProductionVariants"]
     assert served_versions(live_v1, sent) == {"Shadow": ("v2", 0.5, 1)}
+
+
+# ----------------------------------------------------------------------------- compare and promote
+
+def test_variants_compare_reads_each_variants_metrics_and_promote_moves_all_traffic_to_the_winner(live_v1):
+    from compiler.registry import variants
+
+    with_variants(live_v1, AB)
+    assert live_v1.registry.deploy("v2").status == "SUCCEEDED"
+    cloudwatch = live_v1.session.client("cloudwatch")
+    until = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+    measured = until - datetime.timedelta(minutes=10)
+    for variant, invocations, errors, latency in (("blue", 800, 8, 20000.0), ("green", 200, 0, 12000.0)):
+        dimensions = [{"Name": "EndpointName", "Value": "demand-forecast-default"},
+                      {"Name": "VariantName", "Value": variant}]
+        cloudwatch.put_metric_data(Namespace="AWS/SageMaker", MetricData=[
+            {"MetricName": name, "Dimensions": dimensions, "Value": value, "Timestamp": measured}
+            for name, value in (("Invocations", invocations), ("Invocation5XXErrors", errors), ("ModelLatency", latency))])
+    registry = live_v1.registry.store
+
+    compared = {row["variant"]: row for row in variants.compare(registry, 1, until)["variants"]}
+
+    assert {name: (row["Invocations"], row["Invocation5XXErrors"], row["Invocation4XXErrors"], row["ModelLatency"],
+                   row["error_rate"]) for name, row in compared.items()} == {
+        "blue": (800.0, 8.0, None, 20000.0, 0.01), "green": (200.0, 0.0, None, 12000.0, 0.0)}
+
+    shown = invoke("registry", "variants", str(live_v1.out), "--env", "default", "--hours", "1")
+    assert shown.exit_code == 0, shown.output
+    assert [line.split()[:6] for line in shown.output.splitlines()[2:]] == [
+        ["blue", "production", "80", "800", "-", "8"], ["green", "production", "20", "200", "-", "0"]]
+
+    promoted = variants.promote(registry, "blue")  # the live version wins: the approved pointer goes back to it
+
+    assert (promoted["version"], promoted["traffic_moved"]) == ("v1", True)
+    weights = {v["VariantName"]: v.get("CurrentWeight") for v in live_v1.session.client("sagemaker").describe_endpoint(
+        EndpointName="demand-forecast-default")["ProductionVariants"]}
+    assert weights == {"blue": 1.0, "green": 0.0}
+    assert registry.pointers()["approved_version"] == "v1"
+
+
+def test_promote_variant_refuses_a_variant_the_endpoint_does_not_have(live_v1):
+    from compiler.errors import Refused
+    from compiler.registry import variants
+
+    with_variants(live_v1, AB)
+    assert live_v1.registry.deploy("v2").status == "SUCCEEDED"
+
+    with pytest.raises(Refused, match="has no variant 'red'"):
+        variants.promote(live_v1.registry.store, "red")
