@@ -235,7 +235,7 @@ class Poll:
 class Variant:
     """A production variant of an A/B test, or the shadow variant of a shadow test."""
     name: str
-    version: str  # "candidate", "live" or a version id (docs/deploy.md, "A/B and shadow tests")
+    version: str  # "candidate", "live" or a version id (docs/state-machines.md, "A/B and shadow tests")
     weight: float  # InitialVariantWeight (a shadow's: its sampling share of the production variant's 1.0)
     instance_type: str
     instance_count: int

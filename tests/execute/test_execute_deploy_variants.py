@@ -28,7 +28,8 @@ MODEL = "demand-forecast"
 
 
 def write_config(root, endpoint_keys: dict) -> None:
-    """demand-forecast in `root`, unscaled, its endpoint with `endpoint_keys` added."""
+    """demand-forecast in `root`, unscaled, its endpoint with `endpoint_keys` added (A/B variants:
+    without the health alarms)."""
     if not (root / MODEL).exists():
         shutil.copytree(SAMPLES / MODEL, root / MODEL, ignore=shutil.ignore_patterns("data", "tests"))
         shutil.copy(SAMPLES / "mlops-platform.yaml", root / "mlops-platform.yaml")
@@ -37,6 +38,9 @@ def write_config(root, endpoint_keys: dict) -> None:
     endpoint = config["pipelines"]["deploy"]["endpoint"]
     del endpoint["autoscaling"]
     endpoint.update(endpoint_keys)
+    if "variants" in endpoint_keys:  # the health alarms watch AllTraffic, which A/B variants replace (endpoint-variants)
+        del config["monitor"]["health"]
+        config["pipelines"]["deploy"]["traffic"] = {"mode": "all-at-once"}  # no alarm to roll a step back
     path.write_text(yaml.safe_dump(config, sort_keys=False))
 
 

@@ -22,6 +22,14 @@ def check(context):
         yield Finding(ENDPOINT + ("autoscaling",), "autoscaling scales the single variant AllTraffic, which an "
                       "endpoint with variants or a shadow test does not have",
                       "size each variant with its instance_count instead", RULE)
+    health = (context.config.get("monitor") or {}).get("health")
+    if variants and health:
+        # The health alarms watch the variant AllTraffic (render/alarms.py serving_metrics), which an
+        # A/B endpoint does not have: they would never fire. Per-variant alarms are not built yet.
+        yield Finding(ENDPOINT + ("variants",), "monitor.health alarms watch the one variant AllTraffic, which "
+                      "an endpoint with A/B variants does not have",
+                      "remove monitor.health while the A/B test runs and compare the variants with "
+                      "`mlopsc registry variants`; a shadow test keeps AllTraffic and its alarms", RULE)
     if variants and not any(variant["weight"] > 0 for variant in variants.values()):
         yield Finding(ENDPOINT + ("variants", sorted(variants)[0], "weight"), "every variant's weight is 0: "
                       "no variant would receive traffic",

@@ -1,5 +1,5 @@
 """A/B production variants and shadow tests of deploy target `sagemaker-endpoint`
-(docs/deploy.md, "A/B and shadow tests"): the endpoint config's variants, and the states that
+(docs/state-machines.md, "A/B and shadow tests"): the endpoint config's variants, and the states that
 read, check and create the model of every variant that does not serve the deployment's version.
 
 What a variant's `version` means in the registry:
