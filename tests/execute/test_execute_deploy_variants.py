@@ -29,7 +29,7 @@ MODEL = "demand-forecast"
 
 def write_config(root, endpoint_keys: dict) -> None:
     """demand-forecast in `root`, unscaled, its endpoint with `endpoint_keys` added (A/B variants:
-    without the health alarms)."""
+    all at once, see the endpoint-variants rule)."""
     if not (root / MODEL).exists():
         shutil.copytree(SAMPLES / MODEL, root / MODEL, ignore=shutil.ignore_patterns("data", "tests"))
         shutil.copy(SAMPLES / "mlops-platform.yaml", root / "mlops-platform.yaml")
@@ -38,9 +38,8 @@ def write_config(root, endpoint_keys: dict) -> None:
     endpoint = config["pipelines"]["deploy"]["endpoint"]
     del endpoint["autoscaling"]
     endpoint.update(endpoint_keys)
-    if "variants" in endpoint_keys:  # the health alarms watch AllTraffic, which A/B variants replace (endpoint-variants)
-        del config["monitor"]["health"]
-        config["pipelines"]["deploy"]["traffic"] = {"mode": "all-at-once"}  # no alarm to roll a step back
+    if "variants" in endpoint_keys:  # health alarms per variant: none of the whole endpoint to roll back on
+        config["pipelines"]["deploy"]["traffic"] = {"mode": "all-at-once"}
     path.write_text(yaml.safe_dump(config, sort_keys=False))
 
 
@@ -103,6 +102,11 @@ def test_ab_variants_serve_the_live_version_and_the_candidate_by_weight(live_v1)
     endpoint = live_v1.session.client("sagemaker").describe_endpoint(EndpointName="demand-forecast-default")
     assert endpoint["EndpointConfigName"] == config
     assert (deployment(live_v1)["status"], deployment(live_v1)["version"]) == ("deployed", "v2")
+    # apply put monitor.health's alarms per variant, on each variant's metrics
+    alarms = live_v1.session.client("cloudwatch").describe_alarms()
+    assert {a["AlarmName"]: {d["Name"]: d["Value"] for d in a["Dimensions"]} for a in alarms["MetricAlarms"] if a["AlarmName"].startswith("demand-forecast-default-latency")} == {
+        f"demand-forecast-default-latency-p99-{variant}": {"EndpointName": "demand-forecast-default", "VariantName": variant}
+        for variant in ("blue", "green")}
 
 
 def test_a_variant_serving_live_fails_before_the_lock_when_the_last_deployment_did_not_end_deployed(live_v1):

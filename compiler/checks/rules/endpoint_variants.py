@@ -3,8 +3,8 @@
 from compiler.checks.finding import Finding
 
 RULE = "endpoint-variants"
-DESCRIPTION = ("An endpoint has A/B variants or a shadow test, not both, without autoscaling, and its variants' "
-               "weights route some traffic")
+DESCRIPTION = ("Endpoint variants: A/B or shadow, not both; no autoscaling; no monitor rollback alarm beside A/B; "
+               "weights route traffic")
 ENDPOINT = ("pipelines", "deploy", "endpoint")
 
 
@@ -22,14 +22,14 @@ def check(context):
         yield Finding(ENDPOINT + ("autoscaling",), "autoscaling scales the single variant AllTraffic, which an "
                       "endpoint with variants or a shadow test does not have",
                       "size each variant with its instance_count instead", RULE)
-    health = (context.config.get("monitor") or {}).get("health")
-    if variants and health:
-        # The health alarms watch the variant AllTraffic (render/alarms.py serving_metrics), which an
-        # A/B endpoint does not have: they would never fire. Per-variant alarms are not built yet.
-        yield Finding(ENDPOINT + ("variants",), "monitor.health alarms watch the one variant AllTraffic, which "
-                      "an endpoint with A/B variants does not have",
-                      "remove monitor.health while the A/B test runs and compare the variants with "
-                      "`mlopsc registry variants`; a shadow test keeps AllTraffic and its alarms", RULE)
+    watched = [alarm for alarm in (deploy.get("traffic") or {}).get("alarms") or () if str(alarm).startswith("monitor:")]
+    if variants and watched:
+        # monitor.health's alarms are per variant here (`<alarm>-<variant>`, render/alarms.py): there
+        # is no endpoint-wide `monitor:<alarm>` for a rollback to watch.
+        yield Finding(("pipelines", "deploy", "traffic", "alarms"), f"{', '.join(watched)}: an endpoint with A/B "
+                      "variants has its health alarms per variant, none for the whole endpoint",
+                      "deploy the A/B variants with traffic mode all-at-once, or name CloudWatch alarms of your own; "
+                      "the health alarms of each variant still notify", RULE)
     if variants and not any(variant["weight"] > 0 for variant in variants.values()):
         yield Finding(ENDPOINT + ("variants", sorted(variants)[0], "weight"), "every variant's weight is 0: "
                       "no variant would receive traffic",
