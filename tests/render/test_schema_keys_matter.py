@@ -139,11 +139,24 @@ def _stage_graph() -> dict:
     return config
 
 
+def _endpoint_variants(keys: dict) -> dict:
+    """demand-forecast's endpoint unscaled (the endpoint-variants rule), all at once, with `keys`."""
+    config = _sample("demand-forecast")
+    endpoint = config["pipelines"]["deploy"]["endpoint"]
+    del endpoint["autoscaling"]
+    endpoint.update(keys)
+    config["pipelines"]["deploy"]["traffic"] = {"mode": "all-at-once"}
+    return config
+
+
 BASES = {"churn-fargate": lambda: _sample("churn-fargate"), "demand-forecast": lambda: _sample("demand-forecast"),
          "fraud-lambda": lambda: _sample("fraud-lambda"), "ecs-service": _ecs_service,
          "drift-sagemaker": _drift_job_on_sagemaker, "lambda-single": _lambda_single_environment,
          "churn-defaults": _churn_inheriting_command, "prebuilt": _prebuilt, "prebuilt-hf": _prebuilt_hugging_face,
-         "stage-graph": _stage_graph}
+         "stage-graph": _stage_graph,
+         "ab-variants": lambda: _endpoint_variants({"variants": {"blue": {"version": "live", "weight": 80},
+                                                                 "green": {"version": "candidate", "weight": 20}}}),
+         "shadow": lambda: _endpoint_variants({"shadow": {"version": "candidate"}})}
 
 
 def _get(config, path):
@@ -181,6 +194,8 @@ PREFERRED = {
     ("monitor", "drift", "job"): ["drift-sagemaker", "fraud-lambda"],
     ("pipelines", "deploy", "target"): ["fraud-lambda"],
     ("pipelines", "deploy", "function"): ["lambda-single"],
+    ("pipelines", "deploy", "endpoint", "variants"): ["ab-variants"],
+    ("pipelines", "deploy", "endpoint", "shadow"): ["shadow"],
     ("stage_defaults", "command"): ["churn-defaults"],
     # SageMaker settings of the defaults: a config whose stages run on SageMaker
     ("stage_defaults", "instance_type"): ["demand-forecast"], ("stage_defaults", "instance_count"): ["demand-forecast"],
@@ -211,6 +226,11 @@ VALUES = {
     "model.description": "Another description.",
     "model.owner": "another-team",
     "model.tags": {"extra": "tag"},
+    "pipelines.deploy.endpoint.variants.*.version": "v7",  # a version id instead of live/candidate
+    "pipelines.deploy.endpoint.variants.*.instance_type": "ml.m5.large",
+    "pipelines.deploy.endpoint.shadow.version": "v7",
+    "pipelines.deploy.endpoint.shadow.production": "candidate",  # then the shadow (also candidate) is refused
+    "pipelines.deploy.endpoint.shadow.instance_type": "ml.m5.large",
     "runtimes.*.dockerfile": "docker/other.Dockerfile",
     "runtimes.*.context": "docker",
     "runtimes.*.build_args": {"EXTRA": "1"},
