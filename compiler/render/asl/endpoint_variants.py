@@ -77,10 +77,11 @@ def variant_states(naming: Naming, deploy, failures: dict, container: dict, then
             "A variant serves the live version, but the last deployment did not end deployed (it failed, rolled back, "
             "or none ran): deploy without variants first, or name the version in endpoint.variants.",
             "DeploymentFailed")
-    failures["variant_not_deployable"] = failure_chain(
-        naming, "deploy", "variant version not deployable", "VariantVersionNotDeployable",
-        "A version a variant serves is not in the registry, not approved, or has no image of the serving runtime.",
-        "DeploymentFailed", record=failures["failed"]["record"])
+    if others:  # (only its states lead there)
+        failures["variant_not_deployable"] = failure_chain(
+            naming, "deploy", "variant version not deployable", "VariantVersionNotDeployable",
+            "A version a variant serves is not in the registry, not approved, or has no image of the serving runtime.",
+            "DeploymentFailed", record=failures["failed"]["record"])
     image = f"{VARIANT_VERSION_PATH}.Item.images.M['{deploy.runtime}'].S"
     models = []
     for variant, following in zip(others, others[1:] + [None]):
