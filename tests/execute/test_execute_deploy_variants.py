@@ -28,8 +28,8 @@ MODEL = "demand-forecast"
 
 
 def write_config(root, endpoint_keys: dict) -> None:
-    """demand-forecast in `root`, unscaled, its endpoint with `endpoint_keys` added (A/B variants:
-    all at once, see the endpoint-variants rule)."""
+    """demand-forecast in `root`, unscaled, its endpoint with `endpoint_keys` added (and then
+    updated all at once, without alarms: see the endpoint-variants rule)."""
     if not (root / MODEL).exists():
         shutil.copytree(SAMPLES / MODEL, root / MODEL, ignore=shutil.ignore_patterns("data", "tests"))
         shutil.copy(SAMPLES / "mlops-platform.yaml", root / "mlops-platform.yaml")
@@ -38,7 +38,7 @@ def write_config(root, endpoint_keys: dict) -> None:
     endpoint = config["pipelines"]["deploy"]["endpoint"]
     del endpoint["autoscaling"]
     endpoint.update(endpoint_keys)
-    if "variants" in endpoint_keys:  # health alarms per variant: none of the whole endpoint to roll back on
+    if endpoint_keys:  # guardrails need the same variant names before and after (rule endpoint-variants)
         config["pipelines"]["deploy"]["traffic"] = {"mode": "all-at-once"}
     path.write_text(yaml.safe_dump(config, sort_keys=False))
 
@@ -99,6 +99,7 @@ def test_ab_variants_serve_the_live_version_and_the_candidate_by_weight(live_v1)
     config = run.output["deployment"]["endpoint_config"]
     assert served_versions(live_v1, endpoint_config(live_v1, config)["ProductionVariants"]) == {
         "blue": ("v1", 80.0, 1), "green": ("v2", 20.0, 2)}
+    assert "DeploymentConfig" not in run.parameters("Update endpoint")[0]  # SageMaker's plain update
     endpoint = live_v1.session.client("sagemaker").describe_endpoint(EndpointName="demand-forecast-default")
     assert endpoint["EndpointConfigName"] == config
     assert (deployment(live_v1)["status"], deployment(live_v1)["version"]) == ("deployed", "v2")

@@ -3,7 +3,7 @@
 from compiler.checks.finding import Finding
 
 RULE = "endpoint-variants"
-DESCRIPTION = ("Endpoint variants: A/B or shadow, not both; no autoscaling; no monitor rollback alarm beside A/B; "
+DESCRIPTION = ("Endpoint variants: A/B or shadow, not both; no autoscaling; traffic all at once without alarms; "
                "weights route traffic")
 ENDPOINT = ("pipelines", "deploy", "endpoint")
 
@@ -22,14 +22,17 @@ def check(context):
         yield Finding(ENDPOINT + ("autoscaling",), "autoscaling scales the single variant AllTraffic, which an "
                       "endpoint with variants or a shadow test does not have",
                       "size each variant with its instance_count instead", RULE)
-    watched = [alarm for alarm in (deploy.get("traffic") or {}).get("alarms") or () if str(alarm).startswith("monitor:")]
-    if variants and watched:
-        # monitor.health's alarms are per variant here (`<alarm>-<variant>`, render/alarms.py): there
-        # is no endpoint-wide `monitor:<alarm>` for a rollback to watch.
-        yield Finding(("pipelines", "deploy", "traffic", "alarms"), f"{', '.join(watched)}: an endpoint with A/B "
-                      "variants has its health alarms per variant, none for the whole endpoint",
-                      "deploy the A/B variants with traffic mode all-at-once, or name CloudWatch alarms of your own; "
-                      "the health alarms of each variant still notify", RULE)
+    traffic = deploy.get("traffic") or {}
+    if traffic.get("mode", "all-at-once") != "all-at-once" or traffic.get("alarms"):
+        # Deployment guardrails (traffic routing, alarm rollback) need "the same variant name" in the
+        # new endpoint config as in the old (SageMaker developer guide, "Deployment guardrails",
+        # "Exclusions"): a test's variants differ from AllTraffic, so the update is SageMaker's plain one.
+        key = "mode" if traffic.get("mode", "all-at-once") != "all-at-once" else "alarms"
+        yield Finding(("pipelines", "deploy", "traffic", key), "an endpoint with A/B or shadow variants is updated "
+                      "all at once, without rollback alarms",
+                      "SageMaker's blue/green guardrails need the old and new endpoint configs to have the same "
+                      "variant names (developer guide, Deployment guardrails, Exclusions); set traffic mode "
+                      "all-at-once without alarms, and watch the variants with monitor.health", RULE)
     if variants and not any(variant["weight"] > 0 for variant in variants.values()):
         yield Finding(ENDPOINT + ("variants", sorted(variants)[0], "weight"), "every variant's weight is 0: "
                       "no variant would receive traffic",

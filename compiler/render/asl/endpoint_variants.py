@@ -8,6 +8,11 @@ What a variant's `version` means in the registry:
 - `live`: the version of the last deployment that ended `deployed`, read from the deployment
   item before this deployment takes its lock (the lock writes its own version there);
 - anything else: that version id.
+
+The endpoint is updated without DeploymentConfig: SageMaker's deployment guardrails (traffic
+routing, alarm rollback) need the new endpoint config to have "the same variant name as the old
+endpoint configuration" (developer guide, "Deployment guardrails", "Exclusions"), which a test's
+variants do not (rule endpoint-variants asks for traffic all at once, without alarms).
 """
 
 from __future__ import annotations

@@ -63,6 +63,8 @@ def target_states(naming: Naming, deploy, failures, serve_image, model_data, env
         deployment["AutoRollbackConfiguration"] = {"Alarms": [{"AlarmName": a} for a in rollback_names]}
     update = {"EndpointName": endpoint.name, "EndpointConfigName.$": "$.deployment.endpoint_config",
               "DeploymentConfig": deployment, **_retained_variant_properties(endpoint)}
+    if endpoint_variants.has_variants(endpoint):  # guardrails need the same variant names (endpoint_variants.py)
+        del update["DeploymentConfig"]
     failures["endpoint_failed"] = _endpoint_failed(naming, failures, endpoint.name)
     # Where each end of the update goes: straight to its outcome, or, with autoscaling, through
     # the states that register the scaling again first (the outcome is then routed on).
