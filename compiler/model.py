@@ -232,6 +232,16 @@ class Poll:
 
 
 @dataclasses.dataclass(frozen=True)
+class Variant:
+    """A production variant of an A/B test, or the shadow variant of a shadow test."""
+    name: str
+    version: str  # "candidate", "live" or a version id (docs/state-machines.md, "A/B and shadow tests")
+    weight: float  # InitialVariantWeight (a shadow's: its sampling share of the production variant's 1.0)
+    instance_type: str
+    instance_count: int
+
+
+@dataclasses.dataclass(frozen=True)
 class Endpoint:
     name: str
     instance_type: str
@@ -246,6 +256,10 @@ class Endpoint:
     serverless: Optional["Serverless"] = None
     #: Asynchronous Inference: a request queue answered into S3 (`async` is a Python keyword)
     asynchronous: Optional["AsyncInference"] = None
+    #: the production variants of an A/B test (none: the one variant AllTraffic serves the deployment's version)
+    variants: tuple = ()
+    shadow: Optional[Variant] = None
+    shadow_production: Optional[str] = None  # the version AllTraffic serves during a shadow test
 
 
 @dataclasses.dataclass(frozen=True)

@@ -15,7 +15,7 @@ from compiler.aws_data import images
 from compiler.model import (AsyncInference, BatchPipeline, Build, DeployPipeline, Distribution, Drift, Endpoint,
                             Function, GateCondition, GraphStage, Health, ModelConfig, Monitor, Platform, Poll,
                             PrebuiltImage, RetrainPipeline, Retry, Runtime, Serverless, Service, SourceFile, Stage,
-                            StageInput, StageOutput, Traffic, Transform, Tune, TuneParameter, frozen_map)
+                            StageInput, StageOutput, Traffic, Transform, Tune, TuneParameter, Variant, frozen_map)
 
 #: `monitor:<alarm>` in traffic.alarms names an alarm of the monitor section.
 MONITOR_ALARM_PREFIX = "monitor:"
@@ -280,6 +280,10 @@ def _endpoint(given: Optional[dict], model: str, environment: str) -> Endpoint:
         scale_out_cooldown_seconds=durations.seconds(scaling["scale_out_cooldown"]) if scaling else None,
         serverless=_serverless(endpoint.get("serverless")),
         asynchronous=_async_inference(endpoint.get("async")),
+        variants=tuple(_variant(name, given_variant, endpoint["instance_type"])
+                       for name, given_variant in sorted((endpoint.get("variants") or {}).items())),
+        shadow=_shadow(endpoint.get("shadow"), endpoint["instance_type"]),
+        shadow_production=_shadow_production(endpoint.get("shadow")),
     )
 
 
@@ -298,6 +302,29 @@ def _async_inference(given: Optional[dict]) -> Optional[AsyncInference]:
     return AsyncInference(given["output"], given.get("failure_output"), given.get("max_concurrent_invocations"),
                           given.get("target_backlog_per_instance", backlog["default"]),
                           notifications.get("success"), notifications.get("error"))
+
+
+def _variant(name: str, given: dict, instance_type: str) -> Variant:
+    """A variant runs on the endpoint's instance type unless it names its own."""
+    return Variant(name=name, version=given["version"], weight=float(given["weight"]),
+                   instance_type=given.get("instance_type", instance_type),
+                   instance_count=given.get("instance_count", 1))
+
+
+#: The shadow variant's name (VariantName), also its CloudWatch dimension.
+SHADOW_VARIANT = "Shadow"
+
+
+def _shadow(given: Optional[dict], instance_type: str) -> Optional[Variant]:
+    if not given:
+        return None
+    shadow = {"version": "candidate", **given, "weight": given.get("sampling_percent", 100) / 100}
+    return _variant(SHADOW_VARIANT, shadow, instance_type)
+
+
+def _shadow_production(given: Optional[dict]) -> Optional[str]:
+    """The version the production variant serves during a shadow test."""
+    return given.get("production", "live") if given else None
 
 
 def _autoscaling(given: Optional[dict]) -> Optional[dict]:

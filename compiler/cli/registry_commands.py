@@ -1,4 +1,4 @@
-"""`mlopsc registry list|show|history|approve|reject|promote|rollback`.
+"""`mlopsc registry list|show|history|approve|reject|promote|rollback|variants|promote-variant`.
 
 Each command names the compiled OUT and an environment, like `mlopsc apply OUT --env NAME`; the
 model's manifest and pointers there say where its registry is. Options in, one library call
@@ -186,6 +186,53 @@ def rollback_command(out, environment, model, to, output_format) -> None:
     _done(detail, output_format, f"rolling back to {detail['version']}"
           + (f" (from {detail['rollback_from']})" if detail.get("rollback_from") else "")
           + ": ModelApproved sent")
+
+
+@registry.command("variants")
+@OUT
+@ENV
+@MODEL
+@click.option("--hours", type=click.IntRange(1, 24 * 14), default=24, show_default=True,
+              help="Compare the variants over the last HOURS.")
+@FORMAT
+def variants_command(out, environment, model, hours, output_format) -> None:
+    """Compare the endpoint's A/B or shadow variants: weight, invocations, 4XX/5XX errors and
+    model latency per variant, from CloudWatch."""
+    from compiler.registry import store, variants
+
+    registry = store.EnvironmentRegistry.connect(store.locate_one(_path(out), environment, model))
+    _show(variants.compare(registry, hours), output_format, _variants_text)
+
+
+def _variants_text(result: dict) -> None:
+    click.echo(f"{result['model']} ({result['environment']}): endpoint {result['endpoint']}, last {result['hours']} h")
+    _table([{"variant": row["variant"], "role": row["role"], "weight": _number(row["weight"]),
+             "invocations": _number(row["Invocations"]), "4xx": _number(row["Invocation4XXErrors"]),
+             "5xx": _number(row["Invocation5XXErrors"]), "error rate": _number(row["error_rate"]),
+             "latency ms": _number(row["ModelLatency"] / 1000 if row["ModelLatency"] is not None else None)}
+            for row in result["variants"]], empty="  no variants")
+
+
+def _number(value) -> str:
+    return "-" if value is None else f"{value:g}"
+
+
+@registry.command("promote-variant")
+@OUT
+@click.argument("variant")
+@ENV
+@MODEL
+@FORMAT
+def promote_variant_command(out, variant, environment, model, output_format) -> None:
+    """End an A/B or shadow test: all traffic to VARIANT now (A/B), its version recorded as the
+    approved one; remove endpoint.variants/shadow from mlops.yaml and deploy to make it last."""
+    from compiler.registry import store, variants
+
+    registry = store.EnvironmentRegistry.connect(store.locate_one(_path(out), environment, model))
+    detail = variants.promote(registry, variant)
+    moved = "all traffic moved to it" if detail["traffic_moved"] else "no production traffic moved (a shadow)"
+    _done(detail, output_format, f"promoted variant {variant} (version {detail['version']}): {moved}; approved "
+          "pointer -> it. Remove the variants from mlops.yaml and deploy to serve it alone.")
 
 
 # --------------------------------------------------------------------------- helpers

@@ -14,6 +14,8 @@ returns its reason or None; `flag` writes the reasons into the changes' `risk`.
 | transform output reshaped | a Batch Transform job's `AssembleWith`, `Accept`, `JoinSource` or `OutputFilter` changed, added or removed: what readers of `batch.output` get changes shape |
 | serverless capacity lowered | a serverless endpoint's `MemorySizeInMB`, `MaxConcurrency` or `ProvisionedConcurrency` lowered |
 | serving mode switched | an endpoint config's `ServerlessConfig` or `AsyncInferenceConfig` added or removed (one-way or refused updates) |
+| variant weight moved | an endpoint variant's `InitialVariantWeight` changed (an A/B test's split of traffic, a shadow's sampling) |
+| variant removed | an endpoint's production or shadow variant gone (its entry removed, or another variant in its place) |
 """
 
 from __future__ import annotations
@@ -183,10 +185,35 @@ def serving_mode_switched(change: Change) -> Optional[str]:
     return reasons[0] if change.kind == "field-added" else reasons[1]
 
 
+#: The endpoint config's lists of variants (A/B production variants, a shadow test's variant).
+VARIANT_LISTS = frozenset({"ProductionVariants", "ShadowProductionVariants"})
+
+
+def variant_weight_moved(change: Change) -> Optional[str]:
+    if change.kind == "field-changed" and _last_key(change.path) == "InitialVariantWeight" \
+            and _is_number(change.old) and _is_number(change.new):
+        return f"variant weight moved from {change.old:g} to {change.new:g}: traffic is split differently"
+    return None
+
+
+def variant_removed(change: Change) -> Optional[str]:
+    """A variant's entry gone from the end of the list, or another variant named in its place
+    (variants are listed by name: a removal shifts the later ones)."""
+    if change.kind == "field-changed" and _last_key(change.path) == "VariantName":
+        return f"variant {change.old} removed ({change.new} in its place): its traffic moves to the others"
+    if change.kind == "field-removed" and _last_key(change.path) in VARIANT_LISTS:
+        gone = [entry for entry in (change.old if isinstance(change.old, list) else [change.old])
+                if isinstance(entry, dict) and "VariantName" in entry]
+        if gone:
+            return (f"variant {', '.join(str(entry['VariantName']) for entry in gone)} removed: "
+                    "its traffic moves to the others")
+    return None
+
+
 RULES: tuple[Callable[[Change], Optional[str]], ...] = (
     environment_removed, removed_gate_condition, looser_threshold, traffic_all_at_once, alarms_removed,
     looser_alarm_threshold, spot_turned_off, instance_count_tenfold, transform_output_reshaped,
-    serverless_capacity_lowered, serving_mode_switched,
+    serverless_capacity_lowered, serving_mode_switched, variant_weight_moved, variant_removed,
 )
 
 

@@ -37,12 +37,14 @@ class Place:
     table: str
     event_bus: str
     pipelines: tuple
+    endpoint: Optional[str] = None  # the deploy pipeline's SageMaker endpoint (variants.py reads it)
 
 
 def locate(out: Path, environment: str, model: Optional[str] = None) -> list[Place]:
     """Every model environment of OUT with `environment` (only `model`'s when given)."""
     places = [Place(env.target.model, env.target.environment, env.target.account, env.target.region,
-                    env.pointers["table"], env.target.event_bus, tuple(sorted(env.definitions)))
+                    env.pointers["table"], env.target.event_bus, tuple(sorted(env.definitions)),
+                    _endpoint_name(env.definitions.get("deploy")))
               for env in read_environments(out, environment)]
     if model is None:
         return places
@@ -51,6 +53,14 @@ def locate(out: Path, environment: str, model: Optional[str] = None) -> list[Pla
         raise InputError(f"{out}: no model '{model}' has an environment '{environment}'",
                          f"models compiled there: {', '.join(p.model for p in places)}")
     return chosen
+
+
+def _endpoint_name(deploy: Optional[dict]) -> Optional[str]:
+    """The endpoint the compiled deploy pipeline updates (target sagemaker-endpoint), if any."""
+    for state in ((deploy or {}).get("States") or {}).values():
+        if str(state.get("Resource", "")).endswith(":sagemaker:updateEndpoint"):
+            return state.get("Parameters", {}).get("EndpointName")
+    return None
 
 
 def locate_one(out: Path, environment: str, model: Optional[str]) -> Place:

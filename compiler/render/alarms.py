@@ -87,12 +87,12 @@ class ServingMetrics:
         return {"Namespace": self.namespace, "MetricName": name, "Dimensions": self.dimension_list}
 
 
-def serving_metrics(naming: Naming) -> ServingMetrics:
+def serving_metrics(naming: Naming, variant: str = SAGEMAKER_VARIANT) -> ServingMetrics:
     config = naming.config
     deploy = config.deploy
     if deploy.target == "sagemaker-endpoint":
         return ServingMetrics("AWS/SageMaker", (("EndpointName", deploy.endpoint.name),
-                                                ("VariantName", SAGEMAKER_VARIANT)),
+                                                ("VariantName", variant)),
                               _endpoint_requests(deploy.endpoint), "Invocation5XXErrors", "ModelLatency", 1000)
     if deploy.target == "lambda":
         function = deploy.function
@@ -191,22 +191,34 @@ def _endpoint_requests(endpoint) -> str:
 
 
 def health_alarms(naming: Naming) -> list:
+    """The serving health alarms; an endpoint with A/B variants has them per variant, named
+    `<alarm>-<variant>` (its metrics are per VariantName, and it has no variant AllTraffic)."""
+    config = naming.config
+    if config.monitor.health is None:
+        return []
+    deploy = config.deploy
+    variants = deploy.endpoint.variants if deploy is not None and deploy.endpoint is not None else ()
+    if not variants:
+        return _health_alarms(naming, serving_metrics(naming), "", "")
+    return [alarm for variant in variants
+            for alarm in _health_alarms(naming, serving_metrics(naming, variant.name), f"-{variant.name}",
+                                        f" (variant {variant.name})")]
+
+
+def _health_alarms(naming: Naming, serving: ServingMetrics, suffix: str, of: str) -> list:
     config = naming.config
     health = config.monitor.health
-    if health is None:
-        return []
-    serving = serving_metrics(naming)
-    where = f"{config.name} {config.environment}"
+    where = f"{config.name} {config.environment}{of}"
     periods = health.evaluation_periods
     alarms = []
     if health.max_error_rate is not None:
-        alarms.append(_alarm(naming, "error-rate",
+        alarms.append(_alarm(naming, "error-rate" + suffix,
                              f"{where}: more than {health.max_error_rate:g} of the requests failed "
                              f"({serving.errors} / {serving.invocations}) in {periods} 5-minute periods in a row",
                              {"Metrics": error_rate_queries(serving)}, periods,
                              health.max_error_rate, "GreaterThanThreshold", "notBreaching"))
     if health.max_latency_p99_ms is not None:
-        alarms.append(_alarm(naming, "latency-p99",
+        alarms.append(_alarm(naming, "latency-p99" + suffix,
                              f"{where}: p99 {serving.latency} above {health.max_latency_p99_ms} ms in {periods} "
                              f"5-minute periods in a row",
                              {**serving.metric(serving.latency), "ExtendedStatistic": "p99",
@@ -215,7 +227,7 @@ def health_alarms(naming: Naming) -> list:
                              "notBreaching"))
     if health.min_invocations_per_hour is not None:
         # One hour, as the config says ("fewer requests than this in an hour"); no data is no traffic.
-        alarms.append(_alarm(naming, "no-invocations",
+        alarms.append(_alarm(naming, "no-invocations" + suffix,
                              f"{where}: fewer than {health.min_invocations_per_hour} requests in the last hour",
                              {**serving.metric(serving.invocations), "Statistic": "Sum", "Period": HOUR_SECONDS}, 1,
                              health.min_invocations_per_hour, "LessThanThreshold", "breaching"))

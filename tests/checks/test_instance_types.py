@@ -47,6 +47,20 @@ def test_an_endpoint_instance_type(repo):
     assert "ml.t2 comes in: " in problem.hint and "medium" in problem.hint
 
 
+def test_the_instance_types_of_ab_and_shadow_variants(repo):
+    variants = repo.validate(append="  deploy:\n    target: sagemaker-endpoint\n    runtime: app\n"
+                                    "    traffic: {mode: all-at-once}\n    endpoint:\n      variants:\n"
+                                    "        blue: {version: live, weight: 1}\n"
+                                    "        green: {version: candidate, weight: 1, instance_type: ml.t2.nano}\n")
+    problem = variants.only("instance-type")
+    assert (problem.where, problem.path) == ("mlops.yaml:33:63", "pipelines.deploy.endpoint.variants.green.instance_type")
+    shadow = repo.validate(append="  deploy:\n    target: sagemaker-endpoint\n    runtime: app\n"
+                                  "    endpoint:\n      shadow: {instance_type: ml.m5.3xlarge}\n")
+    problem = shadow.only("instance-type")
+    assert problem.path == "pipelines.deploy.endpoint.shadow.instance_type"
+    assert "for an endpoint (ProductionVariantInstanceType)" in problem.message
+
+
 def test_a_stage_default_is_reported_once_where_it_is_written(repo):
     # stage_defaults (line 8 on) sets it for the sagemaker train stage; fargate stages ignore it.
     out = repo.validate(replace={"  timeout: 30m\n": "  instance_type: ml.m5.3xlarge\n",

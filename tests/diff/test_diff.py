@@ -465,6 +465,12 @@ def test_lists_of_commands_read_as_insertions(samples_out):
     (("alarms", Entry("a"), "AlarmDescription"), "more than 0.01 fail", "more than 0.05 fail", ""),
     (("settings", "deploy", "traffic"), "linear", "all-at-once", "traffic now moves all at once"),
     (("settings", "deploy", "traffic"), "all-at-once", "canary", ""),
+    (("Parameters", "ProductionVariants", 1, "InitialVariantWeight"), 20.0, 50.0, "variant weight moved from 20 to 50"),
+    (("Parameters", "ProductionVariants", 0, "InitialInstanceCount"), 1, 2, ""),
+    (("Parameters", "ProductionVariants", 1), {"VariantName": "green", "InitialVariantWeight": 20.0}, ABSENT,
+     "variant green removed"),
+    (("Parameters", "ShadowProductionVariants"), [{"VariantName": "Shadow"}], ABSENT, "variant Shadow removed"),
+    (("Parameters", "ProductionVariants", 0, "VariantName"), "blue", "green", "variant blue removed (green in its place)"),
 ])
 def test_risks_of_fields(path, old, new, flagged):
     (change,) = risks.flag([Change.of("field", old, new, path=path, state="S")])

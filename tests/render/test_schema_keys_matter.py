@@ -160,11 +160,24 @@ def _async_endpoint() -> dict:
     return config
 
 
+def _endpoint_variants(keys: dict) -> dict:
+    """demand-forecast's endpoint unscaled (the endpoint-variants rule), all at once, with `keys`."""
+    config = _sample("demand-forecast")
+    endpoint = config["pipelines"]["deploy"]["endpoint"]
+    del endpoint["autoscaling"]
+    endpoint.update(keys)
+    config["pipelines"]["deploy"]["traffic"] = {"mode": "all-at-once"}
+    return config
+
+
 BASES = {"churn-fargate": lambda: _sample("churn-fargate"), "demand-forecast": lambda: _sample("demand-forecast"),
          "fraud-lambda": lambda: _sample("fraud-lambda"), "ecs-service": _ecs_service,
          "drift-sagemaker": _drift_job_on_sagemaker, "lambda-single": _lambda_single_environment,
          "churn-defaults": _churn_inheriting_command, "prebuilt": _prebuilt, "prebuilt-hf": _prebuilt_hugging_face,
-         "stage-graph": _stage_graph, "serverless": _serverless_endpoint, "async": _async_endpoint}
+         "stage-graph": _stage_graph, "serverless": _serverless_endpoint, "async": _async_endpoint,
+         "ab-variants": lambda: _endpoint_variants({"variants": {"blue": {"version": "live", "weight": 80},
+                                                                 "green": {"version": "candidate", "weight": 20}}}),
+         "shadow": lambda: _endpoint_variants({"shadow": {"version": "candidate"}})}
 
 
 def _get(config, path):
@@ -204,6 +217,8 @@ PREFERRED = {
     ("pipelines", "deploy", "function"): ["lambda-single"],
     ("pipelines", "deploy", "endpoint", "serverless"): ["serverless"],
     ("pipelines", "deploy", "endpoint", "async"): ["async"],
+    ("pipelines", "deploy", "endpoint", "variants"): ["ab-variants"],
+    ("pipelines", "deploy", "endpoint", "shadow"): ["shadow"],
     ("stage_defaults", "command"): ["churn-defaults"],
     # SageMaker settings of the defaults: a config whose stages run on SageMaker
     ("stage_defaults", "instance_type"): ["demand-forecast"], ("stage_defaults", "instance_count"): ["demand-forecast"],
@@ -234,6 +249,11 @@ VALUES = {
     "model.description": "Another description.",
     "model.owner": "another-team",
     "model.tags": {"extra": "tag"},
+    "pipelines.deploy.endpoint.variants.*.version": "v7",  # a version id instead of live/candidate
+    "pipelines.deploy.endpoint.variants.*.instance_type": "ml.m5.large",
+    "pipelines.deploy.endpoint.shadow.version": "v7",
+    "pipelines.deploy.endpoint.shadow.production": "candidate",  # then the shadow (also candidate) is refused
+    "pipelines.deploy.endpoint.shadow.instance_type": "ml.m5.large",
     "runtimes.*.dockerfile": "docker/other.Dockerfile",
     "runtimes.*.context": "docker",
     "runtimes.*.build_args": {"EXTRA": "1"},

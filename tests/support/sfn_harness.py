@@ -222,6 +222,9 @@ class Harness:
             backend.endpoint_configs[parameters["EndpointConfigName"]]  # exists, as AWS checks
             previous = endpoint.endpoint_config_name
             self._settle(endpoint, parameters["EndpointConfigName"], previous, "Updating")
+            # DescribeEndpoint lists the variants of the config the endpoint serves (moto keeps the first one's).
+            serving = backend.endpoint_configs[endpoint.endpoint_config_name]
+            endpoint.production_variants = endpoint._process_production_variants(serving.production_variants)
             return {"EndpointArn": endpoint.arn}
         call = getattr(client, _snake(action))
         response = call(**{k: v for k, v in parameters.items() if k not in _MOTO_IGNORES.get(action, ())})

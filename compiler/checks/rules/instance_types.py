@@ -47,6 +47,13 @@ def _instance_types(context):
     endpoint = deploy.get("endpoint") or {}
     if deploy.get("target") == "sagemaker-endpoint" and "instance_type" in endpoint:
         yield ("pipelines", "deploy", "endpoint", "instance_type"), endpoint["instance_type"], "ProductionVariantInstanceType"
+    if deploy.get("target") == "sagemaker-endpoint":  # A/B and shadow variants run on instances of their own
+        served = [(("variants", name), variant) for name, variant in (endpoint.get("variants") or {}).items()]
+        served += [(("shadow",), endpoint["shadow"])] if endpoint.get("shadow") else []
+        for path, variant in served:
+            if "instance_type" in variant:
+                yield (("pipelines", "deploy", "endpoint") + path + ("instance_type",), variant["instance_type"],
+                       "ProductionVariantInstanceType")
 
 
 def _hint(value: str, allowed: tuple, job: str) -> str:

@@ -92,6 +92,7 @@ def definition(naming: Naming) -> dict:
                                                                                "target": deploy.target}),
         "target": deploy.target,
         "serve_image": serve_image,
+        "version_checked": "Lock deployment",  # a target may read something before the lock first
     }
     context.update(TARGETS[deploy.target](naming, deploy, failures, serve_image, model_data, environment))
     if not context.pop("can_roll_back"):

@@ -5,6 +5,7 @@ and autoscaling when configured."""
 from __future__ import annotations
 
 from compiler import names
+from compiler.render.asl import endpoint_variants
 from compiler.render.asl.traffic_shift import rollback_alarms, watch_states
 from compiler.render.asl.shared_states import failure_chain, poll_states
 from compiler.render.naming import Naming, SAGEMAKER_VARIANT, TOKEN, states_format
@@ -39,6 +40,8 @@ def target_states(naming: Naming, deploy, failures, serve_image, model_data, env
                        "ProductionVariants": [{"VariantName": SAGEMAKER_VARIANT, "ModelName.$": "$.deployment.model",
                                                **serving_capacity(endpoint)}],
                        "Tags": naming.tags("deploy")}
+    if endpoint_variants.has_variants(endpoint):
+        endpoint_config.update(endpoint_variants.endpoint_config_variants(naming, endpoint))
     if platform.kms_key:
         endpoint_config["KmsKeyId"] = platform.kms_key
     if naming.config.monitor and not endpoint.serverless:
@@ -61,6 +64,8 @@ def target_states(naming: Naming, deploy, failures, serve_image, model_data, env
         deployment["AutoRollbackConfiguration"] = {"Alarms": [{"AlarmName": a} for a in rollback_names]}
     update = {"EndpointName": endpoint.name, "EndpointConfigName.$": "$.deployment.endpoint_config",
               "DeploymentConfig": deployment, **_retained_variant_properties(endpoint)}
+    if endpoint_variants.has_variants(endpoint):  # guardrails need the same variant names (endpoint_variants.py)
+        del update["DeploymentConfig"]
     failures["endpoint_failed"] = _endpoint_failed(naming, failures, endpoint.name)
     # Where each end of the update goes: straight to its outcome, or, with autoscaling, through
     # the states that register the scaling again first (the outcome is then routed on).
@@ -97,7 +102,12 @@ def target_states(naming: Naming, deploy, failures, serve_image, model_data, env
             "policy": _target_tracking_policy(endpoint, scalable),
             "scale_from_zero": _scale_from_zero(endpoint, scalable),
         }
+    variants = (endpoint_variants.variant_states(naming, deploy, failures, {"create_model": create_model},
+                                                 "Create endpoint config")
+                if endpoint_variants.has_variants(endpoint)
+                else {"after_create_model": "Create endpoint config", "variant_models": [], "read_live": None})
     return {
+        **variants,
         "first_target_state": "Make deployment token",
         "names": {"token.$": TOKEN},
         "resource_names": {"token.$": "$.deployment.token",

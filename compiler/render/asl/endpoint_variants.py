@@ -1,0 +1,120 @@
+"""A/B production variants and shadow tests of deploy target `sagemaker-endpoint`
+(docs/state-machines.md, "A/B and shadow tests"): the endpoint config's variants, and the states that
+read, check and create the model of every variant that does not serve the deployment's version.
+
+What a variant's `version` means in the registry:
+- `candidate`: the version this deployment deploys (the one requested, else the approved one),
+  whose model the deploy pipeline creates anyway (`$.deployment.model`);
+- `live`: the version of the last deployment that ended `deployed`, read from the deployment
+  item before this deployment takes its lock (the lock writes its own version there);
+- anything else: that version id.
+
+The endpoint is updated without DeploymentConfig: SageMaker's deployment guardrails (traffic
+routing, alarm rollback) need the new endpoint config to have "the same variant name as the old
+endpoint configuration" (developer guide, "Deployment guardrails", "Exclusions"), which a test's
+variants do not (rule endpoint-variants asks for traffic all at once, without alarms).
+"""
+
+from __future__ import annotations
+
+from compiler import names
+from compiler.model import Variant
+from compiler.render.asl.shared_states import failure_chain
+from compiler.render.naming import Naming, SAGEMAKER_VARIANT, states_format
+
+CANDIDATE, LIVE = "candidate", "live"
+#: Where the deployment item read before the lock is kept, and one variant's version item.
+LIVE_PATH, VARIANT_VERSION_PATH = "$.live", "$.variant_version"
+
+
+def has_variants(endpoint) -> bool:
+    return bool(endpoint.variants or endpoint.shadow)
+
+
+def production_variants(endpoint) -> tuple:
+    """The endpoint's production variants: the A/B variants, or during a shadow test the one
+    variant AllTraffic serving `shadow.production`."""
+    if endpoint.variants:
+        return endpoint.variants
+    return (Variant(SAGEMAKER_VARIANT, endpoint.shadow_production, 1.0, endpoint.instance_type,
+                    endpoint.instance_count),)
+
+
+def _all_variants(endpoint) -> tuple:
+    return production_variants(endpoint) + ((endpoint.shadow,) if endpoint.shadow else ())
+
+
+def _model_name(naming: Naming, variant: Variant) -> str:
+    """The per-deployment model of a variant that serves another version than the deployment's."""
+    if variant.version == CANDIDATE:
+        return "$.deployment.model"
+    prefix = names.job_prefix(naming.config.name, f"{naming.config.environment}-{variant.name}", "sagemaker_model")
+    return states_format(prefix + "-{}", "$.deployment.token")
+
+
+def _production_variant(naming: Naming, variant: Variant) -> dict:
+    return {"VariantName": variant.name, "ModelName.$": _model_name(naming, variant),
+            "InstanceType": variant.instance_type, "InitialInstanceCount": variant.instance_count,
+            "InitialVariantWeight": variant.weight}
+
+
+def endpoint_config_variants(naming: Naming, endpoint) -> dict:
+    """ProductionVariants and ShadowProductionVariants of the endpoint config. A shadow's weight
+    relative to the production variant's 1.0 is the share of requests copied to it (SageMaker
+    developer guide, "Shadow variants"; API reference, CreateEndpointConfig:
+    ShadowProductionVariants)."""
+    config = {"ProductionVariants": [_production_variant(naming, variant) for variant in production_variants(endpoint)]}
+    if endpoint.shadow:
+        config["ShadowProductionVariants"] = [_production_variant(naming, endpoint.shadow)]
+    return config
+
+
+def variant_states(naming: Naming, deploy, failures: dict, container: dict, then: str) -> dict:
+    """The template context of the variants' states: the live-version read before the lock (when
+    a variant serves `live`) and, per variant serving another version than the deployment's, a
+    read of its version item, its check and its model, chained to `then`."""
+    endpoint = deploy.endpoint
+    others = [variant for variant in _all_variants(endpoint) if variant.version != CANDIDATE]
+    uses_live = any(variant.version == LIVE for variant in others)
+    if uses_live:
+        failures["no_live_version"] = failure_chain(
+            naming, "deploy", "no live version", "NoLiveVersion",
+            "A variant serves the live version, but the last deployment did not end deployed (it failed, rolled back, "
+            "or none ran): deploy without variants first, or name the version in endpoint.variants.",
+            "DeploymentFailed")
+    if others:  # (only its states lead there)
+        failures["variant_not_deployable"] = failure_chain(
+            naming, "deploy", "variant version not deployable", "VariantVersionNotDeployable",
+            "A version a variant serves is not in the registry, not approved, or has no image of the serving runtime.",
+            "DeploymentFailed", record=failures["failed"]["record"])
+    image = f"{VARIANT_VERSION_PATH}.Item.images.M['{deploy.runtime}'].S"
+    models = []
+    for variant, following in zip(others, others[1:] + [None]):
+        source = f"{LIVE_PATH}.Item.version.S" if variant.version == LIVE else None
+        sort_key = ({"S.$": states_format(naming.version_key_prefix() + "{}", source)} if source
+                    else {"S": naming.version_key_prefix() + variant.version})
+        models.append({
+            "read": f"Read version: {variant.name}", "check": f"Check version: {variant.name}",
+            "create": f"Create model: {variant.name}",
+            "next": f"Read version: {following.name}" if following else then,
+            "get_item": {"TableName": naming.platform.registry_table, "ConsistentRead": True,
+                         "Key": {"pk": {"S": naming.model_key}, "sk": sort_key}},
+            "deployable": {"And": [{"Variable": f"{VARIANT_VERSION_PATH}.Item", "IsPresent": True},
+                                   {"Variable": f"{VARIANT_VERSION_PATH}.Item.approval.S", "StringEquals": "approved"},
+                                   {"Variable": image, "IsPresent": True}],
+                           "Next": f"Create model: {variant.name}"},
+            "create_model": {**container["create_model"], "ModelName.$": _model_name(naming, variant),
+                             "PrimaryContainer": {**container["create_model"]["PrimaryContainer"], "Image.$": image,
+                                                  "ModelDataUrl.$": f"{VARIANT_VERSION_PATH}.Item.model_data.S"}},
+        })
+    return {
+        "variant_models": models,
+        "after_create_model": models[0]["read"] if models else then,
+        "version_checked": "Read live deployment" if uses_live else "Lock deployment",
+        "read_live": {"TableName": naming.platform.registry_table, "ConsistentRead": True,
+                      "Key": naming.key(naming.deployment_key)} if uses_live else None,
+        "live_known": {"And": [{"Variable": f"{LIVE_PATH}.Item.status.S", "IsPresent": True},
+                               {"Variable": f"{LIVE_PATH}.Item.status.S", "StringEquals": "deployed"},
+                               {"Variable": f"{LIVE_PATH}.Item.version.S", "IsPresent": True}],
+                       "Next": "Lock deployment"},
+    }

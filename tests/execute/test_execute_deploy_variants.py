@@ -1,0 +1,207 @@
+"""A/B production variants and shadow tests of deploy target `sagemaker-endpoint`, executed in
+moto (sfn_harness.py): demand-forecast without autoscaling (the endpoint-variants rule refuses it
+beside variants) deploys v1 with its one variant AllTraffic, then a later commit adds the A/B
+variants or the shadow test and v2's approval deploys them: `live` is v1 (the last deployment that
+ended deployed), `candidate` v2 (the version the deployment deploys).
+
+What moto cannot check: SageMaker's routing of requests by InitialVariantWeight, the copy of
+requests to a shadow variant and the capture of its responses (moto stores the endpoint config as
+given; the harness settles the endpoint update itself)."""
+
+from __future__ import annotations
+
+import datetime
+import shutil
+
+import pytest
+import yaml
+
+from compile_helpers import invoke
+from paths import REPO_ROOT
+from sfn_harness import Registry, applied, apply_again, item, published
+
+pytestmark = pytest.mark.e2e  # moto-backed AWS (apply, state machine executions)
+
+SAMPLES = REPO_ROOT / "samples"
+METRICS = {"rmse": 11.0, "mape": 0.1}  # within demand-forecast's gate
+MODEL = "demand-forecast"
+
+
+def write_config(root, endpoint_keys: dict) -> None:
+    """demand-forecast in `root`, unscaled, its endpoint with `endpoint_keys` added (and then
+    updated all at once, without alarms: see the endpoint-variants rule)."""
+    if not (root / MODEL).exists():
+        shutil.copytree(SAMPLES / MODEL, root / MODEL, ignore=shutil.ignore_patterns("data", "tests"))
+        shutil.copy(SAMPLES / "mlops-platform.yaml", root / "mlops-platform.yaml")
+    path = root / MODEL / "mlops.yaml"
+    config = yaml.safe_load((SAMPLES / MODEL / "mlops.yaml").read_text())
+    endpoint = config["pipelines"]["deploy"]["endpoint"]
+    del endpoint["autoscaling"]
+    endpoint.update(endpoint_keys)
+    if endpoint_keys:  # guardrails need the same variant names before and after (rule endpoint-variants)
+        config["pipelines"]["deploy"]["traffic"] = {"mode": "all-at-once"}
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+
+
+@pytest.fixture
+def live_v1(monkeypatch, tmp_path):
+    """v1 deployed with the one variant AllTraffic, v2 registered and pending."""
+    root = tmp_path / "repository"
+    write_config(root, {})
+    with applied(monkeypatch, tmp_path, [root / MODEL]) as account:
+        account.root = root
+        account.registry = Registry(account, monkeypatch, MODEL)
+        account.registry.register("v1", METRICS)
+        assert account.registry.deploy("v1").status == "SUCCEEDED"
+        account.registry.register("v2", METRICS)
+        yield account
+
+
+def with_variants(account, endpoint_keys: dict) -> None:
+    """A later commit adds `endpoint_keys` (variants, shadow), applied as `mlopsc apply` would."""
+    write_config(account.root, endpoint_keys)
+    apply_again(account, [account.root / MODEL])
+
+
+def served_versions(account, variants: list) -> dict:
+    """variant name -> (the registry version whose model data its model serves, weight, count)."""
+    sagemaker = account.session.client("sagemaker")
+    served = {}
+    for variant in variants:
+        data = sagemaker.describe_model(ModelName=variant["ModelName"])["PrimaryContainer"]["ModelDataUrl"]
+        version = next(v for v in ("v1", "v2") if data == item(
+            account.session, (f"MODEL#{MODEL}", f"VERSION#default#{v}"))["model_data"])
+        served[variant["VariantName"]] = (version, variant["InitialVariantWeight"], variant["InitialInstanceCount"])
+    return served
+
+
+def endpoint_config(account, name: str) -> dict:
+    return account.session.client("sagemaker").describe_endpoint_config(EndpointConfigName=name)
+
+
+def deployment(account) -> dict:
+    return item(account.session, (f"MODEL#{MODEL}", "DEPLOYMENT#default"))
+
+
+AB = {"variants": {"blue": {"version": "live", "weight": 80},
+                   "green": {"version": "candidate", "weight": 20, "instance_count": 2}}}
+
+
+def test_ab_variants_serve_the_live_version_and_the_candidate_by_weight(live_v1):
+    with_variants(live_v1, AB)
+
+    run = live_v1.registry.deploy("v2")
+
+    assert run.status == "SUCCEEDED", (run.error, run.cause)
+    entered = run.entered()
+    assert entered.index("Read live deployment") < entered.index("Lock deployment")  # before the lock rewrites it
+    assert entered.index("Create model") < entered.index("Create model: blue") < entered.index("Create endpoint config")
+    config = run.output["deployment"]["endpoint_config"]
+    assert served_versions(live_v1, endpoint_config(live_v1, config)["ProductionVariants"]) == {
+        "blue": ("v1", 80.0, 1), "green": ("v2", 20.0, 2)}
+    assert "DeploymentConfig" not in run.parameters("Update endpoint")[0]  # SageMaker's plain update
+    endpoint = live_v1.session.client("sagemaker").describe_endpoint(EndpointName="demand-forecast-default")
+    assert endpoint["EndpointConfigName"] == config
+    assert (deployment(live_v1)["status"], deployment(live_v1)["version"]) == ("deployed", "v2")
+    # apply put monitor.health's alarms per variant, on each variant's metrics
+    alarms = live_v1.session.client("cloudwatch").describe_alarms()
+    assert {a["AlarmName"]: {d["Name"]: d["Value"] for d in a["Dimensions"]} for a in alarms["MetricAlarms"] if a["AlarmName"].startswith("demand-forecast-default-latency")} == {
+        f"demand-forecast-default-latency-p99-{variant}": {"EndpointName": "demand-forecast-default", "VariantName": variant}
+        for variant in ("blue", "green")}
+
+
+def test_a_variant_serving_live_fails_before_the_lock_when_the_last_deployment_did_not_end_deployed(live_v1):
+    live_v1.harness.endpoint = "roll_back"  # v2 (without variants) rolled back: the live version is unknown
+    assert live_v1.registry.deploy("v2").error == "DeploymentRolledBack"
+    live_v1.harness.endpoint = "ready"
+    with_variants(live_v1, AB)
+
+    run = live_v1.registry.deploy("v2", rollback=True)
+
+    assert (run.status, run.error) == ("FAILED", "NoLiveVersion")
+    assert "Lock deployment" not in run.entered() and "Create model" not in run.entered()
+    assert deployment(live_v1)["status"] == "rolled_back"  # nothing taken, nothing written
+
+
+def test_a_variant_version_that_is_not_deployable_fails_the_deployment_and_frees_the_lock(live_v1):
+    with_variants(live_v1, {"variants": {"old": {"version": "v0", "weight": 1}, "new": {"version": "candidate", "weight": 1}}})
+
+    run = live_v1.registry.deploy("v2")
+
+    assert (run.status, run.error) == ("FAILED", "VariantVersionNotDeployable")
+    assert "Create endpoint config" not in run.entered()
+    assert (deployment(live_v1)["status"], deployment(live_v1)["version"]) == ("failed", "v2")
+    assert [n["subject"].rsplit(": ", 1)[-1] for n in published(live_v1.topic)] == ["variant version not deployable"]
+
+
+def test_the_live_deployment_unreadable_fails_the_deployment_before_the_lock(live_v1):
+    with_variants(live_v1, AB)
+    live_v1.harness.fail_state("Read live deployment", "DynamoDB.ResourceNotFoundException")
+
+    run = live_v1.registry.deploy("v2")
+
+    assert (run.status, run.error) == ("FAILED", "NoLiveVersion")
+    assert deployment(live_v1)["status"] == "deployed"
+
+
+def test_shadow_test_copies_traffic_to_the_candidate_while_the_live_version_answers(live_v1):
+    with_variants(live_v1, {"shadow": {"sampling_percent": 50}})
+
+    run = live_v1.registry.deploy("v2")
+
+    assert run.status == "SUCCEEDED", (run.error, run.cause)
+    config = endpoint_config(live_v1, run.output["deployment"]["endpoint_config"])
+    assert served_versions(live_v1, config["ProductionVariants"]) == {"AllTraffic": ("v1", 1.0, 2)}  # endpoint.instance_count
+    assert config["DataCaptureConfig"]["EnableCapture"] is True  # the shadow's responses are captured too
+    # moto keeps no ShadowProductionVariants (its endpoint config drops them): what the state sent.
+    sent = run.parameters("Create endpoint config")[0]["ShadowProductionVariants"]
+    assert served_versions(live_v1, sent) == {"Shadow": ("v2", 0.5, 1)}
+
+
+# ----------------------------------------------------------------------------- compare and promote
+
+def test_variants_compare_reads_each_variants_metrics_and_promote_moves_all_traffic_to_the_winner(live_v1):
+    from compiler.registry import variants
+
+    with_variants(live_v1, AB)
+    assert live_v1.registry.deploy("v2").status == "SUCCEEDED"
+    cloudwatch = live_v1.session.client("cloudwatch")
+    until = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+    measured = until - datetime.timedelta(minutes=10)
+    for variant, invocations, errors, latency in (("blue", 800, 8, 20000.0), ("green", 200, 0, 12000.0)):
+        dimensions = [{"Name": "EndpointName", "Value": "demand-forecast-default"},
+                      {"Name": "VariantName", "Value": variant}]
+        cloudwatch.put_metric_data(Namespace="AWS/SageMaker", MetricData=[
+            {"MetricName": name, "Dimensions": dimensions, "Value": value, "Timestamp": measured}
+            for name, value in (("Invocations", invocations), ("Invocation5XXErrors", errors), ("ModelLatency", latency))])
+    registry = live_v1.registry.store
+
+    compared = {row["variant"]: row for row in variants.compare(registry, 1, until)["variants"]}
+
+    assert {name: (row["Invocations"], row["Invocation5XXErrors"], row["Invocation4XXErrors"], row["ModelLatency"],
+                   row["error_rate"]) for name, row in compared.items()} == {
+        "blue": (800.0, 8.0, None, 20000.0, 0.01), "green": (200.0, 0.0, None, 12000.0, 0.0)}
+
+    shown = invoke("registry", "variants", str(live_v1.out), "--env", "default", "--hours", "1")
+    assert shown.exit_code == 0, shown.output
+    assert [line.split()[:6] for line in shown.output.splitlines()[2:]] == [
+        ["blue", "production", "80", "800", "-", "8"], ["green", "production", "20", "200", "-", "0"]]
+
+    promoted = variants.promote(registry, "blue")  # the live version wins: the approved pointer goes back to it
+
+    assert (promoted["version"], promoted["traffic_moved"]) == ("v1", True)
+    weights = {v["VariantName"]: v.get("CurrentWeight") for v in live_v1.session.client("sagemaker").describe_endpoint(
+        EndpointName="demand-forecast-default")["ProductionVariants"]}
+    assert weights == {"blue": 1.0, "green": 0.0}
+    assert registry.pointers()["approved_version"] == "v1"
+
+
+def test_promote_variant_refuses_a_variant_the_endpoint_does_not_have(live_v1):
+    from compiler.errors import Refused
+    from compiler.registry import variants
+
+    with_variants(live_v1, AB)
+    assert live_v1.registry.deploy("v2").status == "SUCCEEDED"
+
+    with pytest.raises(Refused, match="has no variant 'red'"):
+        variants.promote(live_v1.registry.store, "red")
