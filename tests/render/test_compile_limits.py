@@ -109,12 +109,13 @@ def _name_value(definition: dict, value: str) -> str:
         return evaluate_format(value, RUNTIME_VALUES)
     if value == "$.endpoint.EndpointConfigName":  # the config the endpoint serves: one a deployment named (issue 13, item 8)
         return _name_value(definition, "$.deployment.endpoint_config")
-    if value.startswith("$.deployment."):
-        field = value.removeprefix("$.deployment.")
-        for state in all_states(definition).values():
-            if state.get("ResultPath") == "$.deployment" and f"{field}.$" in state.get("Parameters", {}):
-                return _name_value(definition, state["Parameters"][f"{field}.$"])
-        raise AssertionError(f"no state sets {value}")
+    for named_by in ("$.deployment", "$.transform"):  # a deployment's names, a transform run's model name
+        if value.startswith(named_by + "."):
+            field = value.removeprefix(named_by + ".")
+            for state in all_states(definition).values():
+                if state.get("ResultPath") == named_by and f"{field}.$" in state.get("Parameters", {}):
+                    return _name_value(definition, state["Parameters"][f"{field}.$"])
+            raise AssertionError(f"no state sets {value}")
     raise AssertionError(f"cannot measure a name given as {value!r}")
 
 
@@ -153,7 +154,7 @@ def test_per_attempt_names_carry_a_fresh_token(definitions):
 def test_deployment_resource_names_come_from_the_token(definitions):
     for label, (_, definition) in definitions.items():
         states = all_states(definition)
-        if "Create model" not in states:
+        if "Create model" not in states or "Create endpoint config" not in states:  # a deploy's, not a transform's
             continue
         assert states["Create model"]["Parameters"]["ModelName.$"] == "$.deployment.model"
         assert states["Create endpoint config"]["Parameters"]["EndpointConfigName.$"] == "$.deployment.endpoint_config"

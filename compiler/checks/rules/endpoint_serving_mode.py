@@ -6,8 +6,8 @@ stages' too, and the serverless model is created without VpcConfig (render)."""
 from compiler.checks.finding import Finding
 
 RULE = "endpoint-serving-mode"
-DESCRIPTION = ("Serverless: no instances, autoscaling, async or data capture, provisioned_concurrency <= "
-               "max_concurrency; autoscaling.min 0 needs async")
+DESCRIPTION = ("Serverless: no instances, autoscaling, async, variants, shadow or data capture, "
+               "provisioned_concurrency <= max_concurrency; autoscaling.min 0 needs async")
 ENDPOINT = ("pipelines", "deploy", "endpoint")
 
 #: SageMaker developer guide, "Deploy models with Amazon SageMaker Serverless Inference": "Feature
@@ -39,11 +39,15 @@ def _serverless(context, endpoint: dict):
     serverless = endpoint["serverless"]
     for key, what in (("instance_type", "instance type"), ("instance_count", "instance count"),
                       ("autoscaling", "instance autoscaling (it scales itself, up to max_concurrency)"),
-                      ("async", "asynchronous inference, which runs on instances")):
+                      ("async", "asynchronous inference, which runs on instances"),
+                      ("variants", "A/B production variants (multiple production variants)"),
+                      ("shadow", "shadow variant (a second variant beside production)")):
         if key in endpoint:
             yield Finding(ENDPOINT + (key,), f"a serverless endpoint takes no {what}",
-                          f"remove endpoint.{key} or endpoint.serverless (SageMaker API reference, ProductionVariant: "
-                          "InstanceType and InitialInstanceCount, or ServerlessConfig)", RULE)
+                          f"remove endpoint.{key} or endpoint.serverless ("
+                          + (f"{SERVERLESS_GUIDE}: multiple production variants)" if key in ("variants", "shadow") else
+                             "SageMaker API reference, ProductionVariant: InstanceType and InitialInstanceCount, "
+                             "or ServerlessConfig)"), RULE)
     provisioned = serverless.get("provisioned_concurrency")
     if provisioned and provisioned > serverless["max_concurrency"]:
         yield Finding(ENDPOINT + ("serverless", "provisioned_concurrency"),
