@@ -6,8 +6,8 @@ stages' too, and the serverless model is created without VpcConfig (render)."""
 from compiler.checks.finding import Finding
 
 RULE = "endpoint-serving-mode"
-DESCRIPTION = ("Serverless: no instances, autoscaling, async, variants, shadow or data capture, "
-               "provisioned_concurrency <= max_concurrency; autoscaling.min 0 needs async")
+DESCRIPTION = ("Serverless: no instances, autoscaling, async, variants, shadow or data capture; provisioned "
+               "<= max concurrency; autoscaling.min 0 needs async")
 ENDPOINT = ("pipelines", "deploy", "endpoint")
 
 #: SageMaker developer guide, "Deploy models with Amazon SageMaker Serverless Inference": "Feature
