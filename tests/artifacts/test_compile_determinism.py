@@ -85,7 +85,7 @@ def test_identical_across_working_directories_and_path_styles(samples_out, tmp_p
 
 def test_manifest_has_no_absolute_paths_or_timestamps(samples_out):
     manifests = sorted(samples_out.glob("*/*/manifest.json"))
-    assert len(manifests) == 6  # model environments: abalone 2, churn 1, demand 1, fraud 2
+    assert len(manifests) == 10  # model environments: abalone 5, churn 1, demand 2, fraud 2
     timestamp = re.compile(r"\d{4}-\d{2}-\d{2}|\d{2}:\d{2}:\d{2}")
     for manifest_file in manifests:
         text = manifest_file.read_text()
@@ -253,7 +253,7 @@ def test_recompiling_unchanged_output_touches_nothing(samples_copy, tmp_path):
     before = snapshot(out)
     result = compile_copy(samples_copy, out)
     assert result.exit_code == 0
-    assert "0 updated, 6 unchanged" in result.output
+    assert "0 updated, 10 unchanged" in result.output
     assert snapshot(out) == before, "an unchanged compile rewrote files (inode or mtime changed)"
 
 
@@ -263,7 +263,7 @@ def test_a_change_replaces_only_its_directory(samples_copy, tmp_path):
     before = snapshot(out)
     change_config(samples_copy)
     result = compile_copy(samples_copy, out)
-    assert result.exit_code == 0 and "1 updated, 5 unchanged" in result.output, result.output
+    assert result.exit_code == 0 and "1 updated, 9 unchanged" in result.output, result.output
     after = snapshot(out)
     assert set(after) == set(before)
     changed = {path for path in after if after[path] != before[path]}

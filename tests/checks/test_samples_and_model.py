@@ -26,7 +26,7 @@ def test_every_sample_validates_clean():
     done = subprocess.run([mlopsc_script(), "validate", "samples", "--platform", "samples/mlops-platform.yaml"],
                           cwd=REPO_ROOT, capture_output=True, text=True)
     assert (done.returncode, done.stdout) == (0, "")
-    assert done.stderr == "4 configs valid (6 environments)\n"
+    assert done.stderr == "4 configs valid (10 environments)\n"
 
 
 @pytest.mark.parametrize("fmt", ["json", "github"])
@@ -44,7 +44,9 @@ def models():
 
 
 def test_one_model_per_config_and_environment(models):
-    assert sorted(models) == [("abalone", "prod"), ("abalone", "staging"), ("churn-fargate", "default"), ("demand-forecast", "default"),
+    assert sorted(models) == [("abalone", "ab"), ("abalone", "prod"), ("abalone", "serverless"), ("abalone", "shadow"),
+                              ("abalone", "staging"), ("churn-fargate", "default"), ("demand-forecast", "async"),
+                              ("demand-forecast", "default"),
                               ("fraud-scoring", "dev"), ("fraud-scoring", "prod")]
 
 
