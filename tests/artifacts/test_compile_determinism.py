@@ -85,7 +85,7 @@ def test_identical_across_working_directories_and_path_styles(samples_out, tmp_p
 
 def test_manifest_has_no_absolute_paths_or_timestamps(samples_out):
     manifests = sorted(samples_out.glob("*/*/manifest.json"))
-    assert len(manifests) == 10  # model environments: abalone 5, churn 1, demand 2, fraud 2
+    assert len(manifests) == 10  # model environments: abalone 6, churn 1, demand 1, fraud 2
     timestamp = re.compile(r"\d{4}-\d{2}-\d{2}|\d{2}:\d{2}:\d{2}")
     for manifest_file in manifests:
         text = manifest_file.read_text()

@@ -44,8 +44,8 @@ def models():
 
 
 def test_one_model_per_config_and_environment(models):
-    assert sorted(models) == [("abalone", "ab"), ("abalone", "prod"), ("abalone", "serverless"), ("abalone", "shadow"),
-                              ("abalone", "staging"), ("churn-fargate", "default"), ("demand-forecast", "async"),
+    assert sorted(models) == [("abalone", "ab"), ("abalone", "async"), ("abalone", "prod"), ("abalone", "serverless"),
+                              ("abalone", "shadow"), ("abalone", "staging"), ("churn-fargate", "default"),
                               ("demand-forecast", "default"),
                               ("fraud-scoring", "dev"), ("fraud-scoring", "prod")]
 

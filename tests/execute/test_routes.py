@@ -51,7 +51,6 @@ SAMPLES = REPO_ROOT / "samples"
 SAMPLE_ENVIRONMENTS = {
     ("churn-fargate", "default"): {"auc": 0.91, "logloss": 0.31},
     ("demand-forecast", "default"): {"rmse": 11.0, "mape": 0.1},
-    ("demand-forecast", "async"): {"rmse": 11.0, "mape": 0.1},  # Asynchronous Inference, scaled from zero
     ("fraud-lambda", "dev"): {"auc": 0.95, "recall": 0.7, "false_positive_rate": 0.01},
     ("fraud-lambda", "prod"): {"auc": 0.95, "recall": 0.7, "false_positive_rate": 0.01},
 }

@@ -27,8 +27,7 @@ pytestmark = pytest.mark.e2e  # npm tools (asl-validator, ASL schema) on every o
 EXPECTED_SAMPLE_FILES = {
     "abalone/staging/retrain.asl.json", "abalone/staging/deploy.asl.json", "abalone/staging/batch.asl.json",
     "abalone/prod/deploy.asl.json", "abalone/ab/deploy.asl.json", "abalone/shadow/deploy.asl.json",
-    "abalone/serverless/deploy.asl.json", "demand-forecast/async/retrain.asl.json",
-    "demand-forecast/async/deploy.asl.json", "demand-forecast/async/batch.asl.json",
+    "abalone/serverless/deploy.asl.json", "abalone/async/deploy.asl.json",
     "churn-fargate/default/retrain.asl.json", "churn-fargate/default/batch.asl.json",
     "demand-forecast/default/retrain.asl.json", "demand-forecast/default/deploy.asl.json",
     "demand-forecast/default/batch.asl.json",
