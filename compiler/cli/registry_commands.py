@@ -224,15 +224,21 @@ def _number(value) -> str:
 @MODEL
 @FORMAT
 def promote_variant_command(out, variant, environment, model, output_format) -> None:
-    """End an A/B or shadow test: all traffic to VARIANT now (A/B), its version recorded as the
-    approved one; remove endpoint.variants/shadow from mlops.yaml and deploy to make it last."""
+    """End an A/B or shadow test with VARIANT the winner. A/B: all traffic to it now. Shadow: the
+    endpoint is updated to a new endpoint config serving only the winner's model, without the shadow.
+    Either way its version becomes the approved one; remove endpoint.variants/shadow from mlops.yaml
+    so that the next deployment does not bring them back."""
     from compiler.registry import store, variants
 
     registry = store.EnvironmentRegistry.connect(store.locate_one(_path(out), environment, model))
     detail = variants.promote(registry, variant)
-    moved = "all traffic moved to it" if detail["traffic_moved"] else "no production traffic moved (a shadow)"
+    if detail.get("shadow_ended"):
+        moved = (f"shadow test ended: endpoint {detail['endpoint']} updated from endpoint config "
+                 f"{detail['previous_endpoint_config']} to {detail['endpoint_config']}, which serves only its model")
+    else:
+        moved = "all traffic moved to it"
     _done(detail, output_format, f"promoted variant {variant} (version {detail['version']}): {moved}; approved "
-          "pointer -> it. Remove the variants from mlops.yaml and deploy to serve it alone.")
+          "pointer -> it. Remove the variants/shadow from mlops.yaml before the next deployment.")
 
 
 # --------------------------------------------------------------------------- helpers

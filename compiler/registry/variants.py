@@ -9,8 +9,14 @@ variants are removed from mlops.yaml (which stays the truth: a deployment of a c
 has variants brings them back).
 
 Shadow: a shadow variant takes no production traffic whatever its weight; ending the test needs an
-endpoint config without it, which the next deployment of a config without `endpoint.shadow` creates.
-Promoting the shadow records its version as the approved pointer (that deployment then serves it).
+endpoint config without it (developer guide, "Shadow tests", "Complete a shadow test": promoting the
+shadow variant "creates a new endpoint configuration" whose production variant is the shadow's, and
+updates the endpoint to it). promote-variant does that itself: a new endpoint config copied from the
+running one (data capture, KMS key, async config, role, VPC, tags) with one production variant,
+under the production variant's name and capacity (its alarms and metrics are keyed on that name),
+serving the winner's model, and no ShadowProductionVariants; then UpdateEndpoint to it. The winner's
+version becomes the approved pointer, as for A/B; mlops.yaml still names the shadow until it is
+removed there, and the next deployment of a config that keeps `endpoint.shadow` brings one back.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ import datetime
 import uuid
 from typing import Optional
 
-from compiler.errors import Refused
+from compiler.errors import AwsError, Refused
 from compiler.registry import items, store
 
 #: SageMaker's endpoint invocation metrics per variant (namespace AWS/SageMaker, dimensions
@@ -39,8 +45,14 @@ def _endpoint(registry) -> str:
 def _variants(registry) -> tuple[dict, list, list]:
     """(the endpoint's description, its production variants, its shadow variants)."""
     endpoint = _endpoint(registry)
-    described = registry._call(f"describe endpoint {endpoint}", registry.clients.sagemaker.describe_endpoint,
-                               EndpointName=endpoint)
+    try:
+        described = registry._call(f"describe endpoint {endpoint}", registry.clients.sagemaker.describe_endpoint,
+                                   EndpointName=endpoint)
+    except AwsError as error:
+        if "Could not find endpoint" not in str(error):  # SageMaker's ValidationException for a missing one
+            raise
+        raise Refused(f"{registry._name}: endpoint {endpoint} does not exist in account {registry.place.account}, "
+                      f"{registry.place.region}", "apply the environment and deploy a version first") from None
     return described, described.get("ProductionVariants") or [], described.get("ShadowProductionVariants") or []
 
 
@@ -68,10 +80,8 @@ def compare(registry, hours: int, until: Optional[datetime.datetime] = None) -> 
             "endpoint": described["EndpointName"], "hours": hours, "variants": rows}
 
 
-def _served_version(registry, endpoint_config: str, variant: str, shadow: bool) -> str:
-    """The registry version whose model data the variant's model serves."""
-    config = registry._call(f"describe endpoint config {endpoint_config}",
-                            registry.clients.sagemaker.describe_endpoint_config, EndpointConfigName=endpoint_config)
+def _served_version(registry, config: dict, variant: str, shadow: bool) -> str:
+    """The registry version whose model data the variant's model serves (`config`: the endpoint's)."""
     listed = config.get("ShadowProductionVariants" if shadow else "ProductionVariants") or []
     model = next(entry["ModelName"] for entry in listed if entry["VariantName"] == variant)
     data = registry._call(f"describe model {model}", registry.clients.sagemaker.describe_model,
@@ -95,12 +105,20 @@ def promote(registry, winner: str) -> dict:
     if winner not in names + shadows:
         raise Refused(f"{registry._name}: endpoint {described['EndpointName']} has no variant '{winner}'",
                       f"its variants: {', '.join(names + shadows)}")
-    version = _served_version(registry, described["EndpointConfigName"], winner, winner in shadows)
+    if len(names) < 2 and not shadows:
+        raise Refused(f"{registry._name}: endpoint {described['EndpointName']} runs no A/B or shadow test "
+                      f"(one variant, {', '.join(names)}, and no shadow)", "nothing to end: deploy a version to change "
+                      "what it serves (`mlopsc registry approve` or `rollback`)")
+    config = _endpoint_config(registry, described["EndpointConfigName"])
+    version = _served_version(registry, config, winner, winner in shadows)
     found = registry.version(version)
     if found.get("approval") != items.APPROVED:
         raise Refused(f"{registry._name}: variant {winner} serves version '{version}', which is "
                       f"{found.get('approval')}", "only approved versions are promoted")
-    if winner in names and len(names) > 1:
+    ended_config = None
+    if shadows:
+        ended_config = _end_shadow_test(registry, described["EndpointName"], config, winner, winner in shadows)
+    elif winner in names and len(names) > 1:
         weights = [{"VariantName": name, "DesiredWeight": 1.0 if name == winner else 0.0} for name in names]
         registry._call(f"move all traffic of {described['EndpointName']} to {winner}",
                        registry.clients.sagemaker.update_endpoint_weights_and_capacities,
@@ -114,7 +132,47 @@ def promote(registry, winner: str) -> dict:
                        **write.request(registry.place.table))
     except store._ConditionFailed:
         pass  # a later approval moved the pointer already: it stays there
-    return {"model": registry.place.model, "environment": registry.place.environment, "variant": winner,
-            "version": version, "traffic_moved": winner in names and len(names) > 1,
-            "shadow": winner in shadows}
+    detail = {"model": registry.place.model, "environment": registry.place.environment, "variant": winner,
+              "version": version, "traffic_moved": not shadows and len(names) > 1, "shadow": winner in shadows}
+    if ended_config:
+        detail.update(shadow_ended=True, endpoint=described["EndpointName"],
+                      previous_endpoint_config=described["EndpointConfigName"], endpoint_config=ended_config)
+    return detail
+
+
+def _end_shadow_test(registry, endpoint: str, config: dict, winner: str, shadow_wins: bool) -> str:
+    """A new endpoint config serving only the winner's model, and the endpoint updated to it; its name."""
+    sagemaker = registry.clients.sagemaker
+    production = config["ProductionVariants"][0]  # rule endpoint-variants: a shadow test has one production variant
+    model = next(v["ModelName"] for v in config["ShadowProductionVariants"] if v["VariantName"] == winner) \
+        if shadow_wins else production["ModelName"]
+    kept = sagemaker.meta.service_model.operation_model("CreateEndpointConfig").input_shape.members
+    request = {key: value for key, value in config.items() if key in kept and key not in (
+        "EndpointConfigName", "ProductionVariants", "ShadowProductionVariants", "Tags")}
+    name = _ended_config_name(endpoint)
+    request.update(EndpointConfigName=name, ProductionVariants=[dict(production, ModelName=model, InitialVariantWeight=1.0)])
+    tags = registry._call(f"read the tags of endpoint config {config['EndpointConfigName']}", sagemaker.list_tags,
+                          ResourceArn=config["EndpointConfigArn"]).get("Tags") or []
+    if tags:
+        request["Tags"] = tags
+    registry._call(f"create endpoint config {name}", sagemaker.create_endpoint_config, **request)
+    try:
+        registry._call(f"update endpoint {endpoint} to {name}", sagemaker.update_endpoint,
+                       EndpointName=endpoint, EndpointConfigName=name)
+    except AwsError as error:
+        raise AwsError(f"{error} (endpoint config {name} was created; the endpoint still runs the shadow test)",
+                       "see the AWS message (an endpoint that is Updating or Creating takes no update: wait for "
+                       "InService), then run promote-variant again") from None
+    return name
+
+
+def _ended_config_name(endpoint: str) -> str:
+    """`<endpoint>-promoted-<UTC time>`, within SageMaker's 63 characters of [a-zA-Z0-9-]."""
+    stamp = store.now()[:19].replace("-", "").replace(":", "").replace("T", "")
+    return f"{endpoint[:63 - len('-promoted-') - len(stamp)]}-promoted-{stamp}"
+
+
+def _endpoint_config(registry, name: str) -> dict:
+    return registry._call(f"describe endpoint config {name}", registry.clients.sagemaker.describe_endpoint_config,
+                          EndpointConfigName=name)
 

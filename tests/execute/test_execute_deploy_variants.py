@@ -37,6 +37,9 @@ def write_config(root, endpoint_keys: dict) -> None:
     config = yaml.safe_load((SAMPLES / MODEL / "mlops.yaml").read_text())
     endpoint = config["pipelines"]["deploy"]["endpoint"]
     del endpoint["autoscaling"]
+    # only `default` is deployed here; the sample's async environment scales its endpoint, which
+    # rule endpoint-variants refuses beside the variants it would inherit
+    config["environments"] = {"default": config["environments"]["default"]}
     endpoint.update(endpoint_keys)
     if endpoint_keys:  # guardrails need the same variant names before and after (rule endpoint-variants)
         config["pipelines"]["deploy"]["traffic"] = {"mode": "all-at-once"}
@@ -153,9 +156,9 @@ def test_shadow_test_copies_traffic_to_the_candidate_while_the_live_version_answ
     config = endpoint_config(live_v1, run.output["deployment"]["endpoint_config"])
     assert served_versions(live_v1, config["ProductionVariants"]) == {"AllTraffic": ("v1", 1.0, 2)}  # endpoint.instance_count
     assert config["DataCaptureConfig"]["EnableCapture"] is True  # the shadow's responses are captured too
-    # moto keeps no ShadowProductionVariants (its endpoint config drops them): what the state sent.
     sent = run.parameters("Create endpoint config")[0]["ShadowProductionVariants"]
     assert served_versions(live_v1, sent) == {"Shadow": ("v2", 0.5, 1)}
+    assert config["ShadowProductionVariants"] == sent  # kept by the harness (moto drops them)
 
 
 # ----------------------------------------------------------------------------- compare and promote
@@ -205,3 +208,82 @@ def test_promote_variant_refuses_a_variant_the_endpoint_does_not_have(live_v1):
 
     with pytest.raises(Refused, match="has no variant 'red'"):
         variants.promote(live_v1.registry.store, "red")
+
+
+# ----------------------------------------------------------------------------- ending a shadow test
+
+SHADOW = {"shadow": {"sampling_percent": 50}}
+
+
+def shadow_running(account) -> dict:
+    """v2 deployed as the shadow of v1 by the real deploy pipeline; the endpoint's description."""
+    with_variants(account, SHADOW)
+    run = account.registry.deploy("v2")
+    assert run.status == "SUCCEEDED", (run.error, run.cause)
+    described = account.session.client("sagemaker").describe_endpoint(EndpointName="demand-forecast-default")
+    assert [v["VariantName"] for v in described["ShadowProductionVariants"]] == ["Shadow"]
+    return described
+
+
+@pytest.mark.parametrize("winner, version", [("Shadow", "v2"), ("AllTraffic", "v1")])
+def test_promote_variant_ends_a_shadow_test_on_the_endpoint_with_the_winners_model(live_v1, winner, version):
+    """Developer guide, "Shadow tests", "Complete a shadow test": promoting ends the test with a new
+    endpoint config whose production variant serves the winner, and the endpoint updated to it.
+    What moto cannot check: SageMaker's in-place update itself (the harness switches the config at once)."""
+    sagemaker = live_v1.session.client("sagemaker")
+    running = shadow_running(live_v1)
+    before = endpoint_config(live_v1, running["EndpointConfigName"])
+
+    shown = invoke("registry", "promote-variant", str(live_v1.out), winner, "--env", "default")
+
+    assert shown.exit_code == 0, shown.output
+    endpoint = sagemaker.describe_endpoint(EndpointName="demand-forecast-default")
+    new = endpoint["EndpointConfigName"]
+    assert new != running["EndpointConfigName"] and new.startswith("demand-forecast-default-promoted-")
+    assert f"updated from endpoint config {running['EndpointConfigName']} to {new}" in shown.output
+    after = endpoint_config(live_v1, new)
+    # one production variant, under the production variant's name and capacity, serving the winner
+    assert served_versions(live_v1, after["ProductionVariants"]) == {"AllTraffic": (version, 1.0, 2)}
+    assert "ShadowProductionVariants" not in after and "ShadowProductionVariants" not in endpoint
+    assert after["DataCaptureConfig"] == before["DataCaptureConfig"]
+    assert after.get("KmsKeyId") == before.get("KmsKeyId")
+    assert sagemaker.list_tags(ResourceArn=after["EndpointConfigArn"])["Tags"] == \
+        sagemaker.list_tags(ResourceArn=before["EndpointConfigArn"])["Tags"]
+    assert live_v1.registry.store.pointers()["approved_version"] == version
+
+
+def test_promote_variant_refuses_an_endpoint_that_runs_no_test(live_v1):
+    sagemaker = live_v1.session.client("sagemaker")
+    serving = sagemaker.describe_endpoint(EndpointName="demand-forecast-default")["EndpointConfigName"]
+
+    shown = invoke("registry", "promote-variant", str(live_v1.out), "AllTraffic", "--env", "default")
+
+    assert shown.exit_code == 1, shown.output
+    assert "runs no A/B or shadow test" in shown.output and "Traceback" not in shown.output
+    assert sagemaker.describe_endpoint(EndpointName="demand-forecast-default")["EndpointConfigName"] == serving
+    assert len(sagemaker.list_endpoint_configs()["EndpointConfigs"]) == 1  # none created
+
+
+def test_promote_variant_refuses_an_endpoint_that_does_not_exist(live_v1):
+    live_v1.session.client("sagemaker").delete_endpoint(EndpointName="demand-forecast-default")
+
+    shown = invoke("registry", "promote-variant", str(live_v1.out), "Shadow", "--env", "default")
+
+    assert shown.exit_code == 1, shown.output
+    assert "endpoint demand-forecast-default does not exist" in shown.output and "Traceback" not in shown.output
+
+
+def test_update_endpoint_refused_leaves_the_shadow_test_running_and_says_so(live_v1):
+    """SageMaker refuses UpdateEndpoint while the endpoint is not InService (API reference,
+    UpdateEndpoint); moto keeps no such state of its own, so the test puts the endpoint there."""
+    running = shadow_running(live_v1)
+    live_v1.harness._sagemaker_backend().endpoints["demand-forecast-default"].endpoint_status = "Updating"
+
+    shown = invoke("registry", "promote-variant", str(live_v1.out), "Shadow", "--env", "default")
+
+    assert shown.exit_code == 1, shown.output
+    assert "Cannot update in-progress endpoint" in shown.output and "Traceback" not in shown.output
+    assert "the endpoint still runs the shadow test" in shown.output
+    assert live_v1.session.client("sagemaker").describe_endpoint(
+        EndpointName="demand-forecast-default")["EndpointConfigName"] == running["EndpointConfigName"]
+    assert live_v1.registry.store.pointers()["approved_version"] == "v2"  # as the deployment left it

@@ -30,7 +30,9 @@ ASL is never changed for a test):
    endpoint configs, endpoints), and does `updateEndpoint` (which moto's backend lacks) by
    switching the endpoint to the new config, or not, as `Harness.endpoint` says ("ready",
    "never_ready": stays `Updating`/`Creating`, "roll_back": back `InService` on the old config, as
-   SageMaker's alarm auto-rollback leaves it). A `.sync` job ends `Completed` or `Failed` as
+   SageMaker's alarm auto-rollback leaves it); the same update answers the SDK's UpdateEndpoint
+   (`mlopsc registry promote-variant`), and endpoint configs keep their ShadowProductionVariants,
+   listed by DescribeEndpointConfig and DescribeEndpoint as SageMaker lists them. A `.sync` job ends `Completed` or `Failed` as
    `Stages` says; the output is the Describe* response, as AWS returns it. A transform job runs
    as the `batch` stage with its model's container variables, and a completed one writes
    `<input object>.out` under S3OutputPath, as SageMaker names its output objects.
@@ -218,21 +220,34 @@ class Harness:
         client = self.session.client("sagemaker")
         backend = self._sagemaker_backend()
         if action == "updateEndpoint":
-            endpoint = backend.endpoints[parameters["EndpointName"]]
-            backend.endpoint_configs[parameters["EndpointConfigName"]]  # exists, as AWS checks
-            previous = endpoint.endpoint_config_name
-            self._settle(endpoint, parameters["EndpointConfigName"], previous, "Updating")
-            # DescribeEndpoint lists the variants of the config the endpoint serves (moto keeps the first one's).
-            serving = backend.endpoint_configs[endpoint.endpoint_config_name]
-            endpoint.production_variants = endpoint._process_production_variants(serving.production_variants)
-            return {"EndpointArn": endpoint.arn}
+            return {"EndpointArn": self.update_endpoint(parameters["EndpointName"], parameters["EndpointConfigName"])}
         call = getattr(client, _snake(action))
         response = call(**{k: v for k, v in parameters.items() if k not in _MOTO_IGNORES.get(action, ())})
         response.pop("ResponseMetadata", None)
         if action == "createEndpoint":
             endpoint = backend.endpoints[parameters["EndpointName"]]
             self._settle(endpoint, parameters["EndpointConfigName"], None, "Creating")
+            self._describe_variants_of_config(endpoint)
         return response
+
+    def update_endpoint(self, name: str, config: str) -> str:
+        """UpdateEndpoint (moto's backend has none), from the deploy pipeline's state or from an
+        SDK call (`mlopsc registry promote-variant`): the endpoint switches to `config`, or not,
+        as `endpoint` says. Both exist: the callers check that first, as AWS does."""
+        backend = self._sagemaker_backend()
+        endpoint = backend.endpoints[name]
+        backend.endpoint_configs[config]  # exists, as AWS checks
+        self._settle(endpoint, config, endpoint.endpoint_config_name, "Updating")
+        self._describe_variants_of_config(endpoint)
+        return endpoint.arn
+
+    def _describe_variants_of_config(self, endpoint) -> None:
+        """DescribeEndpoint lists the production and shadow variants of the config the endpoint
+        serves (moto keeps the first config's production variants, and no shadow at all)."""
+        serving = self._sagemaker_backend().endpoint_configs[endpoint.endpoint_config_name]
+        endpoint.production_variants = endpoint._process_production_variants(serving.production_variants)
+        shadows = getattr(serving, "shadow_production_variants", None)
+        endpoint.shadow_production_variants = endpoint._process_production_variants(shadows) if shadows else None
 
     def monitoring_schedule(self, action: str, parameters: dict) -> dict:
         """`aws-sdk:sagemaker:createMonitoringSchedule` / `updateMonitoringSchedule` (moto has no
@@ -690,6 +705,7 @@ def install(monkeypatch, session) -> Harness:
     monkeypatch.setattr(ApplicationAutoscalingBackend, "deregister_scalable_target", deregister_scalable_target)
 
     _publish_versions_as_aws(monkeypatch)
+    _keep_shadow_variants_and_update_endpoints(monkeypatch, harness)
 
     from moto.cloudwatch.responses import ActionResult as CloudWatchResult, CloudWatchResponse
 
@@ -794,6 +810,42 @@ def _publish_versions_as_aws(monkeypatch) -> None:
         return original(self, name_or_arn, description)
 
     monkeypatch.setattr(LambdaStorage, "publish_version", publish_version)
+
+
+def _keep_shadow_variants_and_update_endpoints(monkeypatch, harness) -> None:
+    """SageMaker keeps an endpoint config's ShadowProductionVariants and lists them in
+    DescribeEndpointConfig and DescribeEndpoint (API reference, CreateEndpointConfig and
+    DescribeEndpoint); moto drops them. And moto has no UpdateEndpoint, which `mlopsc registry
+    promote-variant` calls through the SDK: it is Harness.update_endpoint, answering a missing
+    endpoint or config, or an endpoint not InService (Creating, Updating: "UpdateEndpoint",
+    "Cannot update in-progress endpoint"), with SageMaker's ValidationException."""
+    from moto.core.responses import ActionResult
+    from moto.sagemaker.exceptions import ValidationError
+    from moto.sagemaker.responses import SageMakerResponse
+
+    original_create = SageMakerResponse.create_endpoint_config
+
+    def create_endpoint_config(self):
+        created = original_create(self)
+        shadows = self._get_param("ShadowProductionVariants")
+        if shadows:  # moto's FakeEndpointConfig lists every attribute of its own in its description
+            self.sagemaker_backend.endpoint_configs[self._get_param("EndpointConfigName")] \
+                .shadow_production_variants = shadows
+        return created
+
+    def update_endpoint(self):
+        name, config = self._get_param("EndpointName"), self._get_param("EndpointConfigName")
+        prefix = f"arn:aws:sagemaker:{self.region}:{self.current_account}"
+        if name not in self.sagemaker_backend.endpoints:
+            raise ValidationError(message=f"Could not find endpoint '{prefix}:endpoint/{name}'.")
+        if config not in self.sagemaker_backend.endpoint_configs:
+            raise ValidationError(message=f"Could not find endpoint configuration '{prefix}:endpoint-config/{config}'.")
+        if self.sagemaker_backend.endpoints[name].endpoint_status != "InService":  # as SageMaker refuses one
+            raise ValidationError(message=f"Cannot update in-progress endpoint '{prefix}:endpoint/{name}'.")
+        return ActionResult({"EndpointArn": harness.update_endpoint(name, config)})
+
+    monkeypatch.setattr(SageMakerResponse, "create_endpoint_config", create_endpoint_config)
+    monkeypatch.setattr(SageMakerResponse, "update_endpoint", update_endpoint, raising=False)
 
 
 # ----------------------------------------------------------------------------- running executions
