@@ -69,7 +69,8 @@ def target_states(naming: Naming, deploy, failures, serve_image, model_data, env
     failures["endpoint_failed"] = _endpoint_failed(naming, failures, endpoint.name)
     # Where each end of the update goes: straight to its outcome, or, with autoscaling, through
     # the states that register the scaling again first (the outcome is then routed on).
-    ends = {"deployed": "Record deployed", "rolled_back": failures["rolled_back"]["notify_state"],
+    variant_watch = endpoint_variants.variant_watch(deploy) if endpoint_variants.has_variants(endpoint) else None
+    ends = {"deployed": endpoint_variants.WATCH_START if variant_watch else "Record deployed", "rolled_back": failures["rolled_back"]["notify_state"],
             "failed": failures["failed"]["notify_state"], "timed_out": failures["timed_out"]["notify_state"]}
     outcome_states = ({outcome: f"Restore scaling: {outcome.replace('_', ' ')}" for outcome in ends}
                       if endpoint.autoscaling_max else ends)
@@ -122,7 +123,7 @@ def target_states(naming: Naming, deploy, failures, serve_image, model_data, env
                             "Tags": naming.tags("deploy")},
         "update_endpoint": update, "autoscaling": autoscaling,
         "polls": {"endpoint": poll},
-        "can_roll_back": True,
+        "can_roll_back": True, "variant_watch": variant_watch,
     }
 
 
