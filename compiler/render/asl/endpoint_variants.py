@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from compiler import names
 from compiler.model import Variant
+from compiler.render import alarms
 from compiler.render.asl.shared_states import failure_chain
 from compiler.render.asl.traffic_shift import alarm_check
 from compiler.render.naming import Naming, SAGEMAKER_VARIANT, states_format
@@ -131,7 +132,7 @@ def watched_variants(endpoint) -> tuple:
     return tuple(variant for variant in endpoint.variants if variant.version != LIVE)
 
 
-def variant_watch(deploy) -> dict | None:
+def variant_watch(naming: Naming, deploy) -> dict | None:
     """The states that watch an A/B test once the endpoint serves it (None: nothing to watch):
     wait `traffic.bake`, read the health alarms `<alarm>-<variant>` (render/alarms.py
     `health_alarms`) of the variants under test, and if any is in ALARM set those variants'
@@ -142,7 +143,10 @@ def variant_watch(deploy) -> dict | None:
     watched = watched_variants(endpoint) if endpoint.variants else ()
     if not (watched and traffic.alarms and traffic.bake_seconds):
         return None
-    alarm_names = [f"{alarm}-{variant.name}" for alarm in traffic.alarms for variant in watched]
+    # traffic.alarms holds `monitor:<kind>` resolved to the environment's alarm name; the
+    # variant's alarm is named from the kind (names.fit may shorten either name differently).
+    kinds = alarms.rollback_alarm_kinds(naming)
+    alarm_names = [naming.alarm(f"{kinds[alarm]}-{variant.name}") for alarm in traffic.alarms for variant in watched]
     return {"bake": traffic.bake_seconds, "alarms": alarm_check(alarm_names),
             "stop_variants": {"EndpointName": endpoint.name,
                               "DesiredWeightsAndCapacities": [{"VariantName": variant.name, "DesiredWeight": 0}
