@@ -62,10 +62,16 @@ def _traffic(traffic: dict, variants: dict, shadow) -> list:
                                     "the pipeline watches each variant under test with the monitor's health alarms "
                                     "of that variant", "use monitor:error-rate or monitor:latency-p99 (one alarm per "
                                     "variant, named <alarm>-<variant>)", RULE))
-    if alarms and not any(variant.get("version", "candidate") != "live" for variant in variants.values()):
+    live = [variant for variant in variants.values() if variant.get("version") == "live"]
+    if alarms and len(live) == len(variants):
         findings.append(Finding(TRAFFIC + ("alarms",), "every variant serves the live version: no variant is under "
                                 "test, so no alarm can roll one back", "serve the candidate or a version id in a "
                                 "variant, or remove traffic.alarms", RULE))
+    elif alarms and not any(variant.get("weight", 0) > 0 for variant in live):
+        # The rollback sets the variants under test to weight 0: a live variant must take the traffic.
+        findings.append(Finding(TRAFFIC + ("alarms",), "no variant serves the live version with a weight above 0: "
+                                "rolling the variants under test back would leave no variant any traffic",
+                                "add a variant {version: live, weight: ...} beside those under test", RULE))
     elif alarms and not bake:
         findings.append(Finding(TRAFFIC + ("alarms",), "the variants' alarms are read once traffic.bake has passed, "
                                 "and bake is not set", "set traffic.bake to at least the rollback window "
