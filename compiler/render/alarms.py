@@ -359,6 +359,12 @@ def rollback_window_seconds(evaluation_periods: int) -> int:
     return HEALTH_PERIOD_SECONDS * evaluation_periods
 
 
+def rollback_alarm_kinds(naming: Naming) -> dict:
+    """The environment's name of each health alarm a deployment may roll back on -> its kind
+    (`monitor:<kind>` in traffic.alarms resolves to that name)."""
+    return {naming.alarm(kind): kind for kind in ("error-rate", "latency-p99")}
+
+
 def rollback_alarms(naming: Naming) -> dict:
     """traffic.alarms name -> the PutMetricAlarm arguments of the alarm the deploy pipeline puts in
     its place, for each `monitor:<alarm>` of a target whose metrics name the version: the same
@@ -373,7 +379,7 @@ def rollback_alarms(naming: Naming) -> dict:
         return {}
     name, path = NEW_VERSION_DIMENSIONS[deploy.target]
     health = {alarm["AlarmName"]: alarm for alarm in health_alarms(naming)}
-    kinds = {naming.alarm(kind): kind for kind in ("error-rate", "latency-p99")}
+    kinds = rollback_alarm_kinds(naming)
     return {alarm: _for_new_version(health[alarm], naming.alarm(f"rollback-{kinds[alarm]}"),
                                     {"Name": name, "Value.$": path})
             for alarm in deploy.traffic.alarms if alarm in health and alarm in kinds}

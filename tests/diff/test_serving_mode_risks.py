@@ -30,3 +30,12 @@ VARIANT = ("Parameters", "ProductionVariants", 0)
 def test_serving_mode_risks(path, old, new, flagged):
     (change,) = risks.flag([Change.of("field", old, new, path=path, state="Create endpoint config")])
     assert change.risk.startswith(flagged) and bool(change.risk) is bool(flagged), change.risk
+
+
+def test_an_ab_test_no_longer_watched_is_flagged():
+    """traffic.alarms or bake removed beside A/B variants: the deploy pipeline's `Check variant
+    alarms` state is gone, and with it the alarms that would stop a failing variant."""
+    check = {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:cloudwatch:describeAlarms",
+             "Parameters": {"AlarmNames": ["m-e-error-rate-green"], "StateValue": "ALARM"}}
+    (change,) = risks.flag([Change.of("state", check, ABSENT, state="Check variant alarms")])
+    assert change.risk == "alarms removed: m-e-error-rate-green"

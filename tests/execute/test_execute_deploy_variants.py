@@ -27,9 +27,10 @@ METRICS = {"rmse": 11.0, "mape": 0.1}  # within demand-forecast's gate
 MODEL = "demand-forecast"
 
 
-def write_config(root, endpoint_keys: dict) -> None:
+def write_config(root, endpoint_keys: dict, traffic: dict | None = None) -> None:
     """demand-forecast in `root`, unscaled, its endpoint with `endpoint_keys` added (and then
-    updated all at once, without alarms: see the endpoint-variants rule)."""
+    updated all at once, by default without alarms: see the endpoint-variants rule); `traffic`
+    adds keys to that all-at-once traffic (an A/B test's bake and alarms)."""
     if not (root / MODEL).exists():
         shutil.copytree(SAMPLES / MODEL, root / MODEL, ignore=shutil.ignore_patterns("data", "tests"))
         shutil.copy(SAMPLES / "mlops-platform.yaml", root / "mlops-platform.yaml")
@@ -37,12 +38,9 @@ def write_config(root, endpoint_keys: dict) -> None:
     config = yaml.safe_load((SAMPLES / MODEL / "mlops.yaml").read_text())
     endpoint = config["pipelines"]["deploy"]["endpoint"]
     del endpoint["autoscaling"]
-    # only `default` is deployed here; the sample's async environment scales its endpoint, which
-    # rule endpoint-variants refuses beside the variants it would inherit
-    config["environments"] = {"default": config["environments"]["default"]}
     endpoint.update(endpoint_keys)
     if endpoint_keys:  # guardrails need the same variant names before and after (rule endpoint-variants)
-        config["pipelines"]["deploy"]["traffic"] = {"mode": "all-at-once"}
+        config["pipelines"]["deploy"]["traffic"] = {"mode": "all-at-once", **(traffic or {})}
     path.write_text(yaml.safe_dump(config, sort_keys=False))
 
 
@@ -60,9 +58,9 @@ def live_v1(monkeypatch, tmp_path):
         yield account
 
 
-def with_variants(account, endpoint_keys: dict) -> None:
+def with_variants(account, endpoint_keys: dict, traffic: dict | None = None) -> None:
     """A later commit adds `endpoint_keys` (variants, shadow), applied as `mlopsc apply` would."""
-    write_config(account.root, endpoint_keys)
+    write_config(account.root, endpoint_keys, traffic)
     apply_again(account, [account.root / MODEL])
 
 
@@ -159,6 +157,72 @@ def test_shadow_test_copies_traffic_to_the_candidate_while_the_live_version_answ
     sent = run.parameters("Create endpoint config")[0]["ShadowProductionVariants"]
     assert served_versions(live_v1, sent) == {"Shadow": ("v2", 0.5, 1)}
     assert config["ShadowProductionVariants"] == sent  # kept by the harness (moto drops them)
+
+
+# ----------------------------------------------------------------------------- the A/B test's rollback
+
+#: The A/B test watched for 15 minutes (demand-forecast's 2 periods of 5 minutes fit) on the
+#: monitor's health alarms of the variant under test, green (blue serves the live version).
+WATCHED = {"bake": "15m", "alarms": ["monitor:error-rate", "monitor:latency-p99"]}
+GREEN_ALARMS = ["demand-forecast-default-error-rate-green", "demand-forecast-default-latency-p99-green"]
+
+
+def variant_weights(account) -> dict:
+    endpoint = account.session.client("sagemaker").describe_endpoint(EndpointName="demand-forecast-default")
+    return {v["VariantName"]: v.get("CurrentWeight") for v in endpoint["ProductionVariants"]}
+
+
+def test_ab_test_with_quiet_alarms_is_deployed_after_the_bake(live_v1):
+    with_variants(live_v1, AB, WATCHED)
+
+    run = live_v1.registry.deploy("v2")
+
+    assert run.status == "SUCCEEDED", (run.error, run.cause)
+    assert live_v1.harness.clock.waits_in("Wait variant bake") == [900]
+    # only the variant under test's alarms, and only those in ALARM (CloudWatch API reference, DescribeAlarms)
+    assert run.parameters("Check variant alarms") == [{"AlarmNames": GREEN_ALARMS, "StateValue": "ALARM"}]
+    assert "Stop variants under test" not in run.entered()
+    assert (deployment(live_v1)["status"], deployment(live_v1)["version"]) == ("deployed", "v2")
+    assert variant_weights(live_v1) == {"blue": 80.0, "green": 20.0}
+
+
+def test_ab_test_whose_candidate_alarms_takes_its_traffic_away_and_records_the_rollback(live_v1):
+    with_variants(live_v1, AB, WATCHED)
+
+    def alarm_fires(execution, state, seconds):
+        if state == "Wait variant bake":
+            live_v1.session.client("cloudwatch").set_alarm_state(
+                AlarmName="demand-forecast-default-error-rate-green", StateValue="ALARM", StateReason="errors in the test")
+
+    live_v1.harness.clock.on_wait = alarm_fires
+    run = live_v1.registry.deploy("v2")
+
+    assert (run.status, run.error) == ("FAILED", "DeploymentRolledBack")
+    assert run.parameters("Stop variants under test") == [{
+        "EndpointName": "demand-forecast-default", "DesiredWeightsAndCapacities": [{"VariantName": "green", "DesiredWeight": 0}]}]
+    assert variant_weights(live_v1) == {"blue": 80.0, "green": 0.0}  # blue keeps its weight, now all the traffic
+    recorded = deployment(live_v1)
+    assert (recorded["status"], recorded["version"], recorded["execution"]) == ("rolled_back", "v2", run.arn)
+    notifications = published(live_v1.topic)
+    assert [n["subject"].rsplit(": ", 1)[-1] for n in notifications] == ["deployment rolled back"]
+    assert [a["AlarmName"] for a in notifications[0]["message"]["state"]["alarms"]["MetricAlarms"]] == [
+        "demand-forecast-default-error-rate-green"]
+    assert "Record deployed" not in run.entered()
+
+
+@pytest.mark.parametrize("state, error", [("Check variant alarms", "CloudWatch.CloudWatchException"),
+                                          ("Stop variants under test", "SageMaker.ValidationException")])
+def test_the_ab_test_watch_failing_fails_the_deployment(live_v1, state, error):
+    with_variants(live_v1, AB, WATCHED)
+    live_v1.session.client("cloudwatch").set_alarm_state(
+        AlarmName="demand-forecast-default-latency-p99-green", StateValue="ALARM", StateReason="slow")
+    live_v1.harness.fail_state(state, error)
+
+    run = live_v1.registry.deploy("v2")
+
+    assert (run.status, run.error) == ("FAILED", "DeploymentFailed")
+    assert (deployment(live_v1)["status"], deployment(live_v1)["version"]) == ("failed", "v2")
+    assert [n["subject"].rsplit(": ", 1)[-1] for n in published(live_v1.topic)] == ["deployment failed"]
 
 
 # ----------------------------------------------------------------------------- compare and promote

@@ -211,6 +211,32 @@ pipelines:
     output: "s3://score-data/out/sm-transform/"
     transform: {content_type: text/csv, split_type: Line, join_source: Input}
 """
+#: An A/B test rolled back on its variants' alarms (issue 18): DescribeAlarms on the candidate
+#: variant's alarms, UpdateEndpointWeightsAndCapacities on the endpoint.
+AB_WATCH = """\
+version: 1
+model: {name: ab-watch}
+runtimes:
+  app: {dockerfile: Dockerfile}
+stage_defaults:
+  runtime: app
+  compute: sagemaker
+pipelines:
+  retrain:
+    data: {source: "s3://raw-data/ab-watch/"}
+    stages:
+      train: {command: [python, train.py]}
+  deploy:
+    target: sagemaker-endpoint
+    runtime: app
+    endpoint:
+      variants:
+        live: {version: live, weight: 80}
+        candidate: {version: candidate, weight: 20}
+    traffic: {bake: 15m, alarms: ["monitor:error-rate"]}
+monitor:
+  health: {max_error_rate: 0.01}
+"""
 #: folder -> (platform file text, config). Each folder gets its own platform file.
 EXTRA_CONFIGS = {
     "fargate-map": (FARGATE_PLATFORM, FARGATE_MAP),
@@ -218,6 +244,7 @@ EXTRA_CONFIGS = {
     "ecs-watch": (FARGATE_PLATFORM, ECS_MONITOR),
     "endpoint-watch": (NO_VPC_PLATFORM, ENDPOINT_DRIFT_JOB),
     "sm-transform": (FARGATE_PLATFORM, SM_TRANSFORM),
+    "ab-watch": (NO_VPC_PLATFORM, AB_WATCH),
 }
 #: The monitor section each deploy target of the PAIR gets: Model Monitor for the endpoint, the
 #: model's own drift job (on Fargate) for the others.

@@ -19,7 +19,9 @@ from __future__ import annotations
 
 from compiler import names
 from compiler.model import Variant
+from compiler.render import alarms
 from compiler.render.asl.shared_states import failure_chain
+from compiler.render.asl.traffic_shift import alarm_check
 from compiler.render.naming import Naming, SAGEMAKER_VARIANT, states_format
 
 CANDIDATE, LIVE = "candidate", "live"
@@ -118,3 +120,34 @@ def variant_states(naming: Naming, deploy, failures: dict, container: dict, then
                                {"Variable": f"{LIVE_PATH}.Item.version.S", "IsPresent": True}],
                        "Next": "Lock deployment"},
     }
+
+
+#: The first state of the variants' watch, where the endpoint's update ends when it serves them.
+WATCH_START = "Wait variant bake"
+
+
+def watched_variants(endpoint) -> tuple:
+    """The A/B variants under test: those serving the candidate or a named version; a variant
+    serving `live` is what the others are compared with, and keeps its traffic."""
+    return tuple(variant for variant in endpoint.variants if variant.version != LIVE)
+
+
+def variant_watch(naming: Naming, deploy) -> dict | None:
+    """The states that watch an A/B test once the endpoint serves it (None: nothing to watch):
+    wait `traffic.bake`, read the health alarms `<alarm>-<variant>` (render/alarms.py
+    `health_alarms`) of the variants under test, and if any is in ALARM set those variants'
+    DesiredWeight to 0, which moves their traffic to the others without a new endpoint config
+    (SageMaker API reference, UpdateEndpointWeightsAndCapacities; DesiredWeightAndCapacity:
+    DesiredWeight). Rule endpoint-variants refuses alarms that are not the monitor's or no bake."""
+    endpoint, traffic = deploy.endpoint, deploy.traffic
+    watched = watched_variants(endpoint) if endpoint.variants else ()
+    if not (watched and traffic.alarms and traffic.bake_seconds):
+        return None
+    # traffic.alarms holds `monitor:<kind>` resolved to the environment's alarm name; the
+    # variant's alarm is named from the kind (names.fit may shorten either name differently).
+    kinds = alarms.rollback_alarm_kinds(naming)
+    alarm_names = [naming.alarm(f"{kinds[alarm]}-{variant.name}") for alarm in traffic.alarms for variant in watched]
+    return {"bake": traffic.bake_seconds, "alarms": alarm_check(alarm_names),
+            "stop_variants": {"EndpointName": endpoint.name,
+                              "DesiredWeightsAndCapacities": [{"VariantName": variant.name, "DesiredWeight": 0}
+                                                              for variant in watched]}}

@@ -67,9 +67,12 @@ def target_states(naming: Naming, deploy, failures, serve_image, model_data, env
     if endpoint_variants.has_variants(endpoint):  # guardrails need the same variant names (endpoint_variants.py)
         del update["DeploymentConfig"]
     failures["endpoint_failed"] = _endpoint_failed(naming, failures, endpoint.name)
+    # An A/B test watched by its variants' alarms is deployed only once they are quiet.
+    variant_watch = endpoint_variants.variant_watch(naming, deploy) if endpoint.variants else None
     # Where each end of the update goes: straight to its outcome, or, with autoscaling, through
     # the states that register the scaling again first (the outcome is then routed on).
-    ends = {"deployed": "Record deployed", "rolled_back": failures["rolled_back"]["notify_state"],
+    ends = {"deployed": endpoint_variants.WATCH_START if variant_watch else "Record deployed",
+            "rolled_back": failures["rolled_back"]["notify_state"],
             "failed": failures["failed"]["notify_state"], "timed_out": failures["timed_out"]["notify_state"]}
     outcome_states = ({outcome: f"Restore scaling: {outcome.replace('_', ' ')}" for outcome in ends}
                       if endpoint.autoscaling_max else ends)
@@ -122,7 +125,7 @@ def target_states(naming: Naming, deploy, failures, serve_image, model_data, env
                             "Tags": naming.tags("deploy")},
         "update_endpoint": update, "autoscaling": autoscaling,
         "polls": {"endpoint": poll},
-        "can_roll_back": True,
+        "can_roll_back": True, "variant_watch": variant_watch,
     }
 
 

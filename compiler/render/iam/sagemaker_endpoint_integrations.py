@@ -35,7 +35,7 @@ def _create_endpoint_config(call: Call) -> None:
 def _endpoint(action: str, call: Call) -> None:
     resources = [call.scope.arn("sagemaker", f"endpoint/{call.pattern('EndpointName').lower()}")]
     actions = [action]
-    if action != "sagemaker:DescribeEndpoint":  # create and update name the endpoint config too
+    if action in ("sagemaker:CreateEndpoint", "sagemaker:UpdateEndpoint"):  # these name the endpoint config too
         resources.append(call.scope.arn("sagemaker", f"endpoint-config/{call.pattern('EndpointConfigName').lower()}"))
     if action == "sagemaker:CreateEndpoint":
         actions.append("sagemaker:AddTags")
@@ -105,6 +105,9 @@ TASK_INTEGRATIONS: dict[str, Callable[[Call], None]] = {
     "sagemaker:createEndpoint": functools.partial(_endpoint, "sagemaker:CreateEndpoint"),
     "sagemaker:updateEndpoint": functools.partial(_endpoint, "sagemaker:UpdateEndpoint"),
     "aws-sdk:sagemaker:describeEndpoint": functools.partial(_endpoint, "sagemaker:DescribeEndpoint"),
+    # An A/B test's variants under test lose their traffic when their alarms fire (endpoint_variants.py).
+    "aws-sdk:sagemaker:updateEndpointWeightsAndCapacities": functools.partial(
+        _endpoint, "sagemaker:UpdateEndpointWeightsAndCapacities"),
     "aws-sdk:sagemaker:describeEndpointConfig": _describe_endpoint_config,
     "aws-sdk:sagemaker:createMonitoringSchedule": functools.partial(_monitoring_schedule,
                                                                     "sagemaker:CreateMonitoringSchedule"),
