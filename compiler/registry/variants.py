@@ -9,9 +9,10 @@ variants are removed from mlops.yaml (which stays the truth: a deployment of a c
 has variants brings them back).
 
 Shadow: a shadow variant takes no production traffic whatever its weight; ending the test needs an
-endpoint config without it (developer guide, "Shadow tests", "Complete a shadow test": promoting the
-shadow variant "creates a new endpoint configuration" whose production variant is the shadow's, and
-updates the endpoint to it). promote-variant does that itself: a new endpoint config copied from the
+endpoint config without it (developer guide, "Create a shadow test": after the test one may promote
+the shadow variant to be the new production variant, which then answers all requests; "Testing
+models with shadow variants" deploys them as ShadowProductionVariants of an endpoint config).
+promote-variant does that itself: a new endpoint config copied from the
 running one (data capture, KMS key, async config, role, VPC, tags) with one production variant,
 under the production variant's name and capacity (its alarms and metrics are keyed on that name),
 serving the winner's model, and no ShadowProductionVariants; then UpdateEndpoint to it. The winner's

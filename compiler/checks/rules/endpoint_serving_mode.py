@@ -6,7 +6,7 @@ stages' too, and the serverless model is created without VpcConfig (render)."""
 from compiler.checks.finding import Finding
 
 RULE = "endpoint-serving-mode"
-DESCRIPTION = ("Serverless: no instances, autoscaling, async, variants, shadow or data capture; provisioned "
+DESCRIPTION = ("Serverless: no instances, autoscaling, async, variants, shadow, data capture; async: no shadow; provisioned "
                "<= max concurrency; autoscaling.min 0 needs async")
 ENDPOINT = ("pipelines", "deploy", "endpoint")
 
@@ -27,6 +27,10 @@ def check(context):
     endpoint = deploy.get("endpoint") or {}
     if endpoint.get("serverless"):
         yield from _serverless(context, endpoint)
+    if endpoint.get("async") and endpoint.get("shadow"):
+        yield Finding(ENDPOINT + ("shadow",), "an asynchronous endpoint cannot run a shadow test",
+                      "SageMaker guide, \"Create a shadow test\": an endpoint that uses serverless or asynchronous "
+                      "inference cannot run shadow tests; remove endpoint.shadow or endpoint.async", RULE)
     scaling = endpoint.get("autoscaling") or {}
     if scaling.get("min") == 0 and not endpoint.get("async"):
         yield Finding(ENDPOINT + ("autoscaling", "min"), "autoscaling.min 0 (scale to zero) needs `async`",
