@@ -6,8 +6,8 @@ stages' too, and the serverless model is created without VpcConfig (render)."""
 from compiler.checks.finding import Finding
 
 RULE = "endpoint-serving-mode"
-DESCRIPTION = ("Serverless: no instances, autoscaling, async, variants, shadow, data capture; async: no shadow; provisioned "
-               "<= max concurrency; autoscaling.min 0 needs async")
+DESCRIPTION = ("Serverless: no instances, autoscaling, async, variants, shadow or capture; async: no shadow; "
+               "provisioned <= max concurrency; scale to zero needs async")
 ENDPOINT = ("pipelines", "deploy", "endpoint")
 
 #: SageMaker developer guide, "Deploy models with Amazon SageMaker Serverless Inference": "Feature
