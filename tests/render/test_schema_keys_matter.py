@@ -254,6 +254,11 @@ VALUES = {
     "pipelines.deploy.endpoint.shadow.version": "v7",
     "pipelines.deploy.endpoint.shadow.production": "candidate",  # then the shadow (also candidate) is refused
     "pipelines.deploy.endpoint.shadow.instance_type": "ml.m5.large",
+    # Batch Transform's strings (abalone's staging sets them: another value, not a new one)
+    "pipelines.batch.transform.accept": "application/jsonlines",
+    "pipelines.batch.transform.content_type": "application/json",
+    "pipelines.batch.transform.input_filter": "$[2:]",
+    "pipelines.batch.transform.output_filter": "$[0]",
     "runtimes.*.dockerfile": "docker/other.Dockerfile",
     "runtimes.*.context": "docker",
     "runtimes.*.build_args": {"EXTRA": "1"},
