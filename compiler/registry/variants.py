@@ -87,11 +87,41 @@ def _served_version(registry, config: dict, variant: str, shadow: bool) -> str:
     model = next(entry["ModelName"] for entry in listed if entry["VariantName"] == variant)
     data = registry._call(f"describe model {model}", registry.clients.sagemaker.describe_model,
                           ModelName=model)["PrimaryContainer"].get("ModelDataUrl")
-    for version in registry.versions():
-        if data and version.get("model_data") == data:
-            return version["version"]
-    raise Refused(f"{registry._name}: the model of variant {variant} ({data}) is no registered version",
-                  "promote a variant the deploy pipeline deployed")
+    serving = sorted(version["version"] for version in registry.versions() if data and version.get("model_data") == data)
+    if len(serving) == 1:
+        return serving[0]
+    if not serving:
+        raise Refused(f"{registry._name}: the model of variant {variant} ({data}) is no registered version",
+                      "promote a variant the deploy pipeline deployed")
+    raise Refused(f"{registry._name}: the model data of variant {variant} ({data}) is that of versions "
+                  f"{', '.join(serving)}", "promote by version instead: `mlopsc registry approve VERSION`")
+
+
+def _decision_order(superseded: str) -> str:
+    """The approved pointer's order of a decision taken after reading `superseded` (the pointer's
+    order then): now, in whole seconds as event times are, but at least a second after what it
+    read, so that neither the same second nor a clock behind EventBridge's puts it before the
+    deployment it ends."""
+    second = store.now()[:19] + "Z"
+    read = superseded.split("#", 1)[0]
+    if read and second <= read:
+        second = (datetime.datetime.strptime(read, "%Y-%m-%dT%H:%M:%SZ")
+                  + datetime.timedelta(seconds=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return items.order_key(second, 1, str(uuid.uuid4()))
+
+
+def _record_winner(registry, version: str, model_data: Optional[str], superseded: str) -> None:
+    """The approved pointer -> the winner's version; refused if it moved since it was read."""
+    write = items.pointer_write(registry.place.model, registry.place.environment, version, model_data,
+                                "", store.now(), _decision_order(superseded))
+    try:
+        registry._call(f"record version {version} as approved", registry.clients.dynamodb.update_item,
+                       **write.request(registry.place.table))
+    except store._ConditionFailed:
+        moved = registry.pointers().get("approved_version")
+        raise Refused(f"{registry._name}: the approved pointer moved to version '{moved}' while variant traffic "
+                      f"moved to version '{version}'", "read `mlopsc registry history` and run promote-variant "
+                      "again if it still stands") from None
 
 
 def promote(registry, winner: str) -> dict:
@@ -110,6 +140,7 @@ def promote(registry, winner: str) -> dict:
         raise Refused(f"{registry._name}: endpoint {described['EndpointName']} runs no A/B or shadow test "
                       f"(one variant, {', '.join(names)}, and no shadow)", "nothing to end: deploy a version to change "
                       "what it serves (`mlopsc registry approve` or `rollback`)")
+    superseded = registry.pointers().get("approved_order", "")
     config = _endpoint_config(registry, described["EndpointConfigName"])
     version = _served_version(registry, config, winner, winner in shadows)
     found = registry.version(version)
@@ -124,15 +155,7 @@ def promote(registry, winner: str) -> dict:
         registry._call(f"move all traffic of {described['EndpointName']} to {winner}",
                        registry.clients.sagemaker.update_endpoint_weights_and_capacities,
                        EndpointName=described["EndpointName"], DesiredWeightsAndCapacities=weights)
-    at = store.now()
-    order = items.order_key(at[:19] + "Z", 1, str(uuid.uuid4()))  # as event times are: whole seconds
-    write = items.pointer_write(registry.place.model, registry.place.environment, version, found.get("model_data"),
-                                "", at, order)
-    try:
-        registry._call(f"record version {version} as approved", registry.clients.dynamodb.update_item,
-                       **write.request(registry.place.table))
-    except store._ConditionFailed:
-        pass  # a later approval moved the pointer already: it stays there
+    _record_winner(registry, version, found.get("model_data"), superseded)
     detail = {"model": registry.place.model, "environment": registry.place.environment, "variant": winner,
               "version": version, "traffic_moved": not shadows and len(names) > 1, "shadow": winner in shadows}
     if ended_config:

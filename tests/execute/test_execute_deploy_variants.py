@@ -316,6 +316,26 @@ def test_promote_variant_ends_a_shadow_test_on_the_endpoint_with_the_winners_mod
     assert live_v1.registry.store.pointers()["approved_version"] == version
 
 
+def test_promote_variant_is_recorded_after_the_deployment_it_ends_whatever_the_local_clock(live_v1, monkeypatch):
+    """The promoting machine's clock a second behind the deployment's event time (or in the same
+    second) still moves the approved pointer to the winner: the decision is ordered after the
+    pointer it read, not after its own clock (before: the write lost silently and the output said
+    the winner was recorded)."""
+    from compiler.registry import store
+
+    shadow_running(live_v1)
+    read = live_v1.registry.store.pointers()["approved_order"].split("#")[0]
+    behind = datetime.datetime.strptime(read, "%Y-%m-%dT%H:%M:%SZ") - datetime.timedelta(seconds=1)
+    monkeypatch.setattr(store, "now", lambda: behind.strftime("%Y-%m-%dT%H:%M:%S.000000Z"))
+
+    shown = invoke("registry", "promote-variant", str(live_v1.out), "AllTraffic", "--env", "default")
+
+    assert shown.exit_code == 0, shown.output
+    pointers = live_v1.registry.store.pointers()
+    assert pointers["approved_version"] == "v1"
+    assert pointers["approved_order"] > f"{read}#9"  # a later second than the pointer it read
+
+
 def test_promote_variant_refuses_an_endpoint_that_runs_no_test(live_v1):
     sagemaker = live_v1.session.client("sagemaker")
     serving = sagemaker.describe_endpoint(EndpointName="demand-forecast-default")["EndpointConfigName"]
