@@ -415,6 +415,14 @@ def pointer_write(model: str, environment: str, version: str, model_data: Option
                   condition=condition, names=names, values=values)
 
 
+def live_version_write(model: str, environment: str, version: str) -> Write:
+    """The deployment item's `live_version` -> `version` (the winner of an A/B or shadow test),
+    unless a deployment runs (it records its own when it ends)."""
+    return update(f"live version -> {version}", key(model, deployment_sk(environment)), {"live_version": version},
+                  condition="attribute_exists(#status) AND #status <> :deploying",
+                  names={"#status": "status"}, values={":deploying": DEPLOYING})
+
+
 def releases_on_approval(pointers: Mapping) -> bool:
     """Whether approving a version releases it (moves the approved pointer): a model whose
     pointers (apply's `settings.pipelines`) list no deploy pipeline."""

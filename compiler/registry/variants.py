@@ -110,8 +110,29 @@ def _decision_order(superseded: str) -> str:
     return items.order_key(second, 1, str(uuid.uuid4()))
 
 
+def _own_tags(registry, config: dict) -> list:
+    """The endpoint config's tags, every page, without AWS's own (`aws:` keys are reserved: "You
+    can't edit or delete tag keys with this prefix", Tagging AWS resources, "Tag naming limits")."""
+    listed, request = [], {"ResourceArn": config["EndpointConfigArn"]}
+    while True:
+        page = registry._call(f"read the tags of endpoint config {config['EndpointConfigName']}",
+                              registry.clients.sagemaker.list_tags, **request)
+        listed += [tag for tag in page.get("Tags") or [] if not tag["Key"].startswith("aws:")]
+        if not page.get("NextToken"):
+            return listed
+        request["NextToken"] = page["NextToken"]
+
+
 def _record_winner(registry, version: str, model_data: Optional[str], superseded: str) -> None:
-    """The approved pointer -> the winner's version; refused if it moved since it was read."""
+    """The winner's version is live (the next deployment's variants serving `live` serve it) and
+    approved; refused if a deployment started or the pointer moved since it was read."""
+    live = items.live_version_write(registry.place.model, registry.place.environment, version)
+    try:
+        registry._call(f"record version {version} as live", registry.clients.dynamodb.update_item,
+                       **live.request(registry.place.table))
+    except store._ConditionFailed:
+        raise Refused(f"{registry._name}: a deployment started while variant traffic moved to version '{version}'",
+                      "read `mlopsc registry history` and run promote-variant again once it ends") from None
     write = items.pointer_write(registry.place.model, registry.place.environment, version, model_data,
                                 "", store.now(), _decision_order(superseded))
     try:
@@ -175,8 +196,7 @@ def _end_shadow_test(registry, endpoint: str, config: dict, winner: str, shadow_
         "EndpointConfigName", "ProductionVariants", "ShadowProductionVariants", "Tags")}
     name = _ended_config_name(endpoint)
     request.update(EndpointConfigName=name, ProductionVariants=[dict(production, ModelName=model, InitialVariantWeight=1.0)])
-    tags = registry._call(f"read the tags of endpoint config {config['EndpointConfigName']}", sagemaker.list_tags,
-                          ResourceArn=config["EndpointConfigArn"]).get("Tags") or []
+    tags = _own_tags(registry, config)
     if tags:
         request["Tags"] = tags
     registry._call(f"create endpoint config {name}", sagemaker.create_endpoint_config, **request)

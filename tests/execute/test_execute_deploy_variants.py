@@ -70,8 +70,8 @@ def served_versions(account, variants: list) -> dict:
     served = {}
     for variant in variants:
         data = sagemaker.describe_model(ModelName=variant["ModelName"])["PrimaryContainer"]["ModelDataUrl"]
-        version = next(v for v in ("v1", "v2") if data == item(
-            account.session, (f"MODEL#{MODEL}", f"VERSION#default#{v}"))["model_data"])
+        version = next(v for v in ("v1", "v2", "v3") if data == (item(
+            account.session, (f"MODEL#{MODEL}", f"VERSION#default#{v}")) or {}).get("model_data"))
         served[variant["VariantName"]] = (version, variant["InitialVariantWeight"], variant["InitialInstanceCount"])
     return served
 
@@ -111,17 +111,33 @@ def test_ab_variants_serve_the_live_version_and_the_candidate_by_weight(live_v1)
         for variant in ("blue", "green")}
 
 
-def test_a_variant_serving_live_fails_before_the_lock_when_the_last_deployment_did_not_end_deployed(live_v1):
-    live_v1.harness.endpoint = "roll_back"  # v2 (without variants) rolled back: the live version is unknown
+def test_a_rolled_back_deployment_leaves_the_live_version_where_it_was(live_v1):
+    live_v1.harness.endpoint = "roll_back"  # v2 (without variants) rolled back: v1 still serves
     assert live_v1.registry.deploy("v2").error == "DeploymentRolledBack"
     live_v1.harness.endpoint = "ready"
     with_variants(live_v1, AB)
 
     run = live_v1.registry.deploy("v2", rollback=True)
 
-    assert (run.status, run.error) == ("FAILED", "NoLiveVersion")
-    assert "Lock deployment" not in run.entered() and "Create model" not in run.entered()
-    assert deployment(live_v1)["status"] == "rolled_back"  # nothing taken, nothing written
+    assert run.status == "SUCCEEDED", (run.error, run.cause)
+    config = endpoint_config(live_v1, run.output["deployment"]["endpoint_config"])
+    assert {name: served[0] for name, served in served_versions(live_v1, config["ProductionVariants"]).items()} == \
+        {"blue": "v1", "green": "v2"}
+
+
+def test_a_variant_serving_live_fails_before_the_lock_when_no_deployment_recorded_one(monkeypatch, tmp_path):
+    """An environment's first deployment, with an A/B test against `live`: nothing serves yet."""
+    root = tmp_path / "repository"
+    write_config(root, AB)
+    with applied(monkeypatch, tmp_path, [root / MODEL]) as account:
+        registry = Registry(account, monkeypatch, MODEL)
+        registry.register("v1", METRICS)
+
+        run = registry.deploy("v1")
+
+        assert (run.status, run.error) == ("FAILED", "NoLiveVersion")
+        assert "Lock deployment" not in run.entered() and "Create model" not in run.entered()
+        assert item(account.session, (f"MODEL#{MODEL}", "DEPLOYMENT#default")) == {}  # nothing taken
 
 
 def test_a_variant_version_that_is_not_deployable_fails_the_deployment_and_frees_the_lock(live_v1):
@@ -314,6 +330,44 @@ def test_promote_variant_ends_a_shadow_test_on_the_endpoint_with_the_winners_mod
     assert sagemaker.list_tags(ResourceArn=after["EndpointConfigArn"])["Tags"] == \
         sagemaker.list_tags(ResourceArn=before["EndpointConfigArn"])["Tags"]
     assert live_v1.registry.store.pointers()["approved_version"] == version
+    assert deployment(live_v1)["live_version"] == version  # what the next deployment's `live` serves
+
+
+def test_the_deployment_after_a_shadow_test_keeps_production_on_the_live_version(live_v1):
+    """A shadow test's candidate (v2) never served production: the next deployment's production
+    variant serves `live`, v1, still (before: the last deployment's version, v2, unpromoted)."""
+    shadow_running(live_v1)
+    live_v1.registry.register("v3", METRICS)
+
+    run = live_v1.registry.deploy("v3")
+
+    assert run.status == "SUCCEEDED", (run.error, run.cause)
+    config = endpoint_config(live_v1, run.output["deployment"]["endpoint_config"])
+    assert served_versions(live_v1, config["ProductionVariants"]) == {"AllTraffic": ("v1", 1.0, 2)}
+    assert served_versions(live_v1, config["ShadowProductionVariants"]) == {"Shadow": ("v3", 0.5, 1)}
+    assert deployment(live_v1)["live_version"] == "v1"
+
+
+def test_removing_the_variants_replaces_them_all_at_once_without_guardrails(live_v1):
+    """The A/B test ends in mlops.yaml (its variants removed, the sample's canary with alarm rollback
+    back): SageMaker's guardrails refuse a new config whose variant names differ from the running
+    one's (developer guide, "Deployment guardrails", "Exclusions"; the harness refuses it as
+    SageMaker does), so the deployment replaces the variants with a plain UpdateEndpoint; the
+    following one, AllTraffic to AllTraffic, has its guardrails again."""
+    with_variants(live_v1, AB)
+    assert live_v1.registry.deploy("v2").status == "SUCCEEDED"
+    write_config(live_v1.root, {})
+    apply_again(live_v1, [live_v1.root / MODEL])
+
+    run = live_v1.registry.deploy("v1", rollback=True)
+
+    assert run.status == "SUCCEEDED", (run.error, run.cause)
+    assert "Replace test variants" in run.entered() and "Update endpoint" not in run.entered()
+    assert "DeploymentConfig" not in run.parameters("Replace test variants")[0]
+    assert list(variant_weights(live_v1)) == ["AllTraffic"]
+    again = live_v1.registry.deploy("v2", rollback=True)
+    assert again.status == "SUCCEEDED", (again.error, again.cause)
+    assert "DeploymentConfig" in again.parameters("Update endpoint")[0]
 
 
 def test_promote_variant_is_recorded_after_the_deployment_it_ends_whatever_the_local_clock(live_v1, monkeypatch):

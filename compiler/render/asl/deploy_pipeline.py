@@ -81,11 +81,6 @@ def definition(naming: Naming) -> dict:
         "read_version": {"TableName": naming.platform.registry_table, "ConsistentRead": True,
                          "Key": {"pk": {"S": naming.model_key},
                                  "sk": {"S.$": states_format(naming.version_key_prefix() + "{}", "$.request.version")}}},
-        "record_deployed": {"TableName": naming.platform.registry_table, "Key": deployment_key,
-                            "UpdateExpression": "SET #status = :status, #finished = :finished",
-                            "ExpressionAttributeNames": {"#status": "status", "#finished": "finished_at"},
-                            "ExpressionAttributeValues": {":status": {"S": "deployed"},
-                                                          ":finished": {"S.$": "$$.State.EnteredTime"}}},
         "started_event": put_event(naming, "deploy", "DeploymentStarted", {"version.$": "$.request.version",
                                                                            "target": deploy.target}),
         "succeeded_event": put_event(naming, "deploy", "DeploymentSucceeded", {"version.$": "$.request.version",
@@ -95,6 +90,8 @@ def definition(naming: Naming) -> dict:
         "version_checked": "Lock deployment",  # a target may read something before the lock first
     }
     context.update(TARGETS[deploy.target](naming, deploy, failures, serve_image, model_data, environment))
+    context["record_deployed"] = _record_deployed(naming, deployment_key,
+                                                  context.pop("live_version", {"S.$": "$.request.version"}))
     if not context.pop("can_roll_back"):
         del failures["rolled_back"]
     context["monitoring"] = monitoring_schedule(naming, deploy) if naming.config.uses_model_monitor else None
@@ -102,6 +99,17 @@ def definition(naming: Naming) -> dict:
         failures.update(context["monitoring"].pop("failures"))
     context["timeout"] = _deploy_timeout(deploy, context)
     return render("deploy.asl.json.j2", context)
+
+
+def _record_deployed(naming: Naming, deployment_key: dict, live_version: dict) -> dict:
+    """The deployment item once the target serves the deployment: `deployed`, and `live_version`,
+    the version production traffic goes to (the deployment's, unless a shadow or A/B test keeps
+    another there: endpoint_variants.live_version_value)."""
+    return {"TableName": naming.platform.registry_table, "Key": deployment_key,
+            "UpdateExpression": "SET #status = :status, #finished = :finished, #live = :live",
+            "ExpressionAttributeNames": {"#status": "status", "#finished": "finished_at", "#live": "live_version"},
+            "ExpressionAttributeValues": {":status": {"S": "deployed"}, ":finished": {"S.$": "$$.State.EnteredTime"},
+                                          ":live": live_version}}
 
 
 #: The lock item's attributes a deployment writes when it takes the lock (and a takeover too).

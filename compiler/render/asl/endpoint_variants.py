@@ -5,8 +5,13 @@ read, check and create the model of every variant that does not serve the deploy
 What a variant's `version` means in the registry:
 - `candidate`: the version this deployment deploys (the one requested, else the approved one),
   whose model the deploy pipeline creates anyway (`$.deployment.model`);
-- `live`: the version of the last deployment that ended `deployed`, read from the deployment
-  item before this deployment takes its lock (the lock writes its own version there);
+- `live`: the version serving production traffic, which the deployment item's `live_version`
+  records (`Record deployed`: the deployment's version without a test; during one, the version of
+  the shadow test's production variant or of the A/B variant `live_variant` names;
+  `mlopsc registry promote-variant`: the winner's), read before this deployment takes its lock.
+  A shadow or A/B deployment of a candidate does not make it live: the next deployment's `live` is
+  still what production served. With no `live_version` recorded (no deployment succeeded since
+  mlopsc records it), the deployment fails before its lock (NoLiveVersion);
 - anything else: that version id.
 
 The endpoint is updated without DeploymentConfig: SageMaker's deployment guardrails (traffic
@@ -25,8 +30,9 @@ from compiler.render.asl.traffic_shift import alarm_check
 from compiler.render.naming import Naming, SAGEMAKER_VARIANT, states_format
 
 CANDIDATE, LIVE = "candidate", "live"
-#: Where the deployment item read before the lock is kept, and one variant's version item.
-LIVE_PATH, VARIANT_VERSION_PATH = "$.live", "$.variant_version"
+#: Where the deployment item read before the lock is kept, the live version in it, and one
+#: variant's version item.
+LIVE_PATH, LIVE_VERSION_PATH, VARIANT_VERSION_PATH = "$.live", "$.live.Item.live_version.S", "$.variant_version"
 
 
 def has_variants(endpoint) -> bool:
@@ -81,8 +87,8 @@ def variant_states(naming: Naming, deploy, failures: dict, container: dict, then
     if uses_live:
         failures["no_live_version"] = failure_chain(
             naming, "deploy", "no live version", "NoLiveVersion",
-            "A variant serves the live version, but the last deployment did not end deployed (it failed, rolled back, "
-            "or none ran): deploy without variants first, or name the version in endpoint.variants.",
+            "A variant serves the live version, but no deployment recorded one (none succeeded since mlopsc records "
+            "live_version): deploy without variants first, or name the version in endpoint.variants.",
             "DeploymentFailed")
     if others:  # (only its states lead there)
         failures["variant_not_deployable"] = failure_chain(
@@ -92,7 +98,7 @@ def variant_states(naming: Naming, deploy, failures: dict, container: dict, then
     image = f"{VARIANT_VERSION_PATH}.Item.images.M['{deploy.runtime}'].S"
     models = []
     for variant, following in zip(others, others[1:] + [None]):
-        source = f"{LIVE_PATH}.Item.version.S" if variant.version == LIVE else None
+        source = LIVE_VERSION_PATH if variant.version == LIVE else None
         sort_key = ({"S.$": states_format(naming.version_key_prefix() + "{}", source)} if source
                     else {"S": naming.version_key_prefix() + variant.version})
         models.append({
@@ -115,11 +121,26 @@ def variant_states(naming: Naming, deploy, failures: dict, container: dict, then
         "version_checked": "Read live deployment" if uses_live else "Lock deployment",
         "read_live": {"TableName": naming.platform.registry_table, "ConsistentRead": True,
                       "Key": naming.key(naming.deployment_key)} if uses_live else None,
-        "live_known": {"And": [{"Variable": f"{LIVE_PATH}.Item.status.S", "IsPresent": True},
-                               {"Variable": f"{LIVE_PATH}.Item.status.S", "StringEquals": "deployed"},
-                               {"Variable": f"{LIVE_PATH}.Item.version.S", "IsPresent": True}],
-                       "Next": "Lock deployment"},
+        "live_known": {"Variable": LIVE_VERSION_PATH, "IsPresent": True, "Next": "Lock deployment"},
     }
+
+
+def live_variant(endpoint) -> Variant:
+    """The variant whose version is live once the deployment ends: the production variant of a
+    shadow test; of an A/B test, the variant serving `live` (it stays live), else the heaviest
+    (the first of equals)."""
+    if not endpoint.variants:
+        return production_variants(endpoint)[0]
+    serving_live = [variant for variant in endpoint.variants if variant.version == LIVE]
+    return serving_live[0] if serving_live else max(endpoint.variants, key=lambda variant: variant.weight)
+
+
+def live_version_value(endpoint) -> dict:
+    """The deployment item's `live_version` as `Record deployed` writes it (a DynamoDB value)."""
+    version = live_variant(endpoint).version
+    if version == CANDIDATE:
+        return {"S.$": "$.request.version"}
+    return {"S.$": LIVE_VERSION_PATH} if version == LIVE else {"S": version}
 
 
 #: The first state of the variants' watch, where the endpoint's update ends when it serves them.

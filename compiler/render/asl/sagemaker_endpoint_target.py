@@ -66,6 +66,7 @@ def target_states(naming: Naming, deploy, failures, serve_image, model_data, env
               "DeploymentConfig": deployment, **_retained_variant_properties(endpoint)}
     if endpoint_variants.has_variants(endpoint):  # guardrails need the same variant names (endpoint_variants.py)
         del update["DeploymentConfig"]
+    guard = None if endpoint_variants.has_variants(endpoint) else _test_variants_running(update)
     failures["endpoint_failed"] = _endpoint_failed(naming, failures, endpoint.name)
     # An A/B test watched by its variants' alarms is deployed only once they are quiet.
     variant_watch = endpoint_variants.variant_watch(naming, deploy) if endpoint.variants else None
@@ -125,7 +126,10 @@ def target_states(naming: Naming, deploy, failures, serve_image, model_data, env
                             "Tags": naming.tags("deploy")},
         "update_endpoint": update, "autoscaling": autoscaling,
         "polls": {"endpoint": poll},
-        "can_roll_back": True, "variant_watch": variant_watch,
+        "can_roll_back": True, "variant_watch": variant_watch, "guard": guard,
+        "update_entry": "Test variants running?" if guard else "Update endpoint",
+        **({"live_version": endpoint_variants.live_version_value(endpoint)}
+           if endpoint_variants.has_variants(endpoint) else {}),
     }
 
 
@@ -160,6 +164,23 @@ ENDPOINT_NOT_FOUND = {"And": [{"Variable": "$.error.Error", "StringMatches": "Sa
                       "Next": "Create endpoint"}
 
 
+def _test_variants_running(update: dict) -> dict:
+    """The one AllTraffic variant replaces the endpoint's variants: with the same name only, with
+    deployment guardrails ("the new endpoint configuration must have the same variant name as the
+    old endpoint configuration": SageMaker developer guide, "Deployment guardrails", "Exclusions").
+    An endpoint still running an A/B test (two or more production variants) or a shadow test (its
+    variants removed from mlops.yaml since, or never promoted) is updated without DeploymentConfig,
+    all at once and without alarm rollback. `$.endpoint` is its DescribeEndpoint. A single variant
+    is AllTraffic: the deploy pipeline names no other, and promote-variant keeps that name.
+    (Presence only: moto compares an indexed path's value as a list, AWS as the item.)"""
+    return {
+        "condition": {"Or": [{"Variable": "$.endpoint.ProductionVariants[1]", "IsPresent": True},
+                             {"Variable": "$.endpoint.ShadowProductionVariants", "IsPresent": True}],
+                      "Next": "Replace test variants"},
+        "replace": {key: value for key, value in update.items() if key != "DeploymentConfig"},
+    }
+
+
 def _retained_variant_properties(endpoint) -> dict:
     """With autoscaling, an update keeps the variant's current (scaled) instance count instead of
     going back to InitialInstanceCount; the new data capture configuration is taken from the new
@@ -168,8 +189,14 @@ def _retained_variant_properties(endpoint) -> dict:
     that use auto scaling"). Without autoscaling, the configured instance_count is the truth."""
     if not endpoint.autoscaling_max:
         return {"RetainAllVariantProperties": False}
+    excluded = ["DataCaptureConfig"]
+    if endpoint.autoscaling_min == 0:
+        # An asynchronous endpoint scaled to zero would keep zero instances: the new model would
+        # start on none, and the update end InService without ever loading it. It starts on the
+        # config's InitialInstanceCount instead; the backlog policy scales it in again.
+        excluded.append("DesiredInstanceCount")
     return {"RetainAllVariantProperties": True,
-            "ExcludeRetainedVariantProperties": [{"VariantPropertyType": "DataCaptureConfig"}]}
+            "ExcludeRetainedVariantProperties": [{"VariantPropertyType": kind} for kind in sorted(excluded)]}
 
 
 def _endpoint_failed(naming: Naming, failures: dict, endpoint: str) -> dict:

@@ -28,7 +28,9 @@ def _create_model(call: Call) -> None:
 
 def _create_endpoint_config(call: Call) -> None:
     name = call.pattern("EndpointConfigName").lower()
-    call.policy.allow("SageMakerEndpoint", ["sagemaker:AddTags", "sagemaker:CreateEndpointConfig"],
+    # ListTags as the Step Functions developer guide's policy for this integration lists it ("IAM
+    # policies for calling Amazon SageMaker AI"), scoped to the resource here.
+    call.policy.allow("SageMakerEndpoint", ["sagemaker:AddTags", "sagemaker:CreateEndpointConfig", "sagemaker:ListTags"],
                       [call.scope.arn("sagemaker", f"endpoint-config/{name}")])
 
 
@@ -38,7 +40,7 @@ def _endpoint(action: str, call: Call) -> None:
     if action in ("sagemaker:CreateEndpoint", "sagemaker:UpdateEndpoint"):  # these name the endpoint config too
         resources.append(call.scope.arn("sagemaker", f"endpoint-config/{call.pattern('EndpointConfigName').lower()}"))
     if action == "sagemaker:CreateEndpoint":
-        actions.append("sagemaker:AddTags")
+        actions += ["sagemaker:AddTags", "sagemaker:ListTags"]  # as _create_endpoint_config
     call.policy.allow("SageMakerEndpoint", actions, resources)
     rollback = ((call.parameters.get("DeploymentConfig") or {}).get("AutoRollbackConfiguration") or {}).get("Alarms")
     if rollback:
