@@ -1,4 +1,4 @@
-"""`mlopsc registry list|show|history|approve|reject|promote|rollback|variants|promote-variant`.
+"""`mlopsc registry list|show|history|report|approve|reject|promote|rollback|variants|promote-variant`.
 
 Each command names the compiled OUT and an environment, like `mlopsc apply OUT --env NAME`; the
 model's manifest and pointers there say where its registry is. Options in, one library call
@@ -116,6 +116,30 @@ def _history_text(result: dict) -> None:
     click.echo(f"{result['model']} ({result['environment']}): deployed version "
                f"{result['deployed_version'] or '-'}; last deployment {(result['lock'] or {}).get('status', '-')}")
     _table([_deployment_row(run) for run in result["deployments"]], empty="  no deployments yet")
+
+
+@registry.command("report")
+@OUT
+@ENV
+@MODEL
+@click.option("-o", "--output", "output", type=click.Path(dir_okay=False), default="registry-report.html",
+              show_default=True, help="The HTML file to write (replaced if it exists).")
+def report_command(out, environment, model, output) -> None:
+    """Write one self-contained HTML page (it opens without a network): each metric over the
+    versions with the gate's threshold, the approved and live versions marked, and a timeline of
+    drift alarms, retrains, deployments and rollbacks. Needs the `report` extra (plotly)."""
+    from compiler.registry import report, report_html, store
+
+    report_html.require_plotly()
+    if not _path(output).absolute().parent.is_dir():
+        from compiler.errors import InputError
+
+        raise InputError(f"cannot write {output}: its folder does not exist", "create the folder, or name another file")
+    registry = store.EnvironmentRegistry.connect(store.locate_one(_path(out), environment, model))
+    data = report.collect(registry)
+    _write_text(_path(output), report_html.render(data))
+    click.echo(f"wrote {output}: {registry.place.model} ({environment}), {len(data['versions'])} versions, "
+               f"{len(data['deployments'])} deployments, {len(data['drift_alarms'])} drift alarms")
 
 
 @registry.command("approve")
@@ -247,6 +271,29 @@ def _path(out):
     from pathlib import Path
 
     return Path(out)
+
+
+def _write_text(path, text: str) -> None:
+    """Written beside its place, then renamed over it: a reader never sees half a page."""
+    import os
+    import tempfile
+
+    from compiler.errors import InputError
+
+    staged = None
+    try:
+        descriptor, staged = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.fchmod(file.fileno(), 0o666 & ~umask)  # as open() would create it, not mkstemp's 0600
+            file.write(text)
+        os.replace(staged, path)
+    except OSError as error:
+        if staged is not None and os.path.exists(staged):
+            os.unlink(staged)
+        raise InputError(f"cannot write {path}: {error.strerror or error}",
+                         "name a file in a folder that exists and that you can write to") from None
 
 
 def _show(result, output_format: str, text) -> None:
