@@ -121,21 +121,26 @@ def _timeline(plotly, data: dict) -> tuple:
     figure = plotly.subplots.make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.55, 0.45],
                                            vertical_spacing=0.08)
     drift = data["drift_alarms"]
+    prefix = f"{data['model']}-{data['environment']}-"  # alarm names: <model>-<env>-drift-<feature>
     figure.add_trace(_lane(go, "drift alarms", [d["detected_at"] for d in drift], [DRIFT_COLOUR] * len(drift),
-                           [_drift_hover(d) for d in drift], "diamond"), row=1, col=1)
+                           [_drift_hover(d) for d in drift], "diamond",
+                           [str(d["alarm"]).removeprefix(prefix) for d in drift]), row=1, col=1)
     retrains = data["retrains"]
     figure.add_trace(_lane(go, "retrains", [r["started_at"] for r in retrains],
                            [RUN_COLOURS.get(r["status"], "#7f7f7f") for r in retrains],
                            [_retrain_hover(r) for r in retrains],
-                           ["triangle-up" if r["drift_alarm"] else "circle" for r in retrains]), row=1, col=1)
+                           ["triangle-up" if r["drift_alarm"] else "circle" for r in retrains],
+                           [r["version"] or r["error"] or r["status"] for r in retrains]), row=1, col=1)
     deployments = data["deployments"]
     figure.add_trace(_lane(go, "deployments", [_deployed_at(d) for d in deployments],
                            [OUTCOME_COLOURS.get(d["outcome"], "#7f7f7f") for d in deployments],
-                           [_deployment_hover(d) for d in deployments], "square"), row=1, col=1)
+                           [_deployment_hover(d) for d in deployments], "square",
+                           [d["version"] or d["outcome"] for d in deployments]), row=1, col=1)
     rollbacks = [d for d in deployments if d["rollback"]]
     figure.add_trace(_lane(go, "rollbacks", [_deployed_at(d) for d in rollbacks],
                            [OUTCOME_COLOURS.get(d["outcome"], "#7f7f7f") for d in rollbacks],
-                           [_deployment_hover(d) for d in rollbacks], "triangle-down"), row=1, col=1)
+                           [_deployment_hover(d) for d in rollbacks], "triangle-down",
+                           [d["version"] for d in rollbacks]), row=1, col=1)
     steps = data["live_history"]
     figure.add_trace(go.Scatter(
         name="live version", x=[_time(s["at"]) for s in steps], y=[s["version"] for s in steps],
@@ -157,9 +162,11 @@ def _timeline(plotly, data: dict) -> tuple:
     return figure, 520
 
 
-def _lane(go, lane: str, times: list, colours: list, hovers: list, symbols: Any):
-    return go.Scatter(name=lane, x=[_time(at) for at in times], y=[lane] * len(times), mode="markers",
+def _lane(go, lane: str, times: list, colours: list, hovers: list, symbols: Any, labels: list):
+    """One lane of the timeline: a marker per event, labelled (a version, an error, an alarm)."""
+    return go.Scatter(name=lane, x=[_time(at) for at in times], y=[lane] * len(times), mode="markers+text",
                       marker={"size": 13, "color": colours, "symbol": symbols, "line": {"width": 1, "color": "#333"}},
+                      text=labels, textposition="top center", textfont={"size": 10}, cliponaxis=False,
                       hovertext=hovers, hoverinfo="text")
 
 

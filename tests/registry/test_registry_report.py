@@ -94,8 +94,13 @@ def test_the_page_is_self_contained_and_the_same_for_the_same_registry(reported)
     assert "plotly.js v" in page and page.count("Plotly.newPlot(") == 3  # rmse, mape, the timeline
 
 
-def test_the_page_renders_in_a_browser_without_errors(reported):
+@pytest.fixture(scope="module")
+def browser():
+    """Checked before the registry is filled: a missing browser costs no runs."""
     ReportBrowser.require()
+
+
+def test_the_page_renders_in_a_browser_without_errors(browser, reported):
     screenshot = artifacts_folder() / SCREENSHOT
     screenshot.unlink(missing_ok=True)
     seen = ReportBrowser.open(reported[1], screenshot)

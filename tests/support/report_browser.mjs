@@ -26,21 +26,26 @@ try {
     return route.abort();
   });
   await page.goto(url, { waitUntil: 'load' });
-  // Plotly.newPlot resolves asynchronously: wait until every chart has its SVG drawn.
-  await page.waitForFunction(() => {
-    const charts = [...document.querySelectorAll('div.plotly-graph-div')];
-    return charts.length > 0 && charts.every((chart) => chart.querySelector('.main-svg .scatterlayer'));
-  }, null, { timeout: 15000 });
+  // Plotly.newPlot resolves asynchronously: wait until every chart has its SVG drawn. If they never
+  // are, say so and report the rest (a blocked request or an error usually says why).
+  try {
+    await page.waitForFunction(() => {
+      const charts = [...document.querySelectorAll('div.plotly-graph-div')];
+      return charts.length > 0 && charts.every((chart) => chart.querySelector('.main-svg .scatterlayer'));
+    }, null, { timeout: 15000 });
+  } catch (error) {
+    found.page_errors.push(`the charts were not drawn: ${error.message.split('\n')[0]}`);
+  }
   found.charts = await page.evaluate(() => {
     const charts = {};
     for (const chart of document.querySelectorAll('div.plotly-graph-div')) {
       const traces = {};
       for (const trace of chart.querySelectorAll('.scatterlayer g.trace')) {
         // d3 binds each trace group to its calculated data; [0].trace is the full trace.
-        const name = trace.__data__[0].trace.name;
+        const name = trace.__data__?.[0]?.trace?.name ?? '?';
         traces[name] = (traces[name] || 0) + trace.querySelectorAll('path.point').length;
       }
-      const layout = chart._fullLayout;
+      const layout = chart._fullLayout || { title: {}, shapes: [] };
       charts[chart.id] = {
         title: layout.title.text,
         traces,
