@@ -9,6 +9,11 @@ import { chromium } from 'playwright-core';
 import { pathToFileURL } from 'node:url';
 
 const [page_path, screenshot, executable] = process.argv.slice(2);
+if (!executable) {
+  // Without it playwright would look for a browser of its own download, which the tests never use.
+  console.error('usage: node report_browser.mjs PAGE.html SCREENSHOT.png CHROMIUM');
+  process.exit(2);
+}
 const found = { console_errors: [], page_errors: [], requests: [], charts: {} };
 // --no-sandbox: CI runs as root in a container, where Chromium's sandbox cannot start.
 const browser = await chromium.launch({ executablePath: executable, args: ['--no-sandbox'] });
@@ -26,13 +31,15 @@ try {
     return route.abort();
   });
   await page.goto(url, { waitUntil: 'load' });
-  // Plotly.newPlot resolves asynchronously: wait until every chart has its SVG drawn. If they never
-  // are, say so and report the rest (a blocked request or an error usually says why).
+  // Plotly.newPlot lays a chart out (`_fullLayout`) and draws its SVG; a redraw for the margins may
+  // follow in the next frames. Wait for every chart, then two frames. If they never come, say so
+  // and report the rest (a blocked request or an error usually says why).
   try {
     await page.waitForFunction(() => {
       const charts = [...document.querySelectorAll('div.plotly-graph-div')];
-      return charts.length > 0 && charts.every((chart) => chart.querySelector('.main-svg .scatterlayer'));
+      return charts.length > 0 && charts.every((chart) => chart._fullLayout && chart.querySelector('.main-svg'));
     }, null, { timeout: 15000 });
+    await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
   } catch (error) {
     found.page_errors.push(`the charts were not drawn: ${error.message.split('\n')[0]}`);
   }
