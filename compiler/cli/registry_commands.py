@@ -130,14 +130,10 @@ def report_command(out, environment, model, output) -> None:
     drift alarms, retrains, deployments and rollbacks. Needs the `report` extra (plotly)."""
     from compiler.registry import report, report_html, store
 
-    report_html.require_plotly()
-    if not _path(output).absolute().parent.is_dir():
-        from compiler.errors import InputError
-
-        raise InputError(f"cannot write {output}: its folder does not exist", "create the folder, or name another file")
+    report_html.check_destination(_path(output))  # before any AWS call
     registry = store.EnvironmentRegistry.connect(store.locate_one(_path(out), environment, model))
     data = report.collect(registry)
-    _write_text(_path(output), report_html.render(data))
+    report_html.write(_path(output), data)
     click.echo(f"wrote {output}: {registry.place.model} ({environment}), {len(data['versions'])} versions, "
                f"{len(data['deployments'])} deployments, {len(data['drift_alarms'])} drift alarms")
 
@@ -271,29 +267,6 @@ def _path(out):
     from pathlib import Path
 
     return Path(out)
-
-
-def _write_text(path, text: str) -> None:
-    """Written beside its place, then renamed over it: a reader never sees half a page."""
-    import os
-    import tempfile
-
-    from compiler.errors import InputError
-
-    staged = None
-    try:
-        descriptor, staged = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-            umask = os.umask(0)
-            os.umask(umask)
-            os.fchmod(file.fileno(), 0o666 & ~umask)  # as open() would create it, not mkstemp's 0600
-            file.write(text)
-        os.replace(staged, path)
-    except OSError as error:
-        if staged is not None and os.path.exists(staged):
-            os.unlink(staged)
-        raise InputError(f"cannot write {path}: {error.strerror or error}",
-                         "name a file in a folder that exists and that you can write to") from None
 
 
 def _show(result, output_format: str, text) -> None:

@@ -18,9 +18,12 @@ The charts:
 from __future__ import annotations
 
 import html
+import os
+import tempfile
+from pathlib import Path
 from typing import Any
 
-from compiler.errors import MissingDependency
+from compiler.errors import InputError, MissingDependency
 
 #: Colours by approval and by deployment outcome (the palette of plotly's default template).
 APPROVAL_COLOURS = {"approved": "#2ca02c", "pending": "#7f7f7f", "rejected": "#d62728"}
@@ -34,9 +37,30 @@ LANES = ("drift alarms", "retrains", "deployments", "rollbacks")
 CHART_CONFIG = {"displaylogo": False, "responsive": True}
 
 
-def require_plotly() -> None:
-    """Before any AWS call: a missing extra is said at once."""
+def check_destination(path: Path) -> None:
+    """Before any AWS call: plotly is installed and the page's folder exists."""
     _plotly()
+    if not path.absolute().parent.is_dir():
+        raise InputError(f"cannot write {path}: its folder does not exist", "create the folder, or name another file")
+
+
+def write(path: Path, data: dict) -> None:
+    """The page, written beside its place and renamed over it: a reader never sees half a page."""
+    text = render(data)
+    staged = None
+    try:
+        descriptor, staged = tempfile.mkstemp(dir=path.absolute().parent, prefix=f".{path.name}.", suffix=".tmp")
+        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.fchmod(file.fileno(), 0o666 & ~umask)  # as open() would create it, not mkstemp's 0600
+            file.write(text)
+        os.replace(staged, path)
+    except OSError as error:
+        if staged is not None and os.path.exists(staged):
+            os.unlink(staged)
+        raise InputError(f"cannot write {path}: {error.strerror or error}",
+                         "name a file in a folder that exists and that you can write to") from None
 
 
 def render(data: dict) -> str:
