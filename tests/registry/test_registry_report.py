@@ -14,9 +14,10 @@ artifacts_folder). A missing browser skips locally and fails under CI=true, like
 
 from __future__ import annotations
 
-import json
+import dataclasses
 import re
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -34,9 +35,17 @@ MEASURED = {"week-45": {"rmse": 11.8, "mape": 0.16}, "week-46": {"rmse": 10.9, "
 SCREENSHOT = "registry-report.png"
 
 
+@dataclasses.dataclass
+class Reported:
+    account: object  # sfn_harness.applied's account, still open
+    page: Path  # what `mlopsc registry report` wrote
+    said: str  # what it printed
+    again: bytes  # a second report of the same registry
+
+
 @pytest.fixture(scope="module")
-def reported(tmp_path_factory):
-    """(OUT, the report's path, the registry's life) after the life above."""
+def reported(tmp_path_factory) -> Reported:
+    """The life above, then the report written twice by the command line."""
     from test_full_life import _next_second
 
     tmp_path = tmp_path_factory.mktemp("report")
@@ -56,19 +65,18 @@ def reported(tmp_path_factory):
             assert result.exit_code == 0, result.output
             again = invoke("registry", "report", str(account.out), "--env", ENV, "-o", str(tmp_path / "again.html"))
             assert again.exit_code == 0, again.output
-            yield account, page, result.output, (tmp_path / "again.html").read_bytes()
+            yield Reported(account, page, result.output, (tmp_path / "again.html").read_bytes())
 
 
 @pytest.fixture(scope="module")
 def data(reported):
     from compiler.registry import report, store
 
-    account = reported[0]
-    return report.collect(store.EnvironmentRegistry.connect(store.locate_one(account.out, ENV, MODEL)))
+    return report.collect(store.EnvironmentRegistry.connect(store.locate_one(reported.account.out, ENV, MODEL)))
 
 
 def test_the_data_is_what_the_runs_recorded(data, reported):
-    assert reported[2].startswith(f"wrote {reported[1]}: {MODEL} ({ENV}), 3 versions, 3 deployments, 1 drift alarms")
+    assert reported.said.startswith(f"wrote {reported.page}: {MODEL} ({ENV}), 3 versions, 3 deployments, 1 drift alarms")
     assert data["gate"] == [{"metric": "rmse", "comparison": "below", "threshold": 12.5, "text": "rmse < 12.5"},
                             {"metric": "mape", "comparison": "at_most", "threshold": 0.18, "text": "mape ≤ 0.18"}]
     assert data["metrics"] == ["rmse", "mape"]  # the gate's order
@@ -87,8 +95,8 @@ def test_the_data_is_what_the_runs_recorded(data, reported):
 
 
 def test_the_page_is_self_contained_and_the_same_for_the_same_registry(reported):
-    page = reported[1].read_text(encoding="utf-8")
-    assert reported[1].read_bytes() == reported[3], "two reports of one registry differ"
+    page = reported.page.read_text(encoding="utf-8")
+    assert reported.page.read_bytes() == reported.again, "two reports of one registry differ"
     # Nothing is fetched: no script, stylesheet, image or frame from elsewhere; plotly.js is inline.
     assert not re.search(r"<(script|link|img|iframe)[^>]*\b(src|href)=", page, re.I)
     assert "plotly.js v" in page and page.count("Plotly.newPlot(") == 3  # rmse, mape, the timeline
@@ -103,7 +111,7 @@ def browser():
 def test_the_page_renders_in_a_browser_without_errors(browser, reported):
     screenshot = artifacts_folder() / SCREENSHOT
     screenshot.unlink(missing_ok=True)
-    seen = ReportBrowser.open(reported[1], screenshot)
+    seen = ReportBrowser.open(reported.page, screenshot)
 
     assert (seen["console_errors"], seen["page_errors"], seen["requests"]) == ([], [], [])
     charts = seen["charts"]
