@@ -4,10 +4,11 @@ from pathlib import Path
 import pytest
 
 # Tests import their support code by module name (`from helpers import Repo`) from whichever folder
-# they sit in, and tests/runs and tests/diff import test_apply.py's helpers; pytest's default import
-# mode puts only a test file's own folder on sys.path, so these two folders are put there for all.
+# they sit in, tests/runs and tests/diff import test_apply.py's helpers, and sfn_harness.Registry
+# imports test_full_life.py's; pytest's default import mode puts only a test file's own folder on
+# sys.path, so these three folders are put there for all.
 TESTS = Path(__file__).resolve().parent
-for folder in ("apply", "support"):
+for folder in ("apply", "execute", "support"):
     sys.path.insert(0, str(TESTS / folder))
 
 from helpers import Repo  # noqa: E402 - found through the path above

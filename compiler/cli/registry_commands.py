@@ -1,4 +1,4 @@
-"""`mlopsc registry list|show|history|approve|reject|promote|rollback|variants|promote-variant`.
+"""`mlopsc registry list|show|history|report|approve|reject|promote|rollback|variants|promote-variant`.
 
 Each command names the compiled OUT and an environment, like `mlopsc apply OUT --env NAME`; the
 model's manifest and pointers there say where its registry is. Options in, one library call
@@ -116,6 +116,26 @@ def _history_text(result: dict) -> None:
     click.echo(f"{result['model']} ({result['environment']}): deployed version "
                f"{result['deployed_version'] or '-'}; last deployment {(result['lock'] or {}).get('status', '-')}")
     _table([_deployment_row(run) for run in result["deployments"]], empty="  no deployments yet")
+
+
+@registry.command("report")
+@OUT
+@ENV
+@MODEL
+@click.option("-o", "--output", "output", type=click.Path(dir_okay=False), default="registry-report.html",
+              show_default=True, help="The HTML file to write (replaced if it exists).")
+def report_command(out, environment, model, output) -> None:
+    """Write one self-contained HTML page (it opens without a network): each metric over the
+    versions with the gate's threshold, the approved and live versions marked, and a timeline of
+    drift alarms, retrains, deployments and rollbacks. Needs the `report` extra (plotly)."""
+    from compiler.registry import report, report_html, store
+
+    report_html.check_destination(_path(output))  # before any AWS call
+    registry = store.EnvironmentRegistry.connect(store.locate_one(_path(out), environment, model))
+    data = report.collect(registry)
+    report_html.write(_path(output), data)
+    click.echo(f"wrote {output}: {registry.place.model} ({environment}), {len(data['versions'])} versions, "
+               f"{len(data['deployments'])} deployments, {len(data['drift_alarms'])} drift alarms")
 
 
 @registry.command("approve")

@@ -507,6 +507,46 @@ class GraphTools(NpmTools):
         return json.loads(done.stdout)
 
 
+class ReportBrowser(NpmTools):
+    """A real headless browser: the machine's Chromium (Debian's `chromium` package; another one by
+    MLOPSC_CHROMIUM) driven by the npm `playwright-core` (no browser download of its own), run by
+    tests/support/report_browser.mjs."""
+
+    SCRIPT = REPO_ROOT / "tests" / "support" / "report_browser.mjs"
+    PACKAGES = ("playwright-core",)
+    CHROMIUMS = ("chromium", "chromium-browser")
+
+    @classmethod
+    def chromium(cls) -> Optional[str]:
+        chosen = os.environ.get("MLOPSC_CHROMIUM")
+        if chosen:
+            return chosen if Path(chosen).is_file() else None
+        return next((found for name in cls.CHROMIUMS if (found := shutil.which(name))), None)
+
+    @classmethod
+    def problem(cls) -> Optional[str]:
+        if cls.chromium() is None:
+            return ("no Chromium: install Debian's `chromium` package (apt-get install chromium), or name "
+                    "a Chromium executable in MLOPSC_CHROMIUM")
+        return super().problem()
+
+    @classmethod
+    def open(cls, page: Path, screenshot: Path) -> dict:
+        """What loading `page` did (report_browser.mjs); the screenshot is written to `screenshot`."""
+        done = subprocess.run(["node", str(cls.SCRIPT), str(page), str(screenshot), cls.chromium()],
+                              capture_output=True, text=True, timeout=120, cwd=REPO_ROOT)
+        assert done.returncode == 0, f"report_browser.mjs failed:\n{done.stdout}\n{done.stderr}"
+        return json.loads(done.stdout)
+
+
+def artifacts_folder() -> Path:
+    """Where tests put what CI keeps of a run (screenshots): MLOPSC_TEST_ARTIFACTS, or
+    test-artifacts/ at the repository's root (git-ignored)."""
+    folder = Path(os.environ.get("MLOPSC_TEST_ARTIFACTS") or REPO_ROOT / "test-artifacts")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
 class CfnLint:
     """cfn-lint (the `test` extra), on each definition wrapped as an AWS::StepFunctions::StateMachine."""
 
