@@ -97,7 +97,7 @@ def publish(config: ModelConfig) -> list:
     """The build phase's last commands: build, publish and record the model's package."""
     folder: Optional[str] = config.build.publish
     codeartifact = config.platform.codeartifact
-    if folder is None or codeartifact is None:
+    if folder is None:  # rule codeartifact: build.publish comes with platform.codeartifact
         return []
     options = _repository_options(codeartifact)
     repository = f"{codeartifact.domain}/{codeartifact.repository}"
@@ -127,4 +127,4 @@ def publish(config: ModelConfig) -> list:
 
 
 def artifacts(config: ModelConfig) -> list:
-    return [PUBLISHED] if config.build.publish is not None and config.platform.codeartifact is not None else []
+    return [PUBLISHED] if config.build.publish is not None else []
