@@ -12,8 +12,8 @@ render/buildspec.py.
   variable of one command line and is unset there: CodeBuild logs the command as written, not
   its expansion.
 - Publishing (`build.publish.package`): the project's version becomes `<release>.post<commit
-  time>` (PEP 440; docs/build.md), its wheel and sdist are built with SOURCE_DATE_EPOCH at the
-  commit time and uploaded with twine; published.json, beside images.json, records the package,
+  time>` (PEP 440; docs/config.md, Private packages), its wheel and sdist are built with
+  SOURCE_DATE_EPOCH at the commit time and uploaded with twine; published.json, beside images.json, records the package,
   its version and every file's sha256. A re-run of the same commit finds the version there
   (`--skip-existing`) and checks that the wheel in the repository is the one it built.
 """
