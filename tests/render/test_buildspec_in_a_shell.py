@@ -21,6 +21,7 @@ import hashlib
 import json
 import os
 import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -29,7 +30,7 @@ import jsonschema
 import pytest
 import yaml
 
-from compile_helpers import invoke
+from compile_helpers import invoke, require_tool
 from paths import REPO_ROOT
 from private_package import MODEL, private_package_repo
 
@@ -55,6 +56,8 @@ def _runner(spec: dict) -> str:
 
 @pytest.fixture(scope="module")
 def build(tmp_path_factory) -> dict:
+    for tool in ("jq", "git", "sh", "sha256sum", "cmp"):  # what CodeBuild's standard images have
+        require_tool(shutil.which(tool) is not None, f"{tool} is not installed: the buildspec runs it")
     root = tmp_path_factory.mktemp("shell-build")
     repo = private_package_repo(root)
     (repo / "package.json").write_text('{"name": "churn-dashboard", "private": true}\n')
