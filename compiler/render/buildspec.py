@@ -39,7 +39,7 @@ def buildspec(naming: Naming) -> dict:
     # CodeArtifact's logins come before every install (test commands, docker builds, publishing).
     pre_build = (codeartifact_build.logins(config) + ([login] if config.built_runtimes else [])
                  + list(config.build.test_commands))
-    build += codeartifact_build.publish(config)
+    build = codeartifact_build.secret(config) + build + codeartifact_build.publish(config)
     return {
         "version": 0.2,
         "env": {"variables": {"MLOPS_MODEL": config.name, "MLOPS_ENVIRONMENT": config.environment,
@@ -47,9 +47,10 @@ def buildspec(naming: Naming) -> dict:
         "phases": {
             # A failed test or build stops the run: no push, no upload, no images.json.
             "pre_build": {"on-failure": "ABORT", "commands": pre_build or [_NOTHING_TO_TEST]},
-            "build": {"on-failure": "ABORT", "commands": build or [_NOTHING_TO_BUILD]},
-            "post_build": {"commands": [*codeartifact_build.forget_secret(config), "echo '{}' > images.json", *push,
-                                        *digests, *_code_uploads(naming), "cat images.json"]},
+            "build": {"on-failure": "ABORT", "commands": build or [_NOTHING_TO_BUILD],
+                      **codeartifact_build.forget_secret(config)},
+            "post_build": {"commands": ["echo '{}' > images.json", *push, *digests, *_code_uploads(naming),
+                                        "cat images.json"]},
         },
         "artifacts": {"files": ["images.json", *codeartifact_build.artifacts(config)], "discard-paths": "yes"},
     }

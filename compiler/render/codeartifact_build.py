@@ -10,7 +10,8 @@ render/buildspec.py.
   secret is mounted for one RUN instruction and is kept in no layer and no image history, which a
   build argument would be (Docker documentation, "Build secrets"). The token sits in a shell
   variable of one command line and is unset there: CodeBuild logs the command as written, not
-  its expansion.
+  its expansion. The file exists during the build phase only (written first, removed by its
+  `finally`).
 - Publishing (`build.publish.package`): the project's version becomes `<release>.post<commit
   time>` (PEP 440; docs/config.md, Private packages), its wheel and sdist are built with
   SOURCE_DATE_EPOCH at the commit time and uploaded with twine; published.json, beside images.json, records the package,
@@ -62,23 +63,28 @@ def _repository_options(codeartifact: CodeArtifact) -> str:
 
 
 def logins(config: ModelConfig) -> list:
-    """pre_build's first commands: pip's and npm's logins, and the secret docker builds mount."""
+    """pre_build's first commands: pip's login, and npm's when the checkout has a package.json."""
     codeartifact = config.platform.codeartifact
     if codeartifact is None:
         return []
     options = _repository_options(codeartifact)
-    commands = [f"aws codeartifact login --tool pip {options}",
-                f"if [ -f package.json ]; then aws codeartifact login --tool npm {options}; fi"]
-    if config.built_runtimes:
-        domain = (f"--domain {shlex.quote(codeartifact.domain)} --domain-owner {shlex.quote(codeartifact.domain_owner)} "
-                  f"--region {shlex.quote(codeartifact.region)}")
-        commands.append(
-            f"token=$(aws codeartifact get-authorization-token {domain} --query authorizationToken --output text) && "
-            f"endpoint=$(aws codeartifact get-repository-endpoint {options} --format pypi "
+    return [f"aws codeartifact login --tool pip {options}",
+            f"if [ -f package.json ]; then aws codeartifact login --tool npm {options}; fi"]
+
+
+def secret(config: ModelConfig) -> list:
+    """The build phase's first command when it builds images: the index URL, with a token of its
+    own, into the file the docker builds mount; the build phase's `finally` removes it."""
+    codeartifact = config.platform.codeartifact
+    if codeartifact is None or not config.built_runtimes:
+        return []
+    domain = (f"--domain {shlex.quote(codeartifact.domain)} --domain-owner {shlex.quote(codeartifact.domain_owner)} "
+              f"--region {shlex.quote(codeartifact.region)}")
+    return [f"token=$(aws codeartifact get-authorization-token {domain} --query authorizationToken --output text) && "
+            f"endpoint=$(aws codeartifact get-repository-endpoint {_repository_options(codeartifact)} --format pypi "
             "--query repositoryEndpoint --output text) && "
             f"(umask 077 && printf '%s' \"https://aws:${{token}}@${{endpoint#https://}}simple/\" > {SECRET_FILE}) && "
-            "unset token")
-    return commands
+            "unset token"]
 
 
 def docker_secret(config: ModelConfig) -> list:
@@ -88,9 +94,10 @@ def docker_secret(config: ModelConfig) -> list:
     return ["--secret", f"id={SECRET_ID},src={SECRET_FILE}"]
 
 
-def forget_secret(config: ModelConfig) -> list:
-    """post_build's first command: the index URL file is needed by the builds only."""
-    return [f"rm -f {SECRET_FILE}"] if config.platform.codeartifact is not None and config.built_runtimes else []
+def forget_secret(config: ModelConfig) -> dict:
+    """The build phase's `finally` (run whether its commands succeed or not: CodeBuild User Guide,
+    "Build specification reference", phases/*/finally): the index URL is needed by the builds only."""
+    return {"finally": [f"rm -f {SECRET_FILE}"]} if secret(config) else {}
 
 
 def publish(config: ModelConfig) -> list:

@@ -44,13 +44,17 @@ PHASES = ("pre_build", "build", "post_build")
 
 def _runner(spec: dict) -> str:
     """The buildspec as one sh script: each command echoed as CodeBuild logs it, then run; the
-    first failure ends the build (every phase here is ABORT, or the last)."""
+    first failure runs the phase's `finally` and ends the build (every phase here is ABORT, or
+    the last)."""
     lines = []
     for phase in PHASES:
+        finally_ = spec["phases"][phase].get("finally", [])
         for command in spec["phases"][phase]["commands"]:
             lines.append(f"printf '%s\\n' {shlex.quote(f'[Container] Running command {command}')}")
             lines.append(command)
-            lines.append(f'status=$?; if [ $status -ne 0 ]; then echo "[Container] {phase} failed: $status"; exit $status; fi')
+            lines.append(f'status=$?; if [ $status -ne 0 ]; then echo "[Container] {phase} failed: $status"; '
+                         f'{"; ".join(finally_ + ["exit $status"])}; fi')
+        lines += finally_
     return "\n".join(lines) + "\n"
 
 
@@ -140,7 +144,10 @@ def test_docker_builds_mount_the_index_as_a_secret_never_an_argument(build):
                        if i and call[i - 1] == "--build-arg")
     # The stub read the secret file: what a RUN --mount=type=secret,id=pip-index-url sees.
     assert [call[1] for call in build["calls"] if call[0] == "docker-secret"] == [expected, expected]
-    assert not Path("/tmp/mlopsc-pip-index-url").exists(), "post_build removes the secret file"
+    assert not Path("/tmp/mlopsc-pip-index-url").exists(), "the build phase's finally removes the secret file"
+    assert build["spec"]["phases"]["build"]["finally"] == ["rm -f /tmp/mlopsc-pip-index-url"]
+    first = build["spec"]["phases"]["build"]["commands"][0]
+    assert first.startswith("token=$(aws codeartifact get-authorization-token") and first.endswith("unset token")
 
 
 def test_the_token_never_reaches_the_log(build):
