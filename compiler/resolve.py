@@ -12,8 +12,8 @@ from typing import Any, Optional
 
 from compiler import durations, inherit, names, package_data, rollback, s3_prefix, stage_graph, switches
 from compiler.aws_data import images
-from compiler.model import (AsyncInference, BatchPipeline, Build, CodeArtifact, DeployPipeline, Distribution, Drift, Endpoint,
-                            Function, GateCondition, GraphStage, Health, ModelConfig, Monitor, Platform, Poll,
+from compiler.model import (AsyncInference, BatchPipeline, Build, CodeArtifact, DeployPipeline, Distribution, Drift,
+                            Endpoint, Function, GateCondition, GraphStage, Health, ModelConfig, Monitor, Platform, Poll,
                             PrebuiltImage, RetrainPipeline, Retry, Runtime, Serverless, Service, SourceFile, Stage,
                             StageInput, StageOutput, Traffic, Transform, Tune, TuneParameter, Variant, frozen_map)
 
