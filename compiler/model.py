@@ -30,6 +30,20 @@ def frozen_map(items: Optional[Mapping]) -> Mapping:
 
 
 @dataclasses.dataclass(frozen=True)
+class CodeArtifact:
+    """The CodeArtifact repository of `platform.codeartifact`, owner and region filled in."""
+
+    domain: str
+    domain_owner: str
+    repository: str
+    region: str
+    create: bool
+
+    def arn(self, partition: str, resource: str) -> str:
+        return f"arn:{partition}:codeartifact:{self.region}:{self.domain_owner}:{resource}"
+
+
+@dataclasses.dataclass(frozen=True)
 class Platform:
     account: str
     region: str
@@ -44,6 +58,7 @@ class Platform:
     security_groups: tuple
     kms_key: Optional[str]
     partition: str = "aws"
+    codeartifact: Optional[CodeArtifact] = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -370,6 +385,7 @@ class Build:
     test_commands: tuple
     compute_type: str
     image: str
+    publish: Optional[str] = None  # the folder of the Python project published to CodeArtifact
 
 
 @dataclasses.dataclass(frozen=True)

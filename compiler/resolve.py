@@ -12,8 +12,8 @@ from typing import Any, Optional
 
 from compiler import durations, inherit, names, package_data, rollback, s3_prefix, stage_graph, switches
 from compiler.aws_data import images
-from compiler.model import (AsyncInference, BatchPipeline, Build, DeployPipeline, Distribution, Drift, Endpoint,
-                            Function, GateCondition, GraphStage, Health, ModelConfig, Monitor, Platform, Poll,
+from compiler.model import (AsyncInference, BatchPipeline, Build, CodeArtifact, DeployPipeline, Distribution, Drift,
+                            Endpoint, Function, GateCondition, GraphStage, Health, ModelConfig, Monitor, Platform, Poll,
                             PrebuiltImage, RetrainPipeline, Retry, Runtime, Serverless, Service, SourceFile, Stage,
                             StageInput, StageOutput, Traffic, Transform, Tune, TuneParameter, Variant, frozen_map)
 
@@ -77,7 +77,18 @@ def _platform(platform: dict, model: str) -> Platform:
         security_groups=tuple(platform.get("security_groups", ())),
         kms_key=platform.get("kms_key"),
         partition=roles["pipeline"].split(":")[1],
+        codeartifact=_codeartifact(platform),
     )
+
+
+def _codeartifact(platform: dict) -> Optional[CodeArtifact]:
+    given = platform.get("codeartifact")
+    if given is None:
+        return None
+    given = _with_defaults("codeartifact", given)
+    return CodeArtifact(domain=given["domain"], domain_owner=given.get("domain_owner", platform["account"]),
+                        repository=given["repository"], region=given.get("region", platform["region"]),
+                        create=given["create"])
 
 
 def _runtime(name: str, spec: dict, platform: dict) -> Runtime:
@@ -99,7 +110,8 @@ def _prebuilt(image, platform: dict) -> PrebuiltImage:
 
 def _build(build: Optional[dict]) -> Build:
     build = _with_defaults("build", build)
-    return Build(tuple(build.get("test_commands", ())), build["compute_type"], build["image"])
+    return Build(tuple(build.get("test_commands", ())), build["compute_type"], build["image"],
+                 (build.get("publish") or {}).get("package"))
 
 
 def _retry(given: dict) -> Retry:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from compiler import aws_session as aws
-from compiler.apply.inputs import Commit, images_for, read_commit, read_images
+from compiler.apply.inputs import Commit, images_for, package_for, read_commit, read_images, read_published
 from compiler.artifacts.read import CompiledEnvironment, read_environments
 from compiler.errors import AwsError, InputError, Refused
 from compiler.apply.function import check_functions
@@ -73,7 +73,16 @@ def load(request: Request) -> tuple[list[CompiledEnvironment], Optional[dict], O
                               "pointer writes are ordered by commit time, so an older build never replaces a newer one")
     per_environment = {env.directory: images_for(env, images, str(request.images)) if images else None
                        for env in environments}
+    load_packages(request, environments)  # refused here too, before any AWS call
     return environments, per_environment, commit
+
+
+def load_packages(request: Request, environments: list[CompiledEnvironment]) -> dict:
+    """directory -> the package this commit's build published for it (build.publish; published.json
+    beside images.json), or None."""
+    published = read_published(request.images)
+    return {env.directory: package_for(env, published, str(request.images)) if request.images else None
+            for env in environments}
 
 
 def apply(request: Request, outcome: Outcome, configure: Optional[Callable] = None,
@@ -86,7 +95,9 @@ def apply(request: Request, outcome: Outcome, configure: Optional[Callable] = No
     clients = aws.clients(environments[0].target.region, configure)
     _check_target(clients, environments, outcome)
     history = History(request.repository)
-    planners = {env.directory: Planner(clients, env, images[env.directory], commit, history) for env in environments}
+    packages = load_packages(request, environments)
+    planners = {env.directory: Planner(clients, env, images[env.directory], commit, history,
+                                       package=packages[env.directory]) for env in environments}
     for directory, planner in planners.items():
         _check_roles(clients, planner.environment, directory)
         check_functions(clients, planner.environment, directory)

@@ -33,7 +33,7 @@ LOG_LEVEL = "ERROR"
 STATE_MACHINE_PIPELINES = ("retrain", "deploy", "batch", "drift")
 #: The pointer attributes apply owns; the registry owns the others (approved_version, ...).
 POINTER_ATTRIBUTES = ("images", "task_definitions", "state_machines", "settings", "commit", "commit_time",
-                      "fingerprint")
+                      "fingerprint", "package")
 
 
 class Superseded(Exception):
@@ -52,6 +52,9 @@ class Planner:
     registered: dict = dataclasses.field(default_factory=dict)  # task definition key -> ARN
     #: The applied commit git showed to be an ancestor of this one (the pointer write's condition).
     ancestor: Optional[str] = None
+    #: The package this commit's build published (build.publish): a version registered from these
+    #: pointers keeps it.
+    package: Optional[dict] = None
 
     @property
     def target(self):
@@ -173,6 +176,8 @@ class Planner:
         }
         if self.commit is not None:
             desired.update(commit=self.commit.sha, commit_time=self.commit.time)
+        if self.package is not None:
+            desired["package"] = self.package
         return desired
 
     @property

@@ -59,6 +59,7 @@ UNSCOPABLE = {
     "ecs:RegisterTaskDefinition": "ECS cannot scope task definition registration to a family",
     "ecs:DescribeTaskDefinition": "ECS cannot scope describing a task definition to a family",
     "events:ListRules": "EventBridge lists rules per bus, not per rule (apply lists this environment's by name prefix)",
+    "sts:GetServiceBearerToken": "CodeArtifact's token (conditioned on sts:AWSServiceName codeartifact.amazonaws.com)",
 }
 
 #: EventBridge rule kinds per pipeline that compiler/render/triggers.py can emit; with the platform
@@ -334,6 +335,7 @@ class _Builder:
         statements = [
             *self.push_statements(repositories),
             *self.code_upload_statements(env),
+            *codeartifact_statements(env.config),
             statement("OwnLogs", ["logs:CreateLogStream", "logs:PutLogEvents"],
                       self.log_group_arns(f"/aws/codebuild/{self.project_name(None)}")),
             *self.artifact_statements(),
@@ -499,6 +501,35 @@ class _Builder:
                                         "referenceType": ["branch"], "referenceName": [self.source.branch]}},
             "Targets": [{"Id": "pipeline", "Arn": pipeline_arn, "RoleArn": get_att("CommitTriggerRole", "Arn")}],
         }, depends_on=["Pipeline"])
+
+
+# --------------------------------------------------------------------------- CodeArtifact
+
+def codeartifact_statements(config: ModelConfig) -> list:
+    """The build role's CodeArtifact grants (CodeArtifact User Guide, "Using identity-based policies
+    for CodeArtifact" and "AWS CodeArtifact permissions reference": a domain, a repository, a package):
+    a token of the domain, which needs an STS bearer token for CodeArtifact only; the repository's
+    endpoint and reading from it; publishing and its metadata, on the repository's packages, only
+    when `build.publish` is set. The format of a package ARN is `package/<domain>/<repository>/
+    <format>/<namespace>/<name>`; PyPI packages have no namespace (an empty segment)."""
+    codeartifact = config.platform.codeartifact
+    if codeartifact is None:
+        return []
+    partition = config.platform.partition
+    domain, repository = codeartifact.domain, codeartifact.repository
+    statements = [
+        statement("CodeArtifactToken", ["codeartifact:GetAuthorizationToken"],
+                  codeartifact.arn(partition, f"domain/{domain}")),
+        statement("CodeArtifactBearerToken", ["sts:GetServiceBearerToken"], "*",
+                  {"StringEquals": {"sts:AWSServiceName": "codeartifact.amazonaws.com"}}),
+        statement("CodeArtifactRead", ["codeartifact:GetRepositoryEndpoint", "codeartifact:ReadFromRepository"],
+                  codeartifact.arn(partition, f"repository/{domain}/{repository}")),
+    ]
+    if config.build.publish is not None:
+        statements.append(statement("CodeArtifactPublish", ["codeartifact:PublishPackageVersion",
+                                                           "codeartifact:PutPackageMetadata"],
+                                    codeartifact.arn(partition, f"package/{domain}/{repository}/pypi//*")))
+    return statements
 
 
 # --------------------------------------------------------------------------- apply's permissions

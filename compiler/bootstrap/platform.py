@@ -7,6 +7,8 @@
 - the pipeline and task roles when every model shares them (no `{model}` in their ARNs): only their
   trust here; each model stack attaches the policy its own pipelines need. With `{model}` the roles
   are per model, and the model stacks create them;
+- with `codeartifact.create`, the CodeArtifact domain and repository, whose upstream is a
+  repository connected to public PyPI (`<repository>-pypi`); without it, they exist already;
 - the platform file itself, in an SSM parameter, for the compile stage (`buildspecs/compile.yml`);
 - the registry's Lambda function (compiler/registry/handler.py), the rule on the event bus that
   sends it every `mlops.*` event, its role (the registry table's items, its log group, its
@@ -59,6 +61,7 @@ def template(platform: PlatformFile) -> dict:
             "AssumeRolePolicyDocument": cfn.pinned_trust(iam.TRUSTED_SERVICES[role], platform.account),
             "Tags": cfn.tags(TAGS)})
         t.output(logical + "Arn", get_att(logical, "Arn"), f"the shared {role} role")
+    _codeartifact(t, platform)
     _platform_parameter(t, platform)
     _registry_handler(t, platform)
     return t.build()
@@ -179,6 +182,37 @@ def _notification_key(t: Template, platform: PlatformFile) -> str:
         checkov=[("CKV_AWS_33", "principal * is limited to this account's callers through SNS (kms:CallerAccount "
                                 "and kms:ViaService), as in the AWS managed SNS key, so publishing roles need no KMS "
                                 "grant of their own")])
+
+
+#: The external connection of the upstream repository (CodeArtifact User Guide, "Supported external
+#: connection repositories"): a repository has at most one, so the public index gets its own.
+PUBLIC_PYPI = "public:pypi"
+
+
+def _codeartifact(t: Template, platform: PlatformFile) -> None:
+    """The domain (encrypted with the platform's key when it has one), the repository the builds
+    use, and its upstream, connected to public PyPI: a package not published to the repository is
+    fetched from PyPI through it and kept (CodeArtifact User Guide, "Connect a CodeArtifact
+    repository to a public repository"). Retained: they hold the published packages."""
+    codeartifact = platform.data.get("codeartifact") or {}
+    if not codeartifact.get("create"):
+        return
+    domain, repository = codeartifact["domain"], codeartifact["repository"]
+    properties = {"DomainName": domain, "Tags": cfn.tags(TAGS)}
+    if platform.kms_key:
+        properties["EncryptionKey"] = platform.kms_key
+    t.add("CodeArtifactDomain", "AWS::CodeArtifact::Domain", properties, retain=True)
+    upstream = f"{repository[:95]}-pypi"
+    t.add("CodeArtifactPublicPyPI", "AWS::CodeArtifact::Repository", {
+        "DomainName": get_att("CodeArtifactDomain", "Name"), "RepositoryName": upstream,
+        "Description": "public PyPI, through CodeArtifact: the upstream of " + repository,
+        "ExternalConnections": [PUBLIC_PYPI], "Tags": cfn.tags(TAGS)}, retain=True)
+    t.add("CodeArtifactRepository", "AWS::CodeArtifact::Repository", {
+        "DomainName": get_att("CodeArtifactDomain", "Name"), "RepositoryName": repository,
+        "Description": "the models' private packages; public ones through its upstream",
+        "Upstreams": [get_att("CodeArtifactPublicPyPI", "Name")], "Tags": cfn.tags(TAGS)}, retain=True)
+    t.output("CodeArtifactRepositoryArn", get_att("CodeArtifactRepository", "Arn"),
+             "the repository the builds install from and publish to")
 
 
 def _platform_parameter(t: Template, platform: PlatformFile) -> None:

@@ -14,8 +14,8 @@ from compiler.checks import schema
 from compiler.checks.rule_context import RuleContext
 from compiler.checks.finding import Finding
 from compiler.checks.rules import ACROSS, ALL as RULES, EVERY
-from compiler.checks.rules import (arns, duplicate_model, outside_repository as outside, platform_conflict,
-                                   platform_stack, service_quotas)
+from compiler.checks.rules import (arns, codeartifact, duplicate_model, outside_repository as outside,
+                                   platform_conflict, platform_stack, service_quotas)
 from compiler.load import Document, load_file
 from compiler.problems import ConfigError, Location, Problem, dotted
 
@@ -55,8 +55,8 @@ def outside_repository(path: Path, root: Path, what: str) -> list[Problem]:
 
 def check_platform_file(path: Path) -> tuple[Optional[Document], list[Problem]]:
     """The platform file alone, as `mlopsc bootstrap platform` reads it (there is no model): the
-    schema pass and the ARN rule over it as a config's `platform:` block, and the keys the platform
-    stack needs. Problems are located in the file, where the keys sit at the top level."""
+    schema pass and the ARN and CodeArtifact rules over it as a config's `platform:` block, and the
+    keys the platform stack needs. Problems are located in the file, where the keys sit at the top level."""
     document, problems = load_platform(path)
     if document is None:
         return None, problems
@@ -64,7 +64,8 @@ def check_platform_file(path: Path) -> tuple[Optional[Document], list[Problem]]:
     findings = [finding for finding in schema.check(data) if finding.path[:1] == ("platform",)]
     findings += platform_stack.check_platform(document.data)
     if not findings:
-        findings += arns.check(RuleContext(data, "platform", path.parent))
+        context = RuleContext(data, "platform", path.parent)
+        findings += [*arns.check(context), *codeartifact.check(context)]
     if findings:
         locations = {("platform",) + written: location for written, location in document.locations.items()}
         return None, sorted(set(_to_problems(findings, locations)))

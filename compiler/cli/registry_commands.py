@@ -78,7 +78,7 @@ def _version_text(place, version: str, found: dict) -> None:
     fields = [("approval", _approval(found)), ("registered", _when(found.get("registered_at"))),
               ("execution", found.get("execution")), ("model data", found.get("model_data")),
               ("data source", found.get("data_source")), ("code commit", found.get("code_commit")),
-              ("promoted from", found.get("promoted_from")),
+              ("package", _package(found.get("package"))), ("promoted from", found.get("promoted_from")),
               ("deployment", found.get("deployment_status")), ("last deployed", _when(found.get("last_deployed_at")))]
     for label, value in fields:
         if value:
@@ -91,6 +91,14 @@ def _version_text(place, version: str, found: dict) -> None:
         _table([{"runtime": k, "image": v} for k, v in sorted(found["images"].items())], indent="    ")
     click.echo("  deployments:")
     _table([_deployment_row(run) for run in found["deployments"]], indent="    ", empty="    none")
+
+
+def _package(package) -> str:
+    """The package a version was trained with (build.publish): name, version, repository, files."""
+    if not isinstance(package, dict):
+        return ""
+    files = ", ".join(f"{name} sha256:{digest}" for name, digest in sorted((package.get("files") or {}).items()))
+    return f"{package.get('package')} {package.get('version')} from {package.get('repository')} ({files})"
 
 
 @registry.command("history")

@@ -16,12 +16,15 @@ returns its reason or None; `flag` writes the reasons into the changes' `risk`.
 | serving mode switched | an endpoint config's `ServerlessConfig` or `AsyncInferenceConfig` added or removed (one-way or refused updates) |
 | variant weight moved | an endpoint variant's `InitialVariantWeight` changed (an A/B test's split of traffic, a shadow's sampling) |
 | variant removed | an endpoint's production or shadow variant gone (its entry removed, or another variant in its place) |
+| package index changed | the CodeArtifact repository pip logs into in buildspec.yml (domain, owner, region, repository) changed, added or removed: the build installs from another index |
+| publishing stopped | buildspec.yml's artifacts lose published.json: model versions no longer name the package they were trained with |
 """
 
 from __future__ import annotations
 
 import dataclasses
 import numbers
+import shlex
 from typing import Any, Callable, Optional
 
 from compiler import graph
@@ -210,10 +213,58 @@ def variant_removed(change: Change) -> Optional[str]:
     return None
 
 
+#: The build's pip login (compiler/render/codeartifact_build.py) and the options naming its repository.
+PIP_LOGIN = ("aws", "codeartifact", "login", "--tool", "pip")
+REPOSITORY_OPTIONS = ("--domain", "--domain-owner", "--region", "--repository")
+
+
+def package_index_changed(change: Change) -> Optional[str]:
+    if change.file != "buildspec.yml" or not change.kind.startswith("field-"):
+        return None
+    old, new = _pip_indexes(change.old), _pip_indexes(change.new)
+    if old == new:
+        return None
+    before, after = ", ".join(sorted(old)) or "the public index", ", ".join(sorted(new)) or "the public index"
+    return f"package index changed from {before} to {after}: the build installs its packages from elsewhere"
+
+
+def publishing_stopped(change: Change) -> Optional[str]:
+    if change.file == "buildspec.yml" and change.kind in ("field-removed", "field-changed") \
+            and "published.json" in _strings(change.old) and "published.json" not in _strings(change.new):
+        return "publishing stopped: model versions no longer name the package they were trained with"
+    return None
+
+
+def _pip_indexes(value: Any) -> set:
+    """`domain/repository (owner, region)` of every pip login to CodeArtifact in a value."""
+    found = set()
+    for text in _strings(value):
+        try:
+            words = shlex.split(text)
+        except ValueError:
+            continue
+        if tuple(words[:len(PIP_LOGIN)]) == PIP_LOGIN:
+            options = dict(zip(words[len(PIP_LOGIN)::2], words[len(PIP_LOGIN) + 1::2]))
+            domain, owner, region, repository = (options.get(option, "?") for option in REPOSITORY_OPTIONS)
+            found.add(f"{domain}/{repository} ({owner}, {region})")
+    return found
+
+
+def _strings(value: Any) -> list:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [text for item in value.values() for text in _strings(item)]
+    if isinstance(value, list):
+        return [text for item in value for text in _strings(item)]
+    return []
+
+
 RULES: tuple[Callable[[Change], Optional[str]], ...] = (
     environment_removed, removed_gate_condition, looser_threshold, traffic_all_at_once, alarms_removed,
     looser_alarm_threshold, spot_turned_off, instance_count_tenfold, transform_output_reshaped,
     serverless_capacity_lowered, serving_mode_switched, variant_weight_moved, variant_removed,
+    package_index_changed, publishing_stopped,
 )
 
 

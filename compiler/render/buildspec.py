@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import shlex
 
+from compiler.render import codeartifact_build
 from compiler.render.naming import Naming
 from compiler.render.script_mode import code_archives
 
@@ -26,6 +27,7 @@ def buildspec(naming: Naming) -> dict:
         repository = f"{registry}/{naming.repository(runtime.name)}"
         args = [f"--build-arg {shlex.quote(f'{key}={value}')}" for key, value in runtime.build_args.items()]
         build.append(" ".join(["docker build", "--file", shlex.quote(runtime.dockerfile), *args,
+                               *codeartifact_build.docker_secret(config),
                                "--tag", f'"{repository}:{TAG}"', shlex.quote(runtime.context)]))
         push.append(f'docker push "{repository}:{TAG}"')
         digests.append(
@@ -34,7 +36,10 @@ def buildspec(naming: Naming) -> dict:
             f'--image-ids imageTag="{TAG}" --query "imageDetails[0].imageDigest" --output text) && '
             f"jq --arg uri \"{repository}@$DIGEST\" '. + {{{_jq_key(runtime.name)}: $uri}}' images.json > images.tmp && "
             "mv images.tmp images.json")
-    pre_build = ([login] if config.built_runtimes else []) + list(config.build.test_commands)
+    # CodeArtifact's logins come before every install (test commands, docker builds, publishing).
+    pre_build = (codeartifact_build.logins(config) + ([login] if config.built_runtimes else [])
+                 + list(config.build.test_commands))
+    build = codeartifact_build.secret(config) + build + codeartifact_build.publish(config)
     return {
         "version": 0.2,
         "env": {"variables": {"MLOPS_MODEL": config.name, "MLOPS_ENVIRONMENT": config.environment,
@@ -42,11 +47,12 @@ def buildspec(naming: Naming) -> dict:
         "phases": {
             # A failed test or build stops the run: no push, no upload, no images.json.
             "pre_build": {"on-failure": "ABORT", "commands": pre_build or [_NOTHING_TO_TEST]},
-            "build": {"on-failure": "ABORT", "commands": build or [_NOTHING_TO_BUILD]},
+            "build": {"on-failure": "ABORT", "commands": build or [_NOTHING_TO_BUILD],
+                      **codeartifact_build.forget_secret(config)},
             "post_build": {"commands": ["echo '{}' > images.json", *push, *digests, *_code_uploads(naming),
                                         "cat images.json"]},
         },
-        "artifacts": {"files": ["images.json"], "discard-paths": "yes"},
+        "artifacts": {"files": ["images.json", *codeartifact_build.artifacts(config)], "discard-paths": "yes"},
     }
 
 

@@ -22,6 +22,7 @@ def pointers(naming: Naming) -> dict:
                 # A prebuilt image is known now; apply takes a built one from images.json.
                 **_prebuilt_image(config.runtime(stage.runtime)),
             }
+    published = _published_package(config)
     return {
         "table": config.platform.registry_table,
         "key": {"pk": naming.model_key, "sk": naming.pointers_key},
@@ -34,7 +35,17 @@ def pointers(naming: Naming) -> dict:
         "state_machines": {pipeline: {"name": naming.state_machine(pipeline), "arn": naming.state_machine_arn(pipeline)}
                            for pipeline in config.pipelines},
         "settings": _settings(config),
+        **published,
     }
+
+
+def _published_package(config: ModelConfig) -> dict:
+    """With build.publish, apply records the package the build published (its published.json, beside
+    images.json) in the pointers, from where each model version registered keeps it."""
+    codeartifact = config.platform.codeartifact
+    if config.build.publish is None:  # rule codeartifact: build.publish comes with platform.codeartifact
+        return {}
+    return {"package": {"repository": f"{codeartifact.domain}/{codeartifact.repository}"}}
 
 
 def _prebuilt_image(runtime: Runtime) -> dict:

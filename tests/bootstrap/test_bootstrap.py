@@ -34,6 +34,7 @@ import jsonschema
 import pytest
 import yaml
 
+from private_package import platform_data, private_package_repo
 from compile_helpers import (LONG_NAMES_CONFIGS, REPO_ROOT, SAMPLES, SAMPLES_PLATFORM, CfnLint, invoke, make_repo,
                              mlopsc_executable, require_tool, run_cli)
 
@@ -109,6 +110,15 @@ def templates(shared, tmp_path_factory) -> dict[str, str]:
     for kind in ("ecs", "endpoint"):
         repo = make_repo(long_names, kind, LONG_NAMES_CONFIGS[kind])
         found[f"model-long-names-{kind}"] = bootstrap("model", str(repo), "--platform", str(SAMPLES_PLATFORM))
+    # CodeArtifact (issue 21): a platform stack that creates the domain and repository, and the
+    # model stack of a model that installs a private package and publishes its own.
+    private = tmp_path_factory.mktemp("codeartifact")
+    repo = private_package_repo(private)
+    created = private / "created" / "mlops-platform.yaml"
+    created.parent.mkdir()
+    created.write_text(yaml.safe_dump(platform_data(create=True), sort_keys=False))
+    found["platform-codeartifact"] = bootstrap("platform", "--platform", str(created))
+    found["model-churn-private"] = bootstrap("model", str(repo), "--platform", str(private / "mlops-platform.yaml"))
     found["model-fraud-lambda-github"] = bootstrap(
         "model", str(SAMPLES / "fraud-lambda"), "--platform", str(SAMPLES_PLATFORM), "--source", "github",
         "--repository", "acme/fraud-scoring", "--branch", "release", "--connection-arn", CONNECTION)
@@ -967,3 +977,52 @@ def test_notes_go_to_stderr(tmp_path):
     json.loads(done.stdout)  # the template alone on stdout
     done = run_cli("bootstrap", "model", str(SAMPLES / "churn-fargate"), "--platform", str(SAMPLES_PLATFORM))
     assert "bucket acme-ml-data: its owner must turn on its EventBridge notifications" in done.stderr
+
+
+# --------------------------------------------------------------------------- CodeArtifact (issue 21)
+
+def _build_statements(template: dict) -> dict:
+    policy = template["Resources"]["BuildRolePolicy"]["Properties"]["PolicyDocument"]
+    return {s["Sid"]: s for s in policy["Statement"]}
+
+
+def test_build_role_gets_exactly_codeartifacts_grants(parsed):
+    """Token of the domain, STS bearer token for CodeArtifact only, the repository's endpoint and
+    reads, and publishing on the repository's PyPI packages (build.publish); nothing for a model
+    without platform.codeartifact (CodeArtifact User Guide, "AWS CodeArtifact permissions reference")."""
+    found = {sid: (s["Action"], s["Resource"], s.get("Condition"))
+             for sid, s in _build_statements(parsed["model-churn-private"]).items() if "CodeArtifact" in sid}
+    arn = "arn:aws:codeartifact:eu-west-1:111111111111:"
+    assert found == {
+        "CodeArtifactToken": (["codeartifact:GetAuthorizationToken"], [arn + "domain/acme"], None),
+        "CodeArtifactBearerToken": (["sts:GetServiceBearerToken"], ["*"],
+                                    {"StringEquals": {"sts:AWSServiceName": "codeartifact.amazonaws.com"}}),
+        "CodeArtifactRead": (["codeartifact:GetRepositoryEndpoint", "codeartifact:ReadFromRepository"],
+                             [arn + "repository/acme/ml-packages"], None),
+        "CodeArtifactPublish": (["codeartifact:PublishPackageVersion", "codeartifact:PutPackageMetadata"],
+                                [arn + "package/acme/ml-packages/pypi//*"], None),
+    }
+    for label in ("model-churn-fargate", "model-fraud-lambda"):
+        assert not [sid for sid in _build_statements(parsed[label]) if "CodeArtifact" in sid], label
+
+
+def test_build_role_does_not_publish_without_build_publish(tmp_path):
+    repo = private_package_repo(tmp_path, publish=False)
+    template = json.loads(bootstrap("model", str(repo), "--platform", str(tmp_path / "mlops-platform.yaml")))
+    assert sorted(sid for sid in _build_statements(template) if "CodeArtifact" in sid) == [
+        "CodeArtifactBearerToken", "CodeArtifactRead", "CodeArtifactToken"]
+
+
+def test_platform_stack_creates_the_domain_and_a_pypi_upstream(parsed):
+    made = parsed["platform-codeartifact"]["Resources"]
+    assert made["CodeArtifactDomain"]["Properties"]["DomainName"] == "acme"
+    upstream = made["CodeArtifactPublicPyPI"]["Properties"]
+    assert upstream["ExternalConnections"] == ["public:pypi"] and upstream["RepositoryName"] == "ml-packages-pypi"
+    repository = made["CodeArtifactRepository"]["Properties"]
+    assert repository["RepositoryName"] == "ml-packages"
+    assert repository["Upstreams"] == [{"Fn::GetAtt": ["CodeArtifactPublicPyPI", "Name"]}]
+    assert all(made[name]["DeletionPolicy"] == "Retain" for name in
+               ("CodeArtifactDomain", "CodeArtifactPublicPyPI", "CodeArtifactRepository"))
+    # Without `create`, the domain exists already: the stacks only name it.
+    for label in ("platform", "platform-shared", "platform-minimal"):
+        assert not [r for r in parsed[label]["Resources"].values() if r["Type"].startswith("AWS::CodeArtifact::")]

@@ -269,6 +269,7 @@ VALUES = {
     "runtimes.*.code": "src/other",
     "build.test_commands": ["make test"],
     "build.image": "aws/codebuild/standard:6.0",
+    "build.publish.package": ".",  # with a platform naming a CodeArtifact repository (_platform_for)
     "pipelines.retrain.data.source": "s3://acme-ml-data/other/",
     "pipelines.retrain.triggers.schedule": "rate(7 days)",
     "pipelines.retrain.triggers.new_data.prefix": "other/",
@@ -324,7 +325,20 @@ PLATFORM_VALUES = {"artifact_bucket": "other-artifacts",
                    "subnets": ["subnet-0123456789abcdef0"], "security_groups": ["sg-0fedcba9876543210"],
                    "roles.pipeline": "arn:aws:iam::111111111111:role/other-{model}-pipeline",
                    "roles.task": "arn:aws:iam::111111111111:role/other-{model}-task",
-                   "kms_key": "arn:aws:kms:eu-west-1:111111111111:key/11111111-2222-3333-4444-555555555555"}
+                   "kms_key": "arn:aws:kms:eu-west-1:111111111111:key/11111111-2222-3333-4444-555555555555",
+                   # set on a platform that names a repository already (_platform_for)
+                   "codeartifact.domain": "other-domain", "codeartifact.repository": "other-repo",
+                   "codeartifact.domain_owner": "222222222222", "codeartifact.region": "us-east-1"}
+#: The CodeArtifact repository of the platform the codeartifact keys and build.publish are tried on.
+CODEARTIFACT = {"domain": "acme", "repository": "ml-packages"}
+
+
+def _platform_for(path: tuple) -> dict:
+    """The samples' platform; with a CodeArtifact repository for its keys and build.publish."""
+    platform = yaml.safe_load(SAMPLES_PLATFORM.read_text())
+    if path[:2] in (("platform", "codeartifact"), ("build", "publish")):
+        platform["codeartifact"] = dict(CODEARTIFACT)
+    return platform
 
 
 def _other(schema: dict, current):
@@ -410,6 +424,8 @@ OTHER_OUTPUTS = {
     ("build", "compute_type"): "mlopsc bootstrap model: the CodeBuild project (test_bootstrap.py "
                                "test_build_project_runs_the_generated_buildspec)",
     ("build", "image"): "mlopsc bootstrap model: the CodeBuild project (same test)",
+    ("platform", "codeartifact", "create"): "mlopsc bootstrap platform: the CodeArtifact domain and repositories "
+                                            "(test_bootstrap.py test_platform_stack_creates_the_domain_and_a_pypi_upstream)",
 }
 
 
@@ -427,7 +443,7 @@ def _cases():
 
 @pytest.mark.parametrize("path, schema", list(_cases()))
 def test_setting_the_key_changes_the_output_or_is_refused(tmp_path, path, schema):
-    platform = yaml.safe_load(SAMPLES_PLATFORM.read_text())
+    platform = _platform_for(path)
     value = None
     if path[0] == "platform":
         base_name, base = "churn-fargate", BASES["churn-fargate"]()

@@ -93,7 +93,8 @@ def asl_files(out: Path) -> list[Path]:
 # --------------------------------------------------------------------------- model repositories
 
 def make_repo(parent: Path, name: str, config: str | dict, platform: Path = SAMPLES_PLATFORM) -> Path:
-    """parent/<name>/mlops.yaml (+ every Dockerfile and code folder it names) and parent/mlops-platform.yaml."""
+    """parent/<name>/mlops.yaml (+ every Dockerfile, code folder and published project it names) and
+    parent/mlops-platform.yaml."""
     repo = parent / name
     repo.mkdir(parents=True, exist_ok=True)
     text = config if isinstance(config, str) else yaml.safe_dump(config, sort_keys=False, allow_unicode=True)
@@ -107,6 +108,10 @@ def make_repo(parent: Path, name: str, config: str | dict, platform: Path = SAMP
         if "code" in runtime:  # a prebuilt image's scripts
             (repo / runtime["code"]).mkdir(parents=True, exist_ok=True)
             (repo / runtime["code"] / "main.py").write_text("print('stage')\n")
+    package = ((data.get("build") or {}).get("publish") or {}).get("package")
+    if package is not None:  # the Python project the build publishes
+        (repo / package).mkdir(parents=True, exist_ok=True)
+        (repo / package / "pyproject.toml").write_text('[project]\nname = "model"\nversion = "1.0.0"\n')
     if not (parent / "mlops-platform.yaml").exists():
         shutil.copyfile(platform, parent / "mlops-platform.yaml")
     return repo

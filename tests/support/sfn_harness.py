@@ -1163,6 +1163,7 @@ def applied(monkeypatch, tmp_path, samples: list, environment: str = "default", 
                     images[runtime] = f"{pointer['repository']}@sha256:{'1' * 64}"
             images_path = tmp_path / "images.json"
             images_path.write_text(json.dumps(images))
+            _write_published(out, environment, images_path)
             create_serving_functions(session, out, environment, "1" * 64)
             outcome = apply.Outcome()
             apply.apply(apply.Request(out, environment, images_path, "a" * 40, 100), outcome)
@@ -1188,6 +1189,21 @@ def applied(monkeypatch, tmp_path, samples: list, environment: str = "default", 
                         sfn.stop_execution(executionArn=run["executionArn"])
 
     return context()
+
+
+#: The package a build with `build.publish` published (its published.json, beside images.json).
+PUBLISHED_VERSION = "0.1.0.post1765000000"
+
+
+def _write_published(out, environment: str, images_path) -> None:
+    """published.json beside images.json when a compiled environment publishes a package."""
+    for pointers_file in sorted(out.glob(f"*/{environment}/pointers.json")):
+        package = json.loads(pointers_file.read_text()).get("package")
+        if package:
+            stem = f"churn-{PUBLISHED_VERSION}"
+            images_path.with_name("published.json").write_text(json.dumps({
+                "package": "churn", "version": PUBLISHED_VERSION, "repository": package["repository"],
+                "files": {f"{stem}-py3-none-any.whl": "2" * 64, f"{stem}.tar.gz": "3" * 64}}))
 
 
 def apply_again(account, samples: list, environment: str = "default", digest: str = "1" * 64,

@@ -1,4 +1,5 @@
-"""Dockerfiles, build contexts and the `code` folders of prebuilt images exist and stay inside the
+"""Dockerfiles, build contexts, the `code` folders of prebuilt images and the Python project the
+build publishes (`build.publish.package`, with its pyproject.toml) exist and stay inside the
 repository (no `..`, no symlink escape)."""
 
 import os
@@ -7,7 +8,8 @@ from pathlib import Path, PurePosixPath
 from compiler.checks.finding import Finding
 
 RULE = "build-path"
-DESCRIPTION = "Dockerfiles, build contexts and `code` folders exist and stay inside the repository"
+DESCRIPTION = ("Dockerfiles, build contexts, `code` folders and the published Python project exist and stay inside "
+               "the repository")
 
 
 def check(context):
@@ -19,6 +21,19 @@ def check(context):
             yield from _check_path(root, runtime.get("context", "."), base + ("context",), want_dir=True)
         if "code" in runtime:
             yield from _check_path(root, runtime["code"], base + ("code",), want_dir=True)
+    package = ((context.config.get("build") or {}).get("publish") or {}).get("package")
+    if package is not None:
+        yield from _check_project(root, package, ("build", "publish", "package"))
+
+
+def _check_project(root: Path, written: str, path: tuple):
+    """A folder the build runs `python -m build` in: its pyproject.toml names the project."""
+    problems = list(_check_path(root, written, path, want_dir=True))
+    if problems:
+        yield from problems
+    elif not (root / PurePosixPath(written) / "pyproject.toml").is_file():
+        yield Finding(path, "holds no pyproject.toml", "the published package is a Python project whose "
+                      "pyproject.toml declares [project] name and version (PEP 621)", RULE)
 
 
 def _check_path(root: Path, written: str, path: tuple, want_dir: bool):

@@ -401,6 +401,13 @@ def _version_images(naming: Naming) -> dict:
                   for runtime in runtimes}}
 
 
+def _published_package(naming: Naming) -> dict:
+    """With build.publish, the version names the package its code was published as: the pointers'
+    `package` (name, version, repository, each file's sha256), written by apply with the images and
+    the commit they were built from (compiler/render/pointers.py)."""
+    return {"package": {"M.$": f"{naming.pointers}.package.M"}} if naming.config.build.publish else {}
+
+
 def _register(naming: Naming, retrain: RetrainPipeline) -> dict:
     approval = "approved" if retrain.approval == "auto" else "pending"
     train = retrain.train
@@ -420,6 +427,7 @@ def _register(naming: Naming, retrain: RetrainPipeline) -> dict:
         "registered_at": {"S.$": "$$.State.EnteredTime"},
     }
     item["sk"] = {"S.$": states_format(naming.version_key_prefix() + "{}", naming.run_id)}
+    item.update(_published_package(naming))
     if retrain.gate:
         item["metrics"] = {"S.$": "States.JsonToString($.metrics.values)"}
     detail = {"version.$": naming.run_id, "approval": approval, "model_data.$": model_data or naming.stage_output("retrain", "train")}
