@@ -61,6 +61,7 @@ def account(tmp_path_factory):
             monkeypatch.setattr(handler, "_CLIENT", None)
             account.started = start_state_machines_from_rules(monkeypatch)  # approve starts deploy
             _keep_metadata_on_update(monkeypatch)
+            account.queue = _registry_queue(account)
             yield account
 
 
@@ -81,6 +82,29 @@ def _keep_metadata_on_update(monkeypatch) -> None:
             request["customer_metadata_properties"] = dict(kept) if kept else None
         return original(self, model_package_arn, **request)
     monkeypatch.setattr(SageMakerModelBackend, "update_model_package", update_model_package)
+
+
+def _registry_queue(account) -> str:
+    """The platform's RegistryEventsRule (compiler/bootstrap/platform.py), to a queue: `_deliver`
+    hands its events to the registry's handler as Lambda would."""
+    sqs, events = account.session.client("sqs"), account.session.client("events")
+    queue = sqs.create_queue(QueueName="registry-handler")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    events.put_rule(Name="mlops-registry", EventBusName="mlops", State="ENABLED",
+                    EventPattern=json.dumps({"source": [{"prefix": "mlops."}]}))
+    events.put_targets(Rule="mlops-registry", EventBusName="mlops", Targets=[{"Id": "registry", "Arn": arn}])
+    return queue
+
+
+def _deliver(account) -> None:
+    sqs = account.session.client("sqs")
+    while True:
+        messages = sqs.receive_message(QueueUrl=account.queue, MaxNumberOfMessages=10).get("Messages", [])
+        if not messages:
+            return
+        for message in messages:
+            assert "dropped" not in handler.handler(json.loads(message["Body"]), None)
+            sqs.delete_message(QueueUrl=account.queue, ReceiptHandle=message["ReceiptHandle"])
 
 
 def _version(account, version: str) -> dict:
@@ -148,6 +172,8 @@ def test_approve_and_reject_with_mlopsc_update_the_package_and_its_events_change
 
     registry.approve("run-a", "fine")
     assert wait_for(account.sfn, account.started[-1]["arn"]).status == "SUCCEEDED"  # the deploy it started
+    _deliver(account)
+    assert item(account.session, (f"MODEL#{MODEL}", f"POINTERS#{ENV}"))["approved_version"] == "run-a"
     registry.reject("run-b", "worse")
     for run_id, status in (("run-a", "Approved"), ("run-b", "Rejected")):
         arn = _version(account, run_id)["model_package_arn"]
