@@ -546,7 +546,8 @@ def apply_statements(config: ModelConfig, pointers: dict, triggers: dict) -> lis
         # register.sagemaker: apply creates the group, tagged (compiler/apply/model_registry.py).
         statements.append(statement("ModelPackageGroup", ["sagemaker:AddTags", "sagemaker:CreateModelPackageGroup",
                                                           "sagemaker:DescribeModelPackageGroup"],
-                                    arn("sagemaker", f"model-package-group/{group.lower()}")))
+                                    sorted({arn("sagemaker", f"model-package-group/{name}")
+                                            for name in (group, group.lower())})))  # as given or lowercase
     data_buckets = buckets.data_buckets(triggers["rules"])
     if data_buckets:
         # Apply enables EventBridge delivery on them, keeping the rest of their configuration.

@@ -171,16 +171,17 @@ def _write_results(call: Call) -> None:
 
 def _create_model_package(call: Call) -> None:
     """`register.sagemaker`: a version of the configured model package group. A versioned model
-    package's ARN is `model-package/<group>/<version>`, in lowercase (SageMaker API reference,
-    CreateModelPackage); the group's ARN is `model-package-group/<group>`."""
+    package's ARN is `model-package/<group>/<version>` (SageMaker API reference, CreateModelPackage),
+    the group's `model-package-group/<group>`; SageMaker writes some of its ARNs' names in lowercase,
+    so a name with capitals is granted in both spellings."""
     group = call.literal("ModelPackageGroupName")
     retrain = call.scope.config.retrain
     if call.pipeline != "retrain" or retrain is None or group != retrain.model_package_group:
         raise call.fail(f"{group} is not the model's register.sagemaker.model_package_group")
-    name = iam_literal(group.lower())
+    names = sorted({iam_literal(group), iam_literal(group.lower())})  # the ARN's case: as given or lowercase
     call.policy.allow("ModelPackageVersions", ["sagemaker:CreateModelPackage"],
-                      [call.scope.arn("sagemaker", f"model-package/{name}/*"),
-                       call.scope.arn("sagemaker", f"model-package-group/{name}")])
+                      [call.scope.arn("sagemaker", f"model-package/{name}/*") for name in names]
+                      + [call.scope.arn("sagemaker", f"model-package-group/{name}") for name in names])
 
 
 _SYNC_JOBS = {
