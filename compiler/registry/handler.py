@@ -17,6 +17,10 @@ Per event (see items.py for the conditions):
 - DeploymentSucceeded: the approved pointer (`approved_version`, `approved_model_data`) moves to
   the version, unless a later deployment already moved it.
 
+It also gets SageMaker's "SageMaker Model Package State Change" events of the package versions the
+pipelines created (`register.sagemaker`; the platform's rule on the default bus): an approval
+changed in SageMaker is recorded on the version (compiler.registry.sagemaker_mirror).
+
 A write whose condition fails is the expected outcome of a redelivered or overtaken event and is
 skipped. An event it cannot read is logged and dropped. Any other error raises, so Lambda retries
 the event (twice) and then sends it to the dead-letter queue; retrying is safe, since every write
