@@ -25,6 +25,7 @@ import uuid
 import pytest
 import yaml
 
+from compiler.bootstrap import platform
 from compiler.registry import handler, sagemaker_mirror, store
 from paths import REPO_ROOT
 from sfn_harness import applied, execute, item, start_state_machines_from_rules, wait_for
@@ -134,6 +135,14 @@ def test_apply_creates_the_group_and_a_run_registers_a_package_version_the_versi
     assert group["ModelPackageGroupName"] == GROUP
     tags = {t["Key"]: t["Value"] for t in sagemaker.list_tags(ResourceArn=group["ModelPackageGroupArn"])["Tags"]}
     assert tags["mlops:model"] == MODEL and tags["mlops:environment"] == ENV
+    # apply again: the group is there, nothing to do (and apply never deletes one)
+    from compiler.apply import model_registry
+    from compiler.artifacts.read import read_environments
+
+    (compiled,) = read_environments(account.out, ENV)
+    change = model_registry.group_change(sagemaker, compiled.target, compiled.pointers)
+    assert (change.kind, change.name, change.action, change.pending) == ("model package group", GROUP, "unchanged",
+                                                                          False)
 
     run = _retrain(account, "run-1")
     assert run.entered().index("Register model package") < run.entered().index("Register model version")
@@ -204,6 +213,15 @@ def test_a_decision_made_in_sagemaker_is_recorded_with_who_made_it(account):
     studio = {"UserProfileArn": "arn:aws:sagemaker:eu-west-1:111111111111:user-profile/d-1/ana",
               "UserProfileName": "ana", "DomainId": "d-1"}
     event["detail"]["LastModifiedBy"] = studio  # moto records no LastModifiedBy
+    # The platform's rule (RegistryModelPackagesRule) sends it to the function; not a package without
+    # metadata. (moto has no TestEventPattern: its rules' own matcher decides.)
+    from moto.events.models import EventPattern
+
+    pattern = EventPattern.load(json.dumps(platform.MODEL_PACKAGE_EVENTS))
+    assert pattern.matches_event(event)
+    foreign = json.loads(json.dumps(event))
+    foreign["detail"].pop("CustomerMetadataProperties")
+    assert not pattern.matches_event(foreign)
 
     done = handler.handler(event, None)
     assert done["applied"] == ["approved run-s in SageMaker"], done
