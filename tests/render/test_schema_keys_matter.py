@@ -270,6 +270,7 @@ VALUES = {
     "build.test_commands": ["make test"],
     "build.image": "aws/codebuild/standard:6.0",
     "pipelines.retrain.data.source": "s3://acme-ml-data/other/",
+    "pipelines.retrain.register.sagemaker.model_package_group": "other-group",  # abalone's staging sets it
     "pipelines.retrain.triggers.schedule": "rate(7 days)",
     "pipelines.retrain.triggers.new_data.prefix": "other/",
     "pipelines.retrain.triggers.new_data.marker": "_DONE",
