@@ -63,3 +63,12 @@ def test_the_update_says_who_and_why_within_sagemakers_limit():
     assert request["ModelApprovalStatus"] == "Approved"
     assert request["ApprovalDescription"].startswith("approved by arn:aws:sts::1:assumed-role/r/bo with mlopsc: x")
     assert len(request["ApprovalDescription"]) == mirror.DESCRIPTION_LIMIT
+
+
+def test_a_promoted_copy_names_no_package_of_the_source_environments_group():
+    """promote copies the version's facts; its package is the source environment's (approving the
+    copy must not decide on it)."""
+    source = {"pk": "MODEL#churn", "sk": "VERSION#staging#run-7", "version": "run-7", "environment": "staging",
+              "approval": "approved", "model_data": "s3://b/k/model.tar.gz", "model_package_arn": ARN}
+    copied = items.promoted_item(source, "prod", "arn:aws:sts::1:assumed-role/r/bo", "2026-12-06T12:00:00Z")
+    assert "model_package_arn" not in copied and copied["model_data"] == source["model_data"]
