@@ -2,7 +2,8 @@
 `register.sagemaker.model_package_group` added here, applied by `compiler.apply` (which creates
 the group), retrained in moto's Step Functions (the harness of sfn_harness.py), approved and
 rejected with `mlopsc registry`, and decided in SageMaker, the event handed to the registry's
-handler as the platform's RegistryModelPackagesRule would.
+handler as the platform's RegistryModelPackagesRule would; and samples/churn-fargate (Fargate
+train, batch without deploy), whose approval in SageMaker releases the version to batch.
 
 What moto cannot check, per route:
 - Register model package: moto's CreateModelPackage keeps the request as given: it neither checks
@@ -39,16 +40,16 @@ ARTIFACTS = f"s3://acme-ml-artifacts/{MODEL}/{ENV}/retrain"
 GOOD = {"rmse": 10.0, "mape": 0.05}
 
 
-def _repository(tmp_path, approval: str = "manual"):
-    """The sample with `register.sagemaker` (and `approval`), beside a copy of the samples' platform file."""
+def _repository(tmp_path, sample: str = MODEL, group: str = GROUP):
+    """The sample with `register.sagemaker` (approval manual), beside a copy of the samples' platform file."""
     root = tmp_path / "repos"
-    shutil.copytree(REPO_ROOT / "samples" / MODEL, root / MODEL)
+    shutil.copytree(REPO_ROOT / "samples" / sample, root / sample)
     shutil.copy(REPO_ROOT / "samples" / "mlops-platform.yaml", root / "mlops-platform.yaml")
-    config_file = root / MODEL / "mlops.yaml"
+    config_file = root / sample / "mlops.yaml"
     config = yaml.safe_load(config_file.read_text())
-    config["pipelines"]["retrain"]["register"] = {"approval": approval, "sagemaker": {"model_package_group": GROUP}}
+    config["pipelines"]["retrain"]["register"] = {"approval": "manual", "sagemaker": {"model_package_group": group}}
     config_file.write_text(yaml.safe_dump(config, sort_keys=False))
-    return root / MODEL
+    return root / sample
 
 
 @pytest.fixture(scope="module")
@@ -254,3 +255,29 @@ def test_an_event_of_another_package_of_the_version_changes_nothing(account):
     done = handler.handler(event, None)
     assert done["applied"] == [] and done["skipped"], done
     assert _version(account, "run-x")["approval"] == "pending"
+
+
+def test_a_batch_only_model_fargate_trained_is_released_by_an_approval_in_sagemaker(tmp_path, monkeypatch):
+    """samples/churn-fargate (Fargate stages, batch, no deploy pipeline): the package names train's
+    output folder as uncompressed model data, and an approval in SageMaker releases the version to
+    batch, as `mlopsc registry approve` does there (the approved pointer moves)."""
+    with applied(monkeypatch, tmp_path, [_repository(tmp_path, "churn-fargate", "churn-versions")]) as churn:
+        monkeypatch.setenv(handler.TABLE_VARIABLE, TABLE)
+        monkeypatch.setattr(handler, "_CLIENT", None)
+        _keep_metadata_on_update(monkeypatch)
+        churn.harness.stages.metrics = {"auc": 0.91, "logloss": 0.31}
+        run = execute(churn.sfn, "churn-fargate-default-retrain", "run-f")
+        assert run.status == "SUCCEEDED", (run.error, run.cause)
+        version = item(churn.session, ("MODEL#churn-fargate", "VERSION#default#run-f"))
+        sagemaker = churn.session.client("sagemaker")
+        package = sagemaker.describe_model_package(ModelPackageName=version["model_package_arn"])
+        (container,) = package["InferenceSpecification"]["Containers"]
+        assert container["ModelDataSource"] == {"S3DataSource": {
+            "S3Uri": version["model_data"], "S3DataType": "S3Prefix", "CompressionType": "None"}}
+        assert container["Image"] == version["images"]["trainer"]  # batch's runtime, by digest
+
+        sagemaker.update_model_package(ModelPackageArn=version["model_package_arn"], ModelApprovalStatus="Approved")
+        done = handler.handler(_state_change(churn, version["model_package_arn"]), None)
+        assert done["applied"] == ["approved run-f in SageMaker", "approved pointer -> run-f"], done
+        pointers = item(churn.session, ("MODEL#churn-fargate", "POINTERS#default"))
+        assert (pointers["approved_version"], pointers["approved_model_data"]) == ("run-f", version["model_data"])
