@@ -28,6 +28,7 @@ import yaml
 
 from compiler.bootstrap import platform
 from compiler.registry import handler, sagemaker_mirror, store
+from compile_helpers import invoke
 from paths import REPO_ROOT
 from sfn_harness import applied, execute, item, start_state_machines_from_rules, wait_for
 
@@ -158,6 +159,8 @@ def test_apply_creates_the_group_and_a_run_registers_a_package_version_the_versi
     assert "@sha256:" in container["Image"]
     assert container["ModelDataUrl"] == version["model_data"]  # train's model.tar.gz
     assert container["ModelDataUrl"].startswith(f"{ARTIFACTS}/run-1/train/")
+    shown = invoke("registry", "show", str(account.out), "run-1", "--env", ENV)
+    assert f"model package: {version['model_package_arn']}" in shown.output, shown.output
     statistics = package["ModelMetrics"]["ModelQuality"]["Statistics"]
     assert statistics == {"ContentType": "application/json", "S3Uri": f"{ARTIFACTS}/run-1/evaluate/metrics.json"}
 
