@@ -2,8 +2,7 @@
 `register.sagemaker.model_package_group` added here, applied by `compiler.apply` (which creates
 the group), retrained in moto's Step Functions (the harness of sfn_harness.py), approved and
 rejected with `mlopsc registry`, and decided in SageMaker, the event handed to the registry's
-handler as the platform's RegistryModelPackagesRule would; and samples/churn-fargate (Fargate
-train, batch without deploy), whose approval in SageMaker releases the version to batch.
+handler as the platform's RegistryModelPackagesRule would. (A batch-only model: test_execute_model_registry_batch.py.)
 
 What moto cannot check, per route:
 - Register model package: moto's CreateModelPackage keeps the request as given: it neither checks
@@ -20,37 +19,22 @@ What moto cannot check, per route:
 from __future__ import annotations
 
 import json
-import shutil
 import uuid
 
 import pytest
-import yaml
 
 from compiler.bootstrap import platform
-from compiler.registry import handler, sagemaker_mirror, store
+from compiler.registry import handler, store
 from compile_helpers import invoke
-from paths import REPO_ROOT
+from model_registry_events import GROUP, MODEL, keep_metadata_on_update, repository, state_change
 from sfn_harness import applied, execute, item, start_state_machines_from_rules, wait_for
 
 pytestmark = pytest.mark.e2e  # moto-backed AWS (apply, state machine executions)
 
-MODEL, ENV, TABLE = "demand-forecast", "default", "mlops-registry"
-GROUP = "demand-forecast-versions"
+ENV, TABLE = "default", "mlops-registry"
 RETRAIN = f"{MODEL}-{ENV}-retrain"
 ARTIFACTS = f"s3://acme-ml-artifacts/{MODEL}/{ENV}/retrain"
 GOOD = {"rmse": 10.0, "mape": 0.05}
-
-
-def _repository(tmp_path, sample: str = MODEL, group: str = GROUP):
-    """The sample with `register.sagemaker` (approval manual), beside a copy of the samples' platform file."""
-    root = tmp_path / "repos"
-    shutil.copytree(REPO_ROOT / "samples" / sample, root / sample)
-    shutil.copy(REPO_ROOT / "samples" / "mlops-platform.yaml", root / "mlops-platform.yaml")
-    config_file = root / sample / "mlops.yaml"
-    config = yaml.safe_load(config_file.read_text())
-    config["pipelines"]["retrain"]["register"] = {"approval": "manual", "sagemaker": {"model_package_group": group}}
-    config_file.write_text(yaml.safe_dump(config, sort_keys=False))
-    return root / sample
 
 
 @pytest.fixture(scope="module")
@@ -59,32 +43,13 @@ def account(tmp_path_factory):
     its own names and leaves no fault behind."""
     tmp_path = tmp_path_factory.mktemp("model-registry")
     with pytest.MonkeyPatch.context() as monkeypatch:
-        with applied(monkeypatch, tmp_path, [_repository(tmp_path)], ENV) as account:
+        with applied(monkeypatch, tmp_path, [repository(tmp_path)], ENV) as account:
             monkeypatch.setenv(handler.TABLE_VARIABLE, TABLE)
             monkeypatch.setattr(handler, "_CLIENT", None)
             account.started = start_state_machines_from_rules(monkeypatch)  # approve starts deploy
-            _keep_metadata_on_update(monkeypatch)
+            keep_metadata_on_update(monkeypatch)
             account.queue = _registry_queue(account)
             yield account
-
-
-def _keep_metadata_on_update(monkeypatch) -> None:
-    """moto 5.2.5's UpdateModelPackage sets CustomerMetadataProperties to the request's, None when
-    the request has none; SageMaker changes them only when given (SageMaker API reference,
-    UpdateModelPackage: CustomerMetadataProperties, "The metadata properties associated with the
-    model package versions", and CustomerMetadataPropertiesToRemove to remove some). As SageMaker
-    does, the properties stay when the request names none."""
-    from moto.sagemaker.models import SageMakerModelBackend
-
-    original = SageMakerModelBackend.update_model_package
-
-    def update_model_package(self, model_package_arn, **request):
-        if request.get("customer_metadata_properties") is None:
-            name = self.model_package_name_mapping.get(model_package_arn, model_package_arn)
-            kept = getattr(self.model_packages.get(name), "customer_metadata_properties", None)
-            request["customer_metadata_properties"] = dict(kept) if kept else None
-        return original(self, model_package_arn, **request)
-    monkeypatch.setattr(SageMakerModelBackend, "update_model_package", update_model_package)
 
 
 def _registry_queue(account) -> str:
@@ -119,16 +84,6 @@ def _retrain(account, run_id: str):
     run = execute(account.sfn, RETRAIN, run_id)
     assert run.status == "SUCCEEDED", (run.error, run.cause)
     return run
-
-
-def _state_change(account, arn: str, event_id: str = None) -> dict:
-    """The EventBridge event of the package's current state (see the module's docstring)."""
-    described = account.session.client("sagemaker").describe_model_package(ModelPackageName=arn)
-    described.pop("ResponseMetadata", None)
-    detail = json.loads(json.dumps(described, default=str))
-    return {"version": "0", "id": event_id or str(uuid.uuid4()), "detail-type": sagemaker_mirror.DETAIL_TYPE,
-            "source": "aws.sagemaker", "account": arn.split(":")[4], "time": "2026-12-06T12:00:00Z",
-            "region": arn.split(":")[3], "resources": [arn], "detail": detail}
 
 
 def test_apply_creates_the_group_and_a_run_registers_a_package_version_the_version_names(account):
@@ -195,14 +150,14 @@ def test_approve_and_reject_with_mlopsc_update_the_package_and_its_events_change
         assert package["ApprovalDescription"].startswith(f"{status.lower()} by ")
         # SageMaker's event of that update comes back: the version is decided already (no loop).
         before = _version(account, run_id)
-        done = handler.handler(_state_change(account, arn), None)
+        done = handler.handler(state_change(account, arn), None)
         assert done["applied"] == [] and len(done["skipped"]) == 1, done
         assert _version(account, run_id) == before
 
     # Rejected in SageMaker while it serves: mlopsc refuses that (roll back first), so does the handler.
     arn = _version(account, "run-a")["model_package_arn"]
     sagemaker.update_model_package(ModelPackageArn=arn, ModelApprovalStatus="Rejected")
-    done = handler.handler(_state_change(account, arn), None)
+    done = handler.handler(state_change(account, arn), None)
     assert (done["applied"], done["skipped"]) == ([], ["rejected run-a in SageMaker: it serves"]), done
     assert _version(account, "run-a")["approval"] == "approved"
 
@@ -213,7 +168,7 @@ def test_a_decision_made_in_sagemaker_is_recorded_with_who_made_it(account):
     sagemaker = account.session.client("sagemaker")
     sagemaker.update_model_package(ModelPackageArn=arn, ModelApprovalStatus="Approved",
                                    ApprovalDescription="looks right")
-    event = _state_change(account, arn)
+    event = state_change(account, arn)
     studio = {"UserProfileArn": "arn:aws:sagemaker:eu-west-1:111111111111:user-profile/d-1/ana",
               "UserProfileName": "ana", "DomainId": "d-1"}
     event["detail"]["LastModifiedBy"] = studio  # moto records no LastModifiedBy
@@ -237,7 +192,7 @@ def test_a_decision_made_in_sagemaker_is_recorded_with_who_made_it(account):
 
     # Rejected in SageMaker afterwards, by nobody the event names: recorded, by "sagemaker".
     sagemaker.update_model_package(ModelPackageArn=arn, ModelApprovalStatus="Rejected")
-    later = _state_change(account, arn)
+    later = state_change(account, arn)
     later["detail"].pop("LastModifiedBy", None)
     assert handler.handler(later, None)["applied"] == ["rejected run-s in SageMaker"]
     version = _version(account, "run-s")
@@ -252,35 +207,9 @@ def test_an_event_of_another_package_of_the_version_changes_nothing(account):
     same metadata) is not a decision on this version."""
     _retrain(account, "run-x")
     arn = _version(account, "run-x")["model_package_arn"]
-    event = _state_change(account, arn)
+    event = state_change(account, arn)
     event["detail"]["ModelApprovalStatus"] = "Approved"
     event["detail"]["ModelPackageArn"] = arn.rsplit("/", 1)[0] + "/99"
     done = handler.handler(event, None)
     assert done["applied"] == [] and done["skipped"], done
     assert _version(account, "run-x")["approval"] == "pending"
-
-
-def test_a_batch_only_model_fargate_trained_is_released_by_an_approval_in_sagemaker(tmp_path, monkeypatch):
-    """samples/churn-fargate (Fargate stages, batch, no deploy pipeline): the package names train's
-    output folder as uncompressed model data, and an approval in SageMaker releases the version to
-    batch, as `mlopsc registry approve` does there (the approved pointer moves)."""
-    with applied(monkeypatch, tmp_path, [_repository(tmp_path, "churn-fargate", "churn-versions")]) as churn:
-        monkeypatch.setenv(handler.TABLE_VARIABLE, TABLE)
-        monkeypatch.setattr(handler, "_CLIENT", None)
-        _keep_metadata_on_update(monkeypatch)
-        churn.harness.stages.metrics = {"auc": 0.91, "logloss": 0.31}
-        run = execute(churn.sfn, "churn-fargate-default-retrain", "run-f")
-        assert run.status == "SUCCEEDED", (run.error, run.cause)
-        version = item(churn.session, ("MODEL#churn-fargate", "VERSION#default#run-f"))
-        sagemaker = churn.session.client("sagemaker")
-        package = sagemaker.describe_model_package(ModelPackageName=version["model_package_arn"])
-        (container,) = package["InferenceSpecification"]["Containers"]
-        assert container["ModelDataSource"] == {"S3DataSource": {
-            "S3Uri": version["model_data"], "S3DataType": "S3Prefix", "CompressionType": "None"}}
-        assert container["Image"] == version["images"]["trainer"]  # batch's runtime, by digest
-
-        sagemaker.update_model_package(ModelPackageArn=version["model_package_arn"], ModelApprovalStatus="Approved")
-        done = handler.handler(_state_change(churn, version["model_package_arn"]), None)
-        assert done["applied"] == ["approved run-f in SageMaker", "approved pointer -> run-f"], done
-        pointers = item(churn.session, ("MODEL#churn-fargate", "POINTERS#default"))
-        assert (pointers["approved_version"], pointers["approved_model_data"]) == ("run-f", version["model_data"])
