@@ -221,6 +221,8 @@ class RetrainPipeline:
     metrics_stage: str = "evaluate"
     metrics_output: Optional[str] = None
     metrics_file: str = "metrics.json"
+    #: `register.sagemaker.model_package_group`: each version is also a model package version there.
+    model_package_group: Optional[str] = None
 
     def stage(self, name: str) -> Stage:
         """The container stage of a retrain stage's name (the tune stage's: its tuning job's)."""

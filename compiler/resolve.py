@@ -173,6 +173,7 @@ def _retrain(retrain: dict, stages: dict) -> RetrainPipeline:
         metrics_stage=metrics_stage,
         metrics_output=metrics_output,
         metrics_file=metrics.get("file", _defaults("gate_metrics")["file"]),
+        model_package_group=((retrain.get("register") or {}).get("sagemaker") or {}).get("model_package_group"),
     )
 
 

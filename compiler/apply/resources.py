@@ -20,7 +20,7 @@ from typing import Callable, Optional
 
 from compiler import aws_session as aws
 from compiler import names
-from compiler.apply import buckets, cloudwatch_changes, history, plan_details
+from compiler.apply import buckets, cloudwatch_changes, history, model_registry, plan_details
 from compiler.apply.changes import Change, error_code, or_none, owned, tag_map
 from compiler.apply.inputs import Commit
 from compiler.artifacts.read import CompiledEnvironment
@@ -75,6 +75,9 @@ class Planner:
                                   ("no --images: images, task definitions and pointers are left as they are",)))
         alarms = self._alarms()
         changes += self._monitor(alarms)
+        group = model_registry.group_change(self.clients.sagemaker, self.target, self.environment.pointers)
+        if group:
+            changes.append(group)  # before the retrain state machine that registers versions in it
         changes += [self._state_machine(pipeline, definition)
                     for pipeline, definition in self.environment.definitions.items()]
         changes += self._stale_state_machines()

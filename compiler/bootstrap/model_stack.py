@@ -572,6 +572,13 @@ def apply_statements(config: ModelConfig, pointers: dict, triggers: dict) -> lis
                   arn("dynamodb", f"table/{platform.registry_table}"),
                   {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": [naming.model_key]}}),
     ]
+    group = config.retrain.model_package_group if config.retrain else None
+    if group:
+        # register.sagemaker: apply creates the group, tagged (compiler/apply/model_registry.py).
+        statements.append(statement("ModelPackageGroup", ["sagemaker:AddTags", "sagemaker:CreateModelPackageGroup",
+                                                          "sagemaker:DescribeModelPackageGroup"],
+                                    sorted({arn("sagemaker", f"model-package-group/{name}")
+                                            for name in (group, group.lower())})))  # as given or lowercase
     data_buckets = buckets.data_buckets(triggers["rules"])
     if data_buckets:
         # Apply enables EventBridge delivery on them, keeping the rest of their configuration.

@@ -259,6 +259,30 @@ def handler_names(registry_table: str) -> str:
     return f"{clean[:45]}-{hashlib.sha256(registry_table.encode()).hexdigest()[:10]}-events"
 
 
+#: The registry handler's rule for SageMaker's model package events (`register.sagemaker`): the
+#: approval changes made in SageMaker (Studio) of the package versions the pipelines created,
+#: which name their model in CustomerMetadataProperties. SageMaker sends its events to the default
+#: bus ("Events that Amazon SageMaker AI sends to Amazon EventBridge", SageMaker Developer Guide:
+#: SageMaker model package state change).
+MODEL_PACKAGE_EVENTS = {"source": ["aws.sagemaker"], "detail-type": ["SageMaker Model Package State Change"],
+                        "detail": {"CustomerMetadataProperties": {"mlops:model": [{"exists": True}]}}}
+
+
+def _model_packages_rule(t: Template, name: str) -> None:
+    t.add("RegistryModelPackagesRule", "AWS::Events::Rule", {
+        "Name": name.removesuffix("-events") + "-models",  # as long as `name`, which fits
+        "Description": "Approval changes of the pipelines' SageMaker model package versions to the registry's Lambda function",
+        "EventBusName": "default",
+        "EventPattern": MODEL_PACKAGE_EVENTS,
+        "State": "ENABLED",
+        "Targets": [{"Id": "registry", "Arn": get_att("RegistryHandler", "Arn"),
+                     "DeadLetterConfig": {"Arn": get_att("RegistryDeadLetterQueue", "Arn")},
+                     "RetryPolicy": {"MaximumRetryAttempts": 185, "MaximumEventAgeInSeconds": 86400}}]})
+    t.add("RegistryModelPackagesPermission", "AWS::Lambda::Permission", {
+        "Action": "lambda:InvokeFunction", "FunctionName": ref("RegistryHandler"), "Principal": "events.amazonaws.com",
+        "SourceArn": get_att("RegistryModelPackagesRule", "Arn")})
+
+
 def _registry_handler(t: Template, platform: PlatformFile) -> None:
     table = platform.data["registry_table"]
     name = handler_names(table)
@@ -286,7 +310,8 @@ def _registry_handler(t: Template, platform: PlatformFile) -> None:
         "PolicyDocument": cfn.document([
             {"Sid": "EventsThatCouldNotBeDelivered", "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"},
              "Action": "sqs:SendMessage", "Resource": get_att("RegistryDeadLetterQueue", "Arn"),
-             "Condition": {"ArnEquals": {"aws:SourceArn": get_att("RegistryEventsRule", "Arn")}}},
+             "Condition": {"ArnEquals": {"aws:SourceArn": [get_att("RegistryEventsRule", "Arn"),
+                                                           get_att("RegistryModelPackagesRule", "Arn")]}}},
             {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "sqs:*",
              "Resource": get_att("RegistryDeadLetterQueue", "Arn"), "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
         ])})
@@ -343,5 +368,6 @@ def _registry_handler(t: Template, platform: PlatformFile) -> None:
     t.add("RegistryHandlerPermission", "AWS::Lambda::Permission", {
         "Action": "lambda:InvokeFunction", "FunctionName": ref("RegistryHandler"), "Principal": "events.amazonaws.com",
         "SourceArn": get_att("RegistryEventsRule", "Arn")})
+    _model_packages_rule(t, name)
     t.output("RegistryHandlerArn", get_att("RegistryHandler", "Arn"), "the registry's Lambda function")
     t.output("RegistryDeadLetterQueueUrl", ref("RegistryDeadLetterQueue"), "events the registry could not record")

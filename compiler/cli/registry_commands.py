@@ -79,6 +79,7 @@ def _version_text(place, version: str, found: dict) -> None:
               ("execution", found.get("execution")), ("model data", found.get("model_data")),
               ("data source", found.get("data_source")), ("code commit", found.get("code_commit")),
               ("package", _package(found.get("package"))), ("promoted from", found.get("promoted_from")),
+              ("model package", found.get("model_package_arn")),
               ("deployment", found.get("deployment_status")), ("last deployed", _when(found.get("last_deployed_at")))]
     for label, value in fields:
         if value:

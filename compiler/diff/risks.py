@@ -18,6 +18,7 @@ returns its reason or None; `flag` writes the reasons into the changes' `risk`.
 | variant removed | an endpoint's production or shadow variant gone (its entry removed, or another variant in its place) |
 | package index changed | the CodeArtifact repository pip logs into in buildspec.yml (domain, owner, region, repository) changed, added or removed: the build installs from another index |
 | publishing stopped | buildspec.yml's artifacts lose published.json: model versions no longer name the package they were trained with |
+| model registry moved | `register.sagemaker`: the model package group changed, or the retrain pipeline no longer registers versions there |
 """
 
 from __future__ import annotations
@@ -260,11 +261,31 @@ def _strings(value: Any) -> list:
     return []
 
 
+#: The retrain state that registers a version in SageMaker's Model Registry (register.sagemaker;
+#: compiler/render/asl/retrain_pipeline.py, REGISTER_MODEL_PACKAGE: diff imports nothing of render).
+MODEL_PACKAGE_STATE = "Register model package"
+
+
+def model_registry_moved(change: Change) -> Optional[str]:
+    """The group changed: new versions go to another group while the earlier ones stay where they
+    are (apply deletes no group); the state removed: new versions are no longer in SageMaker."""
+    if change.state != MODEL_PACKAGE_STATE:
+        return None
+    if change.kind == "field-changed" and _last_key(change.path) == "ModelPackageGroupName":
+        return (f"model package group {change.old} -> {change.new}: new versions register in {change.new}, the "
+                f"earlier ones stay in {change.old}; Studio and whatever deploys from a group see them split")
+    if change.kind == "state-removed":
+        group = (change.old.get("Parameters") or {}).get("ModelPackageGroupName") if isinstance(change.old, dict) else None
+        return (f"versions no longer registered in SageMaker's model package group {group}: Studio, and whatever "
+                "deploys the group's approved versions, stop seeing new ones")
+    return None
+
+
 RULES: tuple[Callable[[Change], Optional[str]], ...] = (
     environment_removed, removed_gate_condition, looser_threshold, traffic_all_at_once, alarms_removed,
     looser_alarm_threshold, spot_turned_off, instance_count_tenfold, transform_output_reshaped,
     serverless_capacity_lowered, serving_mode_switched, variant_weight_moved, variant_removed,
-    package_index_changed, publishing_stopped,
+    package_index_changed, publishing_stopped, model_registry_moved,
 )
 
 

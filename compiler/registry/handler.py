@@ -17,6 +17,10 @@ Per event (see items.py for the conditions):
 - DeploymentSucceeded: the approved pointer (`approved_version`, `approved_model_data`) moves to
   the version, unless a later deployment already moved it.
 
+It also gets SageMaker's "SageMaker Model Package State Change" events of the package versions the
+pipelines created (`register.sagemaker`; the platform's rule on the default bus): an approval
+changed in SageMaker is recorded on the version (compiler.registry.sagemaker_mirror).
+
 A write whose condition fails is the expected outcome of a redelivered or overtaken event and is
 skipped. An event it cannot read is logged and dropped. Any other error raises, so Lambda retries
 the event (twice) and then sends it to the dead-letter queue; retrying is safe, since every write
@@ -30,7 +34,7 @@ import logging
 import os
 from typing import Optional
 
-from compiler.registry import items
+from compiler.registry import items, sagemaker_mirror
 
 LOG = logging.getLogger("mlops.registry")
 LOG.setLevel(logging.INFO)
@@ -65,6 +69,8 @@ class EventRecorder:
         self.table = table
 
     def consume(self, raw) -> dict:
+        if sagemaker_mirror.is_package_event(raw):
+            return self._package_decided(raw)
         detail_type = raw.get("detail-type") if isinstance(raw, dict) else None
         if detail_type not in items.HANDLED:
             LOG.info(json.dumps({"event": raw.get("id") if isinstance(raw, dict) else None,
@@ -132,6 +138,36 @@ class EventRecorder:
             return run["version"]
         lock = self._get(event.model, items.deployment_sk(event.environment)) or {}
         return lock.get("version") if lock.get("execution") == event.execution else None
+
+    # ------------------------------------------------------------------ SageMaker Model Registry
+
+    def _package_decided(self, raw: dict) -> dict:
+        """A model package version's approval changed in SageMaker (compiler.registry.sagemaker_mirror):
+        record it on the version, as `mlopsc registry approve/reject` would, and release an approved
+        version of a model without a deploy pipeline. The version that serves is not rejected here
+        (mlopsc refuses that too: roll back first); the disagreement is logged."""
+        done = {"event": raw.get("id"), "type": sagemaker_mirror.DETAIL_TYPE, "applied": [], "skipped": []}
+        try:
+            found = sagemaker_mirror.decision(raw)
+        except items.BadEvent as error:
+            LOG.error(json.dumps({"event": raw.get("id"), "dropped": str(error)}))
+            return {**done, "dropped": str(error)}
+        if found is None:
+            LOG.info(json.dumps({**done, "ignored": "no decision"}))
+            return {**done, "ignored": "no decision"}
+        pointers = self._get(found.model, items.pointers_sk(found.environment)) or {}
+        if found.approval == items.REJECTED and pointers.get("approved_version") == found.version:
+            LOG.error(json.dumps({**done, "problem": f"version {found.version} serves: rejected in SageMaker, "
+                                  "kept approved in the registry (roll back first)"}))
+            done["skipped"].append(f"rejected {found.version} in SageMaker: it serves")
+            return done
+        self._apply(sagemaker_mirror.decision_write(found), done)
+        if found.approval == items.APPROVED and done["applied"] and items.releases_on_approval(pointers):
+            version = self._get(found.model, items.version_sk(found.environment, found.version)) or {}
+            self._apply(items.pointer_write(found.model, found.environment, found.version, version.get("model_data"),
+                                            version.get("execution", ""), found.time, found.order()), done)
+        LOG.info(json.dumps(done))
+        return done
 
     # ------------------------------------------------------------------ DynamoDB
 

@@ -113,7 +113,8 @@ TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
 #: model version itself: a promotion does not copy them.
 ENVIRONMENT_STATE = ("approval", "approved_by", "approved_at", "rejected_by", "rejected_at", "reason",
                      "deployment_status", "deployment_execution", "deployment_order", "last_deployed_at",
-                     "promoted_from", "promoted_by", "promoted_at")
+                     "promoted_from", "promoted_by", "promoted_at",
+                     "model_package_arn")  # register.sagemaker: a package of the source environment's group
 
 
 def stage_attribute(stage: str) -> str:

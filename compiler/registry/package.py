@@ -15,7 +15,7 @@ from compiler.registry.handler import TABLE_VARIABLE
 HANDLER = "compiler.registry.handler.handler"
 #: Files of the installed package that go into the zip, by their path in it.
 FILES = ("compiler/__init__.py", "compiler/registry/__init__.py", "compiler/registry/items.py",
-         "compiler/registry/handler.py")
+         "compiler/registry/handler.py", "compiler/registry/sagemaker_mirror.py")
 _ROOT = Path(__file__).resolve().parents[2]  # the folder holding the installed `compiler` package
 
 

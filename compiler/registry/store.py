@@ -19,7 +19,7 @@ from typing import Optional
 from compiler import aws_session as aws
 from compiler.artifacts.read import read_environments
 from compiler.errors import AwsError, InputError, Refused
-from compiler.registry import gate, items
+from compiler.registry import gate, items, sagemaker_mirror
 
 #: The source of the events `mlopsc registry` publishes is the model's, so the trigger rule (which
 #: matches `source: mlops.<model>`) sees them; the detail says who sent them.
@@ -140,7 +140,9 @@ class EnvironmentRegistry:
         self._decide(version, items.APPROVED, reason, [items.PENDING])
         if releases:
             self._release(version)
-        return self._publish_approved(version, "approve", reason)
+        published = self._publish_approved(version, "approve", reason)
+        self._mirror_decision(version, items.APPROVED, reason)  # last: its failure leaves the deploy started
+        return published
 
     def _releases_on_approval(self) -> bool:
         """No deploy pipeline here, and a batch one: an approved version is released to batch."""
@@ -170,6 +172,7 @@ class EnvironmentRegistry:
         self._decide(version, items.REJECTED, reason, [items.PENDING, items.APPROVED])
         detail = self._detail(version, "reject", reason, approval=items.REJECTED)
         self._put_event("ModelRejected", detail)
+        self._mirror_decision(version, items.REJECTED, reason)
         return detail
 
     def promote(self, version: str, source: "EnvironmentRegistry") -> dict:
@@ -256,6 +259,23 @@ class EnvironmentRegistry:
                     if current.get("approval") == items.APPROVED else "only a pending version can be approved")
             raise Refused(f"{self._name}: version '{version}' is {current.get('approval')}"
                           + (f" (by {by})" if by else "") + f", not {' or '.join(expected)}", hint) from None
+
+    def _mirror_decision(self, version: str, approval: str, reason: Optional[str]) -> None:
+        """`register.sagemaker`: the decision on the version's model package too (SageMaker API
+        reference, UpdateModelPackage). Its state change event comes back to the registry handler,
+        which finds the version decided already and changes nothing (sagemaker_mirror)."""
+        arn = (self._get(items.version_sk(self.place.environment, version)) or {}).get("model_package_arn")
+        if not arn:
+            return
+        request = sagemaker_mirror.approval_update(arn, approval, self._who(), reason)
+        try:
+            self._call(f"set model package {arn} {request['ModelApprovalStatus']}",
+                       self.clients.sagemaker.update_model_package, **request)
+        except AwsError as error:
+            raise AwsError(f"{error} (the registry recorded the decision and sent its event; SageMaker's "
+                           "model package was not updated)",
+                           f"update it there: aws sagemaker update-model-package --model-package-arn {arn} "
+                           f"--model-approval-status {request['ModelApprovalStatus']}; {error.hint}") from None
 
     def _publish_approved(self, version: str, action: str, reason: Optional[str], **extra) -> dict:
         found = self.version(version)

@@ -68,6 +68,8 @@ def _settings(config: ModelConfig) -> dict:
         settings["retrain"] = {"approval": config.retrain.approval, "on_commit": config.retrain.on_commit,
                                "stages": [s.name for s in retrain_stages(config)],
                                "tune": config.retrain.tune is not None}
+        if config.retrain.model_package_group:  # apply creates the group (compiler/apply/model_registry.py)
+            settings["retrain"]["model_package_group"] = config.retrain.model_package_group
     if config.deploy:
         settings["deploy"] = {"target": config.deploy.target, "runtime": config.deploy.runtime,
                               "traffic": config.deploy.traffic.mode}

@@ -61,7 +61,7 @@ INTEGRATIONS = sorted({
     "aws-sdk:lambda:getFunctionConfiguration", "aws-sdk:lambda:publishVersion", "aws-sdk:lambda:updateAlias",
     "aws-sdk:lambda:updateFunctionCode", "aws-sdk:lambda:updateFunctionConfiguration", "aws-sdk:s3:getObject",
     "aws-sdk:s3:putObject", "aws-sdk:sagemaker:createMonitoringSchedule", "aws-sdk:sagemaker:describeEndpoint",
-    "aws-sdk:sagemaker:deleteModel", "aws-sdk:sagemaker:describeEndpointConfig", "aws-sdk:sfn:describeExecution",
+    "aws-sdk:sagemaker:createModelPackage", "aws-sdk:sagemaker:deleteModel", "aws-sdk:sagemaker:describeEndpointConfig", "aws-sdk:sfn:describeExecution",
     "aws-sdk:sagemaker:updateMonitoringSchedule", "aws-sdk:sagemaker:updateEndpointWeightsAndCapacities",
 })
 

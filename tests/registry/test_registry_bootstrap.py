@@ -90,7 +90,8 @@ def test_the_bus_sends_every_pipeline_event_to_the_function(tmp_path):
     assert function["Code"] == {"S3Bucket": {"Ref": "RegistryHandlerBucket"}, "S3Key": {"Ref": "RegistryHandlerKey"}}
     queue_policy = resources["RegistryDeadLetterQueuePolicy"]["Properties"]["PolicyDocument"]["Statement"]
     allow = [s for s in queue_policy if s["Effect"] == "Allow"]
-    assert allow[0]["Condition"] == {"ArnEquals": {"aws:SourceArn": {"Fn::GetAtt": ["RegistryEventsRule", "Arn"]}}}
+    assert allow[0]["Condition"] == {"ArnEquals": {"aws:SourceArn": [
+        {"Fn::GetAtt": ["RegistryEventsRule", "Arn"]}, {"Fn::GetAtt": ["RegistryModelPackagesRule", "Arn"]}]}}
 
 
 def test_the_function_may_only_touch_the_registry_its_logs_and_its_dead_letters(tmp_path):
@@ -115,3 +116,21 @@ def test_a_long_or_dotted_table_name_still_names_the_function(tmp_path):
         name = handler_names(table)
         assert len(name) <= 64 and set(name) <= set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")
     assert handler_names("a.b-c") != handler_names("a-b.c")
+
+
+def test_the_default_bus_sends_the_pipelines_model_package_decisions_to_the_function(tmp_path):
+    """register.sagemaker: SageMaker sends its events to the default bus ("Events that Amazon
+    SageMaker AI sends to Amazon EventBridge", SageMaker Developer Guide: SageMaker model package
+    state change); only the packages whose metadata names an mlops model reach the function."""
+    template, _, _ = platform_template(tmp_path)
+    resources = template["Resources"]
+    rule = resources["RegistryModelPackagesRule"]["Properties"]
+    assert rule["EventBusName"] == "default"
+    assert rule["EventPattern"] == {"source": ["aws.sagemaker"], "detail-type": ["SageMaker Model Package State Change"],
+                                    "detail": {"CustomerMetadataProperties": {"mlops:model": [{"exists": True}]}}}
+    assert len(rule["Name"]) <= 64 and rule["Name"] != resources["RegistryEventsRule"]["Properties"]["Name"]
+    (target,) = rule["Targets"]
+    assert target["Arn"] == {"Fn::GetAtt": ["RegistryHandler", "Arn"]}
+    assert target["DeadLetterConfig"] == {"Arn": {"Fn::GetAtt": ["RegistryDeadLetterQueue", "Arn"]}}
+    assert resources["RegistryModelPackagesPermission"]["Properties"]["SourceArn"] == {
+        "Fn::GetAtt": ["RegistryModelPackagesRule", "Arn"]}

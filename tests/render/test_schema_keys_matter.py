@@ -271,6 +271,7 @@ VALUES = {
     "build.image": "aws/codebuild/standard:6.0",
     "build.publish.package": ".",  # with a platform naming a CodeArtifact repository (_platform_for)
     "pipelines.retrain.data.source": "s3://acme-ml-data/other/",
+    "pipelines.retrain.register.sagemaker.model_package_group": "other-group",  # abalone's staging sets it
     "pipelines.retrain.triggers.schedule": "rate(7 days)",
     "pipelines.retrain.triggers.new_data.prefix": "other/",
     "pipelines.retrain.triggers.new_data.marker": "_DONE",

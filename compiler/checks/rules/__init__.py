@@ -35,6 +35,7 @@ from compiler.checks.rules import (
     kms_local_storage,
     lambda_timeout,
     live_names,
+    model_package_group,
     monitor_alarm_refs,
     monitor_analyzer_region,
     monitor_drift_window,
@@ -115,7 +116,7 @@ ALL = (
     rollback_window,
 )
 
-ACROSS = (live_names,)
+ACROSS = (live_names, model_package_group)
 
 #: Every rule module, for docs/rules.md and the fixture tests.
 EVERY = ALL + ACROSS + (service_quotas, platform_conflict, outside_repository, duplicate_model, platform_stack)

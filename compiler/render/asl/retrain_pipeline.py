@@ -33,7 +33,7 @@ def definition(naming: Naming) -> dict:
         runtimes = sorted(runtime.name for runtime in naming.config.runtimes)
     task_keys = [f"retrain-{s.name}" for s in stages if s.compute == "fargate"]
     gate = _gate(naming, retrain) if retrain.gate else None
-    chain(steps, "Read metrics" if gate else "Register model version")
+    chain(steps, "Read metrics" if gate else register_entry(retrain))
     # A level lasts as long as its slowest stage (its Parallel waits for every branch).
     timeout = sum(max(step["budget"] for step in level) for level in levels)
     drift_gate = _drift_gate(naming)
@@ -373,8 +373,8 @@ def _gate(naming: Naming, retrain: RetrainPipeline) -> dict:
                    {"Variable": variable, _COMPARISONS[condition.comparison]: condition.threshold}]
     described = ", ".join(f"{c.metric} {c.comparison.replace('_', ' ')} {c.threshold}" for c in retrain.gate)
     # `metrics: {from, file}`: the file under a stage's folder or one of its outputs.
-    where = (f"{retrain.metrics_output}/" if retrain.metrics_output else "") + retrain.metrics_file
-    key = naming.run_prefix("retrain") + f"{retrain.metrics_stage}/{where}"
+    where = _metrics_where(retrain)
+    key = _metrics_key(naming, retrain)
     missing = failure_chain(naming, "retrain", "metrics missing", "MetricsMissing",
                             f"The {retrain.metrics_stage} stage wrote no readable {where}.", "GateFailed")
     return {
@@ -383,11 +383,21 @@ def _gate(naming: Naming, retrain: RetrainPipeline) -> dict:
         "read": select_present("$.metrics", "Metrics read?", "Parse metrics",
                                {"values.$": "States.StringToJson($.Body)"}, ["Body"], missing["notify_state"],
                                "Check gate"),
-        "passes": {"And": checks, "Next": "Register model version"},
+        "passes": {"And": checks, "Next": register_entry(retrain)},
         "missing": missing,
         "failure": failure_chain(naming, "retrain", "gate failed", "GateFailed",
                                  f"The evaluation metrics did not pass the gate ({described}).", "GateFailed"),
     }
+
+
+def _metrics_where(retrain: RetrainPipeline) -> str:
+    """The gate's metrics file under its stage's folder (`metrics: {from, file}`)."""
+    return (f"{retrain.metrics_output}/" if retrain.metrics_output else "") + retrain.metrics_file
+
+
+def _metrics_key(naming: Naming, retrain: RetrainPipeline) -> str:
+    """The gate's metrics file's key in the artifact bucket, `{}` standing for the run id."""
+    return naming.run_prefix("retrain") + f"{retrain.metrics_stage}/{_metrics_where(retrain)}"
 
 
 def _version_images(naming: Naming) -> dict:
@@ -441,9 +451,78 @@ def _register(naming: Naming, retrain: RetrainPipeline) -> dict:
         baseline = naming.stage_output("retrain", "baseline")
         item["baseline_uri"] = {"S.$": baseline}
         detail["baseline_uri.$"] = baseline
+    if retrain.model_package_group:
+        item["model_package_arn"] = {"S.$": f"{MODEL_PACKAGE}.arn"}
     return {
+        "model_package": model_package(naming, retrain),
         "put_item": put_once(naming, item),
         "event": put_event(naming, "retrain", "ModelRegistered", detail),
         "failure": failure_chain(naming, "retrain", "registration failed", "RegistrationFailed",
                                  "The new model version could not be recorded in the registry.", "RunFailed"),
     }
+
+
+# --------------------------------------------------------------------------- SageMaker Model Registry
+
+#: The first state of registration: the model package, when the version is mirrored in SageMaker.
+REGISTER_MODEL_PACKAGE = "Register model package"
+#: Where the model package's ARN is kept for the version item.
+MODEL_PACKAGE = "$.model_package"
+#: SageMaker's approval status for `register.approval` (CreateModelPackage: ModelApprovalStatus).
+PACKAGE_APPROVAL = {"auto": "Approved", "manual": "PendingManualApproval"}
+
+
+def register_entry(retrain: RetrainPipeline) -> str:
+    """The state that starts registering a version that passed its gate."""
+    return REGISTER_MODEL_PACKAGE if retrain.model_package_group else "Register model version"
+
+
+def model_package(naming: Naming, retrain: RetrainPipeline):
+    """`register.sagemaker`: CreateModelPackage's request (SageMaker API reference,
+    CreateModelPackage), made before the version item, which records the package's ARN (the
+    registry's approvals update it; its approval changes in SageMaker come back through
+    EventBridge, compiler.registry.sagemaker_mirror).
+
+    - the serving runtime's image (deploy's, else batch's, else train's), by digest when built;
+    - the model data: train's model.tar.gz on SageMaker, else its output folder, uncompressed
+      (ModelDataSource S3Prefix: the key prefix ends with '/');
+    - ModelMetrics.ModelQuality.Statistics: the gate's metrics file (SageMaker's evaluation.json
+      layout, as SageMaker Pipelines register it), when there is a gate;
+    - CustomerMetadataProperties name the model, environment and version: the registry handler
+      finds the version of a "SageMaker Model Package State Change" event by them;
+    - ClientToken: the execution's MD5 (32 hex characters; at most 36 of [a-zA-Z0-9-]), so a retry
+      of a call whose answer was lost does not create a second package version."""
+    group = retrain.model_package_group
+    if not group:
+        return None
+    config = naming.config
+    container = naming.image_parameter("Image", _serving_runtime(config))
+    if retrain.train.compute == "sagemaker":
+        container["ModelDataUrl.$"] = "$.stages.train.model_data"
+    else:
+        container["ModelDataSource"] = {"S3DataSource": {"S3Uri.$": naming.stage_output("retrain", "train"),
+                                                         "S3DataType": "S3Prefix", "CompressionType": "None"}}
+    parameters = {
+        "ModelPackageGroupName": group,
+        "ModelPackageDescription.$": states_format(f"{config.name} {config.environment} version {{}}", naming.run_id),
+        "ModelApprovalStatus": PACKAGE_APPROVAL[retrain.approval],
+        "InferenceSpecification": {"Containers": [container]},
+        "CustomerMetadataProperties": {"mlops:model": config.name, "mlops:environment": config.environment,
+                                       "mlops:version.$": naming.run_id},
+        "ClientToken.$": "States.Hash($$.Execution.Id, 'MD5')",
+    }
+    if retrain.gate:
+        metrics = f"s3://{naming.platform.artifact_bucket}/{_metrics_key(naming, retrain)}"
+        parameters["ModelMetrics"] = {"ModelQuality": {"Statistics": {
+            "ContentType": "application/json", "S3Uri.$": states_format(metrics, naming.run_id)}}}
+    return {"name": REGISTER_MODEL_PACKAGE, "parameters": parameters, "result_path": MODEL_PACKAGE,
+            "result_selector": {"arn.$": "$.ModelPackageArn"}}
+
+
+def _serving_runtime(config) -> str:
+    """The runtime that serves the version: deploy's, else batch's, else the one it trained in."""
+    if config.deploy:
+        return config.deploy.runtime
+    if config.batch:
+        return config.batch.stage.runtime
+    return config.retrain.train.runtime

@@ -169,6 +169,21 @@ def _write_results(call: Call) -> None:
                       [call.scope.model_objects(call, bucket, prefix.rstrip("/") + "/*")])
 
 
+def _create_model_package(call: Call) -> None:
+    """`register.sagemaker`: a version of the configured model package group. A versioned model
+    package's ARN is `model-package/<group>/<version>` (SageMaker API reference, CreateModelPackage),
+    the group's `model-package-group/<group>`; SageMaker writes some of its ARNs' names in lowercase,
+    so a name with capitals is granted in both spellings."""
+    group = call.literal("ModelPackageGroupName")
+    retrain = call.scope.config.retrain
+    if call.pipeline != "retrain" or retrain is None or group != retrain.model_package_group:
+        raise call.fail(f"{group} is not the model's register.sagemaker.model_package_group")
+    names = sorted({iam_literal(group), iam_literal(group.lower())})  # the ARN's case: as given or lowercase
+    call.policy.allow("ModelPackageVersions", ["sagemaker:CreateModelPackage"],
+                      [call.scope.arn("sagemaker", f"model-package/{name}/*") for name in names]
+                      + [call.scope.arn("sagemaker", f"model-package-group/{name}") for name in names])
+
+
 _SYNC_JOBS = {
     "sagemaker:createProcessingJob.sync": ("ProcessingJob", "processing-job", "ProcessingJobName", ()),
     "sagemaker:createTrainingJob.sync": ("TrainingJob", "training-job", "TrainingJobName", ()),
@@ -192,6 +207,7 @@ TASK_INTEGRATIONS: dict[str, Callable[[Call], None]] = {
     "aws-sdk:cloudwatch:putMetricAlarm": _put_rollback_alarm,
     "aws-sdk:sfn:describeExecution": _describe_execution,
     "aws-sdk:sagemaker:deleteModel": _delete_model,
+    "aws-sdk:sagemaker:createModelPackage": _create_model_package,
     "aws-sdk:s3:getObject": functools.partial(_s3_object, "ReadMetrics", ("s3:GetObject",), "Key"),
     "aws-sdk:s3:putObject": functools.partial(_s3_object, "WriteBatchManifests", ("s3:PutObject",), "Key"),
 }
