@@ -1,4 +1,4 @@
-"""`mlopsc registry list|show|history|approve|reject|promote|rollback|variants|promote-variant`.
+"""`mlopsc registry list|show|history|compare|lineage|approve|reject|promote|rollback|variants|promote-variant`.
 
 Each command names the compiled OUT and an environment, like `mlopsc apply OUT --env NAME`; the
 model's manifest and pointers there say where its registry is. Options in, one library call
@@ -101,21 +101,62 @@ def _version_text(place, version: str, found: dict) -> None:
 @FORMAT
 def history_command(out, environment, model, limit, output_format) -> None:
     """The deployments of the environment, newest first, with their outcome."""
-    from compiler.registry import store
+    from compiler.registry import compare, store
 
     registry = store.EnvironmentRegistry.connect(store.locate_one(_path(out), environment, model))
     runs = registry.deployments()[:limit]
     lock = registry.deployment_lock()
     result = {"model": registry.place.model, "environment": registry.place.environment,
               "deployed_version": registry.pointers().get("approved_version"), "lock": lock or None,
-              "deployments": runs}
+              "deployments": runs, "main_metric": compare.metric_trend(registry.versions()[:limit])}
     _show(result, output_format, _history_text)
 
 
 def _history_text(result: dict) -> None:
     click.echo(f"{result['model']} ({result['environment']}): deployed version "
                f"{result['deployed_version'] or '-'}; last deployment {(result['lock'] or {}).get('status', '-')}")
+    trend = result["main_metric"]
+    if trend:
+        values = [p["value"] for p in trend["points"] if isinstance(p["value"], (int, float))]
+        ends = f"  {values[0]:g} -> {values[-1]:g}" if values else ""
+        click.echo(f"  {trend['metric']} (gate {trend['gate']}, {trend['better']} is better) over the last "
+                   f"{len(trend['points'])} versions: {trend['sparkline']}{ends}")
     _table([_deployment_row(run) for run in result["deployments"]], empty="  no deployments yet")
+
+
+@registry.command("compare")
+@OUT
+@click.argument("versions", nargs=-1, required=True)
+@ENV
+@MODEL
+@options.output_format("registry-compare", help_text="A table for people, markdown for a pull request or an "
+                       "approval request, or JSON for scripts.")
+def compare_command(out, versions, environment, model, output_format) -> None:
+    """Compare two or more VERSIONS side by side: metrics with their change from the first version
+    and the gate's thresholds, images (digest changed or not), the code commit range, data source,
+    hyper-parameters (tuned values marked), baseline, lineage, and who approved them and why."""
+    from compiler.errors import InputError
+    from compiler.registry import store
+
+    if len(versions) < 2 or len(set(versions)) != len(versions):
+        raise InputError("compare needs two or more different versions", "mlopsc registry compare OUT V1 V2 --env ENV")
+    registry = store.EnvironmentRegistry.connect(store.locate_one(_path(out), environment, model))
+    reporters.report("registry-compare", output_format, registry.compare(list(versions)), sys.stdout)
+
+
+@registry.command("lineage")
+@OUT
+@click.argument("version")
+@ENV
+@MODEL
+@FORMAT
+def lineage_command(out, version, environment, model, output_format) -> None:
+    """Where VERSION comes from, and its parents' (retrained on drift, warm-started), newest first:
+    the execution, trigger, data source and marker, images by digest, code commit, config fingerprint."""
+    from compiler.registry import compare, store
+
+    registry = store.EnvironmentRegistry.connect(store.locate_one(_path(out), environment, model))
+    _show(registry.lineage(version), output_format, lambda result: compare.lineage_text(result, sys.stdout))
 
 
 @registry.command("approve")
