@@ -73,11 +73,24 @@ def show_command(out, version, environment, model, output_format) -> None:
     _show(found, output_format, lambda found: _version_text(registry.place, version, found))
 
 
+def _lineage_line(lineage) -> str:
+    """`trigger schedule`, `trigger drift, parent v2 (retrained_on_drift)`: how the version came to be."""
+    if not isinstance(lineage, dict):
+        return ""
+    text = f"trigger {lineage.get('trigger', '-')}"
+    if lineage.get("parent_version"):
+        text += f", parent {lineage['parent_version']} ({lineage.get('parent_relation', '?')})"
+    return text + (f", data marker {lineage['data_marker']}" if lineage.get("data_marker") else "")
+
+
 def _version_text(place, version: str, found: dict) -> None:
+    from compiler.registry import compare
+
     click.echo(f"{place.model} ({place.environment}) version {version}" + ("  [deployed]" if found["deployed"] else ""))
     fields = [("approval", _approval(found)), ("registered", _when(found.get("registered_at"))),
               ("execution", found.get("execution")), ("model data", found.get("model_data")),
               ("data source", found.get("data_source")), ("code commit", found.get("code_commit")),
+              ("config", found.get("config_fingerprint")), ("lineage", _lineage_line(found.get("lineage"))),
               ("promoted from", found.get("promoted_from")),
               ("deployment", found.get("deployment_status")), ("last deployed", _when(found.get("last_deployed_at")))]
     for label, value in fields:
@@ -86,6 +99,11 @@ def _version_text(place, version: str, found: dict) -> None:
     if isinstance(found.get("metrics"), dict):
         click.echo("  metrics:")
         _table([{"metric": k, "value": v} for k, v in sorted(found["metrics"].items())], indent="    ")
+    hyperparameters, tuned = compare.effective_hyperparameters(found)
+    if hyperparameters:
+        click.echo("  hyper-parameters:")
+        _table([{"name": k, "value": v, "": "tuned" if k in tuned else ""} for k, v in sorted(hyperparameters.items())],
+               indent="    ")
     if found.get("images"):
         click.echo("  images:")
         _table([{"runtime": k, "image": v} for k, v in sorted(found["images"].items())], indent="    ")

@@ -154,3 +154,12 @@ def test_history_draws_the_main_metric_over_the_versions(life):
     assert (trend["metric"], trend["gate"], trend["better"], trend["sparkline"]) == ("rmse", "< 12.5", "lower", "██▁▅")
     text = cli("history", out, "--env", ENV)
     assert text.splitlines()[1] == "  rmse (gate < 12.5, lower is better) over the last 4 versions: ██▁▅  11 -> 10.5"
+
+
+def test_show_says_how_the_version_came_to_be_and_what_it_ran_with(life):
+    out, _registry, _runs = life
+    lines = cli("show", out, "v2", "--env", ENV).splitlines()
+    assert f"  lineage:       trigger new_data, parent v1 (warm_start), data marker {MARKER}" in lines
+    assert [line.split() for line in lines[lines.index("  hyper-parameters:") + 1:][:6]] == [
+        ["NAME", "VALUE"], ["booster", "gbtree", "tuned"], ["eta", "0.05", "tuned"], ["max_depth", "7", "tuned"],
+        ["num_round", "200"], ["objective", "reg:squarederror"]]
