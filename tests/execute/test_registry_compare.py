@@ -151,6 +151,7 @@ def test_history_draws_the_main_metric_over_the_versions(life):
     # oldest first: v1, the on-commit run's version (registered with v1's metrics), v2, v3
     assert [p for p in points if p[0] in ("v1", "v2", "v3")] == [("v1", 11.0), ("v2", 10.0), ("v3", 10.5)]
     assert len(points) == 4 and points[1] == (points[1][0], 11.0) and points[1][0].startswith("commit-bbbbbbbbbbbb-")
+    assert registry.store.version(points[1][0])["lineage"]["trigger"] == "commit"  # apply's on-commit run
     assert (trend["metric"], trend["gate"], trend["better"], trend["sparkline"]) == ("rmse", "< 12.5", "lower", "██▁▅")
     text = cli("history", out, "--env", ENV)
     assert text.splitlines()[1] == "  rmse (gate < 12.5, lower is better) over the last 4 versions: ██▁▅  11 -> 10.5"
