@@ -407,6 +407,8 @@ def _version_images(naming: Naming) -> dict:
 
 #: The first state of the lineage a version records (`_lineage`), and where it is kept.
 LINEAGE_ENTRY, LINEAGE, LINEAGE_WARM_START = "Lineage: how started?", "$.lineage", "$.lineage_warm_start"
+#: The drift gate's `$.live.version` when nothing served (the "No live version" Pass's result).
+NO_LIVE = "none"
 
 
 def _trigger_is(value: str) -> list:
@@ -420,7 +422,7 @@ def _is_string(path: str) -> list:
 
 def _lineage(naming: Naming, retrain: RetrainPipeline, drift: bool, warm_start_at_top: bool) -> dict:
     """Where the version comes from, as the registry item's `lineage` map (DynamoDB-typed, built
-    by Pass states into `$.lineage`; docs/registry.md, "Lineage"): `trigger` (the run's input
+    by Pass states into `$.lineage`; docs/registry.md, "Version fields"): `trigger` (the run's input
     `trigger`, `manual` without one); a drift-started run its `drift_alarm` and, when a version
     served, that `parent_version` (`parent_relation: retrained_on_drift`); a run started by new data
     the object that started it (`data_marker`: `s3://<bucket>/<key>`, e.g. the `_SUCCESS` marker
@@ -459,9 +461,6 @@ def _lineage(naming: Naming, retrain: RetrainPipeline, drift: bool, warm_start_a
         }
     return lineage
 
-
-#: The drift gate's `$.live.version` when nothing served (shared_states.live_version's `nothing`).
-NO_LIVE = "none"
 
 
 def _hyperparameters(retrain: RetrainPipeline) -> dict:
