@@ -1,4 +1,4 @@
-"""`mlopsc registry list|show|history|report|approve|reject|promote|rollback|variants|promote-variant`.
+"""`mlopsc registry list|show|history|compare|lineage|report|approve|reject|promote|rollback|variants|promote-variant`.
 
 Each command names the compiled OUT and an environment, like `mlopsc apply OUT --env NAME`; the
 model's manifest and pointers there say where its registry is. Options in, one library call
@@ -73,11 +73,24 @@ def show_command(out, version, environment, model, output_format) -> None:
     _show(found, output_format, lambda found: _version_text(registry.place, version, found))
 
 
+def _lineage_line(lineage) -> str:
+    """`trigger schedule`, `trigger drift, parent v2 (retrained_on_drift)`: how the version came to be."""
+    if not isinstance(lineage, dict):
+        return ""
+    text = f"trigger {lineage.get('trigger', '-')}"
+    if lineage.get("parent_version"):
+        text += f", parent {lineage['parent_version']} ({lineage.get('parent_relation', '?')})"
+    return text + (f", data marker {lineage['data_marker']}" if lineage.get("data_marker") else "")
+
+
 def _version_text(place, version: str, found: dict) -> None:
+    from compiler.registry import compare
+
     click.echo(f"{place.model} ({place.environment}) version {version}" + ("  [deployed]" if found["deployed"] else ""))
     fields = [("approval", _approval(found)), ("registered", _when(found.get("registered_at"))),
               ("execution", found.get("execution")), ("model data", found.get("model_data")),
               ("data source", found.get("data_source")), ("code commit", found.get("code_commit")),
+              ("config", found.get("config_fingerprint")), ("lineage", _lineage_line(found.get("lineage"))),
               ("package", _package(found.get("package"))), ("promoted from", found.get("promoted_from")),
               ("model package", found.get("model_package_arn")),
               ("deployment", found.get("deployment_status")), ("last deployed", _when(found.get("last_deployed_at")))]
@@ -87,6 +100,11 @@ def _version_text(place, version: str, found: dict) -> None:
     if isinstance(found.get("metrics"), dict):
         click.echo("  metrics:")
         _table([{"metric": k, "value": v} for k, v in sorted(found["metrics"].items())], indent="    ")
+    hyperparameters, tuned = compare.effective_hyperparameters(found)
+    if hyperparameters:
+        click.echo("  hyper-parameters:")
+        _table([{"name": k, "value": v, "": "tuned" if k in tuned else ""} for k, v in sorted(hyperparameters.items())],
+               indent="    ")
     if found.get("images"):
         click.echo("  images:")
         _table([{"runtime": k, "image": v} for k, v in sorted(found["images"].items())], indent="    ")
@@ -110,20 +128,26 @@ def _package(package) -> str:
 @FORMAT
 def history_command(out, environment, model, limit, output_format) -> None:
     """The deployments of the environment, newest first, with their outcome."""
-    from compiler.registry import store
+    from compiler.registry import compare, store
 
     registry = store.EnvironmentRegistry.connect(store.locate_one(_path(out), environment, model))
     runs = registry.deployments()[:limit]
     lock = registry.deployment_lock()
     result = {"model": registry.place.model, "environment": registry.place.environment,
               "deployed_version": registry.pointers().get("approved_version"), "lock": lock or None,
-              "deployments": runs}
+              "deployments": runs, "main_metric": compare.metric_trend(registry.versions()[:limit])}
     _show(result, output_format, _history_text)
 
 
 def _history_text(result: dict) -> None:
     click.echo(f"{result['model']} ({result['environment']}): deployed version "
                f"{result['deployed_version'] or '-'}; last deployment {(result['lock'] or {}).get('status', '-')}")
+    trend = result["main_metric"]
+    if trend:
+        values = [p["value"] for p in trend["points"] if isinstance(p["value"], (int, float))]
+        ends = f"  {values[0]:g} -> {values[-1]:g}" if values else ""
+        click.echo(f"  {trend['metric']} (gate {trend['gate']}, {trend['better']} is better) over the last "
+                   f"{len(trend['points'])} versions: {trend['sparkline']}{ends}")
     _table([_deployment_row(run) for run in result["deployments"]], empty="  no deployments yet")
 
 
@@ -145,6 +169,39 @@ def report_command(out, environment, model, output) -> None:
     report_html.write(_path(output), data)
     click.echo(f"wrote {output}: {registry.place.model} ({environment}), {len(data['versions'])} versions, "
                f"{len(data['deployments'])} deployments, {len(data['drift_alarms'])} drift alarms")
+@registry.command("compare")
+@OUT
+@click.argument("versions", nargs=-1, required=True)
+@ENV
+@MODEL
+@options.output_format("registry-compare", help_text="A table for people, markdown for a pull request or an "
+                       "approval request, or JSON for scripts.")
+def compare_command(out, versions, environment, model, output_format) -> None:
+    """Compare two or more VERSIONS side by side: metrics with their change from the first version
+    and the gate's thresholds, images (digest changed or not), the code commit range, data source,
+    hyper-parameters (tuned values marked), baseline, lineage, and who approved them and why."""
+    from compiler.errors import InputError
+    from compiler.registry import store
+
+    if len(versions) < 2 or len(set(versions)) != len(versions):
+        raise InputError("compare needs two or more different versions", "mlopsc registry compare OUT V1 V2 --env ENV")
+    registry = store.EnvironmentRegistry.connect(store.locate_one(_path(out), environment, model))
+    reporters.report("registry-compare", output_format, registry.compare(list(versions)), sys.stdout)
+
+
+@registry.command("lineage")
+@OUT
+@click.argument("version")
+@ENV
+@MODEL
+@FORMAT
+def lineage_command(out, version, environment, model, output_format) -> None:
+    """Where VERSION comes from, and its parents' (retrained on drift, warm-started), newest first:
+    the execution, trigger, data source and marker, images by digest, code commit, config fingerprint."""
+    from compiler.registry import compare, store
+
+    registry = store.EnvironmentRegistry.connect(store.locate_one(_path(out), environment, model))
+    _show(registry.lineage(version), output_format, lambda result: compare.lineage_text(result, sys.stdout))
 
 
 @registry.command("approve")

@@ -112,6 +112,14 @@ def _graph(name: str) -> Callable:
     return report
 
 
+def _compare(name: str) -> Callable:
+    def report(result, out: TextIO) -> None:
+        from compiler.registry import compare
+
+        getattr(compare, name)(result, out)
+    return report
+
+
 def _own_text(result, out: TextIO, text: Callable) -> None:
     """The text of a command whose text is its own (a table per registry command): `text` writes it."""
     text(result, out)
@@ -129,6 +137,7 @@ REPORTER_BY_NAME: dict[str, dict[str, Callable]] = {
     "graph": {name: _graph(name) for name in ("mermaid", "dot")},
     "status": {"text": _own_text, "json": lambda rows, out, text: out.write(json.dumps(rows, indent=2) + "\n")},
     "registry": {"text": _own_text, "json": lambda result, out, text: as_sorted_json(result, out)},
+    "registry-compare": {"text": _compare("text"), "markdown": _compare("markdown"), "json": _compare("as_json")},
 }
 
 

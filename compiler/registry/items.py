@@ -466,12 +466,17 @@ def run_view(item: Mapping) -> dict:
     return view
 
 
+#: Version attributes the retrain pipeline writes as JSON strings (docs/registry.md, Version fields).
+JSON_ATTRIBUTES = ("metrics", "hyperparameters", "tuned_hyperparameters", "gate")
+
+
 def version_view(item: Mapping) -> dict:
+    """A VERSION item as people and scripts read it: its JSON attributes parsed."""
     view = {k: v for k, v in item.items() if k not in ("pk", "sk", "deployment_order")}
-    metrics = view.get("metrics")
-    if isinstance(metrics, str):
-        try:
-            view["metrics"] = json.loads(metrics)
-        except ValueError:
-            pass
+    for attribute in JSON_ATTRIBUTES:
+        if isinstance(view.get(attribute), str):
+            try:
+                view[attribute] = json.loads(view[attribute])
+            except ValueError:
+                pass
     return view

@@ -114,6 +114,38 @@ class EnvironmentRegistry:
                           "no version is registered yet: a retrain run registers one when its gate passes")
         return items.version_view(found)
 
+    def compare(self, versions: list[str]) -> dict:
+        """`mlopsc registry compare`: the versions side by side, the first the reference."""
+        from compiler.registry import compare
+
+        return compare.compare(self.place.model, self.place.environment, [self.version(v) for v in versions])
+
+    def lineage(self, version: str, limit: int = 100) -> dict:
+        """`mlopsc registry lineage`: the version and its parents (`lineage.parent_version`), newest
+        first. A promoted copy's parents are versions of the environment it came from (promote
+        needs one table, so they are read here too)."""
+        from compiler.registry import compare
+
+        current, environment, seen, chain, end = self.version(version), self.place.environment, set(), [], None
+        while True:
+            chain.append({**compare.lineage_step(current), "environment": environment})
+            seen.add((environment, current["version"]))
+            environment = current.get("promoted_from") or environment
+            parent = (current.get("lineage") or {}).get("parent_version")
+            if not parent:
+                break
+            if (environment, parent) in seen or len(chain) >= limit:
+                end = f"stopped at {parent}: " + ("seen before in this chain" if len(chain) < limit
+                                                 else f"{limit} versions shown")
+                break
+            found = self._get(items.version_sk(environment, parent))
+            if found is None:
+                end = f"parent {parent} is not in the registry of {environment}"
+                break
+            current = items.version_view(found)
+        return {"model": self.place.model, "environment": self.place.environment, "version": version,
+                "chain": chain, "end": end}
+
     def runs(self, pipeline: Optional[str] = None) -> list[dict]:
         found = self._query(items.run_prefix(self.place.environment, pipeline))
         return sorted((items.run_view(item) for item in found),

@@ -90,8 +90,9 @@ SAYS = {
     "monitor-removed": ["- file monitor.json removed\n      risk: alarms removed: demand-forecast-default-drift-day_of_week, ",
                         "demand-forecast-default-error-rate, demand-forecast-default-latency-p99, demand-forecast-default-no-invocations"],
 }
-#: More lines than a reviewer's few: removing the whole monitor section removes a feature from three pipelines.
-LINES = {"monitor-removed": 60}
+#: More lines than a reviewer's few: removing the whole monitor section removes a feature from three pipelines
+#: (and the retrain's lineage states of a drift-started run).
+LINES = {"monitor-removed": 66}
 #: Flagged changes each golden diff has, exactly.
 #: (A monitor: rollback alarm is also put by its own deploy state since issue 13, item 7: removing
 #: it flags that state too.)

@@ -104,6 +104,15 @@ def test_prod_deploys_only_what_staging_approved(monkeypatch, tmp_path):
         recorded = item(account.session, ("MODEL#demand-forecast", "DEPLOYMENT#prod"))
         assert (recorded["status"], recorded["version"]) == ("deployed", "v1")
 
+        # A version retrained on drift in staging, promoted: its lineage in prod goes on in staging,
+        # where its parent was registered (`mlopsc registry lineage`).
+        staging.register("v2", FORECAST_METRICS, {"trigger": "drift", "alarm": "demand-forecast-staging-drift-lag_7"})
+        assert staging.deploy("v2").status == "SUCCEEDED"
+        staging.finished(staging._started(lambda: prod.promote("v2", staging.store)))
+        chain = prod.lineage("v2")["chain"]
+    assert [(step["version"], step["environment"], step.get("promoted_from"), step.get("parent_version"))
+            for step in chain] == [("v2", "prod", "staging", "v1"), ("v1", "staging", None, None)]
+
 
 def test_apply_removes_what_a_switched_off_pipeline_had(monkeypatch, tmp_path):
     """prod first applied with everything on, then with retrain, deploy and the monitor switched

@@ -121,7 +121,13 @@ def test_a_drift_alarm_retrains_once_per_window_and_records_the_live_version(fra
     environments = ecs_environments(fraud)
     out = f"{ARTIFACTS}/fraud-scoring/dev/retrain/drift-1"
     assert environments["baseline"]["MLOPS_INPUT_URI"] == environments["train"]["MLOPS_INPUT_URI"] == f"{out}/validate/"
-    assert item(fraud.session, ("MODEL#fraud-scoring", "VERSION#dev#drift-1"))["baseline_uri"] == f"{out}/baseline/"
+    registered = item(fraud.session, ("MODEL#fraud-scoring", "VERSION#dev#drift-1"))
+    assert registered["baseline_uri"] == f"{out}/baseline/"
+    # Its lineage: retrained on drift from the version that served then (none served for drift-0).
+    assert registered["lineage"] == {"trigger": "drift", "drift_alarm": DRIFT_ALARM, "parent_version": "v-live",
+                                     "parent_relation": "retrained_on_drift"}
+    assert item(fraud.session, ("MODEL#fraud-scoring", "VERSION#dev#drift-0"))["lineage"] == {
+        "trigger": "drift", "drift_alarm": DRIFT_ALARM}
     key = ("MODEL#fraud-scoring", items.drift_prefix("dev") + "2026-11-26")
     recorded = item(fraud.session, key)
     assert {k: recorded[k] for k in ("alarm", "live_version", "execution", "window", "cooldown")} == {

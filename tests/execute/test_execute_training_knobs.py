@@ -150,6 +150,12 @@ def test_a_retrain_warm_starts_from_the_tuning_job_of_the_approved_version(monke
         second = execute(account.sfn, "demand-forecast-default-retrain", "v2", {"trigger": "schedule"})
         assert second.status == "SUCCEEDED", (second.error, second.cause)
         [warm] = tuning_requests(account)
+        lineage = {v: item(account.session, ("MODEL#demand-forecast", f"VERSION#default#{v}"))["lineage"]
+                   for v in ("v1", "v2")}
+    # Its lineage names the parent version whose tuning job it started from; the cold run has none.
+    assert lineage == {"v1": {"trigger": "schedule"},
+                       "v2": {"trigger": "schedule", "parent_version": "v1", "parent_relation": "warm_start",
+                              "parent_tuning_job": cold["HyperParameterTuningJobName"]}}
     assert warm_start_of(cold) is None
     assert warm_start_of(warm) == {"ParentHyperParameterTuningJobs": [
         {"HyperParameterTuningJobName": cold["HyperParameterTuningJobName"]}], "WarmStartType": "TransferLearning"}

@@ -142,6 +142,14 @@ def test_a_model_from_apply_to_rollback(life):
     assert json.loads(version["metrics"]) == {"rmse": 10.2, "mape": 0.11}
     assert version["model_data"].startswith(f"{ARTIFACTS}/retrain-1/train/")
     assert version["images"] == life.pointers()["images"]
+    # What `registry compare` and `registry lineage` read: the config's and the tuned
+    # hyper-parameters, the gate it passed, the config fingerprint apply wrote, how it started.
+    assert json.loads(version["hyperparameters"]) == {"num_round": "200", "objective": "reg:squarederror"}
+    assert json.loads(version["tuned_hyperparameters"]) == {"eta": "0.1", "max_depth": "6", "booster": "gbtree"}
+    assert json.loads(version["gate"]) == [{"metric": "rmse", "comparison": "below", "threshold": 12.5},
+                                           {"metric": "mape", "comparison": "at_most", "threshold": 0.18}]
+    assert version["config_fingerprint"] == applied_pointers["fingerprint"]
+    assert version["lineage"] == {"trigger": "manual"}  # started without input: by hand
     assert "deployment_status" not in version and "approved_version" not in life.pointers()
     assert life.lock() == {} and life.started == []
 

@@ -993,9 +993,9 @@ class Registry:
         harness.stages.runs.clear()
         return run
 
-    def approve(self, version: str) -> str:
+    def approve(self, version: str, reason: Optional[str] = None) -> str:
         """Approve (the registry library, as the CLI): returns the ARN of the deploy it started."""
-        return self._started(lambda: self.store.approve(version))
+        return self._started(lambda: self.store.approve(version, reason))
 
     def rollback(self, to: str) -> str:
         """Deploy `to` again (`mlopsc registry rollback --to`): returns the ARN of the deploy."""
@@ -1010,10 +1010,10 @@ class Registry:
         assert len(self.started) == before + 1, "the decision started no deployment"
         return self.started[-1]["arn"]
 
-    def deploy(self, version: str, rollback: bool = False) -> Execution:
+    def deploy(self, version: str, rollback: bool = False, reason: Optional[str] = None) -> Execution:
         """Approve `version` (or roll back to it) and follow the deployment it starts to its end;
         its events then reach the handler (the approved pointer follows a succeeded one)."""
-        arn = self.rollback(version) if rollback else self.approve(version)
+        arn = self.rollback(version) if rollback else self.approve(version, reason)
         return self.finished(arn)
 
     def finished(self, arn: str) -> Execution:

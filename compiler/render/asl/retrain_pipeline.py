@@ -33,7 +33,7 @@ def definition(naming: Naming) -> dict:
         runtimes = sorted(runtime.name for runtime in naming.config.runtimes)
     task_keys = [f"retrain-{s.name}" for s in stages if s.compute == "fargate"]
     gate = _gate(naming, retrain) if retrain.gate else None
-    chain(steps, "Read metrics" if gate else register_entry(retrain))
+    chain(steps, "Read metrics" if gate else LINEAGE_ENTRY)
     # A level lasts as long as its slowest stage (its Parallel waits for every branch).
     timeout = sum(max(step["budget"] for step in level) for level in levels)
     drift_gate = _drift_gate(naming)
@@ -41,6 +41,7 @@ def definition(naming: Naming) -> dict:
     for step in steps:
         if "warm_start" in step:  # at the top level: a failed read is the run's registry read failure
             step["warm_start"]["read_failed"] = pointers["read_failure"]["notify_state"]
+    warm_start_at_top = any("warm_start" in step for step in steps)
     described = " -> ".join(level[0]["name"].lower() if len(level) == 1
                             else "(" + " | ".join(step["stage"] for step in level) + ")" for level in levels)
     return render("retrain.asl.json.j2", {
@@ -56,7 +57,8 @@ def definition(naming: Naming) -> dict:
         "start_stages": STAGES_START if any("branches" in step for step in steps) else None,
         "steps": steps,
         "gate": gate,
-        "register": _register(naming, retrain),
+        "lineage": _lineage(naming, retrain, drift_gate is not None, warm_start_at_top),
+        "register": _register(naming, retrain, warm_start_at_top),
     })
 
 
@@ -268,6 +270,7 @@ def _drift_gate(naming: Naming) -> dict | None:
                              "Next": LIVE_VERSION},
         "live": live_version(naming, "Claim drift window", NO_LIVE_VERSION),
         "claim": put_once(naming, item),
+        "no_live": NO_LIVE,
         "cooling_down": f"A drift-started retrain of this UTC {period} has started already: this one starts nothing.",
         "event": put_event(naming, "retrain", "DriftDetected",
                            {"alarm.$": "$.alarm", "live_version.$": "$.live.version", "window.$": window}),
@@ -314,6 +317,7 @@ WARM_START_TYPES = {"identical_data_and_algorithm": "IdenticalDataAndAlgorithm",
 #: Where the approved version's registry item is read to, and its tuning job's name in it.
 WARM_START_VERSION = "$.warm_start"
 PARENT_TUNING_JOB = f"{WARM_START_VERSION}.Item.tuning_job.S"
+PARENT_VERSION = f"{WARM_START_VERSION}.Item.version.S"
 
 
 def _warm_start(naming: Naming, tune: Tune, cold_state: str, parameters: dict) -> dict:
@@ -383,7 +387,7 @@ def _gate(naming: Naming, retrain: RetrainPipeline) -> dict:
         "read": select_present("$.metrics", "Metrics read?", "Parse metrics",
                                {"values.$": "States.StringToJson($.Body)"}, ["Body"], missing["notify_state"],
                                "Check gate"),
-        "passes": {"And": checks, "Next": register_entry(retrain)},
+        "passes": {"And": checks, "Next": LINEAGE_ENTRY},
         "missing": missing,
         "failure": failure_chain(naming, "retrain", "gate failed", "GateFailed",
                                  f"The evaluation metrics did not pass the gate ({described}).", "GateFailed"),
@@ -418,7 +422,82 @@ def _published_package(naming: Naming) -> dict:
     return {"package": {"M.$": f"{naming.pointers}.package.M"}} if naming.config.build.publish else {}
 
 
-def _register(naming: Naming, retrain: RetrainPipeline) -> dict:
+#: The first state of the lineage a version records (`_lineage`), and where it is kept.
+LINEAGE_ENTRY, LINEAGE, LINEAGE_WARM_START = "Lineage: how started?", "$.lineage", "$.lineage_warm_start"
+#: The drift gate's `$.live.version` when nothing served (the "No live version" Pass's result).
+NO_LIVE = "none"
+
+
+def _trigger_is(value: str) -> list:
+    return [{"Variable": "$.trigger", "IsPresent": True}, {"Variable": "$.trigger", "IsString": True},
+            {"Variable": "$.trigger", "StringEquals": value}]
+
+
+def _is_string(path: str) -> list:
+    return [{"Variable": path, "IsPresent": True}, {"Variable": path, "IsString": True}]
+
+
+def _lineage(naming: Naming, retrain: RetrainPipeline, drift: bool, warm_start_at_top: bool) -> dict:
+    """Where the version comes from, as the registry item's `lineage` map (DynamoDB-typed, built
+    by Pass states into `$.lineage`; docs/registry.md, "Version fields"): `trigger` (the run's input
+    `trigger`, `manual` without one); a drift-started run its `drift_alarm` and, when a version
+    served, that `parent_version` (`parent_relation: retrained_on_drift`); a run started by new data
+    the object that started it (`data_marker`: `s3://<bucket>/<key>`, e.g. the `_SUCCESS` marker
+    of a delivery); a warm-started tuning job the approved version whose tuning job it started from
+    (`parent_version`, `parent_relation: warm_start`, `parent_tuning_job`). The parent may be
+    absent, so each case is its own Pass (a path that is absent fails a Pass, it is not skipped)."""
+    alarm = _is_string("$.alarm")
+    cases = []
+    if drift:  # `$.live.version` is set by the drift gate (the version that served, or `none`)
+        served = _is_string("$.live.version") + [{"Not": {"Variable": "$.live.version", "StringEquals": NO_LIVE}}]
+        cases.append(("Lineage: retrained on drift", _trigger_is("drift") + alarm + served, {
+            "trigger": {"S": "drift"}, "drift_alarm": {"S.$": "$.alarm"}, "parent_version": {"S.$": "$.live.version"},
+            "parent_relation": {"S": "retrained_on_drift"}}))
+        cases.append(("Lineage: drift, nothing served", _trigger_is("drift") + alarm, {
+            "trigger": {"S": "drift"}, "drift_alarm": {"S.$": "$.alarm"}}))
+    cases.append(("Lineage: new data", _trigger_is("new_data") + _is_string("$.bucket") + _is_string("$.key"), {
+        "trigger": {"S": "new_data"}, "data_marker": {"S.$": "States.Format('s3://{}/{}', $.bucket, $.key)"}}))
+    cases.append(("Lineage: started by trigger", _is_string("$.trigger"), {"trigger": {"S.$": "$.trigger"}}))
+    after = "Lineage: warm started?" if warm_start_at_top else register_entry(retrain)
+    passes = [{"name": name, "parameters": parameters} for name, _, parameters in cases]
+    passes.append({"name": "Lineage: started by hand", "parameters": {"trigger": {"S": "manual"}}})
+    lineage = {"choices": [{"And": conditions, "Next": name} for name, conditions, _ in cases],
+               "default": "Lineage: started by hand", "passes": passes, "next": after, "warm_start": None}
+    if warm_start_at_top:
+        # The tune step's own choice (`_warm_start`) read the approved version into WARM_START_VERSION.
+        lineage["warm_start"] = {
+            "choice_state": after,
+            "started": {"And": [{"Variable": f"{WARM_START_VERSION}.Item", "IsPresent": True},
+                                {"Variable": PARENT_TUNING_JOB, "IsPresent": True},
+                                {"Variable": PARENT_VERSION, "IsPresent": True}],
+                        "Next": "Lineage: warm-start parent"},
+            "parent_state": "Lineage: warm-start parent",
+            "parent": {"parent_version": {"S.$": PARENT_VERSION},
+                       "parent_relation": {"S": "warm_start"}, "parent_tuning_job": {"S.$": PARENT_TUNING_JOB}},
+            "cold_state": "Lineage: cold start",
+        }
+    return lineage
+
+
+
+def _hyperparameters(retrain: RetrainPipeline) -> dict:
+    """What the version records of its hyper-parameters: train's own (as configured, JSON), and
+    the tuning job's best values (JSON; SageMaker gives them as strings) when it was tuned."""
+    recorded = {"hyperparameters": {"S": json.dumps(dict(retrain.hyperparameters), sort_keys=True)}}
+    if retrain.tune:
+        recorded["tuned_hyperparameters"] = {
+            "S.$": f"States.JsonToString({stage_result(retrain.tune.stage.name)}.hyperparameters)"}
+    return recorded
+
+
+def _gate_thresholds(retrain: RetrainPipeline) -> str:
+    """The gate the version passed, as JSON: `[{metric, comparison, threshold}]` in the config's order
+    (the first metric is the model's main one: `registry history` draws it)."""
+    return json.dumps([{"metric": c.metric, "comparison": c.comparison, "threshold": c.threshold}
+                       for c in retrain.gate])
+
+
+def _register(naming: Naming, retrain: RetrainPipeline, warm_start_at_top: bool) -> dict:
     approval = "approved" if retrain.approval == "auto" else "pending"
     train = retrain.train
     model_data = "$.stages.train.model_data" if train.compute == "sagemaker" else None
@@ -435,11 +514,17 @@ def _register(naming: Naming, retrain: RetrainPipeline) -> dict:
         "model_data": {"S.$": model_data or naming.stage_output("retrain", "train")},
         "execution": {"S.$": "$$.Execution.Id"},
         "registered_at": {"S.$": "$$.State.EnteredTime"},
+        # The fingerprint apply computed of the config files and images of that commit.
+        "config_fingerprint": {"S.$": f"{naming.pointers}.fingerprint.S"},
+        "lineage": {"M.$": f"States.JsonMerge({LINEAGE}, {LINEAGE_WARM_START}, false)" if warm_start_at_top
+                    else LINEAGE},
+        **_hyperparameters(retrain),
     }
     item["sk"] = {"S.$": states_format(naming.version_key_prefix() + "{}", naming.run_id)}
     item.update(_published_package(naming))
     if retrain.gate:
         item["metrics"] = {"S.$": "States.JsonToString($.metrics.values)"}
+        item["gate"] = {"S": _gate_thresholds(retrain)}
     detail = {"version.$": naming.run_id, "approval": approval, "model_data.$": model_data or naming.stage_output("retrain", "train")}
     if retrain.gate:
         detail["metrics.$"] = "$.metrics.values"

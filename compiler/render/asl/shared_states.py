@@ -100,6 +100,8 @@ def pointers_check(naming: Naming, pipeline: str, runtimes: list, task_keys: lis
     # a built image vouches for it already (apply writes images with their commit).
     if any(config.runtime(runtime).code for runtime in runtimes) or (pipeline == "retrain" and not checks):
         checks.append({"Variable": f"{naming.pointers}.commit.S", "IsPresent": True})
+    if pipeline == "retrain":  # the version records the config fingerprint apply wrote with them
+        checks.append({"Variable": f"{naming.pointers}.fingerprint.S", "IsPresent": True})
     checks += [{"Variable": f"{naming.pointers}.task_definitions.M['{key}'].S", "IsPresent": True} for key in task_keys]
     return {
         "get_item": {"TableName": naming.platform.registry_table, "Key": naming.key(naming.pointers_key),
