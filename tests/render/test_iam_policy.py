@@ -510,6 +510,8 @@ def _sdk_calls(config, definition: dict, integration: str, p: dict) -> list[tupl
         # the config the endpoint serves: one an earlier deployment created (issue 13, item 8)
         prefix = names.job_prefix(config.deploy.endpoint.name, "config", "endpoint_config")
         return [(action, arn(config, "sagemaker", f"endpoint-config/{prefix.lower()}-{SAMPLE_TOKEN}"), {})]
+    if service == "sagemaker" and action == "sagemaker:CreateModelPackage":  # register.sagemaker: version 1 of the group
+        return [(action, arn(config, "sagemaker", f"model-package/{p['ModelPackageGroupName']}/1"), {})]
     if service == "sagemaker" and action == "sagemaker:DeleteModel":  # batch transform's own model
         return [(action, arn(config, "sagemaker", f"model/{evaluate(definition, p, 'ModelName').lower()}"), {})]
     if service == "sagemaker":

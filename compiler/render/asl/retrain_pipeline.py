@@ -462,7 +462,8 @@ def _lineage(naming: Naming, retrain: RetrainPipeline, drift: bool, warm_start_a
     passes = [{"name": name, "parameters": parameters} for name, _, parameters in cases]
     passes.append({"name": "Lineage: started by hand", "parameters": {"trigger": {"S": "manual"}}})
     lineage = {"choices": [{"And": conditions, "Next": name} for name, conditions, _ in cases],
-               "default": "Lineage: started by hand", "passes": passes, "next": after, "warm_start": None}
+               "default": "Lineage: started by hand", "passes": passes, "next": after, "warm_start": None,
+               "register": register_entry(retrain)}
     if warm_start_at_top:
         # The tune step's own choice (`_warm_start`) read the approved version into WARM_START_VERSION.
         lineage["warm_start"] = {
