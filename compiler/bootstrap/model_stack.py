@@ -11,8 +11,9 @@ Decisions (see docs/bootstrap.md):
 
 - The stack lives in the platform file's account and region. Environments there are the
   stack's *home* environments: their log groups, roles and apply permissions are made here. An
-  environment in another account still gets its stage, whose apply refuses to run (wrong account)
-  until cross-account roles exist; this stack does not build them.
+  environment in another account gets its stage too, whose compile project (its role named
+  `mlops-<model>-<env>-apply`, which the other account's trust policy names) may only assume the
+  deploy role that `mlopsc bootstrap target` makes there (compiler/bootstrap/target_stack.py).
 - The Build stage runs the buildspec.yml compiled for the first home environment, copied into the
   project when this template is printed (the source repository holds no compiled output). The
   compile stage checks that copy against a fresh compile and stops when the config's `runtimes`
@@ -315,8 +316,15 @@ class _Builder:
             properties["EncryptionKey"] = self.kms_key
         self.t.add(logical, "AWS::CodeBuild::Project", properties)
 
-    def service_role(self, logical: str, service: str, description: str, statements: list) -> None:
+    def deploy_role_arn(self, env: _Env) -> str:
+        platform = env.config.platform
+        return names.account_role_arn(platform.partition, platform.account, names.deploy_role(self.model, env.name))
+
+    def service_role(self, logical: str, service: str, description: str, statements: list,
+                     name: Optional[str] = None) -> None:
+        """A role of the stack's own; named only where another account's policy names it."""
         self.t.add(logical, "AWS::IAM::Role", {
+            **({"RoleName": name} if name else {}),
             "Description": description,
             "AssumeRolePolicyDocument": cfn.service_trust([service]),
             "Tags": cfn.tags(self.tags)})
@@ -381,8 +389,12 @@ class _Builder:
         ]
         if env.home:
             statements += apply_statements(env.config, env.pointers, json.loads(env.files["triggers.json"]))
+        else:
+            # Apply runs there as the deploy role of the target stack, whose trust names this role.
+            statements.append(statement("AssumeDeployRole", ["sts:AssumeRole"], self.deploy_role_arn(env)))
         self.service_role(logical + "Role", "codebuild.amazonaws.com",
-                          f"CodeBuild: compiles {self.model} and applies it to {env.name}", statements)
+                          f"CodeBuild: compiles {self.model} and applies it to {env.name}", statements,
+                          name=None if env.home else names.compile_role(self.model, env.name))
         build_spec = self.build_env.files["buildspec.yml"]
         variables = [
             ("MLOPSC_VERSION", __version__),
@@ -391,6 +403,10 @@ class _Builder:
             ("MLOPS_BUILD_ENVIRONMENT", self.build_env.name),
             ("MLOPS_BUILDSPEC_SHA256", hashlib.sha256(build_spec.encode("utf-8")).hexdigest()),
         ]
+        if not env.home:
+            variables += [("MLOPS_DEPLOY_ROLE_ARN", self.deploy_role_arn(env)),
+                          ("MLOPS_IMAGES_FROM", self.build_env.naming.registry_host()),
+                          ("MLOPS_IMAGES_TO", env.naming.registry_host())]
         environment = {
             "Type": "LINUX_CONTAINER", "ComputeType": "BUILD_GENERAL1_SMALL", "Image": COMPILE_IMAGE,
             "ImagePullCredentialsType": "CODEBUILD", "PrivilegedMode": False,
@@ -398,8 +414,7 @@ class _Builder:
                 {"Name": "MLOPS_PLATFORM_YAML", "Type": "PARAMETER_STORE",
                  "Value": cfn.platform_parameter(self.platform.data["registry_table"])}],
         }
-        where = "" if env.home else (f" (account {env.config.platform.account}: apply refuses to run there until "
-                                     "a cross-account role exists)")
+        where = "" if env.home else f" (account {env.config.platform.account}, as its deploy role)"
         self.project(logical, env, logical + "Role", package_data.buildspec_text("compile.yml"), environment,
                      f"Compiles {self.model} and applies it to {env.name}{where}")
 

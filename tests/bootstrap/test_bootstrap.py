@@ -50,6 +50,8 @@ pytestmark = pytest.mark.e2e  # checkov, cfn-lint and bootstrap scripts in subpr
 SAMPLE_MODELS = {"churn-fargate": "churn-fargate", "demand-forecast": "demand-forecast", "fraud-lambda": "fraud-scoring"}
 CONNECTION = "arn:aws:codestar-connections:eu-west-1:111111111111:connection/0a1b2c3d-4e5f-6789-abcd-ef0123456789"
 KEY = "arn:aws:kms:eu-west-1:111111111111:key/0b6f5c1e-2a3d-4e5f-9a8b-7c6d5e4f3a2b"
+TARGET_ACCOUNT = "222222222222"  # fraud-scoring's prod
+ORG_ID = "o-a1b2c3d4e5"
 #: CloudFormation takes a template body of at most 51,200 bytes (larger ones go through S3).
 TEMPLATE_BODY_LIMIT = 51_200
 TEMPLATE_S3_LIMIT = 1_000_000
@@ -109,6 +111,14 @@ def templates(shared, tmp_path_factory) -> dict[str, str]:
     for kind in ("ecs", "endpoint"):
         repo = make_repo(long_names, kind, LONG_NAMES_CONFIGS[kind])
         found[f"model-long-names-{kind}"] = bootstrap("model", str(repo), "--platform", str(SAMPLES_PLATFORM))
+    # Cross-account delivery: fraud-scoring's prod is in account 222222222222.
+    found["platform-delivering"] = bootstrap("platform", "--platform", str(SAMPLES_PLATFORM),
+                                             "--target-account", TARGET_ACCOUNT)
+    found["target-fraud-lambda"] = bootstrap("target", str(SAMPLES / "fraud-lambda"), "--platform",
+                                             str(SAMPLES_PLATFORM), "--account", TARGET_ACCOUNT)
+    found["target-fraud-lambda-without-platform"] = bootstrap(
+        "target", str(SAMPLES / "fraud-lambda"), "--platform", str(SAMPLES_PLATFORM), "--account", TARGET_ACCOUNT,
+        "--without-platform", "--org-id", ORG_ID)
     found["model-fraud-lambda-github"] = bootstrap(
         "model", str(SAMPLES / "fraud-lambda"), "--platform", str(SAMPLES_PLATFORM), "--source", "github",
         "--repository", "acme/fraud-scoring", "--branch", "release", "--connection-arn", CONNECTION)
