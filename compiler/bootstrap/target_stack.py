@@ -181,8 +181,11 @@ def _registry_role(t: Template, env: _Env, delivery: PlatformFile, org_id: Optio
     platform = env.config.platform
     model = env.config.name
     naming = env.naming
+    role = names.registry_role(model, env.name)
     statements = [
         statement("IdentifyCaller", ["sts:GetCallerIdentity"], "*"),
+        # mlopsc checks that the role it assumed is this one (compiler/registry/store.py).
+        statement("ReadItself", ["iam:GetRole"], names.account_role_arn(platform.partition, platform.account, role)),
         statement("RegistryItems", ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"],
                   naming.arn("dynamodb", f"table/{platform.registry_table}"),
                   {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": [naming.model_key]}}),
@@ -198,7 +201,7 @@ def _registry_role(t: Template, env: _Env, delivery: PlatformFile, org_id: Optio
         statements.append(statement("PlatformKey", ["kms:Decrypt", "kms:GenerateDataKey"], platform.kms_key))
     logical = t.id(env.name, "RegistryRole")
     t.add(logical, "AWS::IAM::Role", {
-        "RoleName": names.registry_role(model, env.name),
+        "RoleName": role,
         "Description": f"mlopsc registry for {model} in {env.name}, from the delivery account {delivery.account}",
         "AssumeRolePolicyDocument": _trust(delivery, org_id),
         "Policies": [{"PolicyName": "registry", "PolicyDocument": cfn.document(statements)}],
