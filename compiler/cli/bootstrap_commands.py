@@ -39,8 +39,17 @@ def platform_command(platform_file, handler_zip, target_accounts) -> int:
 
     from compiler.bootstrap import stacks
 
-    def build():
-        stack = stacks.platform_stack(Path(platform_file), target_accounts)
+    return _emit(_writing_handler_zip(lambda: stacks.platform_stack(Path(platform_file), target_accounts), handler_zip))
+
+
+def _writing_handler_zip(build, handler_zip):
+    """`build`, then the registry handler's zip written to `handler_zip` (when given) for a valid stack."""
+    from pathlib import Path
+
+    from compiler.bootstrap import stacks
+
+    def built():
+        stack = build()
         if handler_zip and not stack.problems:
             try:
                 stacks.write_handler_zip(Path(handler_zip))
@@ -48,7 +57,7 @@ def platform_command(platform_file, handler_zip, target_accounts) -> int:
                 raise stacks.UsageError(f"cannot write {handler_zip}: {error.strerror or error}") from None
         return stack
 
-    return _emit(build)
+    return built
 
 
 @bootstrap.command("model")
@@ -90,7 +99,9 @@ def model_command(path, platform_file, source_kind, repository, branch, connecti
               help="Leave out the account's platform resources (registry, bucket, bus, topic, cluster, shared roles, "
                    "replication and event forwarding): another model's target stack made them.")
 @click.option("--org-id", help="Trust only principals of this AWS Organization (aws:PrincipalOrgID), e.g. o-a1b2c3d4e5.")
-def target_command(path, platform_file, account, without_platform, org_id) -> int:
+@click.option("--handler-zip", type=click.Path(dir_okay=False),
+              help="Also write the registry handler's Lambda zip (as `bootstrap platform --handler-zip`).")
+def target_command(path, platform_file, account, without_platform, org_id, handler_zip) -> int:
     """Print the target stack of the model at PATH for ACCOUNT, where some of its environments are:
     that account's platform, the deploy role its compile projects assume to apply there, the
     registry role `mlopsc registry` assumes, and the model's roles' policies and log groups there."""
@@ -98,7 +109,8 @@ def target_command(path, platform_file, account, without_platform, org_id) -> in
 
     if org_id is not None and not re.fullmatch(r"o-[a-z0-9]{10,32}", org_id):
         raise click.UsageError(f"--org-id {org_id!r} is not an AWS Organizations id (o- and 10 to 32 letters or digits)")
-    return _emit(lambda: stacks.target_stack(path, platform_file, account, not without_platform, org_id))
+    return _emit(_writing_handler_zip(
+        lambda: stacks.target_stack(path, platform_file, account, not without_platform, org_id), handler_zip))
 
 
 def _accounts(values) -> tuple:
