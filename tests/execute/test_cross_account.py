@@ -45,6 +45,8 @@ MODEL = "fraud-scoring"
 DELIVERY, TARGET = "111111111111", "222222222222"
 ACCOUNT_OF = {"dev": DELIVERY, "prod": TARGET}
 METRICS = {"auc": 0.95, "recall": 0.7, "false_positive_rate": 0.01}
+pytestmark = pytest.mark.e2e  # moto-backed AWS, whole routes
+
 COMPILE_ROLE = names.account_role_arn("aws", DELIVERY, names.compile_role(MODEL, "prod"))
 APPROVER = f"arn:aws:iam::{DELIVERY}:role/ml-approver"
 
