@@ -298,7 +298,9 @@ def test_same_inputs_same_bytes(templates, shared, tmp_path):
     working directory: byte-identical."""
     for args, label in [(["platform", "--platform", str(SAMPLES_PLATFORM)], "platform"),
                         (["model", str(SAMPLES / "fraud-lambda"), "--platform", str(SAMPLES_PLATFORM)], "model-fraud-lambda"),
-                        (["model", str(SAMPLES / "churn-fargate"), "--platform", str(shared)], "model-churn-fargate-shared")]:
+                        (["model", str(SAMPLES / "churn-fargate"), "--platform", str(shared)], "model-churn-fargate-shared"),
+                        (["target", str(SAMPLES / "fraud-lambda"), "--platform", str(SAMPLES_PLATFORM), "--account",
+                          TARGET_ACCOUNT], "target-fraud-lambda")]:
         for seed in ("0", "12345"):
             done = run_cli("bootstrap", *args, cwd=tmp_path, env={"PYTHONHASHSEED": seed})
             assert done.returncode == 0, done.stderr
@@ -736,7 +738,7 @@ def as_list(value) -> list:
 
 def test_star_resources_only_for_actions_aws_cannot_scope(parsed):
     scoped_by_iam_py = {sid: set(actions) for sid, (actions, _) in UNSCOPABLE.items()}
-    for label in model_labels(parsed):
+    for label in model_labels(parsed) + [label for label in parsed if label.startswith("target-")]:
         for name, document in policies_of(parsed[label]).items():
             for statement in document["Statement"]:
                 assert statement["Effect"] == "Allow"
