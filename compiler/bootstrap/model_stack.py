@@ -120,15 +120,18 @@ def template(configs: Sequence[ModelConfig], outputs: Mapping[str, Mapping[str, 
 
 
 class _Builder:
-    def __init__(self, model: str, envs: list, build_env: _Env, platform: PlatformFile, source: Source):
+    def __init__(self, model: str, envs: list, build_env: _Env, platform: PlatformFile, source: Optional[Source],
+                 template: Optional[Template] = None):
+        """`template`: add to it (the target stack adds the model's log groups and policies of its
+        environments, all home there); by default the model stack's own."""
         self.model, self.envs, self.build_env, self.platform, self.source = model, envs, build_env, platform, source
         self.home = build_env.config.platform  # account, region, partition, key of the stack
         self.kms_key = self.home.kms_key
         self.tags = {**build_env.config.tags, "mlops:model": model}
         self.pipeline_name = f"mlops-{model}"
         self.project_log_groups: set = set()
-        self.t = Template(f"mlops delivery pipeline of model {model}: images, logs, roles, CodePipeline "
-                          f"(printed by `mlopsc bootstrap model`, mlopsc {__version__})")
+        self.t = template or Template(f"mlops delivery pipeline of model {model}: images, logs, roles, CodePipeline "
+                                      f"(printed by `mlopsc bootstrap model`, mlopsc {__version__})")
 
     # -- names and ARNs ---------------------------------------------------------------------
     def arn(self, service: str, resource: str, regional: bool = True) -> str:

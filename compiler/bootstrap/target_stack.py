@@ -25,6 +25,7 @@ environments of the model in account ID; FILE is the delivery account's platform
 
 from __future__ import annotations
 
+import json
 from typing import Mapping, Optional, Sequence
 
 from compiler import names
@@ -60,8 +61,7 @@ def template(configs: Sequence[ModelConfig], outputs: Mapping[str, Mapping[str, 
         platform_stack.resources(t, platform)
         _accept_replication(t, platform, delivery)
         _forward_events(t, platform, delivery)
-    builder = _Builder(model, targets, targets[0], platform, source=None)
-    builder.t = t
+    builder = _Builder(model, targets, targets[0], platform, source=None, template=t)
     for env in targets:
         builder.log_groups(env)
     builder.model_roles()
@@ -153,8 +153,6 @@ def _repositories(env: _Env) -> list:
 
 
 def _deploy_role(t: Template, env: _Env, delivery: PlatformFile, org_id: Optional[str]) -> None:
-    import json
-
     model = env.config.name
     compile_role = names.account_role_arn(delivery.partition, delivery.account, names.compile_role(model, env.name))
     statements = apply_statements(env.config, env.pointers, json.loads(env.files["triggers.json"]))
