@@ -89,7 +89,8 @@ class EventRecorder:
             self._apply(write, done)
         origin = raw.get("account")
         if self.account and origin and origin != self.account:
-            # Forwarded from an account this one delivers to (its bus rule): the run is recorded
+            # Forwarded from an account this one delivers to (its bus rule; an event's `account` is
+            # where it occurred: EventBridge Events Reference, "Event structure"): the run is recorded
             # here for the delivery account's view; its versions and pointers are that account's.
             done["forwarded_from"] = origin
             LOG.info(json.dumps(done))

@@ -152,10 +152,10 @@ def _push_image(ecr, repository: str, runtime: str) -> str:
 
 
 def _keep_the_sender_account(mp) -> None:
-    """An event a rule sends to a bus of another account keeps its `account`, the sender's
-    (EventBridge User Guide, "Sending and receiving events between AWS accounts in Amazon
-    EventBridge": the receiving account's rules see the sending account there); moto 5.2.5 puts a
-    copy on that bus with the receiving account's. Here the copy keeps the sender's. And a target
+    """An event a rule sends to a bus of another account keeps its `account`: the top-level fields
+    say the account and region in which the event occurred (EventBridge Events Reference, "Event
+    structure"); moto 5.2.5 puts a copy on that bus with the receiving account's. Here the copy
+    keeps the sender's. And a target
     gets the whole event, `account` included (EventBridge User Guide, "Amazon EventBridge events":
     the event structure); moto's default input template leaves it out."""
     from moto.events.models import Rule
