@@ -402,6 +402,29 @@ def test_train_in_dev_promote_to_prod_deploy_and_roll_back_there(world):
         TableName="mlops-registry", Key={"pk": {"S": f"MODEL#{MODEL}"}, "sk": {"S": "VERSION#prod#v1"}}).get("Item")
 
 
+def test_promote_waits_for_the_images_to_replicate(world):
+    """A version whose image has not reached the target account's registry yet is refused, and
+    nothing is written there."""
+    sfn_dev = world.client(DELIVERY, "stepfunctions")
+    world.runs_in(DELIVERY)
+    _next_second()
+    assert sfn_harness.execute(sfn_dev, "fraud-scoring-dev-retrain", "v3", {"trigger": "schedule"}).status == "SUCCEEDED"
+    world.deliver()
+    _next_second()
+    assert world.registry("approve", str(world.out), "v3", "--env", "dev").exit_code == 0
+    assert wait_for(sfn_dev, world.started[-1]["arn"]).status == "SUCCEEDED"
+    world.deliver()
+    repository, digest = world.images["serve"].split("/", 1)[1].split("@")
+    world.client(TARGET, "ecr").batch_delete_image(repositoryName=repository, imageIds=[{"imageDigest": digest}])
+    world.runs_in(TARGET)
+    started = len(world.started)
+    refused = world.registry("promote", str(world.out), "v3", "--from", "dev", "--env", "prod")
+    assert refused.exit_code == 1
+    assert f"image {repository}@{digest} is not in account 222222222222 yet" in refused.stderr
+    assert not item(world.sessions[TARGET], (f"MODEL#{MODEL}", "VERSION#prod#v3"))
+    assert len(world.started) == started
+
+
 def test_registry_refuses_when_the_registry_role_is_missing(world):
     world.client(TARGET, "iam").delete_role_policy(RoleName=names.registry_role(MODEL, "prod"), PolicyName="registry")
     world.client(TARGET, "iam").delete_role(RoleName=names.registry_role(MODEL, "prod"))
