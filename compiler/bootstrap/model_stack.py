@@ -195,27 +195,24 @@ class _Builder:
             self.t.output(logical + "Uri", get_att(logical, "RepositoryUri"), f"images of runtime {runtime.name}")
 
     def lambda_pull_policy(self, runtime: str) -> dict:
-        """The repository policy that lets Lambda pull the images of the model's functions (Lambda
-        Developer Guide, "Create a Lambda function using a container image", Amazon ECR permissions;
-        another account's function also needs that account named). Set here, once, rather than by
-        the deploying role: ecr:SetRepositoryPolicy would let that role open the repository to anyone."""
+        """The repository policy that lets Lambda pull the images of the model's functions in this
+        account (Lambda Developer Guide, "Create a Lambda function using a container image", Amazon
+        ECR permissions). Set here, once, rather than by the deploying role: ecr:SetRepositoryPolicy
+        would let that role open the repository to anyone. A function in another account pulls from
+        its own account's repository of the same name (the images replicate there), whose policy
+        the target stack sets: no account but this one is named."""
         functions = sorted(
-            (env.config.platform.account,
-             f"arn:{env.config.platform.partition}:lambda:{env.config.platform.region}:{env.config.platform.account}"
-             f":function:{env.config.deploy.function.name}")
+            f"arn:{env.config.platform.partition}:lambda:{env.config.platform.region}:{env.config.platform.account}"
+            f":function:{env.config.deploy.function.name}"
             for env in self.envs
-            if env.config.deploy and env.config.deploy.target == "lambda" and env.config.deploy.runtime == runtime)
+            if env.home and env.config.deploy and env.config.deploy.target == "lambda"
+            and env.config.deploy.runtime == runtime)
         if not functions:
             return {}
-        statements = [{"Sid": "LambdaPull", "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
-                       "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
-                       "Condition": {"StringLike": {"aws:sourceArn": sorted({arn for _, arn in functions})}}}]
-        others = sorted({account for account, _ in functions if account != self.home.account})
-        if others:
-            statements.append({"Sid": "LambdaPullOtherAccounts", "Effect": "Allow",
-                               "Principal": {"AWS": [f"arn:{self.home.partition}:iam::{a}:root" for a in others]},
-                               "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]})
-        return {"RepositoryPolicyText": {"Version": "2012-10-17", "Statement": statements}}
+        return {"RepositoryPolicyText": {"Version": "2012-10-17", "Statement": [
+            {"Sid": "LambdaPull", "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
+             "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+             "Condition": {"StringLike": {"aws:sourceArn": sorted(set(functions))}}}]}}
 
     def log_groups(self, env: _Env) -> None:
         """The environment's log groups: its state machines' (the manifest's target) and, when it

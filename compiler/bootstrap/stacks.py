@@ -64,8 +64,8 @@ def target_stack(path: str, platform_path: Optional[str], account: str, with_pla
     configs, outputs, found = compiled
     text = to_json(target.template(configs, outputs, found, account, with_platform, org_id))
     _check_template_size(text, len(configs))
-    notes = [f"deploy it in account {account} before the model stack's first run there, and the delivery "
-             f"account's platform stack printed with `--target-account {account}` (image replication, events)"]
+    notes = [f"deploy it in account {account} first (it makes the repositories the images replicate to), then the "
+             f"delivery account's platform stack printed with `--target-account {account}` (image replication, events)"]
     if with_platform:
         notes.append(_platform_notes(found)[0])
     return Stack(text=text, notes=tuple(notes))

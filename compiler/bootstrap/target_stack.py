@@ -20,7 +20,11 @@ environments of the model in account ID; FILE is the delivery account's platform
   - the registry role that `mlopsc registry` assumes from the delivery account to read this
     environment's registry, approve, promote into it and roll back (its items only);
   - the model's log groups and the pipeline and task policies of compiler/render/iam/, as the
-    model stack makes them for its home environments.
+    model stack makes them for its home environments;
+  - the model's ECR repositories, as the model stack makes them (immutable tags, scan on push,
+    KMS, lifecycle, Lambda's pull of the model's functions here): replication fills them (it
+    creates a missing repository with default settings only), so deploy this stack before the
+    delivery account's platform stack replicates to the account.
 """
 
 from __future__ import annotations
@@ -62,6 +66,7 @@ def template(configs: Sequence[ModelConfig], outputs: Mapping[str, Mapping[str, 
         _accept_replication(t, platform, delivery)
         _forward_events(t, platform, delivery)
     builder = _Builder(model, targets, targets[0], platform, source=None, template=t)
+    builder.repositories()  # where the images replicate to, made as the delivery account's are
     for env in targets:
         builder.log_groups(env)
     builder.model_roles()

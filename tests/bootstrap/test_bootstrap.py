@@ -451,10 +451,16 @@ def test_lambda_may_pull_the_serve_images_of_the_models_functions_only(parsed):
     assert (pull["Principal"], sorted(pull["Action"])) == (
         {"Service": "lambda.amazonaws.com"}, ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"])
     assert pull["Condition"] == {"StringLike": {"aws:sourceArn": [
-        "arn:aws:lambda:eu-west-1:111111111111:function:fraud-scoring",
-        "arn:aws:lambda:eu-west-1:222222222222:function:fraud-scoring"]}}
-    # prod's function is in another account: that account is named too (cross-account pull).
-    assert statements["LambdaPullOtherAccounts"]["Principal"] == {"AWS": ["arn:aws:iam::222222222222:root"]}
+        "arn:aws:lambda:eu-west-1:111111111111:function:fraud-scoring"]}}
+    # prod's function (account 222222222222) pulls the replicated image from its own account's
+    # repository, whose policy the target stack sets: no other account is named here.
+    assert set(statements) == {"LambdaPull"}
+    target = resources_of(parsed["target-fraud-lambda"], "AWS::ECR::Repository")
+    assert {r["Properties"]["RepositoryName"]: r["Properties"].get("RepositoryPolicyText") for r in target.values()} == {
+        "fraud-scoring/features": None, "fraud-scoring/train": None, "fraud-scoring/serve": {
+            "Version": "2012-10-17", "Statement": [dict(pull, Condition={"StringLike": {"aws:sourceArn": [
+                "arn:aws:lambda:eu-west-1:222222222222:function:fraud-scoring"]}})]}}
+    assert all(r["Properties"]["ImageTagMutability"] == "IMMUTABLE" for r in target.values())
     for label in model_labels(parsed):
         for statement in (s for p in policies_of(parsed[label]).values() for s in p["Statement"]):
             assert "ecr:SetRepositoryPolicy" not in as_list(statement["Action"]), (label, statement)
@@ -570,7 +576,8 @@ def test_the_target_account_gets_its_platform_once_and_the_models_policies(parse
                       "AWS::ECS::Cluster", "AWS::ECR::RegistryPolicy", "AWS::Events::Rule", "AWS::Lambda::Function"}
     assert not {r["Type"] for r in bare["Resources"].values()} & platform_kinds
     assert set(bare["Resources"]) == {"ProdDeployRole", "ProdRegistryRole", "ProdPipelinePolicy", "ProdTaskPolicy",
-                                      "ProdStateMachinesLogGroup", "ProdTasksLogGroup"}
+                                      "ProdStateMachinesLogGroup", "ProdTasksLogGroup", "RepositoryFeatures",
+                                      "RepositoryServe", "RepositoryTrain"}
     documents = iam.policies(Naming(prod), asl.definitions(Naming(prod)))
     for role in ("pipeline", "task"):
         policy = full["Resources"][f"Prod{cfn.camel(role)}Policy"]

@@ -220,6 +220,15 @@ def _target_stack(world: World, template: dict) -> None:
             for policy in properties["Policies"]:
                 iam.put_role_policy(RoleName=properties["RoleName"], PolicyName=policy["PolicyName"],
                                     PolicyDocument=json.dumps(policy["PolicyDocument"]))
+    ecr = world.client(TARGET, "ecr")
+    for resource in template["Resources"].values():
+        if resource["Type"] == "AWS::ECR::Repository":  # where the images replicate to
+            properties = resource["Properties"]
+            ecr.create_repository(repositoryName=properties["RepositoryName"],
+                                  imageTagMutability=properties["ImageTagMutability"])
+            if "RepositoryPolicyText" in properties:
+                ecr.set_repository_policy(repositoryName=properties["RepositoryName"],
+                                          policyText=json.dumps(properties["RepositoryPolicyText"]))
     rule = template["Resources"]["ForwardEventsRule"]["Properties"]
     iam.create_role(RoleName="mlops-event-forwarder", AssumeRolePolicyDocument=json.dumps(
         template["Resources"]["EventForwarderRole"]["Properties"]["AssumeRolePolicyDocument"]))
@@ -278,9 +287,7 @@ def world(tmp_path_factory):
                 repository = pointer["repository"].split("/", 1)[1]
                 digest, manifest = _push_image(world.client(DELIVERY, "ecr"), repository, runtime)
                 world.images[runtime] = f"{pointer['repository']}@{digest}"
-                replicated = world.client(TARGET, "ecr")
-                with contextlib.suppress(replicated.exceptions.RepositoryAlreadyExistsException):
-                    replicated.create_repository(repositoryName=repository)
+                replicated = world.client(TARGET, "ecr")  # the target stack made the repository
                 assert replicated.put_image(repositoryName=repository, imageManifest=manifest)["image"]["imageId"][
                     "imageDigest"] == digest
             digest = world.images["serve"].rsplit(":", 1)[1]
