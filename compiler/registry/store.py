@@ -201,18 +201,23 @@ class EnvironmentRegistry:
                           "promote what ran: wait for its deployment there (`mlopsc registry history`)")
         copied = items.promoted_item(found, self.place.environment, self._who(), now())
         if across:
+            if self._get(items.version_sk(self.place.environment, version)) is not None:
+                self._refuse_promoted_twice(version)  # before copying its model data again
             copied = self._carried_over(copied, source)
         try:
             self._call("copy the version", self.clients.dynamodb.put_item, TableName=self.place.table,
                        Item=items.to_item(copied), ConditionExpression="attribute_not_exists(pk)")
         except _ConditionFailed:
-            existing = self.version(version)
-            raise Refused(f"{self._name}: version '{version}' is already here ({existing.get('approval')})",
-                          f"to deploy it again: mlopsc registry rollback OUT --env {self.place.environment} "
-                          f"--to {version}") from None
+            self._refuse_promoted_twice(version)
         if releases:
             self._release(version)
         return self._publish_approved(version, "promote", f"promoted from {source.place.environment}")
+
+    def _refuse_promoted_twice(self, version: str) -> None:
+        existing = self.version(version)
+        raise Refused(f"{self._name}: version '{version}' is already here ({existing.get('approval')})",
+                      f"to deploy it again: mlopsc registry rollback OUT --env {self.place.environment} "
+                      f"--to {version}") from None
 
     def _carried_over(self, copied: dict, source: "EnvironmentRegistry") -> dict:
         """A version from another account, as this account runs it: its images, by the same digests,

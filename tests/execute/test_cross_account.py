@@ -215,11 +215,7 @@ def _target_stack(world: World, template: dict) -> None:
     for resource in template["Resources"].values():
         properties = resource["Properties"]
         if resource["Type"] == "AWS::IAM::Role" and properties.get("RoleName", "").startswith(f"mlops-{MODEL}-"):
-            iam.create_role(RoleName=properties["RoleName"],
-                            AssumeRolePolicyDocument=json.dumps(properties["AssumeRolePolicyDocument"]))
-            for policy in properties["Policies"]:
-                iam.put_role_policy(RoleName=properties["RoleName"], PolicyName=policy["PolicyName"],
-                                    PolicyDocument=json.dumps(policy["PolicyDocument"]))
+            _create_role(iam, properties)
     ecr = world.client(TARGET, "ecr")
     for resource in template["Resources"].values():
         if resource["Type"] == "AWS::ECR::Repository":  # where the images replicate to
@@ -235,6 +231,15 @@ def _target_stack(world: World, template: dict) -> None:
     events.put_rule(Name=rule["Name"], EventBusName="mlops", State="ENABLED", EventPattern=json.dumps(rule["EventPattern"]))
     events.put_targets(Rule=rule["Name"], EventBusName="mlops", Targets=[
         {"Id": "delivery", "Arn": rule["Targets"][0]["Arn"], "RoleArn": f"arn:aws:iam::{TARGET}:role/mlops-event-forwarder"}])
+
+
+def _create_role(iam, properties: dict) -> None:
+    """A role of the target stack: its trust and inline policies as printed."""
+    iam.create_role(RoleName=properties["RoleName"],
+                    AssumeRolePolicyDocument=json.dumps(properties["AssumeRolePolicyDocument"]))
+    for policy in properties["Policies"]:
+        iam.put_role_policy(RoleName=properties["RoleName"], PolicyName=policy["PolicyName"],
+                            PolicyDocument=json.dumps(policy["PolicyDocument"]))
 
 
 def _apply(world: World, out, env: str, images: dict, role: dict) -> apply.Outcome:
@@ -280,15 +285,17 @@ def world(tmp_path_factory):
             _platform(world, DELIVERY, out["dev"])
             world.runs_in(TARGET)
             _platform(world, TARGET, out["prod"])
-            _target_stack(world, json.loads(target.stdout))
+            world.template = json.loads(target.stdout)
+            _target_stack(world, world.template)
             # The Build stage pushes each runtime's image here; ECR replicates it to the target account.
-            world.images = {}
+            world.images, world.manifests = {}, {}
             for runtime, pointer in json.loads((out["dev"] / MODEL / "dev" / "pointers.json").read_text())["images"].items():
                 repository = pointer["repository"].split("/", 1)[1]
                 digest, manifest = _push_image(world.client(DELIVERY, "ecr"), repository, runtime)
                 world.images[runtime] = f"{pointer['repository']}@{digest}"
-                replicated = world.client(TARGET, "ecr")  # the target stack made the repository
-                assert replicated.put_image(repositoryName=repository, imageManifest=manifest)["image"]["imageId"][
+                world.manifests[runtime] = manifest
+                target_ecr = world.client(TARGET, "ecr")  # the target stack made the repository
+                assert target_ecr.put_image(repositoryName=repository, imageManifest=manifest)["image"]["imageId"][
                     "imageDigest"] == digest
             digest = world.images["serve"].rsplit(":", 1)[1]
             world.runs_in(DELIVERY)
@@ -305,21 +312,22 @@ def world(tmp_path_factory):
             assert dev.failure is None, dev.failure
             _settle(world, DELIVERY)
             world.deliver()
+            # prod, as compile.yml applies it: the compile role assumes prod's deploy role (role
+            # chaining), the Build stage's images.json is taken from the target account's registry
+            # (same digests), and apply runs there.
+            world.runs_in(TARGET)
+            deploy_role = credentials(f"arn:aws:iam::{TARGET}:role/{names.deploy_role(MODEL, 'prod')}")
+            world.prod = _apply(world, world.out, "prod", replicated(world), deploy_role)
+            assert world.prod.failure is None, world.prod.failure
+            _settle(world, TARGET)
+            world.deliver()
             yield world
 
 
 def test_prod_is_applied_as_its_deploy_role_with_the_replicated_images(world):
-    """compile.yml for prod: the compile role assumes prod's deploy role (role chaining), the Build
-    stage's images.json is taken from the target account's registry (same digests), and apply
-    runs there, refusing nothing: its account check sees the target account."""
-    world.runs_in(TARGET)
-    deploy_role = credentials(f"arn:aws:iam::{TARGET}:role/{names.deploy_role(MODEL, 'prod')}")
-    images = {runtime: uri.replace(f"{DELIVERY}.dkr.ecr.", f"{TARGET}.dkr.ecr.") for runtime, uri in world.images.items()}
-    outcome = _apply(world, world.out, "prod", images, deploy_role)
-    assert outcome.failure is None, outcome.failure
-    assert outcome.account == TARGET
-    _settle(world, TARGET)
-    world.deliver()
+    """Apply, as prod's deploy role, refused nothing: its account check saw the target account."""
+    assert world.prod.account == TARGET
+    images = replicated(world)
     machines = {m["name"] for m in world.client(TARGET, "stepfunctions").list_state_machines()["stateMachines"]}
     assert {"fraud-scoring-prod-retrain", "fraud-scoring-prod-deploy"} <= machines
     assert not any("-prod-" in m["name"] for m in world.client(DELIVERY, "stepfunctions").list_state_machines()[
@@ -383,6 +391,8 @@ def test_train_in_dev_promote_to_prod_deploy_and_roll_back_there(world):
     assert sorted(o["Key"] for o in copies) == sorted(o["Key"] for o in originals) != []
     function = world.client(TARGET, "lambda").get_function(FunctionName="fraud-scoring")["Code"]
     assert function["ImageUri"].startswith(f"{TARGET}.dkr.ecr.")
+    again = world.registry("promote", str(world.out), "v1", "--from", "dev", "--env", "prod")
+    assert again.exit_code == 1 and "version 'v1' is already here (approved)" in again.stderr
     # Rolled back there, from the delivery account.
     _next_second()
     rolled = world.registry("rollback", str(world.out), "--env", "prod", "--to", "v1")
@@ -414,6 +424,7 @@ def test_promote_waits_for_the_images_to_replicate(world):
     nothing is written there."""
     sfn_dev = world.client(DELIVERY, "stepfunctions")
     world.runs_in(DELIVERY)
+    world.harness.stages.metrics = METRICS
     _next_second()
     assert sfn_harness.execute(sfn_dev, "fraud-scoring-dev-retrain", "v3", {"trigger": "schedule"}).status == "SUCCEEDED"
     world.deliver()
@@ -422,20 +433,28 @@ def test_promote_waits_for_the_images_to_replicate(world):
     assert wait_for(sfn_dev, world.started[-1]["arn"]).status == "SUCCEEDED"
     world.deliver()
     repository, digest = world.images["serve"].split("/", 1)[1].split("@")
-    world.client(TARGET, "ecr").batch_delete_image(repositoryName=repository, imageIds=[{"imageDigest": digest}])
-    world.runs_in(TARGET)
-    started = len(world.started)
-    refused = world.registry("promote", str(world.out), "v3", "--from", "dev", "--env", "prod")
-    assert refused.exit_code == 1
-    assert f"image {repository}@{digest} is not in account 222222222222 yet" in refused.stderr
-    assert not item(world.sessions[TARGET], (f"MODEL#{MODEL}", "VERSION#prod#v3"))
-    assert len(world.started) == started
+    ecr = world.client(TARGET, "ecr")
+    ecr.batch_delete_image(repositoryName=repository, imageIds=[{"imageDigest": digest}])
+    try:
+        world.runs_in(TARGET)
+        started = len(world.started)
+        refused = world.registry("promote", str(world.out), "v3", "--from", "dev", "--env", "prod")
+        assert refused.exit_code == 1
+        assert f"image {repository}@{digest} is not in account 222222222222 yet" in refused.stderr
+        assert not item(world.sessions[TARGET], (f"MODEL#{MODEL}", "VERSION#prod#v3"))
+        assert len(world.started) == started
+    finally:  # replicated after all: the other tests of the module find it
+        ecr.put_image(repositoryName=repository, imageManifest=world.manifests["serve"])
 
 
 def test_registry_refuses_when_the_registry_role_is_missing(world):
-    world.client(TARGET, "iam").delete_role_policy(RoleName=names.registry_role(MODEL, "prod"), PolicyName="registry")
-    world.client(TARGET, "iam").delete_role(RoleName=names.registry_role(MODEL, "prod"))
-    refused = world.registry("list", str(world.out), "--env", "prod")
+    iam = world.client(TARGET, "iam")
+    iam.delete_role_policy(RoleName=names.registry_role(MODEL, "prod"), PolicyName="registry")
+    iam.delete_role(RoleName=names.registry_role(MODEL, "prod"))
+    try:
+        refused = world.registry("list", str(world.out), "--env", "prod")
+    finally:  # the target stack's again, for the other tests of the module
+        _create_role(iam, world.template["Resources"]["ProdRegistryRole"]["Properties"])
     assert refused.exit_code == 1
     assert ("its registry is in account 222222222222, but the credentials are of account 111111111111, and cannot "
             "assume its registry role arn:aws:iam::222222222222:role/mlops-fraud-scoring-prod-registry") in refused.stderr
