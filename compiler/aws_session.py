@@ -20,7 +20,8 @@ from compiler.errors import AwsError, MissingDependency
 #: Attempts per call in botocore's standard retry mode, the first call included; the standard
 #: AWS_MAX_ATTEMPTS variable overrides it.
 DEFAULT_MAX_ATTEMPTS = 6
-SERVICES = ("cloudwatch", "dynamodb", "ecs", "events", "iam", "lambda", "s3", "sagemaker", "stepfunctions", "sts")
+SERVICES = ("cloudwatch", "dynamodb", "ecr", "ecs", "events", "iam", "lambda", "s3", "sagemaker", "stepfunctions",
+            "sts")
 
 _DENIED = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"}
 _BAD_CREDENTIALS = {"UnrecognizedClientException", "InvalidClientTokenId", "ExpiredTokenException", "ExpiredToken",

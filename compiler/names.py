@@ -115,6 +115,25 @@ def role_name(arn: str) -> str:
 #: AlgorithmSpecification): SageMaker runs the image as `docker run IMAGE train` ("How Amazon
 #: SageMaker AI Runs Your Training Image"). The stage's command reaches the container in this
 #: variable (its training definition's Environment), a JSON array, for the image's `train` to run.
+#: Roles of cross-account delivery (docs/bootstrap.md): the compile project's role of an environment
+#: in another account (in the delivery account), the role it assumes there to apply, and the role
+#: `mlopsc registry` assumes there. Names within IAM's 64 characters (model 32, environment 16).
+def compile_role(model: str, environment: str) -> str:
+    return f"mlops-{model}-{environment}-apply"
+
+
+def deploy_role(model: str, environment: str) -> str:
+    return f"mlops-{model}-{environment}-deploy"
+
+
+def registry_role(model: str, environment: str) -> str:
+    return f"mlops-{model}-{environment}-registry"
+
+
+def account_role_arn(partition: str, account: str, name: str) -> str:
+    return f"arn:{partition}:iam::{account}:role/{name}"
+
+
 COMMAND_VARIABLE = "MLOPS_COMMAND"
 #: SageMaker's limit on a value of a tuning job's Environment (HyperParameterTrainingJobEnvironmentValue).
 COMMAND_VALUE_LIMIT = 512

@@ -48,6 +48,7 @@ class Target:
     log_group: str
     event_bus: str
     tags: Mapping[str, str]
+    artifact_bucket: Optional[str] = None  # not in manifests of mlopsc before cross-account promotion
 
     @property
     def name_prefix(self) -> str:
@@ -116,7 +117,8 @@ def _environment(out: Path, directory: Path) -> CompiledEnvironment:
         target=Target(model=manifest["model"], environment=manifest["environment"], account=target["account"],
                       region=target["region"], partition=target["partition"],
                       pipeline_role=target["pipeline_role"], task_role=target["task_role"],
-                      log_group=target["log_group"], event_bus=target["event_bus"], tags=dict(target["tags"])),
+                      log_group=target["log_group"], event_bus=target["event_bus"], tags=dict(target["tags"]),
+                      artifact_bucket=target.get("artifact_bucket")),
         definitions={name.split(".")[0]: data for name, data in sorted(parsed.items()) if name.endswith(".asl.json")},
         pointers=parsed["pointers.json"],
         triggers=parsed["triggers.json"],

@@ -11,8 +11,9 @@ Decisions (see docs/bootstrap.md):
 
 - The stack lives in the platform file's account and region. Environments there are the
   stack's *home* environments: their log groups, roles and apply permissions are made here. An
-  environment in another account still gets its stage, whose apply refuses to run (wrong account)
-  until cross-account roles exist; this stack does not build them.
+  environment in another account gets its stage too, whose compile project (its role named
+  `mlops-<model>-<env>-apply`, which the other account's trust policy names) may only assume the
+  deploy role that `mlopsc bootstrap target` makes there (compiler/bootstrap/target_stack.py).
 - The Build stage runs the buildspec.yml compiled for the first home environment, copied into the
   project when this template is printed (the source repository holds no compiled output). The
   compile stage checks that copy against a fresh compile and stops when the config's `runtimes`
@@ -120,15 +121,18 @@ def template(configs: Sequence[ModelConfig], outputs: Mapping[str, Mapping[str, 
 
 
 class _Builder:
-    def __init__(self, model: str, envs: list, build_env: _Env, platform: PlatformFile, source: Source):
+    def __init__(self, model: str, envs: list, build_env: _Env, platform: PlatformFile, source: Optional[Source],
+                 template: Optional[Template] = None):
+        """`template`: add to it (the target stack adds the model's log groups and policies of its
+        environments, all home there); by default the model stack's own."""
         self.model, self.envs, self.build_env, self.platform, self.source = model, envs, build_env, platform, source
         self.home = build_env.config.platform  # account, region, partition, key of the stack
         self.kms_key = self.home.kms_key
         self.tags = {**build_env.config.tags, "mlops:model": model}
         self.pipeline_name = f"mlops-{model}"
         self.project_log_groups: set = set()
-        self.t = Template(f"mlops delivery pipeline of model {model}: images, logs, roles, CodePipeline "
-                          f"(printed by `mlopsc bootstrap model`, mlopsc {__version__})")
+        self.t = template or Template(f"mlops delivery pipeline of model {model}: images, logs, roles, CodePipeline "
+                                      f"(printed by `mlopsc bootstrap model`, mlopsc {__version__})")
 
     # -- names and ARNs ---------------------------------------------------------------------
     def arn(self, service: str, resource: str, regional: bool = True) -> str:
@@ -192,27 +196,24 @@ class _Builder:
             self.t.output(logical + "Uri", get_att(logical, "RepositoryUri"), f"images of runtime {runtime.name}")
 
     def lambda_pull_policy(self, runtime: str) -> dict:
-        """The repository policy that lets Lambda pull the images of the model's functions (Lambda
-        Developer Guide, "Create a Lambda function using a container image", Amazon ECR permissions;
-        another account's function also needs that account named). Set here, once, rather than by
-        the deploying role: ecr:SetRepositoryPolicy would let that role open the repository to anyone."""
+        """The repository policy that lets Lambda pull the images of the model's functions in this
+        account (Lambda Developer Guide, "Create a Lambda function using a container image", Amazon
+        ECR permissions). Set here, once, rather than by the deploying role: ecr:SetRepositoryPolicy
+        would let that role open the repository to anyone. A function in another account pulls from
+        its own account's repository of the same name (the images replicate there), whose policy
+        the target stack sets: no account but this one is named."""
         functions = sorted(
-            (env.config.platform.account,
-             f"arn:{env.config.platform.partition}:lambda:{env.config.platform.region}:{env.config.platform.account}"
-             f":function:{env.config.deploy.function.name}")
+            f"arn:{env.config.platform.partition}:lambda:{env.config.platform.region}:{env.config.platform.account}"
+            f":function:{env.config.deploy.function.name}"
             for env in self.envs
-            if env.config.deploy and env.config.deploy.target == "lambda" and env.config.deploy.runtime == runtime)
+            if env.home and env.config.deploy and env.config.deploy.target == "lambda"
+            and env.config.deploy.runtime == runtime)
         if not functions:
             return {}
-        statements = [{"Sid": "LambdaPull", "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
-                       "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
-                       "Condition": {"StringLike": {"aws:sourceArn": sorted({arn for _, arn in functions})}}}]
-        others = sorted({account for account, _ in functions if account != self.home.account})
-        if others:
-            statements.append({"Sid": "LambdaPullOtherAccounts", "Effect": "Allow",
-                               "Principal": {"AWS": [f"arn:{self.home.partition}:iam::{a}:root" for a in others]},
-                               "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]})
-        return {"RepositoryPolicyText": {"Version": "2012-10-17", "Statement": statements}}
+        return {"RepositoryPolicyText": {"Version": "2012-10-17", "Statement": [
+            {"Sid": "LambdaPull", "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
+             "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+             "Condition": {"StringLike": {"aws:sourceArn": sorted(set(functions))}}}]}}
 
     def log_groups(self, env: _Env) -> None:
         """The environment's log groups: its state machines' (the manifest's target) and, when it
@@ -316,8 +317,15 @@ class _Builder:
             properties["EncryptionKey"] = self.kms_key
         self.t.add(logical, "AWS::CodeBuild::Project", properties)
 
-    def service_role(self, logical: str, service: str, description: str, statements: list) -> None:
+    def deploy_role_arn(self, env: _Env) -> str:
+        platform = env.config.platform
+        return names.account_role_arn(platform.partition, platform.account, names.deploy_role(self.model, env.name))
+
+    def service_role(self, logical: str, service: str, description: str, statements: list,
+                     name: Optional[str] = None) -> None:
+        """A role of the stack's own; named only where another account's policy names it."""
         self.t.add(logical, "AWS::IAM::Role", {
+            **({"RoleName": name} if name else {}),
             "Description": description,
             "AssumeRolePolicyDocument": cfn.service_trust([service]),
             "Tags": cfn.tags(self.tags)})
@@ -383,8 +391,12 @@ class _Builder:
         ]
         if env.home:
             statements += apply_statements(env.config, env.pointers, json.loads(env.files["triggers.json"]))
+        else:
+            # Apply runs there as the deploy role of the target stack, whose trust names this role.
+            statements.append(statement("AssumeDeployRole", ["sts:AssumeRole"], self.deploy_role_arn(env)))
         self.service_role(logical + "Role", "codebuild.amazonaws.com",
-                          f"CodeBuild: compiles {self.model} and applies it to {env.name}", statements)
+                          f"CodeBuild: compiles {self.model} and applies it to {env.name}", statements,
+                          name=None if env.home else names.compile_role(self.model, env.name))
         build_spec = self.build_env.files["buildspec.yml"]
         variables = [
             ("MLOPSC_VERSION", __version__),
@@ -393,6 +405,10 @@ class _Builder:
             ("MLOPS_BUILD_ENVIRONMENT", self.build_env.name),
             ("MLOPS_BUILDSPEC_SHA256", hashlib.sha256(build_spec.encode("utf-8")).hexdigest()),
         ]
+        if not env.home:
+            variables += [("MLOPS_DEPLOY_ROLE_ARN", self.deploy_role_arn(env)),
+                          ("MLOPS_IMAGES_FROM", self.build_env.naming.registry_host()),
+                          ("MLOPS_IMAGES_TO", env.naming.registry_host())]
         environment = {
             "Type": "LINUX_CONTAINER", "ComputeType": "BUILD_GENERAL1_SMALL", "Image": COMPILE_IMAGE,
             "ImagePullCredentialsType": "CODEBUILD", "PrivilegedMode": False,
@@ -400,8 +416,7 @@ class _Builder:
                 {"Name": "MLOPS_PLATFORM_YAML", "Type": "PARAMETER_STORE",
                  "Value": cfn.platform_parameter(self.platform.data["registry_table"])}],
         }
-        where = "" if env.home else (f" (account {env.config.platform.account}: apply refuses to run there until "
-                                     "a cross-account role exists)")
+        where = "" if env.home else f" (account {env.config.platform.account}, as its deploy role)"
         self.project(logical, env, logical + "Role", package_data.buildspec_text("compile.yml"), environment,
                      f"Compiles {self.model} and applies it to {env.name}{where}")
 

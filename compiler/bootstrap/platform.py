@@ -25,7 +25,7 @@ from __future__ import annotations
 from compiler import names
 from compiler.bootstrap import BootstrapError, cfn
 from compiler.bootstrap.cfn import NO_CMK, Template, get_att, ref, sub
-from compiler.bootstrap.platform_file import ROLES, PlatformFile
+from compiler.bootstrap.platform_file import ROLES, PlatformFile, PlatformNames
 from compiler.registry import package
 from compiler.render import iam
 
@@ -36,10 +36,24 @@ STANDARD_PARAMETER_LIMIT = 4096
 ADVANCED_PARAMETER_LIMIT = 8192
 
 
-def template(platform: PlatformFile) -> dict:
+def template(platform: PlatformFile, target_accounts: tuple = ()) -> dict:
+    """The platform stack; `target_accounts` receive deployments from this one (cross-account
+    delivery, docs/bootstrap.md): the model images replicate to them, and their events may reach
+    this account's bus."""
     t = Template(f"mlops platform: registry {platform.data['registry_table']}, artifacts "
                  f"{platform.data['artifact_bucket']} (printed by `mlopsc bootstrap platform`)")
     t.require_account(platform.account, platform.region, "the platform file")
+    resources(t, platform)
+    _codeartifact(t, platform)  # the builds run in this account
+    _platform_parameter(t, platform)
+    if target_accounts:
+        _deliver_to(t, platform, sorted(set(target_accounts)))
+    return t.build()
+
+
+def resources(t: Template, platform: PlatformNames) -> None:
+    """What every account running the pipelines needs: the platform stack's resources, and a
+    target stack's (compiler/bootstrap/target_stack.py) but for the platform file's parameter."""
     _registry(t, platform)
     _buckets(t, platform)
     _events_and_notifications(t, platform)
@@ -61,13 +75,37 @@ def template(platform: PlatformFile) -> dict:
             "AssumeRolePolicyDocument": cfn.pinned_trust(iam.TRUSTED_SERVICES[role], platform.account),
             "Tags": cfn.tags(TAGS)})
         t.output(logical + "Arn", get_att(logical, "Arn"), f"the shared {role} role")
-    _codeartifact(t, platform)
-    _platform_parameter(t, platform)
     _registry_handler(t, platform)
-    return t.build()
 
 
-def _registry(t: Template, platform: PlatformFile) -> None:
+def bus_arn(platform: PlatformNames) -> str:
+    return f"arn:{platform.partition}:events:{platform.region}:{platform.account}:event-bus/{platform.event_bus}"
+
+
+def _deliver_to(t: Template, platform: PlatformFile, accounts: list) -> None:
+    """What the delivery account grants the accounts it delivers to.
+
+    - ECR replication of this registry's images to theirs (ECR User Guide, "Private image
+      replication in Amazon ECR"): the digest stays the same, so a version's images, named by
+      digest, exist in the target account's repositories of the same name, which is where
+      their compiled environments look for them. The registry holds only the models'
+      repositories, so it replicates all of them; the target registries' policies accept them.
+    - The pipelines' events (source `mlops.*`) that their rules forward to this bus (EventBridge
+      User Guide, "Sending and receiving events between AWS accounts in Amazon EventBridge"): the
+      registry's rule here records them, so `mlopsc registry` here sees what ran there."""
+    t.add("ImageReplication", "AWS::ECR::ReplicationConfiguration", {"ReplicationConfiguration": {"Rules": [
+        {"Destinations": [{"Region": platform.region, "RegistryId": account} for account in accounts]}]}})
+    bus = platform.event_bus
+    for account in accounts:
+        t.add(t.id("EventsFrom", account), "AWS::Events::EventBusPolicy", {
+            "EventBusName": bus if bus == "default" else ref("EventBus"),
+            "StatementId": f"mlops-events-from-{account}",
+            "Statement": {"Effect": "Allow", "Principal": {"AWS": f"arn:{platform.partition}:iam::{account}:root"},
+                          "Action": "events:PutEvents", "Resource": bus_arn(platform),
+                          "Condition": {"StringLike": {"events:source": "mlops.*"}}}})
+
+
+def _registry(t: Template, platform: PlatformNames) -> None:
     encryption = {"SSEEnabled": True}
     if platform.kms_key:
         encryption.update(SSEType="KMS", KMSMasterKeyId=platform.kms_key)
@@ -90,7 +128,7 @@ def access_log_bucket_name(account: str, region: str) -> str:
     return f"mlops-access-logs-{account}-{region}"
 
 
-def _buckets(t: Template, platform: PlatformFile) -> None:
+def _buckets(t: Template, platform: PlatformNames) -> None:
     logs = access_log_bucket_name(platform.account, platform.region)
     # Server access logs go to a bucket of their own (S3 delivers them only to SSE-S3 buckets).
     t.add("AccessLogBucket", "AWS::S3::Bucket", cfn.bucket_properties(None, {
@@ -123,7 +161,7 @@ def _buckets(t: Template, platform: PlatformFile) -> None:
     t.output("ArtifactBucketArn", get_att("ArtifactBucket", "Arn"), "pipeline data, stage outputs, model artifacts")
 
 
-def _access_log_policy(platform: PlatformFile) -> dict:
+def _access_log_policy(platform: PlatformNames) -> dict:
     """S3 may deliver access logs of this account's buckets; nothing else writes here, and only TLS."""
     policy = cfn.tls_only_policy("AccessLogBucket")
     policy["PolicyDocument"]["Statement"].append({
@@ -133,7 +171,7 @@ def _access_log_policy(platform: PlatformFile) -> dict:
     return policy
 
 
-def _events_and_notifications(t: Template, platform: PlatformFile) -> None:
+def _events_and_notifications(t: Template, platform: PlatformNames) -> None:
     if platform.event_bus != "default":
         t.add("EventBus", "AWS::Events::EventBus", {"Name": platform.event_bus, "Tags": cfn.tags(TAGS)})
         t.output("EventBusArn", get_att("EventBus", "Arn"), "the bus the pipelines publish their events to")
@@ -158,7 +196,7 @@ def _events_and_notifications(t: Template, platform: PlatformFile) -> None:
     t.output("NotificationTopicArn", ref("NotificationTopic"), "failures, time-outs and approvals")
 
 
-def _notification_key(t: Template, platform: PlatformFile) -> str:
+def _notification_key(t: Template, platform: PlatformNames) -> str:
     """The topic's own key when the platform has none. Not the AWS managed `alias/aws/sns`: its
     policy cannot be changed, and CloudWatch alarms cannot publish to a topic encrypted with it
     (SNS guide, "Enable compatibility between event sources from AWS services and encrypted
@@ -283,7 +321,7 @@ def _model_packages_rule(t: Template, name: str) -> None:
         "SourceArn": get_att("RegistryModelPackagesRule", "Arn")})
 
 
-def _registry_handler(t: Template, platform: PlatformFile) -> None:
+def _registry_handler(t: Template, platform: PlatformNames) -> None:
     table = platform.data["registry_table"]
     name = handler_names(table)
     kms = platform.kms_key

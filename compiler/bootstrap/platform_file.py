@@ -19,18 +19,9 @@ from compiler.problems import Problem
 ROLES = ("pipeline", "task")
 
 
-@dataclasses.dataclass(frozen=True)
-class PlatformFile:
-    path: Path
-    document: Document
-
-    @property
-    def data(self) -> dict:
-        return self.document.data
-
-    @property
-    def text(self) -> str:
-        return self.document.text.decode("utf-8-sig")
+class PlatformNames:
+    """What the stacks read of a platform: its keys (`data`, as the platform file has them) and
+    the names derived from them."""
 
     @property
     def account(self) -> str:
@@ -59,6 +50,41 @@ class PlatformFile:
 
     def role_arn(self, role: str, model: str) -> str:
         return names.role_arn(self.data["roles"][role], model)
+
+
+@dataclasses.dataclass(frozen=True)
+class PlatformFile(PlatformNames):
+    path: Path
+    document: Document
+
+    @property
+    def data(self) -> dict:
+        return self.document.data
+
+    @property
+    def text(self) -> str:
+        return self.document.text.decode("utf-8-sig")
+
+
+@dataclasses.dataclass(frozen=True)
+class AccountPlatform(PlatformNames):
+    """The platform of an account that receives deployments, as the model's environments there
+    name it (the platform file with their `platform:` overlay, compiler.model.Platform). Its roles
+    are the environments' role ARNs, `{model}` already replaced: the target stack makes them."""
+
+    data: dict
+
+    @classmethod
+    def of(cls, platform) -> "AccountPlatform":
+        data = {"account": platform.account, "region": platform.region, "artifact_bucket": platform.artifact_bucket,
+                "registry_table": platform.registry_table, "event_bus": platform.event_bus,
+                "notification_topic": platform.notification_topic,
+                "roles": {"pipeline": platform.pipeline_role, "task": platform.task_role}}
+        if platform.ecs_cluster:
+            data["ecs_cluster"] = platform.ecs_cluster
+        if platform.kms_key:
+            data["kms_key"] = platform.kms_key
+        return cls(data)
 
 
 def read(path: Path) -> tuple[Optional[PlatformFile], list[Problem]]:

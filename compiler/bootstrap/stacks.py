@@ -24,13 +24,15 @@ class UsageError(InputError):
     """The command line names no usable input (exit 2)."""
 
 
-def platform_stack(path: Path) -> Stack:
+def platform_stack(path: Path, target_accounts: tuple = ()) -> Stack:
     if not path.is_file():
         raise UsageError(f"{path}: no such platform file")
     found, problems = platform_file.read(path)
     if problems:
         return Stack(problems=tuple(problems))
-    return Stack(text=to_json(platform.template(found)), notes=tuple(_platform_notes(found)))
+    if found.account in target_accounts:
+        raise UsageError(f"--target-account {found.account} is the platform file's own account")
+    return Stack(text=to_json(platform.template(found, tuple(target_accounts))), notes=tuple(_platform_notes(found)))
 
 
 def write_handler_zip(path: Path) -> None:
@@ -40,6 +42,37 @@ def write_handler_zip(path: Path) -> None:
 
 
 def model_stack(path: str, platform_path: Optional[str], source: Source) -> Stack:
+    compiled = _compiled(path, platform_path)
+    if isinstance(compiled, Stack):
+        return compiled
+    configs, outputs, found = compiled
+    if not source.repository:
+        source = dataclasses.replace(source, repository=configs[0].name)
+    text = to_json(model_template(configs, outputs, found, source))
+    _check_template_size(text, len(configs))
+    return Stack(text=text, notes=tuple(_model_notes(configs, found)))
+
+
+def target_stack(path: str, platform_path: Optional[str], account: str, with_platform: bool = True,
+                 org_id: Optional[str] = None) -> Stack:
+    """The stack of an account that receives the model's deployments (compiler/bootstrap/target_stack.py)."""
+    from compiler.bootstrap import target_stack as target
+
+    compiled = _compiled(path, platform_path)
+    if isinstance(compiled, Stack):
+        return compiled
+    configs, outputs, found = compiled
+    text = to_json(target.template(configs, outputs, found, account, with_platform, org_id))
+    _check_template_size(text, len(configs))
+    notes = [f"deploy it in account {account} first (it makes the repositories the images replicate to), then the "
+             f"delivery account's platform stack printed with `--target-account {account}` (image replication, events)"]
+    if with_platform:
+        notes.append(_platform_notes(found)[0])
+    return Stack(text=text, notes=tuple(notes))
+
+
+def _compiled(path: str, platform_path: Optional[str]):
+    """(configs, outputs, platform file) of the model at `path`, or a Stack with the problems."""
     try:
         files = discover.config_files([path])
     except discover.DiscoveryError as error:
@@ -58,12 +91,7 @@ def model_stack(path: str, platform_path: Optional[str], source: Source) -> Stac
     found, problems = platform_file.read(given)
     if problems:
         return Stack(problems=tuple(problems))
-    configs = list(compiled.validation.models)
-    if not source.repository:
-        source = dataclasses.replace(source, repository=configs[0].name)
-    text = to_json(model_template(configs, compiled.outputs, found, source))
-    _check_template_size(text, len(configs))
-    return Stack(text=text, notes=tuple(_model_notes(configs, found)))
+    return list(compiled.validation.models), compiled.outputs, found
 
 
 #: CloudFormation's "Template body size in an Amazon S3 object": 1 MB ("AWS CloudFormation quotas",
@@ -105,8 +133,9 @@ def _model_notes(configs: list, found: platform_file.PlatformFile) -> list:
     for config in sorted(configs, key=lambda c: c.environment):
         if (config.platform.account, config.platform.region) != (found.account, found.region):
             notes.append(f"environment {config.environment} is in account {config.platform.account} "
-                         f"({config.platform.region}): its stage is in the pipeline, but apply refuses to run there "
-                         "until a cross-account role exists (not made by this stack; see docs/bootstrap.md)")
+                         f"({config.platform.region}): its stage applies there as the deploy role of "
+                         f"`mlopsc bootstrap target PATH --account {config.platform.account}` (deploy that stack there, and this "
+                         f"account's platform stack with --target-account {config.platform.account}; docs/bootstrap.md)")
     buckets = sorted({c.retrain.new_data_prefix.removeprefix("s3://").split("/", 1)[0] for c in configs
                       if c.retrain and c.retrain.new_data_prefix} - {found.data["artifact_bucket"]})
     for bucket in buckets:
@@ -115,4 +144,4 @@ def _model_notes(configs: list, found: platform_file.PlatformFile) -> list:
     return notes
 
 
-__all__ = ["BootstrapError", "Stack", "UsageError", "model_stack", "platform_stack"]
+__all__ = ["BootstrapError", "Stack", "UsageError", "model_stack", "platform_stack", "target_stack"]

@@ -1,6 +1,6 @@
-"""`mlopsc bootstrap platform|model`: print the CloudFormation templates of the platform and of a
-model's delivery pipeline. Options in, one library call (compiler.bootstrap.stacks), the template
-on stdout; problems and notes on stderr, so that `> template.json` holds only the template.
+"""`mlopsc bootstrap platform|model|target`: print the CloudFormation templates of the platform, of a
+model's delivery pipeline, and of an account that receives its deployments (cross-account
+delivery). Options in, one library call (compiler.bootstrap.stacks), the template on stdout; problems and notes on stderr, so that `> template.json` holds only the template.
 
 Exit codes as everywhere in mlopsc (compiler/cli/outcome.py): 1 an invalid config or platform file
 (each problem at its file:line:col), 2 a usage error (no such file, no model found, missing options).
@@ -29,15 +29,27 @@ def bootstrap() -> None:
 @click.option("--handler-zip", type=click.Path(dir_okay=False),
               help="Also write the registry handler's Lambda zip to this file (upload it to the bucket the stack's "
                    "RegistryHandlerBucket parameter names, at the key RegistryHandlerKey defaults to).")
-def platform_command(platform_file, handler_zip) -> int:
+@click.option("--target-account", "target_accounts", multiple=True, callback=lambda c, p, v: _accounts(v),
+              help="An account this one delivers models to (repeatable): images replicate there, and its pipelines' "
+                   "events may reach this account's bus.")
+def platform_command(platform_file, handler_zip, target_accounts) -> int:
     """Print the platform stack: registry table and its Lambda function, artifact bucket, event bus,
     topic, ECS cluster, shared roles, and the platform file itself (in SSM, for the compile stage)."""
     from pathlib import Path
 
     from compiler.bootstrap import stacks
 
-    def build():
-        stack = stacks.platform_stack(Path(platform_file))
+    return _emit(_writing_handler_zip(lambda: stacks.platform_stack(Path(platform_file), target_accounts), handler_zip))
+
+
+def _writing_handler_zip(build, handler_zip):
+    """`build`, then the registry handler's zip written to `handler_zip` (when given) for a valid stack."""
+    from pathlib import Path
+
+    from compiler.bootstrap import stacks
+
+    def built():
+        stack = build()
         if handler_zip and not stack.problems:
             try:
                 stacks.write_handler_zip(Path(handler_zip))
@@ -45,7 +57,7 @@ def platform_command(platform_file, handler_zip) -> int:
                 raise stacks.UsageError(f"cannot write {handler_zip}: {error.strerror or error}") from None
         return stack
 
-    return _emit(build)
+    return built
 
 
 @bootstrap.command("model")
@@ -76,6 +88,36 @@ def model_command(path, platform_file, source_kind, repository, branch, connecti
     # Without --repository, CodeCommit's repository is named like the model (known once it is read).
     source = model_stack.Source(source_kind, repository or "", branch, connection_arn)
     return _emit(lambda: stacks.model_stack(path, platform_file, source))
+
+
+@bootstrap.command("target")
+@click.argument("path", type=click.Path())
+@options.platform("The delivery account's platform file (the model stack's).", must_exist=False)
+@click.option("--account", required=True, callback=lambda c, p, v: _accounts((v,))[0],
+              help="The account that receives the deployments of the model's environments there.")
+@click.option("--without-platform", is_flag=True,
+              help="Leave out the account's platform resources (registry, bucket, bus, topic, cluster, shared roles, "
+                   "replication and event forwarding): another model's target stack made them.")
+@click.option("--org-id", help="Trust only principals of this AWS Organization (aws:PrincipalOrgID), e.g. o-a1b2c3d4e5.")
+@click.option("--handler-zip", type=click.Path(dir_okay=False),
+              help="Also write the registry handler's Lambda zip (as `bootstrap platform --handler-zip`).")
+def target_command(path, platform_file, account, without_platform, org_id, handler_zip) -> int:
+    """Print the target stack of the model at PATH for ACCOUNT, where some of its environments are:
+    that account's platform, the deploy role its compile projects assume to apply there, the
+    registry role `mlopsc registry` assumes, and the model's roles' policies and log groups there."""
+    from compiler.bootstrap import stacks
+
+    if org_id is not None and not re.fullmatch(r"o-[a-z0-9]{10,32}", org_id):
+        raise click.UsageError(f"--org-id {org_id!r} is not an AWS Organizations id (o- and 10 to 32 letters or digits)")
+    return _emit(_writing_handler_zip(
+        lambda: stacks.target_stack(path, platform_file, account, not without_platform, org_id), handler_zip))
+
+
+def _accounts(values) -> tuple:
+    for value in values:
+        if not re.fullmatch(r"[0-9]{12}", value):
+            raise click.BadParameter(f"{value!r} is not an AWS account id (12 digits)")
+    return tuple(values)
 
 
 def _emit(build) -> int:

@@ -83,6 +83,19 @@ def _lineage_line(lineage) -> str:
     return text + (f", data marker {lineage['data_marker']}" if lineage.get("data_marker") else "")
 
 
+def _promoted_from(found: dict) -> str:
+    """Where a promoted version comes from, and how it was approved there (who, when, why)."""
+    if not found.get("promoted_from"):
+        return ""
+    where = found["promoted_from"] + (f" (account {found['promoted_from_account']})"
+                                      if found.get("promoted_from_account") else "")
+    approval = found.get("source_approval") or {}
+    if approval.get("by"):
+        where += f", approved there by {approval['by']} {_when(approval.get('at'))}".rstrip()
+        where += f": {approval['reason']}" if approval.get("reason") else ""
+    return where
+
+
 def _version_text(place, version: str, found: dict) -> None:
     from compiler.registry import compare
 
@@ -91,7 +104,7 @@ def _version_text(place, version: str, found: dict) -> None:
               ("execution", found.get("execution")), ("model data", found.get("model_data")),
               ("data source", found.get("data_source")), ("code commit", found.get("code_commit")),
               ("config", found.get("config_fingerprint")), ("lineage", _lineage_line(found.get("lineage"))),
-              ("package", _package(found.get("package"))), ("promoted from", found.get("promoted_from")),
+              ("package", _package(found.get("package"))), ("promoted from", _promoted_from(found)),
               ("model package", found.get("model_package_arn")),
               ("deployment", found.get("deployment_status")), ("last deployed", _when(found.get("last_deployed_at")))]
     for label, value in fields:
@@ -245,7 +258,8 @@ def reject_command(out, version, environment, model, reason, output_format) -> N
 @FORMAT
 def promote_command(out, version, source, environment, model, output_format) -> None:
     """Copy VERSION, approved and deployed in --from, into --env as approved; its deploy pipeline
-    then deploys it. Both environments must share the account, region and registry table."""
+    then deploys it. In another account (of the same region), as its registry role: the images
+    are taken there by digest (replicated) and the model data copied there."""
     from compiler.errors import InputError
     from compiler.registry import store
 

@@ -5,7 +5,8 @@ with `mlops.`. Standard library and boto3 only, so it runs on the Lambda Python 
 (`mlopsc bootstrap platform --handler-zip FILE` writes its zip). The table is named by the
 environment variable MLOPS_REGISTRY_TABLE.
 
-Per event (see items.py for the conditions):
+Per event (see items.py for the conditions); an event forwarded from another account (the target
+stack's rule, cross-account delivery) gets its RUN item only:
 
 - every handled event: its RUN item (`RUN#<env>#<pipeline>#<run id>`); DriftDetected records the
   alarm and the live version on a drift-started retrain run, DriftChecked ends a drift run;
@@ -47,7 +48,13 @@ def handler(event, context=None) -> dict:
     table = os.environ.get(TABLE_VARIABLE)
     if not table:
         raise RuntimeError(f"{TABLE_VARIABLE} is not set")
-    return EventRecorder(_dynamodb(), table).consume(event)
+    return EventRecorder(_dynamodb(), table, _own_account(context)).consume(event)
+
+
+def _own_account(context) -> Optional[str]:
+    """The function's account, from its ARN (Lambda's context object, invoked_function_arn)."""
+    arn = getattr(context, "invoked_function_arn", None)
+    return arn.split(":")[4] if isinstance(arn, str) and arn.count(":") >= 5 else None
 
 
 def _dynamodb():
@@ -64,9 +71,10 @@ class EventRecorder:
     """Records the pipelines' events in the registry table (the Lambda function's work; `mlopsc
     registry`'s reads and approvals are compiler.registry.store.EnvironmentRegistry)."""
 
-    def __init__(self, dynamodb, table: str):
+    def __init__(self, dynamodb, table: str, account: Optional[str] = None):
         self.dynamodb = dynamodb
         self.table = table
+        self.account = account  # the registry's own account; None: every event is taken as its own
 
     def consume(self, raw) -> dict:
         if sagemaker_mirror.is_package_event(raw):
@@ -85,6 +93,14 @@ class EventRecorder:
         done = {"event": event.id, "type": event.detail_type, "applied": [], "skipped": []}
         for write in writes:
             self._apply(write, done)
+        origin = raw.get("account")
+        if self.account and origin and origin != self.account:
+            # Forwarded from an account this one delivers to (its bus rule; an event's `account` is
+            # where it occurred: EventBridge Events Reference, "Event structure"): the run is recorded
+            # here for the delivery account's view; its versions and pointers are that account's.
+            done["forwarded_from"] = origin
+            LOG.info(json.dumps(done))
+            return done
         if event.detail_type == "ModelRegistered":
             self._registered(event, done)
         elif event.detail_type == "DeploymentStarted":

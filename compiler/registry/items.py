@@ -453,6 +453,9 @@ def promoted_item(source: Mapping, environment: str, who: str, when: str) -> dic
     copied.update(sk=version_sk(environment, source["version"]), environment=environment, approval=APPROVED,
                   approved_by=who, approved_at=when, reason=f"promoted from {source['environment']}",
                   promoted_from=source["environment"], promoted_by=who, promoted_at=when)
+    # The approval it had there, kept with it: who approved it, when, and why.
+    copied["source_approval"] = {k: source[f] for k, f in (("by", "approved_by"), ("at", "approved_at"),
+                                                          ("reason", "reason")) if source.get(f)}
     return copied
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Optional
 
 from compiler import aws_session as aws
+from compiler import names
 from compiler.artifacts.read import read_environments
 from compiler.errors import AwsError, InputError, Refused
 from compiler.registry import gate, items, sagemaker_mirror
@@ -38,6 +39,8 @@ class Place:
     event_bus: str
     pipelines: tuple
     endpoint: Optional[str] = None  # the deploy pipeline's SageMaker endpoint (variants.py reads it)
+    partition: str = "aws"
+    artifact_bucket: Optional[str] = None  # where a version promoted from another account gets its model data
     gate: tuple = ()  # the compiled retrain gate (gate.Threshold), () without retrain
 
 
@@ -45,7 +48,8 @@ def locate(out: Path, environment: str, model: Optional[str] = None) -> list[Pla
     """Every model environment of OUT with `environment` (only `model`'s when given)."""
     places = [Place(env.target.model, env.target.environment, env.target.account, env.target.region,
                     env.pointers["table"], env.target.event_bus, tuple(sorted(env.definitions)),
-                    _endpoint_name(env.definitions.get("deploy")), tuple(gate.thresholds(env.definitions.get("retrain"))))
+                    _endpoint_name(env.definitions.get("deploy")), env.target.partition, env.target.artifact_bucket,
+                    tuple(gate.thresholds(env.definitions.get("retrain"))))
               for env in read_environments(out, environment)]
     if model is None:
         return places
@@ -87,9 +91,15 @@ class EnvironmentRegistry:
 
     @classmethod
     def connect(cls, place: Place, configure=None) -> "EnvironmentRegistry":
+        """The registry with the caller's credentials, or, when the environment is in another account
+        (cross-account delivery), as its registry role there (`mlopsc bootstrap target` makes it):
+        AWS's STS AssumeRole, the caller's credentials never leaving this process."""
         found = aws.clients(place.region, configure)
         registry = cls(place, aws.Clients(found.session, place.region))
-        registry._check_account()
+        identity = registry._identity()
+        registry._caller = identity.get("Arn", "unknown")
+        if identity["Account"] != place.account:
+            registry.clients = registry._as_registry_role(identity["Account"], configure)
         return registry
 
     # ------------------------------------------------------------------ reading
@@ -214,13 +224,14 @@ class EnvironmentRegistry:
         releases = self._releases_on_approval()
         if not releases:
             self._require_deploy()
-        for key in ("account", "region", "table"):
+        across = source.place.account != self.place.account
+        for key in ("region",) if across else ("account", "region", "table"):
             if getattr(source.place, key) != getattr(self.place, key):
                 raise Refused(
                     f"cannot promote from {source._name} to {self._name}: their {key}s differ "
                     f"({getattr(source.place, key)} and {getattr(self.place, key)})",
-                    "promote works within one account, region and registry table (the version's images and "
-                    "model data are there); across accounts, copy them and register the version there")
+                    "promote works within one region, and within one account through one registry table (the "
+                    "version's images replicate to other accounts of the region: docs/bootstrap.md)")
         found = source._get(items.version_sk(source.place.environment, version))
         if found is None:
             source.version(version)  # raises with the known versions
@@ -232,17 +243,77 @@ class EnvironmentRegistry:
             raise Refused(f"{source._name}: version '{version}' never deployed successfully there",
                           "promote what ran: wait for its deployment there (`mlopsc registry history`)")
         copied = items.promoted_item(found, self.place.environment, self._who(), now())
+        if across:
+            if self._get(items.version_sk(self.place.environment, version)) is not None:
+                self._refuse_promoted_twice(version)  # before copying its model data again
+            copied = self._carried_over(copied, source)
         try:
             self._call("copy the version", self.clients.dynamodb.put_item, TableName=self.place.table,
                        Item=items.to_item(copied), ConditionExpression="attribute_not_exists(pk)")
         except _ConditionFailed:
-            existing = self.version(version)
-            raise Refused(f"{self._name}: version '{version}' is already here ({existing.get('approval')})",
-                          f"to deploy it again: mlopsc registry rollback OUT --env {self.place.environment} "
-                          f"--to {version}") from None
+            self._refuse_promoted_twice(version)
         if releases:
             self._release(version)
         return self._publish_approved(version, "promote", f"promoted from {source.place.environment}")
+
+    def _refuse_promoted_twice(self, version: str) -> None:
+        existing = self.version(version)
+        raise Refused(f"{self._name}: version '{version}' is already here ({existing.get('approval')})",
+                      f"to deploy it again: mlopsc registry rollback OUT --env {self.place.environment} "
+                      f"--to {version}") from None
+
+    def _carried_over(self, copied: dict, source: "EnvironmentRegistry") -> dict:
+        """A version from another account, as this account runs it: its images, by the same digests,
+        in this account's repositories of the same names (ECR replication put them there: the
+        platform stack's ImageReplication), and its model data and baseline copied into this
+        account's artifact bucket under the same keys (the deploy and drift pipelines here read
+        them with this account's roles; the copy outlives the delivery account's retention)."""
+        result = dict(copied, promoted_from_account=source.place.account)
+        if isinstance(result.get("images"), dict):
+            result["images"] = {runtime: self._replicated(uri, source.place.account)
+                                for runtime, uri in sorted(result["images"].items())}
+        for key in ("model_data", "baseline_uri"):
+            if isinstance(result.get(key), str) and result[key].startswith("s3://"):
+                result[key] = self._copied(result[key], source)
+        return result
+
+    def _replicated(self, uri: str, source_account: str) -> str:
+        """`uri` of the source account's registry as this account's, which must have the image."""
+        host, _, rest = uri.partition("/")
+        if not (host.startswith(f"{source_account}.dkr.ecr.") and "@" in rest):
+            return uri  # an image of neither registry (AWS-provided, or pinned elsewhere): as it is
+        here = f"{self.place.account}.{host.split('.', 1)[1]}"
+        repository, _, digest = rest.partition("@")
+        try:
+            self.clients.ecr.describe_images(registryId=self.place.account, repositoryName=repository,
+                                             imageIds=[{"imageDigest": digest}])
+        except Exception as error:  # noqa: BLE001
+            code = getattr(error, "response", {}).get("Error", {}).get("Code")
+            if code not in ("ImageNotFoundException", "RepositoryNotFoundException"):
+                raise aws.explain(error, f"{self._name}: looking for {repository}@{digest}") from None
+            raise Refused(f"{self._name}: image {repository}@{digest} is not in account {self.place.account} yet",
+                          "ECR replicates the delivery account's images within minutes (its platform stack, printed "
+                          f"with --target-account {self.place.account}); promote again then") from None
+        return f"{here}/{rest}"
+
+    def _copied(self, uri: str, source: "EnvironmentRegistry") -> str:
+        """Every object under `uri` (a prefix of the source's artifact bucket) copied into this
+        environment's artifact bucket, same keys; streamed, never written to disk."""
+        if not self.place.artifact_bucket:
+            raise InputError(f"{self._name}: the compiled manifest names no artifact bucket",
+                             "compile again with this mlopsc (the manifest's target gained artifact_bucket)")
+        bucket, _, prefix = uri.removeprefix("s3://").partition("/")
+        if bucket == self.place.artifact_bucket:
+            return uri
+        pages = source.clients.s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+        try:
+            keys = [entry["Key"] for page in pages for entry in page.get("Contents", [])]
+            for key in keys:
+                body = source.clients.s3.get_object(Bucket=bucket, Key=key)["Body"]
+                self.clients.s3.upload_fileobj(body, self.place.artifact_bucket, key)
+        except Exception as error:  # noqa: BLE001
+            raise aws.explain(error, f"{self._name}: copying {uri} to s3://{self.place.artifact_bucket}/{prefix}") from None
+        return f"s3://{self.place.artifact_bucket}/{prefix}"
 
     def rollback(self, to: Optional[str] = None) -> dict:
         """Deploy the version that served before the current one (or `to`), without retraining."""
@@ -347,14 +418,45 @@ class EnvironmentRegistry:
     def _name(self) -> str:
         return f"{self.place.model}/{self.place.environment}"
 
-    def _check_account(self) -> None:
-        identity = self._call("checking the caller's account (sts:GetCallerIdentity)",
-                              self.clients.sts.get_caller_identity)
-        self._caller = identity.get("Arn", "unknown")
-        if identity["Account"] != self.place.account:
-            raise Refused(f"{self._name}: its registry is in account {self.place.account}, but the credentials "
-                          f"are of account {identity['Account']}",
-                          "use credentials of the environment's account")
+    def _identity(self) -> dict:
+        return self._call("checking the caller's account (sts:GetCallerIdentity)", self.clients.sts.get_caller_identity)
+
+    @property
+    def registry_role(self) -> str:
+        place = self.place
+        return names.account_role_arn(place.partition, place.account, names.registry_role(place.model, place.environment))
+
+    def _as_registry_role(self, caller_account: str, configure=None):
+        """Clients in the environment's account as its registry role, which must exist there (its
+        policy lets it read itself: moto, unlike IAM, lets anyone assume any role ARN)."""
+        import boto3
+
+        role = self.registry_role
+        refused = Refused(f"{self._name}: its registry is in account {self.place.account}, but the credentials are of "
+                          f"account {caller_account}, and cannot assume its registry role {role}",
+                          "deploy the environment's target stack there (`mlopsc bootstrap target PATH --account "
+                          f"{self.place.account}`) and allow these credentials sts:AssumeRole on the role; or use "
+                          "credentials of the environment's account")
+        try:
+            answer = self.clients.sts.assume_role(RoleArn=role, RoleSessionName="mlopsc-registry")
+        except Exception as error:  # noqa: BLE001
+            if getattr(error, "response", {}).get("Error", {}).get("Code") in ("AccessDenied", "AccessDeniedException"):
+                raise refused from None
+            raise aws.explain(error, f"{self._name}: assuming {role}") from None
+        credentials = answer["Credentials"]
+        session = boto3.session.Session(aws_access_key_id=credentials["AccessKeyId"],
+                                        aws_secret_access_key=credentials["SecretAccessKey"],
+                                        aws_session_token=credentials["SessionToken"], region_name=self.place.region)
+        if configure is not None:
+            configure(session)
+        clients = aws.Clients(session, self.place.region)
+        try:
+            clients.iam.get_role(RoleName=names.role_name(role))
+        except Exception as error:  # noqa: BLE001
+            if getattr(error, "response", {}).get("Error", {}).get("Code") == "NoSuchEntity":
+                raise refused from None
+            raise aws.explain(error, f"{self._name}: checking {role}") from None
+        return clients
 
     def _who(self) -> str:
         return self._caller or "unknown"

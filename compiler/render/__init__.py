@@ -72,5 +72,7 @@ def _target(naming: Naming) -> dict:
         "task_role": config.platform.task_role,
         "log_group": naming.state_machine_log_group,
         "event_bus": config.platform.event_bus,
+        # Where a version promoted from another account gets its model data (registry promote).
+        "artifact_bucket": config.platform.artifact_bucket,
         "tags": alarms.environment_tags(config),
     }

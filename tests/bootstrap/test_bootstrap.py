@@ -51,6 +51,8 @@ pytestmark = pytest.mark.e2e  # checkov, cfn-lint and bootstrap scripts in subpr
 SAMPLE_MODELS = {"churn-fargate": "churn-fargate", "demand-forecast": "demand-forecast", "fraud-lambda": "fraud-scoring"}
 CONNECTION = "arn:aws:codestar-connections:eu-west-1:111111111111:connection/0a1b2c3d-4e5f-6789-abcd-ef0123456789"
 KEY = "arn:aws:kms:eu-west-1:111111111111:key/0b6f5c1e-2a3d-4e5f-9a8b-7c6d5e4f3a2b"
+TARGET_ACCOUNT = "222222222222"  # fraud-scoring's prod
+ORG_ID = "o-a1b2c3d4e5"
 #: CloudFormation takes a template body of at most 51,200 bytes (larger ones go through S3).
 TEMPLATE_BODY_LIMIT = 51_200
 TEMPLATE_S3_LIMIT = 1_000_000
@@ -119,6 +121,14 @@ def templates(shared, tmp_path_factory) -> dict[str, str]:
     created.write_text(yaml.safe_dump(platform_data(create=True), sort_keys=False))
     found["platform-codeartifact"] = bootstrap("platform", "--platform", str(created))
     found["model-churn-private"] = bootstrap("model", str(repo), "--platform", str(private / "mlops-platform.yaml"))
+    # Cross-account delivery: fraud-scoring's prod is in account 222222222222.
+    found["platform-delivering"] = bootstrap("platform", "--platform", str(SAMPLES_PLATFORM),
+                                             "--target-account", TARGET_ACCOUNT)
+    found["target-fraud-lambda"] = bootstrap("target", str(SAMPLES / "fraud-lambda"), "--platform",
+                                             str(SAMPLES_PLATFORM), "--account", TARGET_ACCOUNT)
+    found["target-fraud-lambda-without-platform"] = bootstrap(
+        "target", str(SAMPLES / "fraud-lambda"), "--platform", str(SAMPLES_PLATFORM), "--account", TARGET_ACCOUNT,
+        "--without-platform", "--org-id", ORG_ID)
     found["model-fraud-lambda-github"] = bootstrap(
         "model", str(SAMPLES / "fraud-lambda"), "--platform", str(SAMPLES_PLATFORM), "--source", "github",
         "--repository", "acme/fraud-scoring", "--branch", "release", "--connection-arn", CONNECTION)
@@ -298,7 +308,9 @@ def test_same_inputs_same_bytes(templates, shared, tmp_path):
     working directory: byte-identical."""
     for args, label in [(["platform", "--platform", str(SAMPLES_PLATFORM)], "platform"),
                         (["model", str(SAMPLES / "fraud-lambda"), "--platform", str(SAMPLES_PLATFORM)], "model-fraud-lambda"),
-                        (["model", str(SAMPLES / "churn-fargate"), "--platform", str(shared)], "model-churn-fargate-shared")]:
+                        (["model", str(SAMPLES / "churn-fargate"), "--platform", str(shared)], "model-churn-fargate-shared"),
+                        (["target", str(SAMPLES / "fraud-lambda"), "--platform", str(SAMPLES_PLATFORM), "--account",
+                          TARGET_ACCOUNT], "target-fraud-lambda")]:
         for seed in ("0", "12345"):
             done = run_cli("bootstrap", *args, cwd=tmp_path, env={"PYTHONHASHSEED": seed})
             assert done.returncode == 0, done.stderr
@@ -325,8 +337,9 @@ def test_template_sizes(templates):
 def test_stacks_refuse_other_accounts_and_regions(parsed):
     for label, template in parsed.items():
         assertions = template["Rules"]["DeployedWhereTheConfigSays"]["Assertions"]
+        account = TARGET_ACCOUNT if label.startswith("target-") else "111111111111"
         assert [a["Assert"]["Fn::Equals"] for a in assertions] == [
-            [{"Ref": "AWS::AccountId"}, "111111111111"], [{"Ref": "AWS::Region"}, "eu-west-1"]], label
+            [{"Ref": "AWS::AccountId"}, account], [{"Ref": "AWS::Region"}, "eu-west-1"]], label
 
 
 # --------------------------------------------------------------------------- the platform stack
@@ -448,10 +461,16 @@ def test_lambda_may_pull_the_serve_images_of_the_models_functions_only(parsed):
     assert (pull["Principal"], sorted(pull["Action"])) == (
         {"Service": "lambda.amazonaws.com"}, ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"])
     assert pull["Condition"] == {"StringLike": {"aws:sourceArn": [
-        "arn:aws:lambda:eu-west-1:111111111111:function:fraud-scoring",
-        "arn:aws:lambda:eu-west-1:222222222222:function:fraud-scoring"]}}
-    # prod's function is in another account: that account is named too (cross-account pull).
-    assert statements["LambdaPullOtherAccounts"]["Principal"] == {"AWS": ["arn:aws:iam::222222222222:root"]}
+        "arn:aws:lambda:eu-west-1:111111111111:function:fraud-scoring"]}}
+    # prod's function (account 222222222222) pulls the replicated image from its own account's
+    # repository, whose policy the target stack sets: no other account is named here.
+    assert set(statements) == {"LambdaPull"}
+    target = resources_of(parsed["target-fraud-lambda"], "AWS::ECR::Repository")
+    assert {r["Properties"]["RepositoryName"]: r["Properties"].get("RepositoryPolicyText") for r in target.values()} == {
+        "fraud-scoring/features": None, "fraud-scoring/train": None, "fraud-scoring/serve": {
+            "Version": "2012-10-17", "Statement": [dict(pull, Condition={"StringLike": {"aws:sourceArn": [
+                "arn:aws:lambda:eu-west-1:222222222222:function:fraud-scoring"]}})]}}
+    assert all(r["Properties"]["ImageTagMutability"] == "IMMUTABLE" for r in target.values())
     for label in model_labels(parsed):
         for statement in (s for p in policies_of(parsed[label]).values() for s in p["Statement"]):
             assert "ecr:SetRepositoryPolicy" not in as_list(statement["Action"]), (label, statement)
@@ -481,7 +500,7 @@ def test_per_model_roles_carry_the_policies_of_compiler_render_iam(parsed, compi
     for folder, model in SAMPLE_MODELS.items():
         template = parsed[f"model-{folder}"]
         roles = {r["Properties"]["RoleName"]: name for name, r in resources_of(template, "AWS::IAM::Role").items()
-                 if "RoleName" in r["Properties"]}
+                 if "RoleName" in r["Properties"] and not r["Properties"]["RoleName"].endswith("-apply")}
         assert set(roles) == {f"mlops-{model}-pipeline", f"mlops-{model}-task"}
         for config in compiled[folder]["configs"]:
             if config.platform.account != "111111111111":
@@ -495,6 +514,124 @@ def test_per_model_roles_carry_the_policies_of_compiler_render_iam(parsed, compi
             trust = template["Resources"][name]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
             role = "pipeline" if name.endswith("PipelineRole") else "task"
             assert sorted(s["Principal"]["Service"] for s in trust) == sorted(iam.TRUSTED_SERVICES[role])
+
+
+# --------------------------------------------------------------------------- cross-account delivery
+
+def _policy_of(role: dict) -> list:
+    (policy,) = role["Properties"]["Policies"]
+    return policy["PolicyDocument"]["Statement"]
+
+
+def test_the_deploy_role_is_assumed_only_by_its_compile_role_and_may_do_what_apply_does(parsed, compiled):
+    from compiler.bootstrap.model_stack import apply_statements
+
+    prod = next(c for c in compiled["fraud-lambda"]["configs"] if c.environment == "prod")
+    files = compiled["fraud-lambda"]["outputs"]["fraud-scoring/prod"]
+    for label, org in (("target-fraud-lambda", None), ("target-fraud-lambda-without-platform", ORG_ID)):
+        role = parsed[label]["Resources"]["ProdDeployRole"]
+        assert role["Properties"]["RoleName"] == "mlops-fraud-scoring-prod-deploy"
+        (trust,) = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+        condition = {"ArnEquals": {"aws:PrincipalArn": "arn:aws:iam::111111111111:role/mlops-fraud-scoring-prod-apply"}}
+        if org:
+            condition["StringEquals"] = {"aws:PrincipalOrgID": org}
+        assert trust == {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111111111111:root"},
+                         "Action": "sts:AssumeRole", "Condition": condition}
+        repositories = [f"arn:aws:ecr:eu-west-1:222222222222:repository/fraud-scoring/{r}" for r in ("features", "serve", "train")]
+        assert _policy_of(role) == apply_statements(prod, json.loads(files["pointers.json"]), json.loads(files["triggers.json"])) + [
+            {"Sid": "ReplicatedImages", "Effect": "Allow", "Action": ["ecr:DescribeImages"], "Resource": repositories}]
+        assert all(":222222222222:" in arn or arn == "*" for s in _policy_of(role) for arn in s["Resource"]
+                   if not arn.startswith("arn:aws:s3:::")), label
+
+
+def test_the_compile_role_of_another_account_may_only_assume_its_deploy_role(parsed):
+    template = parsed["model-fraud-lambda"]
+    role = template["Resources"]["ProdApplyRole"]
+    assert role["Properties"]["RoleName"] == "mlops-fraud-scoring-prod-apply"  # the name the deploy role trusts
+    statements = template["Resources"]["ProdApplyRolePolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    cross = [s for s in statements if any(":222222222222:" in str(r) for r in s["Resource"])]
+    assert cross == [{"Sid": "AssumeDeployRole", "Effect": "Allow", "Action": ["sts:AssumeRole"],
+                      "Resource": ["arn:aws:iam::222222222222:role/mlops-fraud-scoring-prod-deploy"]}]
+    assert not any(s["Sid"] in ("StateMachines", "RegistryItems", "PassPipelineRole") for s in statements)
+    home = template["Resources"]["DevApplyRole"]["Properties"]
+    assert "RoleName" not in home  # only a role another account names gets a fixed name
+
+
+def test_the_registry_role_reaches_only_the_models_items_bus_source_images_and_artifacts(parsed):
+    role = parsed["target-fraud-lambda"]["Resources"]["ProdRegistryRole"]
+    (trust,) = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    assert trust == {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111111111111:root"}, "Action": "sts:AssumeRole"}
+    statements = {s["Sid"]: s for s in _policy_of(role)}
+    assert statements["RegistryItems"]["Condition"] == {
+        "ForAllValues:StringEquals": {"dynamodb:LeadingKeys": ["MODEL#fraud-scoring"]}}
+    assert statements["RegistryItems"]["Resource"] == ["arn:aws:dynamodb:eu-west-1:222222222222:table/mlops-registry"]
+    assert statements["ApprovalEvents"] == {
+        "Sid": "ApprovalEvents", "Effect": "Allow", "Action": ["events:PutEvents"],
+        "Resource": ["arn:aws:events:eu-west-1:222222222222:event-bus/mlops"],
+        "Condition": {"StringEquals": {"events:source": ["mlops.fraud-scoring"]}}}
+    assert statements["PromotedModelData"]["Resource"] == ["arn:aws:s3:::acme-ml-artifacts-prod/fraud-scoring/*"]
+    assert statements["ReadItself"]["Resource"] == ["arn:aws:iam::222222222222:role/mlops-fraud-scoring-prod-registry"]
+    assert set(statements) == {"IdentifyCaller", "ReadItself", "RegistryItems", "ApprovalEvents", "PromotedModelData",
+                               "ReplicatedImages"}
+
+
+def test_the_target_account_gets_its_platform_once_and_the_models_policies(parsed, compiled):
+    full, bare = parsed["target-fraud-lambda"], parsed["target-fraud-lambda-without-platform"]
+    prod = next(c for c in compiled["fraud-lambda"]["configs"] if c.environment == "prod")
+    names_of = {r["Properties"].get("TableName") or r["Properties"].get("BucketName") or r["Properties"].get("Name")
+                or r["Properties"].get("ClusterName")
+                for r in full["Resources"].values()}
+    assert {"mlops-registry", "acme-ml-artifacts-prod", "mlops", "mlops-prod"} <= names_of
+    platform_kinds = {"AWS::DynamoDB::Table", "AWS::S3::Bucket", "AWS::Events::EventBus", "AWS::SNS::Topic",
+                      "AWS::ECS::Cluster", "AWS::ECR::RegistryPolicy", "AWS::Events::Rule", "AWS::Lambda::Function"}
+    assert not {r["Type"] for r in bare["Resources"].values()} & platform_kinds
+    assert set(bare["Resources"]) == {"ProdDeployRole", "ProdRegistryRole", "ProdPipelinePolicy", "ProdTaskPolicy",
+                                      "ProdStateMachinesLogGroup", "ProdTasksLogGroup", "RepositoryFeatures",
+                                      "RepositoryServe", "RepositoryTrain"}
+    documents = iam.policies(Naming(prod), asl.definitions(Naming(prod)))
+    for role in ("pipeline", "task"):
+        policy = full["Resources"][f"Prod{cfn.camel(role)}Policy"]
+        assert policy["Properties"]["PolicyDocument"] == documents[role]
+        assert policy["Properties"]["Roles"] == [f"mlops-{role}"]
+        assert policy["DependsOn"] == ["PipelineRole", "TaskRole"]  # made in the same stack
+    assert full["Resources"]["ImageReplicationPolicy"]["Properties"]["PolicyText"]["Statement"] == [{
+        "Sid": "ReplicationFromTheDeliveryAccount", "Effect": "Allow",
+        "Principal": {"AWS": "arn:aws:iam::111111111111:root"},
+        "Action": ["ecr:CreateRepository", "ecr:ReplicateImage"],
+        "Resource": "arn:aws:ecr:eu-west-1:222222222222:repository/*"}]
+    forward = full["Resources"]["ForwardEventsRule"]["Properties"]
+    assert forward["EventPattern"] == {"source": [{"prefix": "mlops."}]}
+    assert forward["Targets"][0]["Arn"] == "arn:aws:events:eu-west-1:111111111111:event-bus/mlops"
+    assert _policy_of(full["Resources"]["EventForwarderRole"]) == [{
+        "Sid": "DeliveryBus", "Effect": "Allow", "Action": ["events:PutEvents"],
+        "Resource": ["arn:aws:events:eu-west-1:111111111111:event-bus/mlops"]}]
+
+
+def test_the_delivery_platform_replicates_images_and_accepts_events_of_its_targets(parsed):
+    plain, delivering = parsed["platform"], parsed["platform-delivering"]
+    assert set(delivering["Resources"]) - set(plain["Resources"]) == {"ImageReplication", "EventsFrom222222222222"}
+    assert delivering["Resources"]["ImageReplication"]["Properties"] == {"ReplicationConfiguration": {"Rules": [
+        {"Destinations": [{"Region": "eu-west-1", "RegistryId": "222222222222"}]}]}}
+    assert delivering["Resources"]["EventsFrom222222222222"]["Properties"]["Statement"] == {
+        "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::222222222222:root"}, "Action": "events:PutEvents",
+        "Resource": "arn:aws:events:eu-west-1:111111111111:event-bus/mlops",
+        "Condition": {"StringLike": {"events:source": "mlops.*"}}}
+
+
+def test_target_refusals(tmp_path):
+    sample = str(SAMPLES / "fraud-lambda")
+    home = invoke("bootstrap", "target", sample, "--platform", str(SAMPLES_PLATFORM), "--account", "111111111111")
+    assert home.exit_code == 1 and "is the delivery account" in home.stderr
+    elsewhere = invoke("bootstrap", "target", sample, "--platform", str(SAMPLES_PLATFORM), "--account", "333333333333")
+    assert elsewhere.exit_code == 1 and "no environment of fraud-scoring is in account 333333333333" in elsewhere.stderr
+    assert "222222222222" in elsewhere.stderr
+    bad = invoke("bootstrap", "target", sample, "--platform", str(SAMPLES_PLATFORM), "--account", "22")
+    assert bad.exit_code == 2 and "not an AWS account id" in bad.output
+    org = invoke("bootstrap", "target", sample, "--platform", str(SAMPLES_PLATFORM), "--account", TARGET_ACCOUNT,
+                 "--org-id", "acme")
+    assert org.exit_code == 2 and "not an AWS Organizations id" in org.output
+    own = invoke("bootstrap", "platform", "--platform", str(SAMPLES_PLATFORM), "--target-account", "111111111111")
+    assert own.exit_code == 2 and "is the platform file's own account" in own.output
 
 
 def test_shared_roles_get_policies_attached_by_name(parsed):
@@ -537,11 +674,17 @@ def test_compile_projects_run_compile_yml_with_their_environment(parsed, compile
             project = project_of(template, f"mlops-{model}-{env}-apply")
             assert project["Source"]["BuildSpec"] == text
             variables = {v["Name"]: (v["Type"], v["Value"]) for v in project["Environment"]["EnvironmentVariables"]}
-            assert variables == {
+            expected = {
                 "MLOPSC_VERSION": ("PLAINTEXT", compiler.__version__), "MLOPS_MODEL": ("PLAINTEXT", model),
                 "MLOPS_ENVIRONMENT": ("PLAINTEXT", env), "MLOPS_BUILD_ENVIRONMENT": ("PLAINTEXT", environments[0]),
                 "MLOPS_BUILDSPEC_SHA256": ("PLAINTEXT", hashlib.sha256(build_spec.encode()).hexdigest()),
                 "MLOPS_PLATFORM_YAML": ("PARAMETER_STORE", "/mlops/platform/mlops-registry")}
+            if (model, env) == ("fraud-scoring", "prod"):  # in account 222222222222: apply as its deploy role
+                expected.update(
+                    MLOPS_DEPLOY_ROLE_ARN=("PLAINTEXT", "arn:aws:iam::222222222222:role/mlops-fraud-scoring-prod-deploy"),
+                    MLOPS_IMAGES_FROM=("PLAINTEXT", "111111111111.dkr.ecr.eu-west-1.amazonaws.com"),
+                    MLOPS_IMAGES_TO=("PLAINTEXT", "222222222222.dkr.ecr.eu-west-1.amazonaws.com"))
+            assert variables == expected
             assert project["Environment"]["PrivilegedMode"] is False
 
 
@@ -612,7 +755,7 @@ def as_list(value) -> list:
 
 def test_star_resources_only_for_actions_aws_cannot_scope(parsed):
     scoped_by_iam_py = {sid: set(actions) for sid, (actions, _) in UNSCOPABLE.items()}
-    for label in model_labels(parsed):
+    for label in model_labels(parsed) + [label for label in parsed if label.startswith("target-")]:
         for name, document in policies_of(parsed[label]).items():
             for statement in document["Statement"]:
                 assert statement["Effect"] == "Allow"
@@ -813,7 +956,8 @@ def test_compile_yml_pins_mlopsc_compiles_and_applies():
     assert any('mlopsc compile . -o out --env "$MLOPS_ENVIRONMENT" --platform "$MLOPS_PLATFORM_FILE"' in c
                for c in commands)
     (apply_command,) = [c for c in commands if "mlopsc apply" in c]
-    for part in ['mlopsc apply out --env "$MLOPS_ENVIRONMENT"', '--images "$CODEBUILD_SRC_DIR_BuildOutput/images.json"',
+    assert 'images="$CODEBUILD_SRC_DIR_BuildOutput/images.json";' in apply_command
+    for part in ['mlopsc apply out --env "$MLOPS_ENVIRONMENT"', '--images "$images"',
                  '--commit "$CODEBUILD_RESOLVED_SOURCE_VERSION"', '--commit-time "$(git log -1 --format=%ct HEAD)"',
                  "--format text"]:
         assert part in apply_command
@@ -824,8 +968,12 @@ def test_compile_yml_pins_mlopsc_compiles_and_applies():
 def checkout(tmp_path) -> dict:
     """A git checkout of samples/churn-fargate as CodeBuild has it (a full clone), the Build stage's
     output, and a stand-in `mlopsc` whose `apply` records its arguments (the rest is the real one)."""
+    return make_checkout(tmp_path, "churn-fargate", '{"features": "x@sha256:1", "trainer": "y@sha256:2"}\n')
+
+
+def make_checkout(tmp_path, sample: str, images: str) -> dict:
     repo = tmp_path / "src"
-    shutil.copytree(SAMPLES / "churn-fargate", repo)
+    shutil.copytree(SAMPLES / sample, repo)
     env = {"GIT_AUTHOR_DATE": "2024-06-01T12:00:00Z", "GIT_COMMITTER_DATE": "2024-06-01T12:00:00Z",
            "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_NAME": "t",
            "GIT_COMMITTER_EMAIL": "t@example.com", "HOME": str(tmp_path)}
@@ -834,22 +982,24 @@ def checkout(tmp_path) -> dict:
     sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, check=True, capture_output=True, text=True).stdout.strip()
     build_output = tmp_path / "build-output"
     build_output.mkdir()
-    (build_output / "images.json").write_text('{"features": "x@sha256:1", "trainer": "y@sha256:2"}\n')
+    (build_output / "images.json").write_text(images)
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     record = tmp_path / "apply-args"
     shim = bin_dir / "mlopsc"
     shim.write_text(f'#!/usr/bin/env bash\nif [ "$1" = apply ]; then printf "%s\\n" "$@" > "{record}"; '
+                    f'printf "%s\\n" "${{AWS_ACCESS_KEY_ID:-}}" "${{AWS_SESSION_TOKEN:-}}" > "{record}.credentials"; '
                     f'echo "plan: nothing to change"; exit 0; fi\nexec "{mlopsc_executable()}" "$@"\n')
     shim.chmod(0o755)
     return {"repo": repo, "sha": sha, "build_output": build_output, "bin": bin_dir, "record": record}
 
 
-def run_compile_yml(checkout: dict, template: dict, overrides: Optional[dict] = None) -> subprocess.CompletedProcess:
+def run_compile_yml(checkout: dict, template: dict, overrides: Optional[dict] = None,
+                    project_name: str = "mlops-churn-fargate-default-apply") -> subprocess.CompletedProcess:
     """The pre_build and build commands of compile.yml, each in bash as CodeBuild runs them, with
     the variables the template's Compile project sets (the install phase is pip, not run here)."""
     spec = yaml.safe_load(COMPILE_YML.read_text())
-    project = project_of(template, "mlops-churn-fargate-default-apply")
+    project = project_of(template, project_name)
     variables = dict(spec["env"]["variables"])
     for variable in project["Environment"]["EnvironmentVariables"]:
         variables[variable["Name"]] = (SAMPLES_PLATFORM.read_text() if variable["Type"] == "PARAMETER_STORE"
@@ -879,6 +1029,64 @@ def test_compile_yml_compiles_then_applies_the_commit(checkout, parsed):
         "--commit", checkout["sha"], "--commit-time", "1717243200", "--format", "text"]
     assert "compiled 1 model environment" in (repo / "mlopsc-compile.log").read_text()
     assert (repo / "mlopsc-apply.log").read_text() == "plan: nothing to change\n"
+
+
+#: What the stand-in `aws` answers to `sts assume-role` (credentials of the deploy role).
+ASSUMED = ("ASIAASSUMEDDEPLOYROLE", "assumed-secret-never-printed", "assumed-session-token")
+
+
+@pytest.fixture
+def fraud_checkout(tmp_path) -> dict:
+    """samples/fraud-lambda checked out, its Build stage's images (pushed to the delivery account),
+    and a stand-in `aws` that records its calls: `sts assume-role` gives ASSUMED (or fails when
+    AWS_STUB_DENY is set), `ecr describe-images` finds every image."""
+    images = {runtime: f"111111111111.dkr.ecr.eu-west-1.amazonaws.com/fraud-scoring/{runtime}@sha256:{n * 64}"
+              for runtime, n in (("features", "1"), ("serve", "2"), ("train", "3"))}
+    found = make_checkout(tmp_path, "fraud-lambda", json.dumps(images))
+    calls = tmp_path / "aws-calls"
+    stub = found["bin"] / "aws"
+    stub.write_text(f'#!/usr/bin/env bash\nprintf "%s " "$@" >> "{calls}"; echo >> "{calls}"\n'
+                    'if [ "$1 $2" = "sts assume-role" ]; then\n'
+                    '  if [ -n "${AWS_STUB_DENY:-}" ]; then echo "An error occurred (AccessDenied)" >&2; exit 254; fi\n'
+                    f'  printf "%s\\t%s\\t%s\\n" {" ".join(ASSUMED)}; fi\n')
+    stub.chmod(0o755)
+    return {**found, "calls": calls, "images": images}
+
+
+def test_compile_yml_applies_another_account_as_its_deploy_role(fraud_checkout, parsed):
+    """prod of fraud-scoring (account 222222222222): apply runs with the deploy role's credentials
+    (assumed with the project's own, role chaining), never printed, with the images of the target
+    account's registry (same digests), each waited for there."""
+    done = run_compile_yml(fraud_checkout, parsed["model-fraud-lambda"], project_name="mlops-fraud-scoring-prod-apply")
+    assert done.returncode == 0, done.stderr
+    calls = fraud_checkout["calls"].read_text().splitlines()
+    assert calls[0].split()[:4] == ["sts", "assume-role", "--role-arn",
+                                    "arn:aws:iam::222222222222:role/mlops-fraud-scoring-prod-deploy"]
+    replicated = {runtime: uri.replace("111111111111.dkr.ecr.", "222222222222.dkr.ecr.")
+                  for runtime, uri in fraud_checkout["images"].items()}
+    assert sorted(" ".join(call.split()[:8]) for call in calls[1:]) == sorted(
+        f"ecr describe-images --registry-id 222222222222 --repository-name fraud-scoring/{runtime} --image-ids "
+        f"imageDigest={uri.split('@')[1]}" for runtime, uri in replicated.items())
+    arguments = fraud_checkout["record"].read_text().splitlines()
+    images = Path(arguments[arguments.index("--images") + 1])
+    assert json.loads((fraud_checkout["repo"] / images).read_text()) == replicated
+    assert Path(f"{fraud_checkout['record']}.credentials").read_text().splitlines() == [ASSUMED[0], ASSUMED[2]]
+    assert not any(secret in done.stdout + done.stderr for secret in ASSUMED)
+
+
+def test_compile_yml_stops_when_the_deploy_role_cannot_be_assumed(fraud_checkout, parsed):
+    done = run_compile_yml(fraud_checkout, parsed["model-fraud-lambda"], {"AWS_STUB_DENY": "1"},
+                           project_name="mlops-fraud-scoring-prod-apply")
+    assert done.returncode != 0
+    assert ("cannot assume arn:aws:iam::222222222222:role/mlops-fraud-scoring-prod-deploy: deploy the target stack "
+            "there (mlopsc bootstrap target)") in done.stderr
+    assert not fraud_checkout["record"].exists()
+
+
+def test_compile_yml_applies_a_home_environment_with_the_projects_own_role(fraud_checkout, parsed):
+    done = run_compile_yml(fraud_checkout, parsed["model-fraud-lambda"], project_name="mlops-fraud-scoring-dev-apply")
+    assert done.returncode == 0, done.stderr
+    assert not fraud_checkout["calls"].exists()
 
 
 def test_compile_yml_plans_only_before_an_approval(checkout, parsed):

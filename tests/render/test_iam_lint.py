@@ -112,6 +112,9 @@ def policies(tmp_path_factory) -> dict[str, dict]:
     templates = {"platform": ["platform", "--platform", str(SAMPLES_PLATFORM)]}
     for folder in ("churn-fargate", "demand-forecast", "fraud-lambda"):
         templates[f"model-{folder}"] = ["model", str(SAMPLES / folder), "--platform", str(SAMPLES_PLATFORM)]
+    # fraud-scoring's prod account (cross-account delivery): its deploy and registry roles.
+    templates["target-fraud-lambda"] = ["target", str(SAMPLES / "fraud-lambda"), "--platform", str(SAMPLES_PLATFORM),
+                                        "--account", "222222222222"]
     for label, args in templates.items():
         result = invoke("bootstrap", *args)
         assert result.exit_code == 0, result.output
