@@ -32,23 +32,26 @@ def names(count: int, prefix: str = "env-") -> list:
     return [f"{prefix}{index:03d}" for index in range(count)]
 
 
-def test_twenty_environments_are_accepted(repo):
-    assert repo.validate(append=environments(names(20))).exit_code == 0
+LIMIT = service_quotas.TEMPLATE_ENVIRONMENTS
 
 
-def test_the_twenty_first_environment_is_refused_at_its_key(repo):
-    out = repo.validate(append=environments(names(21)))
+def test_environments_up_to_the_limit_are_accepted(repo):
+    assert repo.validate(append=environments(names(LIMIT))).exit_code == 0
+
+
+def test_the_environment_past_the_limit_is_refused_at_its_key(repo):
+    out = repo.validate(append=environments(names(LIMIT + 1)))
     problem = out.only("service-quota")
-    assert (problem.where, problem.path) == (f"mlops.yaml:{FIRST_LINE + 20}:3", "environments.env-020")
-    assert "CloudFormation's quota on the template size (21 environments" in problem.message
-    assert "at most 20 environments" in problem.message
+    assert (problem.where, problem.path) == (f"mlops.yaml:{FIRST_LINE + LIMIT}:3", f"environments.env-{LIMIT:03d}")
+    assert f"CloudFormation's quota on the template size ({LIMIT + 1} environments" in problem.message
+    assert f"at most {service_quotas.TEMPLATE_ENVIRONMENTS} environments" in problem.message
     assert problem.hint.startswith('quota: "Template body size in an Amazon S3 object" (1 MB, fixed), '
                                    "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html")
 
 
 def test_production_environments_count_last_as_the_pipeline_runs_them(repo):
     """`prod` sorts first, but its stage is the last one: the environment past the quota is prod."""
-    out = repo.validate(append=environments(["prod"] + names(20)))
+    out = repo.validate(append=environments(["prod"] + names(LIMIT)))
     assert out.only("service-quota").where == f"mlops.yaml:{FIRST_LINE}:3" and out.only("service-quota").path == "environments.prod"
 
 
@@ -60,19 +63,19 @@ def test_forty_nine_environments_exceed_the_stages_of_a_pipeline(repo):
         in stages.message
     assert stages.hint.startswith('quota: "Number of stages in a pipeline" (50), '
                                   "https://docs.aws.amazon.com/codepipeline/latest/userguide/limits.html")
-    assert out.at("environments.env-020", "service-quota")  # the template's quota too
+    assert out.at(f"environments.env-{LIMIT:03d}", "service-quota")  # the template's quota too
 
 
 def test_ten_thousand_environments_are_refused_at_once(repo):
     started = time.monotonic()
     out = repo.validate(append=environments(names(10_000, prefix="e")))
     elapsed = time.monotonic() - started
-    assert sorted(out.paths) == ["environments.e020", "environments.e048"]
+    assert sorted(out.paths) == [f"environments.e{LIMIT:03d}", "environments.e048"]
     assert elapsed < 20, f"took {elapsed:.1f}s"
 
 
 def test_the_limit_keeps_the_richest_sample_under_one_megabyte(tmp_path):
-    """A real model stack at the limit: the richest sample, 20 production-like environments with
+    """A real model stack at the limit: the richest sample, 19 production-like environments with
     names of the longest length allowed (16 characters), stays under CloudFormation's 1 MB."""
     repo = tmp_path / "demand-forecast"
     shutil.copytree(REPO_ROOT / "samples" / "demand-forecast", repo)
@@ -85,7 +88,7 @@ def test_the_limit_keeps_the_richest_sample_under_one_megabyte(tmp_path):
     assert not stack.problems, stack.problems
     size = len(stack.text.encode("utf-8"))
     assert size < stacks.TEMPLATE_BYTES, size
-    # Each environment adds about 47 KB: one more and the quota is hit (which the rule prevents).
+    # Each environment adds about 49 KB: one more and the quota is hit (which the rule prevents).
     per_environment = (size - 31_000) / limit
     assert 40_000 < per_environment < 50_000, per_environment
     assert size + per_environment > stacks.TEMPLATE_BYTES
