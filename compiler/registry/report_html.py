@@ -138,7 +138,8 @@ def _gate_line(go, metric: str, versions: list):
         y=[c["threshold"] if c else None for c in conditions], mode="lines+markers", connectgaps=False,
         line={"color": GATE_COLOUR, "dash": "dash", "width": 2, "shape": "hvh"},
         marker={"size": 6, "symbol": "line-ew-open", "color": GATE_COLOUR, "line": {"width": 2}},
-        hovertext=[html.escape(f"{v['version']} passed {c['text']}") if c else "" for v, c in zip(versions, conditions)],
+        hovertext=[html.escape(f"{v['version']} passed {c['text']}") if c else ""
+                   for v, c in zip(versions, conditions)],
         hoverinfo="text")
 
 

@@ -28,3 +28,18 @@ def test_free_text_is_escaped():
     page = report_html.render({**EMPTY, "metrics": ["auc"], "versions": [version]})
     assert hostile not in page
     assert page.count("&lt;img src=x onerror=alert(1)&gt;") == 2  # who, and why
+
+
+def test_a_version_without_the_metric_in_its_gate_leaves_a_gap_in_the_gate_line():
+    """v1 registered before the gate named auc; v2 and v3 passed auc >= 0.8, then >= 0.85."""
+    import plotly.graph_objects as go
+
+    def version(name, gate):
+        return {"version": name, "metrics": {"auc": 0.9}, "gate": gate}
+
+    condition = {"metric": "auc", "comparison": "at_least", "threshold": 0.8, "text": "auc >= 0.8"}
+    versions = [version("v1", []), version("v2", [condition]),
+                version("v3", [{**condition, "threshold": 0.85, "text": "auc >= 0.85"}])]
+    line = report_html._gate_line(go, "auc", versions)
+    assert (line.name, line.y, line.connectgaps) == ("gate: auc >= 0.8 → auc >= 0.85", (None, 0.8, 0.85), False)
+    assert report_html._gate_line(go, "logloss", versions) is None
