@@ -1,7 +1,9 @@
 """What `mlopsc registry report` shows, gathered from one environment's registry as plain data
 (report_html.py draws it). Reads only what the items already record (docs/registry.md, Registry
 items): VERSION items (metrics, approval, deployment state), RUN items of retrain and deploy,
-DRIFT items, the approved pointer, and the gate of the compiled retrain pipeline (gate.py).
+DRIFT items and the approved pointer. Each version's gate is the one it passed, as the retrain
+pipeline recorded it (`gate`, compare.gate_of): a config change moves a threshold between versions,
+and each version is drawn with its own.
 
 Two things are derived rather than recorded, each the way the registry itself decides it:
 
@@ -19,10 +21,10 @@ so the same registry gives the same report.
 
 from __future__ import annotations
 
-import numbers
-from typing import Any, Optional
+from typing import Optional
 
 from compiler.registry import items
+from compiler.registry.compare import condition_text, flat_metrics, gate_of
 
 
 def collect(registry) -> dict:
@@ -40,30 +42,15 @@ def collect(registry) -> dict:
         "model": place.model,
         "environment": place.environment,
         "live_version": live,
-        "gate": [{"metric": t.metric, "comparison": t.comparison, "threshold": t.value, "text": t.text}
-                 for t in place.gate],
-        "metrics": _metric_names(versions, place.gate),
+        "gate": _latest_gate(versions),
+        "earlier_gates": _earlier_gates(versions),
+        "metrics": _metric_names(versions),
         "versions": versions,
         "retrains": retrains,
         "drift_alarms": [_drift(found) for found in reversed(registry.drift_alarms())],
         "deployments": deployments,
         "live_history": _live_history(deployments, pointers),
     }
-
-
-def flat_metrics(metrics: Any, prefix: str = "") -> dict:
-    """The numbers of a metrics.json, nested objects flattened with dots (`regression_metrics.mse.value`,
-    as a gate names them); strings, booleans and lists are not plotted."""
-    if not isinstance(metrics, dict):
-        return {}
-    found = {}
-    for key, value in metrics.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, dict):
-            found.update(flat_metrics(value, name + "."))
-        elif isinstance(value, numbers.Real) and not isinstance(value, bool):
-            found[name] = value
-    return found
 
 
 def _version(found: dict, live: Optional[str], drift_started: dict) -> dict:
@@ -77,15 +64,46 @@ def _version(found: dict, live: Optional[str], drift_started: dict) -> dict:
         "deployment_status": found.get("deployment_status"),
         "promoted_from": found.get("promoted_from"),
         "metrics": flat_metrics(found.get("metrics")),
+        "gate": [_condition(c) for c in gate_of(found)],
         "live": found["version"] == live,
         "drift_alarm": drift_started.get(found["version"]),
     }
 
 
-def _metric_names(versions: list, gate: tuple) -> list:
-    """Every metric some version recorded: the gate's first, in its order, then the others by name."""
+def _condition(condition: dict) -> dict:
+    """One condition of a version's gate, with its text (`rmse < 12.5`, compare's symbols)."""
+    return {"metric": condition["metric"], "comparison": condition["comparison"],
+            "threshold": condition["threshold"], "text": f"{condition['metric']} {condition_text(condition)}"}
+
+
+def _latest_gate(versions: list) -> list:
+    """The gate of the newest version that records one ([] if none does: no retrain gate, or no
+    version yet)."""
+    return next((version["gate"] for version in reversed(versions) if version["gate"]), [])
+
+
+def _earlier_gates(versions: list) -> list:
+    """The gates older versions passed that differ from the newest: [{text, versions}], oldest
+    first, so the summary says since when the current thresholds hold."""
+    latest = _gate_text(_latest_gate(versions))
+    found: dict = {}
+    for version in versions:
+        text = _gate_text(version["gate"])
+        if text and text != latest:
+            found.setdefault(text, []).append(version["version"])
+    return [{"text": text, "versions": names} for text, names in found.items()]
+
+
+def _gate_text(gate: list) -> str:
+    return ", ".join(condition["text"] for condition in gate)
+
+
+def _metric_names(versions: list) -> list:
+    """Every metric some version recorded: the gated ones first (the newest gate's order, then
+    metrics only earlier gates named), then the others by name."""
     recorded = {name for version in versions for name in version["metrics"]}
-    gated = list(dict.fromkeys(t.metric for t in gate if t.metric in recorded))
+    gated = [c["metric"] for version in reversed(versions) for c in version["gate"] if c["metric"] in recorded]
+    gated = list(dict.fromkeys(gated))
     return gated + sorted(recorded - set(gated))
 
 

@@ -8,8 +8,9 @@ the page itself goes through html.escape.
 
 The charts:
 
-- one per metric: its value per version (registration order), the gate's threshold as a dashed
-  line, approved versions ringed, the live one starred;
+- one per metric: its value per version (registration order), the threshold of the gate each
+  version passed (its recorded `gate`) as a dashed step line that moves where a config change moved
+  it, approved versions ringed, the live one starred;
 - the timeline: drift alarms, retrain runs, deployments and rollbacks on one time axis, and below
   it the live version over time (a step each time a deployment succeeded); every drift alarm is
   also a dotted line across both.
@@ -99,6 +100,9 @@ def _metric_figure(plotly, data: dict, metric: str) -> tuple:
     names = [v["version"] for v in versions]
     values = [v["metrics"][metric] for v in versions]
     figure = go.Figure()
+    gate = _gate_line(go, metric, versions)
+    if gate is not None:
+        figure.add_trace(gate)  # first: the versions' markers are drawn over it
     figure.add_trace(go.Scatter(
         name=metric, x=names, y=values, mode="lines+markers", line={"color": "#1f77b4"},
         marker={"size": 9, "color": [APPROVAL_COLOURS.get(v["approval"], "#7f7f7f") for v in versions]},
@@ -113,17 +117,30 @@ def _metric_figure(plotly, data: dict, metric: str) -> tuple:
         name="live", x=[v["version"] for v in live], y=[v["metrics"][metric] for v in live], mode="markers",
         marker={"size": 20, "symbol": "star", "color": LIVE_COLOUR, "line": {"width": 1, "color": "#7f6600"}},
         hoverinfo="skip"))
-    for condition in data["gate"]:
-        if condition["metric"] == metric:
-            figure.add_hline(y=condition["threshold"], line={"color": GATE_COLOUR, "dash": "dash", "width": 2},
-                             name=f"gate: {condition['text']}", showlegend=True,
-                             label={"text": f"gate: {condition['text']}", "textposition": "end",
-                                    "font": {"color": GATE_COLOUR}})
     figure.update_layout(title={"text": f"{metric} by version"}, template="plotly_white",
                          margin={"l": 60, "r": 20, "t": 50, "b": 40},
                          xaxis={"type": "category", "title": {"text": "version (registration order)"}},
                          yaxis={"title": {"text": metric}}, legend={"orientation": "h", "y": -0.25})
     return figure, 340
+
+
+def _gate_line(go, metric: str, versions: list):
+    """The threshold each version passed on `metric`, as its gate recorded it: a dashed step line
+    with a point per version, changing halfway between two versions whose gates differ (a config
+    change); a gap where a version's gate did not name the metric. None if no gate named it."""
+    conditions = [next((c for c in v["gate"] if c["metric"] == metric), None) for v in versions]
+    gated = [c for c in conditions if c]
+    if not gated:
+        return None
+    texts = list(dict.fromkeys(c["text"] for c in gated))
+    return go.Scatter(
+        name="gate: " + " → ".join(texts), x=[v["version"] for v in versions],
+        y=[c["threshold"] if c else None for c in conditions], mode="lines+markers", connectgaps=False,
+        line={"color": GATE_COLOUR, "dash": "dash", "width": 2, "shape": "hvh"},
+        marker={"size": 6, "symbol": "line-ew-open", "color": GATE_COLOUR, "line": {"width": 2}},
+        hovertext=[html.escape(f"{v['version']} passed {c['text']}") if c else ""
+                   for v, c in zip(versions, conditions)],
+        hoverinfo="text")
 
 
 def _version_hover(version: dict, metric: str) -> str:
@@ -234,7 +251,8 @@ def _summary(data: dict) -> str:
     pending = [v["version"] for v in data["versions"] if v["approval"] == "pending"]
     facts = [("live version", data["live_version"] or "none"), ("approved", ", ".join(approved) or "none"),
              ("pending", ", ".join(pending) or "none"),
-             ("gate", ", ".join(g["text"] for g in data["gate"]) or "none compiled here (no retrain pipeline)"),
+             ("gate", ", ".join(g["text"] for g in data["gate"]) or "none recorded (no version passed a gate)"),
+             *[("earlier gate", f"{g['text']} ({', '.join(g['versions'])})") for g in data["earlier_gates"]],
              ("versions", str(len(data["versions"]))), ("deployments", str(len(data["deployments"]))),
              ("drift alarms", str(len(data["drift_alarms"])))]
     rows = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in facts)

@@ -20,7 +20,7 @@ from compiler import aws_session as aws
 from compiler import names
 from compiler.artifacts.read import read_environments
 from compiler.errors import AwsError, InputError, Refused
-from compiler.registry import gate, items, sagemaker_mirror
+from compiler.registry import items, sagemaker_mirror
 
 #: The source of the events `mlopsc registry` publishes is the model's, so the trigger rule (which
 #: matches `source: mlops.<model>`) sees them; the detail says who sent them.
@@ -41,15 +41,13 @@ class Place:
     endpoint: Optional[str] = None  # the deploy pipeline's SageMaker endpoint (variants.py reads it)
     partition: str = "aws"
     artifact_bucket: Optional[str] = None  # where a version promoted from another account gets its model data
-    gate: tuple = ()  # the compiled retrain gate (gate.Threshold), () without retrain
 
 
 def locate(out: Path, environment: str, model: Optional[str] = None) -> list[Place]:
     """Every model environment of OUT with `environment` (only `model`'s when given)."""
     places = [Place(env.target.model, env.target.environment, env.target.account, env.target.region,
                     env.pointers["table"], env.target.event_bus, tuple(sorted(env.definitions)),
-                    _endpoint_name(env.definitions.get("deploy")), env.target.partition, env.target.artifact_bucket,
-                    tuple(gate.thresholds(env.definitions.get("retrain"))))
+                    _endpoint_name(env.definitions.get("deploy")), env.target.partition, env.target.artifact_bucket)
               for env in read_environments(out, environment)]
     if model is None:
         return places
