@@ -200,6 +200,10 @@ def _registry_role(t: Template, env: _Env, delivery: PlatformFile, org_id: Optio
     repositories = _repositories(env)
     if repositories:
         statements.append(statement("ReplicatedImages", ["ecr:DescribeImages"], repositories))
+    group = env.config.retrain.model_package_group if env.config.retrain else None
+    if group:  # approve/reject set the package's status too (compiler/registry/store.py, _mirror_decision)
+        statements.append(statement("ModelPackageDecisions", ["sagemaker:UpdateModelPackage"], [
+            naming.arn("sagemaker", f"model-package/{name}/*") for name in sorted({group, group.lower()})]))
     if platform.kms_key:
         statements.append(statement("PlatformKey", ["kms:Decrypt", "kms:GenerateDataKey"], platform.kms_key))
     logical = t.id(env.name, "RegistryRole")

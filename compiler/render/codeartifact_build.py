@@ -33,6 +33,8 @@ SECRET_FILE = "/tmp/mlopsc-pip-index-url"
 DIST = "/tmp/mlopsc-dist"
 PUBLISHED = "published.json"
 #: The publishing tools, pinned (installed through the CodeArtifact repository, after the login).
+#: twine stays at 6.1: `--skip-existing` (a commit built again) relies on its reading CodeArtifact's
+#: HTTP 409 for a version that exists as "already there", which later twine releases changed.
 TOOLS = ("build==1.2.2", "twine==6.1.0")
 COMMIT_TIME = '"$(git log -1 --format=%ct HEAD)"'
 

@@ -575,6 +575,25 @@ def test_the_registry_role_reaches_only_the_models_items_bus_source_images_and_a
                                "ReplicatedImages"}
 
 
+def test_the_registry_role_sets_the_status_of_the_environments_model_packages(tmp_path):
+    """register.sagemaker in an environment of the target account: `mlopsc registry approve` there
+    runs as the registry role and ends with UpdateModelPackage (SageMaker API reference;
+    Service Authorization Reference: UpdateModelPackage on `model-package`)."""
+    repo = tmp_path / "fraud-lambda"
+    shutil.copytree(SAMPLES / "fraud-lambda", repo, ignore=shutil.ignore_patterns("data", "tests"))
+    (tmp_path / ".git").mkdir()
+    config = (repo / "mlops.yaml").read_text()
+    assert config.count("      approval: manual\n") == 1
+    (repo / "mlops.yaml").write_text(config.replace(
+        "      approval: manual\n", "      approval: manual\n      sagemaker: {model_package_group: Fraud-Scoring}\n"))
+    stack = json.loads(bootstrap("target", str(repo), "--platform", str(SAMPLES_PLATFORM), "--account", TARGET_ACCOUNT))
+    statements = {s["Sid"]: s for s in _policy_of(stack["Resources"]["ProdRegistryRole"])}
+    assert statements["ModelPackageDecisions"]["Action"] == ["sagemaker:UpdateModelPackage"]
+    assert statements["ModelPackageDecisions"]["Resource"] == [
+        "arn:aws:sagemaker:eu-west-1:222222222222:model-package/Fraud-Scoring/*",
+        "arn:aws:sagemaker:eu-west-1:222222222222:model-package/fraud-scoring/*"]
+
+
 def test_the_target_account_gets_its_platform_once_and_the_models_policies(parsed, compiled):
     full, bare = parsed["target-fraud-lambda"], parsed["target-fraud-lambda-without-platform"]
     prod = next(c for c in compiled["fraud-lambda"]["configs"] if c.environment == "prod")
