@@ -122,8 +122,10 @@ def scenarios_of(machine: Machine) -> list[str]:
     if machine.pipeline == "deploy":
         rolls_back = any(s.get("Error") == "DeploymentRolledBack" for s in states.values())
         resizes = "Deregister scalable target" in states  # entered only when the instance type changes
+        # entered only when the endpoint still runs an A/B or shadow test its config no longer has
+        ends_a_test = "Replace test variants" in states
         return ["first", "second", "locked"] + (["rolled_back"] if rolls_back else []) + (
-            ["resized"] if resizes else [])
+            ["resized"] if resizes else []) + (["test_ended"] if ends_a_test else [])
     return ["deployed", "undeployed"]
 
 
@@ -273,10 +275,12 @@ class Scenario:
             self.life.retrain("v1")
             if m.pipeline == "deploy" and self.name != "first":
                 self.life.retrain("v2")
-            if m.pipeline == "drift" or self.name in ("second", "rolled_back", "deployed", "resized"):
+            if m.pipeline == "drift" or self.name in ("second", "rolled_back", "deployed", "resized", "test_ended"):
                 self.life.approve_and_deploy("v1")
             if self.name == "resized":
                 self._change_instance_type()
+            if self.name == "test_ended":
+                self._run_an_ab_test()
             if self.name == "locked":
                 self.life.approve_and_stop("v1")
                 self.life.retrain("v3")  # what another approval deploys while this one runs (RACES)
@@ -300,6 +304,32 @@ class Scenario:
         assert serving.count("instance_type: ml.c5.xlarge") == 1, "the sample's serving instance type moved"
         config.write_text(serving.replace("instance_type: ml.c5.xlarge", "instance_type: ml.c5.2xlarge"))
         apply_again(self.account, [root / self.machine.sample], self.machine.environment)
+
+    def _run_an_ab_test(self) -> None:
+        """A commit adds an A/B test (v3, the candidate, against the live v1; unscaled and all at
+        once, as rule endpoint-variants asks), applied and deployed; the next commit removes it
+        again (the sample applied as it is): v2's deployment finds two variants on the endpoint."""
+        import shutil
+
+        import yaml
+
+        from sfn_harness import apply_again
+
+        sample, environment = self.machine.sample, self.machine.environment
+        root = self.tmp / "ab-test"
+        shutil.copytree(SAMPLES / sample, root / sample)
+        shutil.copy(SAMPLES / "mlops-platform.yaml", root / "mlops-platform.yaml")
+        config = yaml.safe_load((root / sample / "mlops.yaml").read_text())
+        deploy = config["pipelines"]["deploy"]
+        deploy["endpoint"].pop("autoscaling", None)
+        deploy["endpoint"]["variants"] = {"blue": {"version": "live", "weight": 50},
+                                          "green": {"version": "candidate", "weight": 50}}
+        deploy["traffic"] = {"mode": "all-at-once"}
+        (root / sample / "mlops.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+        apply_again(self.account, [root / sample], environment)
+        self.life.retrain("v3")
+        self.life.approve_and_deploy("v3")
+        apply_again(self.account, [SAMPLES / sample], environment)
 
     def _serving_platform(self) -> None:
         """What the platform team creates and mlopsc only points at: the alarms a canary checks
