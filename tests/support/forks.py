@@ -17,7 +17,7 @@ import shutil
 import tempfile
 import traceback
 from pathlib import Path
-from typing import Callable
+from typing import Callable, ContextManager, Optional
 
 import pytest
 
@@ -76,3 +76,45 @@ def files_restored(folder: Path):
         shutil.rmtree(folder)
         shutil.copytree(pristine / "copy", folder, symlinks=True)
         shutil.rmtree(pristine)
+
+
+class LiveAccounts:
+    """A module's shared accounts, built by name, one live at a time: moto has one set of
+    backends per process, so building another account closes the one before (a module whose
+    tests alternate between two accounts builds each again when its turn comes). `fresh` gives a
+    test the account as it was built; the test runs in a fork (`in_fork`), and the account's
+    files are put back after it (`files_restored`)."""
+
+    def __init__(self, tmp_path_factory):
+        self.tmp_path_factory = tmp_path_factory
+        self.name: Optional[str] = None
+        self.account = None
+        self.folder: Optional[Path] = None
+        self._stack: Optional[contextlib.ExitStack] = None
+
+    def get(self, name: str, build: Callable[[pytest.MonkeyPatch, Path], ContextManager]):
+        """The account `name`, built by `build(monkeypatch, tmp_path)` (a context manager giving
+        the account, e.g. sfn_harness.applied) unless it is the live one."""
+        if self.name != name:
+            self.close()
+            stack = contextlib.ExitStack()
+            try:
+                patch = stack.enter_context(pytest.MonkeyPatch.context())
+                folder = self.tmp_path_factory.mktemp(name)
+                self.account = stack.enter_context(build(patch, folder))
+            except BaseException:
+                stack.close()
+                raise
+            self._stack, self.name, self.folder = stack, name, folder
+        return self.account
+
+    @contextlib.contextmanager
+    def fresh(self, name: str, build: Callable[[pytest.MonkeyPatch, Path], ContextManager]):
+        account = self.get(name, build)
+        with files_restored(self.folder):
+            yield account
+
+    def close(self) -> None:
+        if self._stack is not None:
+            stack, self._stack, self.name, self.account, self.folder = self._stack, None, None, None, None
+            stack.close()
