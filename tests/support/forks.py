@@ -32,6 +32,8 @@ def in_fork(work: Callable[[], object]):
         os.close(read)
         try:
             outcome = ("ok", work())
+        except pytest.skip.Exception as skipped:  # a skip in the fork skips the test
+            outcome = ("skipped", str(skipped.msg))
         except BaseException:  # noqa: BLE001 - everything goes back to the test
             outcome = ("failed", traceback.format_exc())
         try:
@@ -48,6 +50,8 @@ def in_fork(work: Callable[[], object]):
     if not data:
         pytest.fail("the test's process died without an answer", pytrace=False)
     status, value = pickle.loads(data)
+    if status == "skipped":
+        pytest.skip(value)
     if status != "ok":
         pytest.fail(value, pytrace=False)
     return value
