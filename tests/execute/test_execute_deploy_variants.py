@@ -10,6 +10,7 @@ given; the harness settles the endpoint update itself)."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import shutil
 
@@ -17,12 +18,11 @@ import pytest
 import yaml
 
 from compile_helpers import invoke
-from forks import files_restored
 from paths import REPO_ROOT
 from sfn_harness import Registry, applied, apply_again, item, published
 
 pytestmark = [pytest.mark.e2e,  # moto-backed AWS (apply, state machine executions)
-              pytest.mark.in_fork]  # each test in a fork of the module's account
+              pytest.mark.in_fork]  # each test in a fork of the module's account (tests/support/forks.py)
 
 SAMPLES = REPO_ROOT / "samples"
 METRICS = {"rmse": 11.0, "mape": 0.1}  # within demand-forecast's gate
@@ -46,14 +46,12 @@ def write_config(root, endpoint_keys: dict, traffic: dict | None = None) -> None
     path.write_text(yaml.safe_dump(config, sort_keys=False))
 
 
-@pytest.fixture(scope="module")
-def built_live_v1(tmp_path_factory):
-    """v1 deployed with the one variant AllTraffic, v2 registered and pending: built once, each
-    test runs in a fork of it (in_fork, tests/support/forks.py)."""
-    tmp_path = tmp_path_factory.mktemp("live-v1")
+@contextlib.contextmanager
+def live_v1_built(monkeypatch, tmp_path):
+    """v1 deployed with the one variant AllTraffic, v2 registered and pending."""
     root = tmp_path / "repository"
     write_config(root, {})
-    with pytest.MonkeyPatch.context() as monkeypatch, applied(monkeypatch, tmp_path, [root / MODEL]) as account:
+    with applied(monkeypatch, tmp_path, [root / MODEL]) as account:
         account.root = root
         account.registry = Registry(account, monkeypatch, MODEL)
         account.registry.register("v1", METRICS)
@@ -63,11 +61,10 @@ def built_live_v1(tmp_path_factory):
 
 
 @pytest.fixture
-def live_v1(built_live_v1):
-    """The module's account, as built: each test's changes on disk (a later commit compiled and
-    applied) are undone after it, those in moto die with its fork."""
-    with files_restored(built_live_v1.out.parent):
-        yield built_live_v1
+def live_v1(live_accounts):
+    """live_v1_built, built once for the module; each test runs in a fork of it."""
+    with live_accounts.fresh("live-v1", live_v1_built) as account:
+        yield account
 
 
 def with_variants(account, endpoint_keys: dict, traffic: dict | None = None) -> None:
