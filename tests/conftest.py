@@ -11,7 +11,14 @@ TESTS = Path(__file__).resolve().parent
 for folder in ("apply", "execute", "support"):
     sys.path.insert(0, str(TESTS / folder))
 
-from helpers import Repo  # noqa: E402 - found through the path above
+from forks import run_test_in_fork  # noqa: E402 - found through the path above
+from helpers import Repo  # noqa: E402
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem):
+    """A test marked `in_fork` runs its body in a fork (tests/support/forks.py)."""
+    return True if run_test_in_fork(pyfuncitem) else None
 
 
 @pytest.fixture

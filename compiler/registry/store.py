@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import json
+import time
 import uuid
 from pathlib import Path
 from typing import Optional
@@ -74,8 +75,16 @@ def locate_one(out: Path, environment: str, model: Optional[str]) -> Place:
     return places[0]
 
 
+def clock() -> float:
+    """Seconds since the epoch: where the registry library reads the time of its decisions (`now`;
+    variants.py's through it). Tests replace it with the clock that stamps their EventBridge events
+    (tests/support/sfn_harness.py, Clock), so that a decision is ordered against those events."""
+    return time.time()
+
+
 def now() -> str:
-    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """The time of a decision, UTC with microseconds (`2026-11-26T01:47:28.123456Z`)."""
+    return datetime.datetime.fromtimestamp(clock(), datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 class EnvironmentRegistry:

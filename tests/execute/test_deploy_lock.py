@@ -16,7 +16,8 @@ import pytest
 
 from test_execute_deploy import deploy_while_another_waits, deployment, forecast  # noqa: F401 (fixture)
 
-pytestmark = pytest.mark.e2e  # moto-backed AWS (apply, state machine executions)
+pytestmark = [pytest.mark.e2e,  # moto-backed AWS (apply, state machine executions)
+              pytest.mark.in_fork]  # each test in a fork of the module's account (tests/support/forks.py)
 
 DEPLOY = "demand-forecast-default-deploy"
 

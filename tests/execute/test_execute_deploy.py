@@ -9,6 +9,7 @@ writes a registry item, but for the one version without images (see that test)."
 
 from __future__ import annotations
 
+import contextlib
 import json
 
 import pytest
@@ -16,7 +17,8 @@ import pytest
 from paths import REPO_ROOT
 from sfn_harness import Registry, applied, apply_again, execute, item, published
 
-pytestmark = pytest.mark.e2e  # moto-backed AWS (apply, state machine executions)
+pytestmark = [pytest.mark.e2e,  # moto-backed AWS (apply, state machine executions)
+              pytest.mark.in_fork]  # each test in a fork of the module's account (tests/support/forks.py)
 
 SAMPLES = REPO_ROOT / "samples"
 FORECAST_METRICS = {"rmse": 11.0, "mape": 0.1}  # within demand-forecast's gate
@@ -33,14 +35,21 @@ def subjects(account) -> list[str]:
 
 # ----------------------------------------------------------------------------- SageMaker endpoint
 
-@pytest.fixture
-def forecast(monkeypatch, tmp_path):
+@contextlib.contextmanager
+def forecast_built(monkeypatch, tmp_path):
     """Versions v1 and v2 registered by retrain runs, pending (`register.approval: manual`)."""
     with applied(monkeypatch, tmp_path, [SAMPLES / "demand-forecast"]) as account:
         account.registry = Registry(account, monkeypatch, "demand-forecast")
         for version in ("v1", "v2"):
             account.registry.register(version, FORECAST_METRICS)
         account.harness.clock.waits.clear()
+        yield account
+
+
+@pytest.fixture
+def forecast(live_accounts):
+    """forecast_built, built once for the module; each test runs in a fork of it."""
+    with live_accounts.fresh("forecast", forecast_built) as account:
         yield account
 
 
@@ -176,8 +185,9 @@ def test_deploying_an_unapproved_version_is_refused(forecast):
 
 # ----------------------------------------------------------------------------- Lambda (fraud-scoring, prod)
 
-@pytest.fixture
-def fraud(monkeypatch, tmp_path):
+@contextlib.contextmanager
+def fraud_built(monkeypatch, tmp_path):
+    """Versions v1 and v2 registered by retrain runs; the platform's function and canary alarm."""
     with applied(monkeypatch, tmp_path, [SAMPLES / "fraud-lambda"], environment="prod",
                  account="222222222222") as account:
         # The function (sfn_harness.create_serving_functions) and the alarm the canary checks are
@@ -190,6 +200,13 @@ def fraud(monkeypatch, tmp_path):
         for version in ("v1", "v2"):
             account.registry.register(version, FRAUD_METRICS)
         account.harness.clock.waits.clear()
+        yield account
+
+
+@pytest.fixture
+def fraud(live_accounts):
+    """fraud_built, built once for the module; each test runs in a fork of it."""
+    with live_accounts.fresh("fraud", fraud_built) as account:
         yield account
 
 

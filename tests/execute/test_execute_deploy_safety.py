@@ -16,7 +16,8 @@ import pytest
 from sfn_harness import apply_again, published, start
 from test_execute_deploy import SAMPLES, alias, deployment, forecast, fraud, subjects  # noqa: F401 (fixtures)
 
-pytestmark = pytest.mark.e2e  # moto-backed AWS (apply, state machine executions)
+pytestmark = [pytest.mark.e2e,  # moto-backed AWS (apply, state machine executions)
+              pytest.mark.in_fork]  # each test in a fork of the module's account (tests/support/forks.py)
 
 SCALED = "endpoint/demand-forecast-default/variant/AllTraffic"
 POLICY = "demand-forecast-default-invocations"

@@ -10,6 +10,7 @@ given; the harness settles the endpoint update itself)."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import shutil
 
@@ -20,7 +21,8 @@ from compile_helpers import invoke
 from paths import REPO_ROOT
 from sfn_harness import Registry, applied, apply_again, item, published
 
-pytestmark = pytest.mark.e2e  # moto-backed AWS (apply, state machine executions)
+pytestmark = [pytest.mark.e2e,  # moto-backed AWS (apply, state machine executions)
+              pytest.mark.in_fork]  # each test in a fork of the module's account (tests/support/forks.py)
 
 SAMPLES = REPO_ROOT / "samples"
 METRICS = {"rmse": 11.0, "mape": 0.1}  # within demand-forecast's gate
@@ -44,8 +46,8 @@ def write_config(root, endpoint_keys: dict, traffic: dict | None = None) -> None
     path.write_text(yaml.safe_dump(config, sort_keys=False))
 
 
-@pytest.fixture
-def live_v1(monkeypatch, tmp_path):
+@contextlib.contextmanager
+def live_v1_built(monkeypatch, tmp_path):
     """v1 deployed with the one variant AllTraffic, v2 registered and pending."""
     root = tmp_path / "repository"
     write_config(root, {})
@@ -55,6 +57,13 @@ def live_v1(monkeypatch, tmp_path):
         account.registry.register("v1", METRICS)
         assert account.registry.deploy("v1").status == "SUCCEEDED"
         account.registry.register("v2", METRICS)
+        yield account
+
+
+@pytest.fixture
+def live_v1(live_accounts):
+    """live_v1_built, built once for the module; each test runs in a fork of it."""
+    with live_accounts.fresh("live-v1", live_v1_built) as account:
         yield account
 
 

@@ -11,21 +11,25 @@ import pytest
 from paths import REPO_ROOT
 from sfn_harness import applied, execute, item, published, split_s3
 
-pytestmark = pytest.mark.e2e  # moto-backed AWS (apply, state machine executions)
+pytestmark = [pytest.mark.e2e,  # moto-backed AWS (apply, state machine executions)
+              pytest.mark.in_fork]  # each test in a fork of the module's account (tests/support/forks.py)
 
 SAMPLES = REPO_ROOT / "samples"
 ARTIFACTS = "s3://acme-ml-artifacts"
 
 
 @pytest.fixture
-def churn(monkeypatch, tmp_path):
-    with applied(monkeypatch, tmp_path, [SAMPLES / "churn-fargate"]) as account:
+def churn(live_accounts):
+    """churn-fargate applied, once for the module; each test runs in a fork of it."""
+    with live_accounts.fresh("churn", lambda patch, tmp: applied(patch, tmp, [SAMPLES / "churn-fargate"])) as account:
         yield account
 
 
 @pytest.fixture
-def forecast(monkeypatch, tmp_path):
-    with applied(monkeypatch, tmp_path, [SAMPLES / "demand-forecast"]) as account:
+def forecast(live_accounts):
+    """demand-forecast applied, once for the module; each test runs in a fork of it."""
+    with live_accounts.fresh("forecast", lambda patch, tmp: applied(patch, tmp, [SAMPLES / "demand-forecast"])) \
+            as account:
         yield account
 
 

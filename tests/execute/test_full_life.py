@@ -15,20 +15,21 @@ template wires them:
 
 The handler orders a version's deployment state and the approved pointer by the event time
 (whole seconds, as EventBridge gives it) before the random event id, so the steps that follow one
-another in AWS minutes apart are kept at least a second apart here (`_next_second`).
+another in AWS minutes apart are kept at least a second apart here (`_next_second`): on the event
+clock that stamps the events and the registry library's decisions (sfn_harness.Clock), moved
+forward at once instead of slept through.
 """
 
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 
 from compiler.registry import handler, store
 from compile_helpers import invoke
 from paths import REPO_ROOT
-from sfn_harness import applied, execute, item, published, start_state_machines_from_rules, wait_for
+from sfn_harness import applied, execute, item, next_second, published, start_state_machines_from_rules, wait_for
 
 pytestmark = pytest.mark.e2e  # whole route on moto: compile, apply, registry, executions
 
@@ -107,7 +108,8 @@ class Life:
 
 
 def _next_second() -> None:
-    time.sleep(1.05 - time.time() % 1)
+    """The event clock's next whole second, at once (sfn_harness.next_second)."""
+    next_second()
 
 
 def cli(*args: str):

@@ -24,7 +24,8 @@ handler fed every published event. Nothing sets a registry item. A scenario is b
 route then runs in a fork of the test process (copy-on-write: every route starts from the same
 account, and building it once keeps the whole set within a few minutes).
 
-Run one file's routes: `pytest tests/execute/test_routes.py -k 'demand-forecast-default-deploy'`.
+The deploy machines' routes are run by test_routes_deploy.py, the others here. Run one machine's
+routes: `pytest tests/execute/test_routes_deploy.py -k 'demand-forecast-default-deploy'`.
 """
 
 from __future__ import annotations
@@ -32,18 +33,17 @@ from __future__ import annotations
 import contextlib
 import fnmatch
 import json
-import os
-import pickle
 import tempfile
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Optional
 
 import pytest
 
 pytestmark = pytest.mark.e2e  # whole routes on moto: compile, apply, executions
 
+from forks import in_fork  # each route in a fork of the process, from its scenario's account
 from paths import REPO_ROOT
 
 SAMPLES = REPO_ROOT / "samples"
@@ -498,36 +498,6 @@ def _close_live_scenario():
         _LIVE.clear()
 
 
-def in_fork(work: Callable[[], object]):
-    """`work()` in a fork of this process: it sees the live scenario's account as it is now, and
-    what it changes there dies with it. Returns work's result, or fails the test with its error."""
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: never returns into pytest
-        os.close(read)
-        try:
-            outcome = ("ok", work())
-        except BaseException:  # noqa: BLE001 - everything goes back to the test
-            outcome = ("failed", traceback.format_exc())
-        try:
-            data = pickle.dumps(outcome)
-        except Exception:  # noqa: BLE001
-            data = pickle.dumps(("failed", f"unpicklable result: {outcome!r}"[:4000]))
-        with os.fdopen(write, "wb") as pipe:
-            pipe.write(data)
-        os._exit(0)
-    os.close(write)
-    with os.fdopen(read, "rb") as pipe:
-        data = pipe.read()
-    os.waitpid(pid, 0)
-    if not data:
-        pytest.fail("the route's process died without an answer", pytrace=False)
-    status, value = pickle.loads(data)
-    if status != "ok":
-        pytest.fail(value, pytrace=False)
-    return value
-
-
 # ----------------------------------------------------------------------------- the routes, run
 
 MACHINES = _compiled()
@@ -540,8 +510,21 @@ def _scenario_end(scenario: Scenario) -> tuple[str, Optional[str]]:
     return SCENARIO_ENDS.get(scenario.name, ("SUCCEEDED", None))
 
 
-@pytest.mark.parametrize("route", ROUTES, ids=[r.id for r in ROUTES])
+def routes_in(pipelines: tuple) -> list[Route]:
+    """The routes of the machines of these pipelines: the deploy routes run from a file of their
+    own (test_routes_deploy.py), so that `--dist loadfile` gives them a worker beside the others."""
+    return [route for route in ROUTES if route.machine.pipeline in pipelines]
+
+
+ROUTES_HERE = routes_in(("retrain", "drift"))
+
+
+@pytest.mark.parametrize("route", ROUTES_HERE, ids=[r.id for r in ROUTES_HERE])
 def test_route(route: Route, tmp_path_factory):
+    run_route(route, tmp_path_factory)
+
+
+def run_route(route: Route, tmp_path_factory) -> None:
     try:
         _run_route(route, tmp_path_factory)
     except AssertionError:  # reported as text: pytest's own rendering of these can crash (CPython's ast)

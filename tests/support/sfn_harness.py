@@ -149,7 +149,9 @@ def split_s3(uri: str) -> tuple[str, str]:
 # ----------------------------------------------------------------------------- time
 
 class Clock:
-    """Waits and retry intervals, recorded instead of slept."""
+    """Waits and retry intervals, recorded instead of slept; and the event clock: the time
+    EventBridge stamps on each event (`time`) and the registry library reads (`store.clock`), the
+    real clock moved ahead by `next_second` instead of sleeping until the next second."""
 
     def __init__(self):
         self.waits: list[tuple[str, str, float]] = []  # (execution name, state, seconds)
@@ -157,9 +159,34 @@ class Clock:
         self.on_wait: Optional[Callable[[str, str, float], None]] = None
         #: execution name -> its `$$.Execution.StartTime`, instead of the real one
         self.start_times: dict[str, str] = {}
+        #: seconds the event clock is ahead of the real one (it only ever moves forward)
+        self.ahead = 0.0
 
     def waits_in(self, state: str, execution: Optional[str] = None) -> list[float]:
         return [s for e, n, s in self.waits if n == state and (execution is None or e == execution)]
+
+    def now(self) -> float:
+        """The event clock, in seconds since the epoch."""
+        return time.time() + self.ahead
+
+    def next_second(self) -> None:
+        """The event clock 50 ms into its next whole second, at once. The handler orders a
+        version's events by their time in whole seconds (compiler/registry/items.py, order key),
+        so steps that AWS runs minutes apart are kept a second apart, as sleeping kept them."""
+        self.ahead += 1.05 - self.now() % 1
+
+
+#: the Clock of the harness installed last in this test (None: no harness, the real clock)
+_EVENT_CLOCK: Optional[Clock] = None
+
+
+def next_second() -> None:
+    """The next whole second of the event clock: at once under the harness (Clock.next_second),
+    else by sleeping until then."""
+    if _EVENT_CLOCK is None:
+        time.sleep(1.05 - time.time() % 1)
+    else:
+        _EVENT_CLOCK.next_second()
 
 
 # ----------------------------------------------------------------------------- the harness
@@ -742,6 +769,7 @@ def install(monkeypatch, session) -> Harness:
 
     _parse_once(monkeypatch)
     _load_models_once(monkeypatch)
+    _event_clock(monkeypatch, harness.clock)
     original_validate = parser_models.StepFunctionsParserBackend._validate_definition
 
     def validate_definition(definition: str):
@@ -754,6 +782,20 @@ def install(monkeypatch, session) -> Harness:
     monkeypatch.setattr(parser_models.StepFunctionsParserBackend, "_validate_definition",
                         staticmethod(validate_definition))
     return harness
+
+
+def _event_clock(monkeypatch, clock: Clock) -> None:
+    """EventBridge (moto's events backend: an event's `time`) and the registry library
+    (`store.clock`: its decisions' times) read `clock.now`, so `next_second` moves both."""
+    import sys
+
+    from moto.events import models as events_models
+
+    from compiler.registry import store
+
+    monkeypatch.setattr(events_models, "unix_time", clock.now)  # moto calls it without a datetime
+    monkeypatch.setattr(store, "clock", clock.now)
+    monkeypatch.setattr(sys.modules[__name__], "_EVENT_CLOCK", clock)
 
 
 #: definition -> its ANTLR parse tree (or its syntax errors), for the whole test session
@@ -962,7 +1004,8 @@ class Registry:
 
     Creating one installs the rule hook (`start_state_machines_from_rules`): from then on every
     approval starts a deployment, so a test's deployments are the ones its approvals start.
-    Steps are kept a second apart: the handler orders a version's events by their whole second."""
+    Steps are kept a second apart on the event clock (`next_second`): the handler orders a
+    version's events by their whole second."""
 
     def __init__(self, account, monkeypatch, model: str, environment: str = "default"):
         from test_full_life import Life
@@ -980,12 +1023,10 @@ class Registry:
     def register(self, version: str, metrics: Optional[dict] = None, payload: Optional[dict] = None) -> Execution:
         """A whole retrain run named `version` (its evaluate stage writes `metrics`): it registers
         the version. The stages it ran are forgotten, so a test sees only its own."""
-        from test_full_life import _next_second
-
         harness = self.account.harness
         if metrics is not None:
             harness.stages.metrics = metrics
-        _next_second()
+        next_second()
         run = execute(self.account.sfn, f"{self.model}-{self.environment}-retrain", version,
                       payload or {"trigger": "schedule"})
         assert run.status == "SUCCEEDED", (run.error, run.cause)
@@ -1002,9 +1043,7 @@ class Registry:
         return self._started(lambda: self.store.rollback(to))
 
     def _started(self, decide) -> str:
-        from test_full_life import _next_second
-
-        _next_second()
+        next_second()
         before = len(self.started)
         decide()
         assert len(self.started) == before + 1, "the decision started no deployment"
