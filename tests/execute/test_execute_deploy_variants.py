@@ -134,15 +134,21 @@ def test_a_rolled_back_deployment_leaves_the_live_version_where_it_was(live_v1):
         {"blue": "v1", "green": "v2"}
 
 
-def test_a_variant_serving_live_fails_before_the_lock_when_no_deployment_recorded_one(monkeypatch, tmp_path):
-    """An environment's first deployment, with an A/B test against `live`: nothing serves yet."""
+@contextlib.contextmanager
+def ab_test_first_built(monkeypatch, tmp_path):
+    """An environment whose first config has an A/B test against `live`: v1 registered, nothing deployed."""
     root = tmp_path / "repository"
     write_config(root, AB)
     with applied(monkeypatch, tmp_path, [root / MODEL]) as account:
-        registry = Registry(account, monkeypatch, MODEL)
-        registry.register("v1", METRICS)
+        account.registry = Registry(account, monkeypatch, MODEL)
+        account.registry.register("v1", METRICS)
+        yield account
 
-        run = registry.deploy("v1")
+
+def test_a_variant_serving_live_fails_before_the_lock_when_no_deployment_recorded_one(live_accounts):
+    """An environment's first deployment, with an A/B test against `live`: nothing serves yet."""
+    with live_accounts.fresh("ab-test-first", ab_test_first_built) as account:
+        run = account.registry.deploy("v1")
 
         assert (run.status, run.error) == ("FAILED", "NoLiveVersion")
         assert "Lock deployment" not in run.entered() and "Create model" not in run.entered()
