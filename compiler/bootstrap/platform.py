@@ -306,19 +306,16 @@ MODEL_PACKAGE_EVENTS = {"source": ["aws.sagemaker"], "detail-type": ["SageMaker 
                         "detail": {"CustomerMetadataProperties": {"mlops:model": [{"exists": True}]}}}
 
 
-def _model_packages_rule(t: Template, name: str) -> None:
-    t.add("RegistryModelPackagesRule", "AWS::Events::Rule", {
-        "Name": name.removesuffix("-events") + "-models",  # as long as `name`, which fits
-        "Description": "Approval changes of the pipelines' SageMaker model package versions to the registry's Lambda function",
-        "EventBusName": "default",
-        "EventPattern": MODEL_PACKAGE_EVENTS,
-        "State": "ENABLED",
-        "Targets": [{"Id": "registry", "Arn": get_att("RegistryHandler", "Arn"),
-                     "DeadLetterConfig": {"Arn": get_att("RegistryDeadLetterQueue", "Arn")},
-                     "RetryPolicy": {"MaximumRetryAttempts": 185, "MaximumEventAgeInSeconds": 86400}}]})
-    t.add("RegistryModelPackagesPermission", "AWS::Lambda::Permission", {
+def _rule_to_registry(t: Template, logical: str, permission: str, rule: dict) -> None:
+    """An EventBridge rule whose target is the registry's function (retried for a day, then its
+    dead-letter queue), and the permission that lets the rule invoke it."""
+    t.add(logical, "AWS::Events::Rule", {**rule, "State": "ENABLED", "Targets": [{
+        "Id": "registry", "Arn": get_att("RegistryHandler", "Arn"),
+        "DeadLetterConfig": {"Arn": get_att("RegistryDeadLetterQueue", "Arn")},
+        "RetryPolicy": {"MaximumRetryAttempts": 185, "MaximumEventAgeInSeconds": 86400}}]})
+    t.add(permission, "AWS::Lambda::Permission", {
         "Action": "lambda:InvokeFunction", "FunctionName": ref("RegistryHandler"), "Principal": "events.amazonaws.com",
-        "SourceArn": get_att("RegistryModelPackagesRule", "Arn")})
+        "SourceArn": get_att(logical, "Arn")})
 
 
 def _registry_handler(t: Template, platform: PlatformNames) -> None:
@@ -394,18 +391,15 @@ def _registry_handler(t: Template, platform: PlatformNames) -> None:
         skips.append(("CKV_AWS_173", "its one variable is the table's name, no secret; " + NO_CMK))
     t.add("RegistryHandler", "AWS::Lambda::Function", function, checkov=skips)
     bus = platform.event_bus
-    t.add("RegistryEventsRule", "AWS::Events::Rule", {
+    _rule_to_registry(t, "RegistryEventsRule", "RegistryHandlerPermission", {
         "Name": name,
         "Description": "Every pipeline event (source mlops.<model>) to the registry's Lambda function",
         "EventBusName": bus if bus == "default" else ref("EventBus"),
-        "EventPattern": {"source": [{"prefix": "mlops."}]},
-        "State": "ENABLED",
-        "Targets": [{"Id": "registry", "Arn": get_att("RegistryHandler", "Arn"),
-                     "DeadLetterConfig": {"Arn": get_att("RegistryDeadLetterQueue", "Arn")},
-                     "RetryPolicy": {"MaximumRetryAttempts": 185, "MaximumEventAgeInSeconds": 86400}}]})
-    t.add("RegistryHandlerPermission", "AWS::Lambda::Permission", {
-        "Action": "lambda:InvokeFunction", "FunctionName": ref("RegistryHandler"), "Principal": "events.amazonaws.com",
-        "SourceArn": get_att("RegistryEventsRule", "Arn")})
-    _model_packages_rule(t, name)
+        "EventPattern": {"source": [{"prefix": "mlops."}]}})
+    _rule_to_registry(t, "RegistryModelPackagesRule", "RegistryModelPackagesPermission", {
+        "Name": name.removesuffix("-events") + "-models",  # as long as `name`, which fits
+        "Description": "Approval changes of the pipelines' SageMaker model package versions to the registry's Lambda function",
+        "EventBusName": "default",
+        "EventPattern": MODEL_PACKAGE_EVENTS})
     t.output("RegistryHandlerArn", get_att("RegistryHandler", "Arn"), "the registry's Lambda function")
     t.output("RegistryDeadLetterQueueUrl", ref("RegistryDeadLetterQueue"), "events the registry could not record")
