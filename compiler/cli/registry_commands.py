@@ -326,8 +326,9 @@ def _number(value) -> str:
 def promote_variant_command(out, variant, environment, model, output_format) -> None:
     """End an A/B or shadow test with VARIANT the winner. A/B: all traffic to it now. Shadow: the
     endpoint is updated to a new endpoint config serving only the winner's model, without the shadow.
-    Either way its version becomes the approved one; remove endpoint.variants/shadow from mlops.yaml
-    so that the next deployment does not bring them back."""
+    Either way its version becomes the approved and the live one (what a variant serving `live`
+    serves next); remove endpoint.variants/shadow from mlops.yaml so that the next deployment does
+    not bring them back."""
     from compiler.registry import store, variants
 
     registry = store.EnvironmentRegistry.connect(store.locate_one(_path(out), environment, model))

@@ -146,8 +146,9 @@ def _record_winner(registry, version: str, model_data: Optional[str], superseded
 
 
 def promote(registry, winner: str) -> dict:
-    """All traffic to `winner` (an A/B variant), or the shadow's version recorded for the next
-    deployment; either way the winner's version becomes the approved pointer."""
+    """All traffic to `winner` (an A/B variant), or the endpoint updated to a config without the
+    shadow that serves the winner; either way the winner's version becomes the live version and
+    the approved pointer (_record_winner)."""
     registry._require_deploy()
     if registry.deployment_lock().get("status") == items.DEPLOYING:
         raise Refused(f"{registry._name}: a deployment is running", "wait for it to end (`mlopsc registry history`)")
